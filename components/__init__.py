@@ -1,0 +1,1 @@
+"""Pulumi ComponentResources, one per capability of the stack. Import them from their modules."""

@@ -1,0 +1,100 @@
+"""Stack settings: every bad value fails before any resource, naming key, value and what is allowed."""
+
+import copy
+
+import pytest
+
+from components.settings import SettingsError, StackSettings, read_stack_file
+
+
+def settings_for(environment: str, **changes):
+    values = copy.deepcopy(read_stack_file("prod" if environment == "prod" else "dev"))
+    for path, value in changes.items():
+        target = values
+        *parents, last = path.split("__")
+        for part in parents:
+            target = target.setdefault(part, {})
+        target[last] = value
+    return StackSettings.from_values(environment, values)
+
+
+def test_committed_stack_files_are_valid():
+    dev = settings_for("dev")
+    prod = settings_for("prod")
+    assert dev.images.tag == "latest" and dev.images.tracks_latest and not dev.images.immutable_tags
+    assert prod.images.tag == "v1.0.0" and prod.images.immutable_tags
+    assert dev.log_retention_days == 7 and prod.log_retention_days == 30
+    assert dev.functions["parser"].timeout_seconds == 300
+    assert dev.queue.visibility_timeout_seconds >= 6 * dev.functions["parser"].timeout_seconds
+    # prod alarms are stricter than dev's
+    assert prod.alarms.function_errors < dev.alarms.function_errors
+    assert prod.alarms.oldest_message_age_seconds < dev.alarms.oldest_message_age_seconds
+
+
+@pytest.mark.parametrize("tag", ["latest", "v1", "", "1.2.3", "v1.2", "v1.2.3-rc1", "V1.2.3", "v01.2.3"])
+def test_prod_refuses_mutable_or_malformed_tags(tag):
+    with pytest.raises(SettingsError) as error:
+        settings_for("prod", images__tag=tag)
+    message = str(error.value)
+    assert "creative-automation:images.tag" in message
+    assert repr(tag) in message
+    assert "vMAJOR.MINOR.PATCH" in message
+
+
+def test_staging_may_track_latest_and_names_follow_the_stack():
+    staging = settings_for("staging")
+    assert staging.environment == "staging"
+    assert staging.names.queue == "creative-automation-staging-briefs"
+    assert staging.names.function("parser") == "creative-automation-staging-parser"
+
+
+def test_unknown_model_fails_with_the_known_ones_listed():
+    with pytest.raises(SettingsError, match=r"creative-automation:bedrockModelId is 'stability.made-up-v9'.*amazon.nova-canvas-v1:0"):
+        settings_for("dev", bedrockModelId="stability.made-up-v9")
+
+
+def test_visibility_below_six_times_parser_timeout_is_refused():
+    with pytest.raises(SettingsError, match=r"queue.visibilityTimeoutSeconds is 1000.*at least 1800"):
+        settings_for("dev", queue__visibilityTimeoutSeconds=1000)
+    with pytest.raises(SettingsError, match=r"visibilityTimeoutSeconds is 1800.*functions.parser.timeoutSeconds = 600"):
+        settings_for("dev", functions__parser__timeoutSeconds=600)
+
+
+@pytest.mark.parametrize("path,value,expected", [
+    ("functions__variants__memoryMb", 64, "128 to 10240"),
+    ("functions__variants__memoryMb", 20000, "128 to 10240"),
+    ("functions__generator__timeoutSeconds", 901, "1 to 900"),
+    ("functions__generator__timeoutSeconds", "fast", "whole number"),
+    ("logRetentionDays", 10, "allowed values"),
+    ("images__layout", "mono", "per-service, consolidated"),
+    ("images__platform", "linux/s390x", "linux/amd64, linux/arm64"),
+    ("batch__memoryMib", 1024, "with 1 vCPU Fargate allows 2048..8192"),
+    ("batch__vcpu", 3, "Fargate allows"),
+    ("batch__subnetIds", ["not-a-subnet"], "subnet ids"),
+    ("alarms__email", "nobody", "e-mail address"),
+    ("asyncInvoke__maxRetryAttempts", 3, "0 to 2"),
+    ("queue__batchSize", 100, "batchingWindowSeconds of at least 1"),
+])
+def test_out_of_range_values_name_key_value_and_allowed(path, value, expected):
+    overrides = {path: value}
+    if path == "queue__batchSize":
+        overrides["queue__batchingWindowSeconds"] = 0
+    with pytest.raises(SettingsError) as error:
+        settings_for("dev", **overrides)
+    message = str(error.value)
+    assert "creative-automation:" + path.replace("__", ".") in message
+    assert expected in message
+
+
+def test_local_backend_is_for_the_local_run_only():
+    with pytest.raises(SettingsError, match="imageBackend is 'local'"):
+        settings_for("dev", imageBackend="local")
+    values = read_stack_file("dev") | {"imageBackend": "local"}
+    assert StackSettings.from_values("dev", values, deployed=False).image_backend == "local"
+
+
+def test_missing_region_is_named():
+    values = read_stack_file("dev")
+    del values["aws:region"]
+    with pytest.raises(SettingsError, match="aws:region is not set"):
+        StackSettings.from_values("dev", values)

@@ -1,0 +1,368 @@
+"""Run the real `__main__.py` for a stack under Pulumi's mocks and record what it registers.
+
+No AWS account, Docker daemon or `pulumi` CLI is needed. Config comes from the committed
+`Pulumi.<stack>.yaml` (plus optional overrides), exactly as the CLI would hand it to the program.
+The mocks answer like AWS would (ARNs, queue URLs, image digests), so the wiring between
+resources is exercised for real: an ARN that reaches a policy is an ARN a resource produced.
+
+Pulumi's runtime is process-global, so one process records one stack. Tests call `record()`,
+which runs `python -m tools.mock_stack --json` in a subprocess; `record_in_process()` is the
+engine of both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import runpy
+import subprocess
+import sys
+import threading
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECT = "creative-automation"
+ACCOUNT_ID = "123456789012"
+SECRET_SIG = "4dabf18193072939515e22adb298388d"  # Pulumi's marker for secret values on the wire
+
+
+@dataclass
+class Resource:
+    type: str
+    name: str
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+    urn: str
+    parent: str | None  # urn of the parent, None for children of the stack
+    custom: bool
+    secret_paths: list[str] = field(default_factory=list)
+
+    @property
+    def is_component(self) -> bool:
+        return not self.custom
+
+
+@dataclass
+class Recording:
+    stack: str
+    resources: list[Resource]
+    outputs: dict[str, Any]
+    error: str | None = None
+
+    def of_type(self, type_token: str) -> list[Resource]:
+        return [r for r in self.resources if r.type == type_token]
+
+    def one(self, type_token: str, name: str | None = None) -> Resource:
+        found = [r for r in self.of_type(type_token) if name is None or r.name == name]
+        if len(found) != 1:
+            raise AssertionError(f"expected one {type_token} {name or ''}, found {[r.name for r in found]}")
+        return found[0]
+
+    def by_urn(self, urn: str) -> Resource:
+        return next(r for r in self.resources if r.urn == urn)
+
+    def children(self, parent: Resource | None) -> list[Resource]:
+        urn = parent.urn if parent else None
+        return [r for r in self.resources if r.parent == urn]
+
+    def to_json(self) -> dict:
+        return {"stack": self.stack, "error": self.error, "outputs": self.outputs,
+                "resources": [r.__dict__ for r in self.resources]}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Recording":
+        return cls(stack=data["stack"], error=data["error"], outputs=data["outputs"],
+                   resources=[Resource(**r) for r in data["resources"]])
+
+
+def stack_config(stack: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Config of Pulumi.<stack>.yaml as the CLI hands it to the program: fully qualified keys."""
+    import yaml
+
+    path = ROOT / f"Pulumi.{stack}.yaml"
+    document = yaml.safe_load(path.read_text()) if path.exists() else {}
+    config = dict((document or {}).get("config") or {})
+    for key, value in (overrides or {}).items():
+        key = key if ":" in key else f"{PROJECT}:{key}"
+        head, _, rest = key.partition(".")
+        if rest:  # a path into a structured value, like `pulumi config set --path images.tag v1`
+            target = config.setdefault(head, {})
+            parts = rest.split(".")
+            for part in parts[:-1]:
+                target = target.setdefault(part, {})
+            if value is _DELETE:
+                target.pop(parts[-1], None)
+            else:
+                target[parts[-1]] = value
+        elif value is _DELETE:
+            config.pop(key, None)
+        else:
+            config[key] = value
+    return config
+
+
+class _Delete:
+    def __repr__(self) -> str:
+        return "DELETE"
+
+
+_DELETE = _Delete()
+DELETE = _DELETE  # an override value that removes the key
+
+
+# ---------------------------------------------------------------------------------------------
+# What AWS (and the Docker provider) would answer
+# ---------------------------------------------------------------------------------------------
+
+def _digest(*parts: str) -> str:
+    return "sha256:" + hashlib.sha256("/".join(parts).encode()).hexdigest()
+
+
+def fake_outputs(type_token: str, name: str, inputs: dict[str, Any], region: str) -> tuple[str, dict[str, Any]]:
+    """Physical id and computed outputs for a resource, shaped as AWS returns them."""
+    acct = ACCOUNT_ID
+    out: dict[str, Any] = {}
+    physical = inputs.get("name") or f"{name}-{hashlib.sha1(name.encode()).hexdigest()[:7]}"
+    service = type_token.split(":")[1].split("/")[0] if type_token.count(":") == 2 else ""
+    kind = type_token.split(":")[-1]
+    resource_id = physical
+
+    if type_token == "aws:s3/bucket:Bucket":
+        bucket = inputs.get("bucket") or f"{name}-{hashlib.sha1(name.encode()).hexdigest()[:7]}"
+        out = {"bucket": bucket, "arn": f"arn:aws:s3:::{bucket}", "bucketDomainName": f"{bucket}.s3.amazonaws.com",
+               "bucketRegionalDomainName": f"{bucket}.s3.{region}.amazonaws.com", "region": region}
+        resource_id = bucket
+    elif type_token == "aws:sqs/queue:Queue":
+        queue = inputs.get("name") or physical
+        url = f"https://sqs.{region}.amazonaws.com/{acct}/{queue}"
+        out = {"name": queue, "arn": f"arn:aws:sqs:{region}:{acct}:{queue}", "url": url}
+        resource_id = url
+    elif type_token == "aws:lambda/function:Function":
+        fn = inputs.get("name") or physical
+        arn = f"arn:aws:lambda:{region}:{acct}:function:{fn}"
+        out = {"name": fn, "arn": arn, "qualifiedArn": f"{arn}:$LATEST", "version": "$LATEST",
+               "invokeArn": f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations"}
+        resource_id = fn
+    elif type_token == "aws:iam/role:Role":
+        role = inputs.get("name") or physical
+        out = {"name": role, "arn": f"arn:aws:iam::{acct}:role/{inputs.get('path', '/').strip('/') + '/' if inputs.get('path', '/') != '/' else ''}{role}",
+               "uniqueId": "AROA" + hashlib.sha1(role.encode()).hexdigest()[:17].upper()}
+        resource_id = role
+    elif type_token == "aws:iam/policy:Policy":
+        out = {"name": physical, "arn": f"arn:aws:iam::{acct}:policy/{physical}"}
+        resource_id = out["arn"]
+    elif type_token == "aws:ecr/repository:Repository":
+        repo = inputs.get("name") or physical
+        out = {"name": repo, "arn": f"arn:aws:ecr:{region}:{acct}:repository/{repo}", "registryId": acct,
+               "repositoryUrl": f"{acct}.dkr.ecr.{region}.amazonaws.com/{repo}"}
+        resource_id = repo
+    elif type_token == "docker:index/image:Image":
+        image_name = inputs.get("imageName", name)
+        repository = image_name.rsplit(":", 1)[0] if ":" in image_name.rsplit("/", 1)[-1] else image_name
+        out = {"imageName": image_name, "repoDigest": f"{repository}@{_digest(image_name, json.dumps(inputs.get('build', {}), sort_keys=True, default=str))}",
+               "baseImageName": image_name, "registryServer": image_name.split("/")[0]}
+        resource_id = out["repoDigest"]
+    elif type_token == "aws:cloudwatch/logGroup:LogGroup":
+        group = inputs.get("name") or physical
+        out = {"name": group, "arn": f"arn:aws:logs:{region}:{acct}:log-group:{group}"}
+        resource_id = group
+    elif type_token == "aws:sns/topic:Topic":
+        topic = inputs.get("name") or physical
+        out = {"name": topic, "arn": f"arn:aws:sns:{region}:{acct}:{topic}"}
+        resource_id = out["arn"]
+    elif type_token == "aws:batch/jobDefinition:JobDefinition":
+        jd = inputs.get("name") or physical
+        out = {"name": jd, "revision": 1, "arn": f"arn:aws:batch:{region}:{acct}:job-definition/{jd}:1",
+               "arnPrefix": f"arn:aws:batch:{region}:{acct}:job-definition/{jd}"}
+        resource_id = out["arn"]
+    elif type_token == "aws:batch/jobQueue:JobQueue":
+        out = {"name": physical, "arn": f"arn:aws:batch:{region}:{acct}:job-queue/{physical}"}
+        resource_id = out["arn"]
+    elif type_token == "aws:batch/computeEnvironment:ComputeEnvironment":
+        ce = inputs.get("name") or physical
+        out = {"name": ce, "arn": f"arn:aws:batch:{region}:{acct}:compute-environment/{ce}",
+               "ecsClusterArn": f"arn:aws:ecs:{region}:{acct}:cluster/{ce}-cluster"}
+        resource_id = out["arn"]
+    elif type_token == "aws:cloudwatch/eventRule:EventRule":
+        out = {"name": physical, "arn": f"arn:aws:events:{region}:{acct}:rule/{physical}"}
+        resource_id = physical
+    elif type_token == "aws:cloudwatch/dashboard:Dashboard":
+        out = {"dashboardArn": f"arn:aws:cloudwatch::{acct}:dashboard/{inputs.get('dashboardName', physical)}"}
+        resource_id = inputs.get("dashboardName", physical)
+    elif type_token == "aws:cloudwatch/metricAlarm:MetricAlarm":
+        out = {"arn": f"arn:aws:cloudwatch:{region}:{acct}:alarm:{physical}"}
+    elif type_token == "aws:ec2/securityGroup:SecurityGroup":
+        resource_id = "sg-" + hashlib.sha1(name.encode()).hexdigest()[:17]
+        out = {"arn": f"arn:aws:ec2:{region}:{acct}:security-group/{resource_id}"}
+    elif type_token == "aws:lambda/eventSourceMapping:EventSourceMapping":
+        resource_id = hashlib.sha1(name.encode()).hexdigest()[:8] + "-0000-4000-8000-000000000000"
+        out = {"uuid": resource_id, "functionArn": inputs.get("functionName")}
+    elif service and "arn" not in inputs:
+        out = {"arn": f"arn:aws:{service}:{region}:{acct}:{kind[0].lower() + kind[1:]}/{physical}"}
+    return resource_id, {**inputs, **out}
+
+
+def fake_call(token: str, args: dict[str, Any], region: str, existing_image_tags: dict[str, str]) -> dict[str, Any]:
+    if token == "aws:index/getCallerIdentity:getCallerIdentity":
+        return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/ci", "userId": "AIDAEXAMPLE",
+                "id": ACCOUNT_ID}
+    if token == "aws:index/getRegion:getRegion":
+        return {"name": region, "region": region, "id": region, "endpoint": f"ec2.{region}.amazonaws.com",
+                "description": region}
+    if token == "aws:index/getPartition:getPartition":
+        return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws", "reverseDnsPrefix": "com.amazonaws"}
+    if token == "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+        return {"userName": "AWS", "password": "mock-ecr-password", "authorizationToken": "QVdTOm1vY2s=",
+                "proxyEndpoint": f"https://{ACCOUNT_ID}.dkr.ecr.{region}.amazonaws.com",
+                "expiresAt": "2026-11-26T00:00:00Z", "id": region}
+    if token == "aws:ecr/getImage:getImage":
+        repo, tag = args.get("repositoryName"), args.get("imageTag")
+        key = f"{repo}:{tag}"
+        if key not in existing_image_tags:
+            raise Exception(f"ImageNotFoundException: The image with imageId {{imageTag:'{tag}'}} does not exist "
+                            f"within the repository with name '{repo}'")
+        return {"imageDigest": existing_image_tags[key], "imageTags": [tag], "repositoryName": repo,
+                "registryId": ACCOUNT_ID, "id": key, "imageUri": f"{ACCOUNT_ID}.dkr.ecr.{region}.amazonaws.com/{repo}@{existing_image_tags[key]}"}
+    if token == "aws:ec2/getVpc:getVpc":
+        return {"id": "vpc-0a1b2c3d4e5f60718", "arn": f"arn:aws:ec2:{region}:{ACCOUNT_ID}:vpc/vpc-0a1b2c3d4e5f60718",
+                "cidrBlock": "172.31.0.0/16", "default": True}
+    if token == "aws:ec2/getSubnets:getSubnets":
+        return {"ids": ["subnet-0a1b2c3d4e5f60711", "subnet-0a1b2c3d4e5f60722", "subnet-0a1b2c3d4e5f60733"],
+                "id": region}
+    raise Exception(f"the mocks do not answer {token}: add it to tools/mock_stack.py:fake_call")
+
+
+def _unwrap_secrets(value: Any, path: str, secret_paths: list[str]) -> Any:
+    if isinstance(value, dict):
+        if value.get(SECRET_SIG) == "1b47061264138c4ac30d75fd1eb44270":
+            secret_paths.append(path)
+            return _unwrap_secrets(value.get("value"), path, secret_paths)
+        return {k: _unwrap_secrets(v, f"{path}.{k}" if path else k, secret_paths) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unwrap_secrets(v, f"{path}[{i}]", secret_paths) for i, v in enumerate(value)]
+    return value
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe copy of a recorded value (resource references become their URN)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    urn = getattr(value, "urn", None)
+    return f"<{type(value).__name__} {urn}>" if urn is not None else repr(value)
+
+
+def record_in_process(stack: str, overrides: dict[str, Any] | None = None, preview: bool = False,
+                      existing_image_tags: dict[str, str] | None = None) -> Recording:
+    """Run __main__.py under mocks in this process. Call once per process."""
+    import pulumi
+    from pulumi.runtime import mocks as pulumi_mocks
+    from pulumi.runtime.config import set_all_config
+
+    config = stack_config(stack, overrides)
+    region = config.get("aws:region", "us-east-1")
+    existing = dict(existing_image_tags or {})
+    recorded: list[Resource] = []
+    registering = threading.local()  # urn and parent of the registration in progress on this thread
+
+    class Mocks(pulumi.runtime.Mocks):
+        def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+            secret_paths: list[str] = []
+            inputs = _unwrap_secrets(args.inputs, "", secret_paths)
+            resource_id, outputs = fake_outputs(args.typ, args.name, inputs, region)
+            recorded.append(Resource(type=args.typ, name=args.name, inputs=_plain(inputs), outputs=_plain(outputs),
+                                     urn=registering.urn, parent=registering.parent, custom=bool(args.custom),
+                                     secret_paths=secret_paths))
+            return resource_id, outputs
+
+        def call(self, args: pulumi.runtime.MockCallArgs):
+            return fake_call(args.token, _unwrap_secrets(args.args, "", []), region, existing), []
+
+    class Monitor(pulumi_mocks.MockMonitor):
+        def RegisterResource(self, request):
+            registering.urn = self.make_urn(request.parent, request.type, request.name)
+            parent = request.parent or None
+            registering.parent = None if parent is None or "::pulumi:pulumi:Stack::" in parent else parent
+            return super().RegisterResource(request)
+
+    # Config exactly as the CLI passes it: strings, with structured values JSON-encoded.
+    set_all_config({k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()})
+    pulumi.runtime.set_mocks(Mocks(), project=PROJECT, stack=stack, preview=preview, monitor=Monitor(Mocks()))
+
+    outputs: dict[str, Any] = {}
+    error: str | None = None
+    cwd = os.getcwd()
+    sys.path.insert(0, str(ROOT))
+    os.chdir(ROOT)
+    try:
+        @pulumi.runtime.test
+        def program():
+            runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")
+            root = pulumi.runtime.settings.get_root_resource()
+            names = list(root.outputs)
+            return pulumi.Output.all(*[root.outputs[n] for n in names]).apply(
+                lambda values: outputs.update(zip(names, values)))
+
+        program()
+    except Exception as exc:  # the program's own error, as `pulumi preview` would print it
+        error = _program_error(exc)
+    finally:
+        os.chdir(cwd)
+
+    return Recording(stack=stack, resources=recorded, outputs=_plain(outputs), error=error)
+
+
+def _program_error(exc: BaseException) -> str:
+    # Surface the innermost meaningful message (the settings error, not Pulumi's wrapping of it).
+    seen = exc
+    while seen.__cause__ or seen.__context__:
+        nxt = seen.__cause__ or seen.__context__
+        if nxt is None:
+            break
+        seen = nxt
+    message = f"{type(exc).__name__}: {exc}"
+    if seen is not exc:
+        message += f"\ncaused by {type(seen).__name__}: {seen}"
+    return message + "\n" + "".join(traceback.format_exception(exc))[-4000:]
+
+
+_CACHE: dict[str, Recording] = {}
+
+
+def record(stack: str, overrides: dict[str, Any] | None = None, preview: bool = False,
+           existing_image_tags: dict[str, str] | None = None) -> Recording:
+    """Record a stack in a fresh subprocess (Pulumi's runtime state is global). Results are cached."""
+    request = {"stack": stack, "overrides": {k: ("__DELETE__" if v is _DELETE else v) for k, v in (overrides or {}).items()},
+               "preview": preview, "existing_image_tags": existing_image_tags or {}}
+    key = json.dumps(request, sort_keys=True)
+    if key not in _CACHE:
+        result = subprocess.run([sys.executable, "-m", "tools.mock_stack", "--request", key],
+                                cwd=ROOT, capture_output=True, text=True, timeout=600)
+        if result.returncode != 0:
+            raise RuntimeError(f"mock run of {stack} crashed:\n{result.stderr[-6000:]}")
+        _CACHE[key] = Recording.from_json(json.loads(result.stdout.strip().splitlines()[-1]))
+    return _CACHE[key]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--request", required=True, help="JSON: stack, overrides, preview, existing_image_tags")
+    args = parser.parse_args(argv)
+    request = json.loads(args.request)
+    overrides = {k: (_DELETE if v == "__DELETE__" else v) for k, v in request["overrides"].items()}
+    recording = record_in_process(request["stack"], overrides, request["preview"], request["existing_image_tags"])
+    sys.stdout.flush()
+    print(json.dumps(recording.to_json(), default=str), flush=True)
+    os._exit(0)  # skip interpreter teardown: Pulumi's event loop complains noisily while closing
+
+
+if __name__ == "__main__":
+    sys.exit(main())
