@@ -8,3 +8,37 @@ FIXTURES = ROOT.parent / "shared" / "fixtures" / "aws-events"
 for path in (ROOT, ROOT / "handlers"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
+
+import socket  # noqa: E402
+
+import pytest  # noqa: E402
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def moto_server():
+    """moto's server on 127.0.0.1 (thread-safe, unlike the in-process mock under concurrent readers)."""
+    from moto.server import ThreadedMotoServer
+
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def aws_endpoint(moto_server, monkeypatch):
+    """Point boto3 at a freshly reset moto server, with dummy credentials."""
+    import requests
+
+    requests.post(f"{moto_server}/moto-api/reset", timeout=10)
+    for name, value in {"AWS_ENDPOINT_URL": moto_server, "AWS_ACCESS_KEY_ID": "testing",
+                        "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(name, value)
+    return moto_server

@@ -1,0 +1,184 @@
+"""The campaign manifest (`output/<campaign-id>/manifest.json`), shared by every function.
+
+Updates are read-modify-write with S3 conditional writes: create with `IfNoneMatch="*"`, update with
+`IfMatch=<etag read>`. When another writer got there first S3 answers 412 PreconditionFailed (or 409
+ConditionalRequestConflict while a concurrent conditional write is in flight); the update re-reads and
+re-applies its change, so concurrent updates from several functions never lose each other's writes.
+
+A mutation is a plain function of the manifest dict: it may run more than once, so it must only
+set state (never append blindly or count).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+import time
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from botocore.exceptions import ClientError
+
+PRODUCT_STATUSES = ("pending", "generating", "rendering", "complete", "failed")
+SETTLED = ("complete", "failed")
+CONFLICT_CODES = {"PreconditionFailed", "ConditionalRequestConflict", "412", "409"}
+
+
+class ManifestNotFound(LookupError):
+    pass
+
+
+class ManifestContention(RuntimeError):
+    """Too many concurrent writers for too long: transient, the caller's invocation should be retried."""
+
+
+def manifest_key(campaign_id: str) -> str:
+    return f"output/{campaign_id}/manifest.json"
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def new_manifest(*, campaign_id: str, brief: dict[str, Any], brief_key: str,
+                 products: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    """A manifest for a new campaign. `products` are the routed products (index, name, image_source, source_key)."""
+    stamp = now_iso()
+    return {
+        "campaign_id": campaign_id,
+        "campaign_name": brief["campaign_name"],
+        "campaign_message": brief["campaign_message"],
+        "brief_key": brief_key,
+        "status": "processing",
+        "created_at": stamp,
+        "updated_at": stamp,
+        "expected_products": len(products),
+        "total_cost_usd": 0.0,
+        **extra,
+        "products": [
+            {
+                "index": product["index"],
+                "name": product["name"],
+                "image_source": product["image_source"],
+                "source_key": product.get("source_key"),
+                "status": product.get("status", "pending"),
+                "variants": [],
+                "cost_usd": 0.0,
+                "error": None,
+                **{k: v for k, v in product.items()
+                   if k not in ("index", "name", "image_source", "source_key", "status")},
+            }
+            for product in products
+        ],
+    }
+
+
+def settle(manifest: dict[str, Any]) -> dict[str, Any]:
+    """Derive the campaign status and total cost from the products (pure)."""
+    products = manifest["products"]
+    manifest["total_cost_usd"] = round(sum(float(p.get("cost_usd") or 0) for p in products), 6)
+    statuses = [p["status"] for p in products]
+    if len(products) < manifest["expected_products"] or any(s not in SETTLED for s in statuses):
+        manifest["status"] = "processing"
+    elif all(s == "complete" for s in statuses):
+        manifest["status"] = "complete"
+    elif all(s == "failed" for s in statuses):
+        manifest["status"] = "failed"
+    else:
+        manifest["status"] = "partial"
+    return manifest
+
+
+def product(manifest: dict[str, Any], index: int) -> dict[str, Any]:
+    for entry in manifest["products"]:
+        if entry["index"] == index:
+            return entry
+    raise KeyError(f"campaign {manifest['campaign_id']} has no product with index {index}")
+
+
+class ManifestStore:
+    def __init__(self, s3: Any, bucket: str, *, max_attempts: int = 25, base_delay: float = 0.02,
+                 max_delay: float = 1.0, sleep: Callable[[float], None] = time.sleep):
+        self.s3 = s3
+        self.bucket = bucket
+        self.max_attempts = max_attempts
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self.sleep = sleep
+
+    def read(self, campaign_id: str) -> tuple[dict[str, Any], str]:
+        """The manifest and its ETag; ManifestNotFound when the campaign has none."""
+        try:
+            response = self.s3.get_object(Bucket=self.bucket, Key=manifest_key(campaign_id))
+        except ClientError as error:
+            if error.response["Error"]["Code"] in ("NoSuchKey", "404"):
+                raise ManifestNotFound(campaign_id) from error
+            raise
+        return json.loads(response["Body"].read()), response["ETag"]
+
+    def get(self, campaign_id: str) -> dict[str, Any] | None:
+        try:
+            return self.read(campaign_id)[0]
+        except ManifestNotFound:
+            return None
+
+    def create(self, manifest: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """Write a new manifest unless the campaign already has one.
+
+        Returns (manifest as stored, created). `created` is False when another delivery of the same
+        upload created it first: the caller must then not start the products again.
+        """
+        settle(manifest)
+        try:
+            self._put(manifest, IfNoneMatch="*")
+            return manifest, True
+        except ClientError as error:
+            if not _is_conflict(error):
+                raise
+        return self.read(manifest["campaign_id"])[0], False
+
+    def update(self, campaign_id: str, mutate: Callable[[dict[str, Any]], Any]) -> dict[str, Any]:
+        """Apply `mutate` to the current manifest and write it back only if nobody wrote in between."""
+        for attempt in range(self.max_attempts):
+            current, etag = self.read(campaign_id)
+            changed = copy.deepcopy(current)
+            mutate(changed)
+            settle(changed)
+            if changed == current:
+                return current  # nothing to write (for example a duplicate delivery)
+            changed["updated_at"] = now_iso()
+            try:
+                self._put(changed, IfMatch=etag)
+                return changed
+            except ClientError as error:
+                if not _is_conflict(error):
+                    raise
+            # Full jitter keeps colliding writers from colliding again in lock-step.
+            self.sleep(random.uniform(0, min(self.max_delay, self.base_delay * 2 ** attempt)))
+        raise ManifestContention(f"manifest of {campaign_id} changed under {self.max_attempts} attempts to update it")
+
+    def update_product(self, campaign_id: str, index: int, **fields: Any) -> dict[str, Any]:
+        """Set fields of one product (status, variants, cost_usd, error, ...)."""
+        for name, value in fields.items():
+            if name == "status" and value not in PRODUCT_STATUSES:
+                raise ValueError(f"product status {value!r} is not one of {PRODUCT_STATUSES}")
+
+        def apply(manifest: dict[str, Any]) -> None:
+            product(manifest, index).update(copy.deepcopy(fields))
+
+        return self.update(campaign_id, apply)
+
+    def fail_product(self, campaign_id: str, index: int, code: str, message: str) -> dict[str, Any]:
+        return self.update_product(campaign_id, index, status="failed", error={"code": code, "message": message})
+
+    def _put(self, manifest: dict[str, Any], **condition: str) -> None:
+        self.s3.put_object(Bucket=self.bucket, Key=manifest_key(manifest["campaign_id"]),
+                           Body=json.dumps(manifest, indent=2, ensure_ascii=False).encode(),
+                           ContentType="application/json", **condition)
+
+
+def _is_conflict(error: ClientError) -> bool:
+    code = str(error.response.get("Error", {}).get("Code", ""))
+    status = str(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
+    return code in CONFLICT_CODES or status in ("412", "409")
