@@ -21,7 +21,8 @@ from typing import Any, Callable
 from botocore.exceptions import ClientError
 
 PRODUCT_STATUSES = ("pending", "generating", "rendering", "complete", "failed")
-SETTLED = ("complete", "failed")
+SETTLED = ("complete", "failed")  # product statuses that end a product
+SETTLED_CAMPAIGN = ("complete", "partial", "failed")
 CONFLICT_CODES = {"PreconditionFailed", "ConditionalRequestConflict", "412", "409"}
 
 
@@ -99,8 +100,12 @@ def product(manifest: dict[str, Any], index: int) -> dict[str, Any]:
 
 class ManifestStore:
     def __init__(self, s3: Any, bucket: str, *, max_attempts: int = 25, base_delay: float = 0.02,
-                 max_delay: float = 1.0, sleep: Callable[[float], None] = time.sleep):
+                 max_delay: float = 1.0, sleep: Callable[[float], None] = time.sleep,
+                 on_settled: Callable[[dict[str, Any]], None] | None = None):
+        """`on_settled(manifest)` runs once per campaign, in the writer whose update settled it
+        (the conditional write lets only one writer make that transition): emit metrics there."""
         self.s3 = s3
+        self.on_settled = on_settled
         self.bucket = bucket
         self.max_attempts = max_attempts
         self.base_delay = base_delay
@@ -150,10 +155,13 @@ class ManifestStore:
             changed["updated_at"] = now_iso()
             try:
                 self._put(changed, IfMatch=etag)
-                return changed
             except ClientError as error:
                 if not _is_conflict(error):
                     raise
+            else:
+                if self.on_settled and current["status"] == "processing" and changed["status"] in SETTLED_CAMPAIGN:
+                    self.on_settled(changed)
+                return changed
             # Full jitter keeps colliding writers from colliding again in lock-step.
             self.sleep(random.uniform(0, min(self.max_delay, self.base_delay * 2 ** attempt)))
         raise ManifestContention(f"manifest of {campaign_id} changed under {self.max_attempts} attempts to update it")

@@ -76,3 +76,14 @@ def test_unknown_status_is_refused(store):
     store.create(campaign(1))
     with pytest.raises(ValueError, match="'done'"):
         store.update_product("summer-splash-2026-a1b2c3d4", 0, status="done")
+
+
+def test_on_settled_fires_once_in_the_writer_that_settles_the_campaign(store):
+    settled = []
+    store.on_settled = settled.append
+    store.create(campaign(2))
+    store.update_product("summer-splash-2026-a1b2c3d4", 0, status="complete")
+    assert settled == []
+    store.update_product("summer-splash-2026-a1b2c3d4", 1, status="failed", error={"code": "X", "message": "y"})
+    store.update_product("summer-splash-2026-a1b2c3d4", 1, status="failed", error={"code": "X", "message": "z"})
+    assert [m["status"] for m in settled] == ["partial"]

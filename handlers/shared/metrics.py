@@ -1,0 +1,25 @@
+"""Names of the pipeline's own CloudWatch metrics (embedded metric format, via Powertools Metrics).
+
+One namespace per stack: `CreativeAutomation/<environment>` (env POWERTOOLS_METRICS_NAMESPACE), with the
+default `service` dimension Powertools adds (env POWERTOOLS_SERVICE_NAME: parser, generator, variants,
+image-updater). The dashboard and alarms (components/monitoring.py) use these same constants.
+"""
+
+CAMPAIGNS_STARTED = "CampaignsStarted"
+CAMPAIGNS_COMPLETED = "CampaignsCompleted"
+CAMPAIGNS_PARTIAL = "CampaignsPartial"
+CAMPAIGNS_FAILED = "CampaignsFailed"
+BRIEFS_REJECTED = "BriefsRejected"
+PRODUCTS_GENERATED = "ProductsGenerated"  # an image-model call was paid for
+PRODUCTS_REUSED = "ProductsReused"  # an existing asset or a cached generated image was used instead
+VARIANTS_RENDERED = "VariantsRendered"
+IMAGE_MODEL_COST_USD = "ImageModelCostUSD"
+MODEL_THROTTLES = "ModelThrottles"
+GENERATION_DURATION_MS = "GenerationDuration"
+RENDER_DURATION_MS = "RenderDuration"
+UPDATER_UPDATED = "ImagePushUpdated"
+UPDATER_SKIPPED = "ImagePushSkipped"
+UPDATER_FAILED = "ImagePushFailed"
+
+# Campaign status reached when the last product settles -> metric counting it.
+CAMPAIGN_SETTLED = {"complete": CAMPAIGNS_COMPLETED, "partial": CAMPAIGNS_PARTIAL, "failed": CAMPAIGNS_FAILED}
