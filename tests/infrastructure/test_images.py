@@ -1,0 +1,130 @@
+"""Container images under mocks: both stacks, both layouts, both prod modes."""
+
+import json
+import re
+
+import pytest
+
+from tools.mock_stack import Recording, record
+
+SERVICES = ["parser", "generator", "variants", "image-updater", "batch-worker"]
+DIGEST_URI = re.compile(r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com/[a-z0-9._/-]+@sha256:[0-9a-f]{64}$")
+PROD_PUSHED = {f"creative-automation-prod-{s}:v1.0.0": "sha256:" + f"{i:02d}" * 32 for i, s in enumerate(SERVICES)}
+PROD_PUSHED_CONSOLIDATED = {f"creative-automation-prod:{s}-v1.0.0": "sha256:" + f"{i + 10:02d}" * 32
+                            for i, s in enumerate(SERVICES)}
+
+VARIANTS = {
+    "dev": ("dev", {}, None),
+    "dev-consolidated": ("dev", {"images.layout": "consolidated"}, None),
+    "prod": ("prod", {}, None),
+    "prod-consolidated": ("prod", {"images.layout": "consolidated"}, None),
+    "prod-resolve": ("prod", {"images.mode": "resolve"}, PROD_PUSHED),
+    "prod-consolidated-resolve": ("prod", {"images.layout": "consolidated", "images.mode": "resolve"},
+                                  PROD_PUSHED_CONSOLIDATED),
+}
+
+
+@pytest.fixture(scope="module", params=list(VARIANTS))
+def variant(request) -> tuple[str, Recording]:
+    stack, overrides, pushed = VARIANTS[request.param]
+    recording = record(stack, overrides, existing_image_tags=pushed)
+    assert recording.error is None, recording.error
+    return request.param, recording
+
+
+def walk_strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from walk_strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from walk_strings(item)
+
+
+def test_outputs_map_every_service_to_a_digest_uri_in_both_layouts(variant):
+    _, recording = variant
+    assert set(recording.outputs["image_uris"]) == set(SERVICES)
+    assert set(recording.outputs["repository_urls"]) == set(SERVICES)
+    for service, uri in recording.outputs["image_uris"].items():
+        assert DIGEST_URI.match(uri), uri
+        repository_url = recording.outputs["repository_urls"][service]
+        assert uri.startswith(repository_url + "@sha256:"), "the digest belongs to the service's repository"
+
+
+def test_every_consumer_references_images_by_digest(variant):
+    _, recording = variant
+    for function in recording.of_type("aws:lambda/function:Function"):
+        assert DIGEST_URI.match(function.inputs["imageUri"]), function.name
+    for job in recording.of_type("aws:batch/jobDefinition:JobDefinition"):
+        images = re.findall(r'"image":\s*"([^"]+)"', job.inputs.get("containerProperties", ""))
+        assert images and all(DIGEST_URI.match(i) for i in images), job.name
+
+
+@pytest.mark.parametrize("name", [n for n in VARIANTS if n.startswith("prod")])
+def test_prod_has_no_latest_anywhere(name):
+    stack, overrides, pushed = VARIANTS[name]
+    recording = record(stack, overrides, existing_image_tags=pushed)
+    offending = [(r.type, r.name, s) for r in recording.resources for s in walk_strings(r.inputs) if "latest" in s]
+    assert offending == []
+
+
+def test_tags_mutability_scanning_and_lifecycle(variant):
+    name, recording = variant
+    prod = name.startswith("prod")
+    repositories = recording.of_type("aws:ecr/repository:Repository")
+    assert len(repositories) == (1 if "consolidated" in name else len(SERVICES))
+    for repository in repositories:
+        assert repository.inputs["imageTagMutability"] == ("IMMUTABLE" if prod else "MUTABLE")
+        assert repository.inputs["imageScanningConfiguration"] == {"scanOnPush": True}
+        assert repository.inputs["encryptionConfigurations"][0]["encryptionType"] in ("AES256", "KMS")
+    policies = recording.of_type("aws:ecr/lifecyclePolicy:LifecyclePolicy")
+    assert len(policies) == len(repositories)
+    for policy in policies:
+        rules = json.loads(policy.inputs["policy"])["rules"]
+        keeps = [r for r in rules if r["selection"]["countType"] == "imageCountMoreThan"]
+        assert keeps and all(r["selection"]["countNumber"] == 10 for r in keeps)
+        if "consolidated" in name:  # one budget per service, not one for all five together
+            assert sorted(p for r in keeps for p in r["selection"]["tagPrefixList"]) == sorted(f"{s}-" for s in SERVICES)
+        any_rules = [r for r in rules if r["selection"]["tagStatus"] == "any"]
+        for rule in any_rules:  # AWS: a tagStatus=any rule must have the highest rulePriority
+            assert rule["rulePriority"] == max(r["rulePriority"] for r in rules)
+
+    images = recording.of_type("docker:index/image:Image")
+    if "resolve" in name:
+        assert images == [], "resolve mode builds nothing"
+        return
+    assert len(images) == len(SERVICES)
+    expected_tag = "v1.0.0" if prod else "latest"
+    for image in images:
+        tag = image.inputs["imageName"].rsplit(":", 1)[1]
+        assert tag == (f"{image.name.removesuffix('-image')}-{expected_tag}" if "consolidated" in name else expected_tag)
+        build = image.inputs["build"]
+        assert build["platform"] == "linux/amd64" and build["builderVersion"] == "BuilderBuildKit"
+        assert build["cacheFrom"]["images"] == [image.inputs["imageName"]]
+        assert image.inputs["buildOnPreview"] is False
+        assert {"registry", "registry.password"} & set(image.secret_paths), "registry credentials stay secret"
+
+
+def test_platform_setting_reaches_the_build():
+    recording = record("dev", {"images.platform": "linux/arm64"})
+    assert {i.inputs["build"]["platform"] for i in recording.of_type("docker:index/image:Image")} == {"linux/arm64"}
+
+
+def test_repository_names_follow_the_environment_setting():
+    shared_account = record("dev")
+    own_account = record("dev", {"images.environmentInRepositoryName": False})
+    assert {r.inputs["name"] for r in shared_account.of_type("aws:ecr/repository:Repository")} == \
+        {f"creative-automation-dev-{s}" for s in SERVICES}
+    assert {r.inputs["name"] for r in own_account.of_type("aws:ecr/repository:Repository")} == \
+        {f"creative-automation-{s}" for s in SERVICES}
+
+
+def test_prod_resolve_uses_the_pushed_digest_and_fails_clearly_when_the_tag_is_missing():
+    resolved = record("prod", {"images.mode": "resolve"}, existing_image_tags=PROD_PUSHED)
+    for service in SERVICES:
+        assert resolved.outputs["image_uris"][service].endswith(PROD_PUSHED[f"creative-automation-prod-{service}:v1.0.0"])
+    missing = record("prod", {"images.mode": "resolve", "images.tag": "v9.9.9"}, existing_image_tags=PROD_PUSHED)
+    assert missing.error is not None
+    assert "v9.9.9" in missing.error and "creative-automation-prod-" in missing.error

@@ -1,0 +1,120 @@
+"""Each image holds what its function imports: proven without Docker, from the Dockerfile itself.
+
+For every handler with code, the sources are laid out as its Dockerfile COPYs them, its requirements are
+installed with `pip --target` as the Dockerfile does, and its entry point is imported in a fresh
+interpreter that sees only the standard library, that folder and (for Lambda images) what the Lambda base
+image ships. A missing COPY or requirement fails here as it would fail on Lambda's first cold start.
+"""
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from components.settings import SERVICES
+from tools import image_contents
+from tools.image_contents import HANDLERS, dockerfile_of, services_with_code
+
+BOTO3_PIN = next(line for line in (Path(__file__).parents[2] / "requirements-dev.txt").read_text().splitlines()
+                 if line.startswith("boto3=="))
+
+
+@pytest.fixture(scope="session")
+def lambda_base_image(tmp_path_factory) -> Path:
+    """boto3 and botocore, as public.ecr.aws/lambda/python ships them."""
+    folder = tmp_path_factory.mktemp("lambda-base-image")
+    requirements = folder / "requirements.txt"
+    requirements.write_text(BOTO3_PIN + "\n")
+    image_contents.install_requirements(requirements, folder / "site")
+    return folder / "site"
+
+
+def import_in_image(code_root: Path, paths: list[Path], statement: str) -> subprocess.CompletedProcess:
+    """Run `statement` in an interpreter without site-packages: only stdlib + the given folders."""
+    program = f"import sys; sys.path[:0] = {[str(code_root)] + [str(p) for p in paths]!r}\n{statement}"
+    return subprocess.run([sys.executable, "-S", "-E", "-s", "-c", program], capture_output=True, text=True,
+                          cwd=code_root, timeout=120)
+
+
+def build_image_tree(service: str, tmp_path: Path, context: Path = HANDLERS) -> tuple[Path, Path]:
+    code_root = image_contents.layout(service, tmp_path / "task", context)
+    spec = image_contents.parse_dockerfile(context / service / "Dockerfile")
+    installed = tmp_path / "installed"
+    image_contents.install_requirements(context / spec.requirements, installed)
+    return code_root, installed
+
+
+def test_every_service_has_a_dockerfile():
+    for service in SERVICES:
+        assert (HANDLERS / service.replace("-", "_") / "Dockerfile").exists(), service
+    assert (HANDLERS / ".dockerignore").exists()
+
+
+@pytest.mark.parametrize("service", services_with_code())
+def test_dockerfile_follows_the_image_conventions(service):
+    spec = dockerfile_of(service)
+    assert spec.requirements == f"{service}/requirements.txt"
+    sources = {c.source.rstrip("/"): c.destination.rstrip("/") for c in spec.copies}
+    assert sources.get("shared") == "shared" and sources.get(service) == service
+    text = spec.path.read_text()
+    if spec.is_lambda:
+        assert spec.base_image.startswith("public.ecr.aws/lambda/python:3.1")
+        assert sources.get(f"{service}/app.py") == "app.py"
+        assert 'CMD ["app.handler"]' in text
+        pinned = (HANDLERS / service / "requirements.txt").read_text().lower()
+        assert "boto3" not in pinned and "botocore" not in pinned, "the Lambda base image ships boto3"
+
+
+@pytest.mark.parametrize("service", services_with_code())
+def test_image_imports_its_entry_point_with_only_its_own_contents(service, tmp_path, lambda_base_image):
+    code_root, installed = build_image_tree(service, tmp_path)
+    spec = dockerfile_of(service)
+    base = {"boto3", "botocore"} if spec.is_lambda else set()
+    entry = code_root / "app.py" if spec.is_lambda else code_root / service / "__main__.py"
+    missing = image_contents.unresolved_imports(entry, code_root, installed, base | image_contents.LAMBDA_BASE_IMAGE_MODULES
+                                                if spec.is_lambda else set())
+    assert missing == set(), f"{service}: imported but neither copied nor installed: {missing}"
+    paths = [installed] + ([lambda_base_image] if spec.is_lambda else [])
+    statement = ("import app; assert callable(app.handler)" if spec.is_lambda
+                 else f"import importlib.util; import {service}; assert importlib.util.find_spec('{service}.__main__')")
+    result = import_in_image(code_root, paths, statement)
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
+def synthetic_context(tmp_path: Path, requirements: str, copy_shared: bool) -> Path:
+    context = tmp_path / "context"
+    (context / "shared").mkdir(parents=True)
+    (context / "shared" / "__init__.py").write_text("")
+    (context / "shared" / "helpers.py").write_text("import json\n")
+    (context / "demo").mkdir()
+    (context / "demo" / "__init__.py").write_text("")
+    (context / "demo" / "app.py").write_text(textwrap.dedent("""
+        import six
+        from shared import helpers
+
+        def handler(event, context):
+            return six.text_type(event)
+    """))
+    (context / "demo" / "requirements.txt").write_text(requirements)
+    shared_line = "COPY shared/ ${LAMBDA_TASK_ROOT}/shared/\n" if copy_shared else ""
+    (context / "demo" / "Dockerfile").write_text(
+        "FROM public.ecr.aws/lambda/python:3.13\nCOPY demo/requirements.txt /tmp/requirements.txt\n"
+        "RUN pip install --requirement /tmp/requirements.txt --target \"${LAMBDA_TASK_ROOT}\"\n"
+        f"{shared_line}COPY demo/ ${{LAMBDA_TASK_ROOT}}/demo/\nCOPY demo/app.py ${{LAMBDA_TASK_ROOT}}/app.py\n"
+        'CMD ["app.handler"]\n')
+    return context
+
+
+def test_a_missing_copy_or_requirement_is_caught(tmp_path):
+    context = synthetic_context(tmp_path / "a", requirements="", copy_shared=False)
+    code_root, installed = build_image_tree("demo", tmp_path / "a", context)
+    assert image_contents.unresolved_imports(code_root / "app.py", code_root, installed, {"boto3"}) == {"six", "shared"}
+    result = import_in_image(code_root, [installed], "import app")
+    assert result.returncode != 0 and "ModuleNotFoundError" in result.stderr
+
+    context = synthetic_context(tmp_path / "b", requirements="six==1.17.0\n", copy_shared=True)
+    code_root, installed = build_image_tree("demo", tmp_path / "b", context)
+    assert image_contents.unresolved_imports(code_root / "app.py", code_root, installed, {"boto3"}) == set()
+    assert import_in_image(code_root, [installed], "import app; assert callable(app.handler)").returncode == 0

@@ -1,0 +1,171 @@
+"""What a function's container image holds, worked out without a Docker daemon.
+
+`layout(service, dest)` copies the sources exactly as the service's Dockerfile COPYs them (build context
+`handlers/`), `install_requirements` installs its requirements.txt with `pip --target` as the Dockerfile
+does, and `unresolved_imports` lists every module the entry point imports (transitively, through the
+copied sources) that neither the standard library, the base image, the copied sources nor the installed
+requirements provide. Used by tests/integration/test_image_contents.py and benchmarks/image_sizes.py.
+"""
+
+from __future__ import annotations
+
+import ast
+import shlex
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HANDLERS = ROOT / "handlers"
+LAMBDA_TASK_ROOT = "${LAMBDA_TASK_ROOT}"
+# What the AWS Lambda Python base image ships besides the standard library.
+LAMBDA_BASE_IMAGE_MODULES = {"boto3", "botocore", "awslambdaric", "s3transfer", "jmespath", "dateutil", "urllib3", "six"}
+
+
+@dataclass(frozen=True)
+class Copy:
+    source: str  # relative to the build context (handlers/)
+    destination: str  # inside the image, relative to the working root
+
+
+@dataclass(frozen=True)
+class Dockerfile:
+    path: Path
+    base_image: str
+    workdir: str  # the image's code root: ${LAMBDA_TASK_ROOT} or the WORKDIR
+    copies: list[Copy]
+    requirements: str | None  # context-relative path of the requirements file it installs
+
+    @property
+    def is_lambda(self) -> bool:
+        return self.base_image.startswith("public.ecr.aws/lambda/")
+
+
+def services_with_code() -> list[str]:
+    """Handler folders that hold a function or job (an app.py or a __main__.py)."""
+    return sorted(p.name for p in HANDLERS.iterdir()
+                  if p.is_dir() and ((p / "app.py").exists() or (p / "__main__.py").exists()))
+
+
+def parse_dockerfile(path: Path) -> Dockerfile:
+    base, workdir, copies, requirements = "", LAMBDA_TASK_ROOT, [], None
+    lines = path.read_text().replace("\\\n", " ").splitlines()
+    for line in lines:
+        words = shlex.split(line, comments=True)
+        if not words:
+            continue
+        instruction, args = words[0].upper(), words[1:]
+        if instruction == "FROM":
+            base = args[0]
+            if not base.startswith("public.ecr.aws/lambda/"):
+                workdir = "/"
+        elif instruction == "WORKDIR":
+            workdir = args[0]
+        elif instruction == "COPY":
+            *sources, destination = [a for a in args if not a.startswith("--")]
+            for source in sources:
+                if source.endswith("requirements.txt"):
+                    requirements = source  # installed by a RUN pip, not part of the code tree
+                    continue
+                copies.append(Copy(source, _relative(destination, workdir)))
+    return Dockerfile(path, base, workdir, copies, requirements)
+
+
+def _relative(destination: str, workdir: str) -> str:
+    destination = destination.replace("${LAMBDA_TASK_ROOT}", LAMBDA_TASK_ROOT)
+    for root in (LAMBDA_TASK_ROOT, workdir.rstrip("/")):
+        if root and destination.startswith(root):
+            return destination[len(root):].lstrip("/")
+    if destination.startswith("/"):
+        raise ValueError(f"COPY to {destination} lands outside the code root {workdir}")
+    return destination
+
+
+def dockerfile_of(service: str) -> Dockerfile:
+    return parse_dockerfile(HANDLERS / service / "Dockerfile")
+
+
+def layout(service: str, destination: Path, context: Path = HANDLERS) -> Path:
+    """Copy the service's sources into `destination` as its Dockerfile lays them out in the image."""
+    spec = parse_dockerfile(context / service / "Dockerfile")
+    for copy in spec.copies:
+        source = context / copy.source
+        target = destination / copy.destination
+        if copy.destination.endswith("/") or source.is_dir():
+            if source.is_dir():
+                shutil.copytree(source, target, dirs_exist_ok=True,
+                                ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "tests"))
+            else:
+                target.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, target / source.name)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    return destination
+
+
+def install_requirements(requirements: Path, target: Path) -> None:
+    """`pip install --target`, as the Dockerfile does (for this interpreter's platform)."""
+    target.mkdir(parents=True, exist_ok=True)
+    if not requirements.read_text().strip():
+        return
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                    "--no-compile", "--requirement", str(requirements), "--target", str(target)], check=True)
+
+
+def top_level_modules(folder: Path) -> set[str]:
+    names = set()
+    for entry in folder.iterdir() if folder.exists() else []:
+        if entry.name.endswith((".dist-info", ".egg-info", "__pycache__")) or entry.name.startswith("."):
+            continue
+        if entry.is_dir():
+            names.add(entry.name)
+        elif entry.suffix == ".py" or entry.suffix == ".so":
+            names.add(entry.name.split(".")[0])
+    return names
+
+
+def imports_of(entry: Path, code_root: Path) -> set[str]:
+    """Top-level module names imported by `entry`, following imports into modules under `code_root`."""
+    seen_files: set[Path] = set()
+    found: set[str] = set()
+    pending = [entry]
+    while pending:
+        path = pending.pop()
+        if path in seen_files:
+            continue
+        seen_files.add(path)
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+            for name in names:
+                found.add(name.split(".")[0])
+                local = _local_module(name, code_root)
+                if local:
+                    pending.append(local)
+    return found
+
+
+def _local_module(dotted: str, code_root: Path) -> Path | None:
+    candidate = code_root.joinpath(*dotted.split("."))
+    if candidate.with_suffix(".py").exists():
+        return candidate.with_suffix(".py")
+    if (candidate / "__init__.py").exists():
+        return candidate / "__init__.py"
+    return None
+
+
+def unresolved_imports(entry: Path, code_root: Path, installed: Path, base_image_modules: set[str]) -> set[str]:
+    provided = set(sys.stdlib_module_names) | base_image_modules | top_level_modules(code_root) \
+        | top_level_modules(installed) | {"__future__"}
+    return {name for name in imports_of(entry, code_root) if name not in provided}
+
+
+def folder_size(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
