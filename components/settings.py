@@ -231,6 +231,11 @@ class StackSettings:
                 reserved_concurrency=concurrency,
             )
 
+        parser_concurrency = functions["parser"].reserved_concurrency
+        if parser_concurrency is not None and parser_concurrency < 2:
+            raise SettingsError(
+                f"{_key('functions.parser.reservedConcurrency')} is {parser_concurrency}: the SQS event source's "
+                "maximum concurrency, which follows it, must be 2 to 1000 (0 would stop the parser)")
         parser_timeout = functions["parser"].timeout_seconds
         queue = QueueSettings(
             max_receive_count=reader.integer("queue.maxReceiveCount", 1, 1000, default=5),

@@ -41,6 +41,7 @@ class Resource:
     parent: str | None  # urn of the parent, None for children of the stack
     custom: bool
     secret_paths: list[str] = field(default_factory=list)
+    dependencies: list[str] = field(default_factory=list)  # urns it depends on (explicit and through inputs)
 
     @property
     def is_component(self) -> bool:
@@ -65,6 +66,9 @@ class Recording:
 
     def by_urn(self, urn: str) -> Resource:
         return next(r for r in self.resources if r.urn == urn)
+
+    def depends_on(self, resource: Resource, other: Resource) -> bool:
+        return other.urn in resource.dependencies
 
     def children(self, parent: Resource | None) -> list[Resource]:
         urn = parent.urn if parent else None
@@ -280,7 +284,7 @@ def record_in_process(stack: str, overrides: dict[str, Any] | None = None, previ
             resource_id, outputs = fake_outputs(args.typ, args.name, inputs, region)
             recorded.append(Resource(type=args.typ, name=args.name, inputs=_plain(inputs), outputs=_plain(outputs),
                                      urn=registering.urn, parent=registering.parent, custom=bool(args.custom),
-                                     secret_paths=secret_paths))
+                                     secret_paths=secret_paths, dependencies=registering.dependencies))
             return resource_id, outputs
 
         def call(self, args: pulumi.runtime.MockCallArgs):
@@ -289,6 +293,7 @@ def record_in_process(stack: str, overrides: dict[str, Any] | None = None, previ
     class Monitor(pulumi_mocks.MockMonitor):
         def RegisterResource(self, request):
             registering.urn = self.make_urn(request.parent, request.type, request.name)
+            registering.dependencies = sorted(set(request.dependencies))
             parent = request.parent or None
             registering.parent = None if parent is None or "::pulumi:pulumi:Stack::" in parent else parent
             return super().RegisterResource(request)
