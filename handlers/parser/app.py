@@ -1,0 +1,56 @@
+"""Parser function: SQS batch of S3 notifications -> validated briefs -> campaigns and routed products.
+
+Each record is processed on its own (Powertools BatchProcessor): a failing record is reported in
+`batchItemFailures` and redelivered by SQS (then the DLQ), while the good records beside it succeed.
+A brief that is invalid is not a failure: its report is written and the message acknowledged.
+"""
+
+import os
+
+import boto3
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from parser.events import parse_body
+from parser.service import ParserService
+from shared.errors import error_code, is_transient
+from shared.manifest import ManifestStore
+
+logger = Logger(service="parser")
+metrics = Metrics(service="parser")
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+_service: ParserService | None = None
+
+
+def service() -> ParserService:
+    global _service
+    if _service is None:
+        s3 = boto3.client("s3")
+        _service = ParserService(s3, ManifestStore(s3, os.environ["S3_BUCKET_NAME"]),
+                                 int(os.environ.get("MAX_BRIEF_BYTES", 1024 * 1024)), logger, metrics)
+    return _service
+
+
+def record_handler(record: SQSRecord) -> None:
+    logger.append_keys(message_id=record.message_id, campaign_id=None, product_index=None)
+    notification = parse_body(record.body)
+    for reason in notification.skipped:
+        logger.info("event skipped", extra={"reason": reason})
+    for upload in notification.uploads:
+        try:
+            outcome = service().handle(upload)
+        except Exception as error:
+            # Raising fails this record only: SQS redelivers it, and after maxReceiveCount it lands in the DLQ.
+            logger.warning("upload failed; the message will be retried", extra={
+                "key": upload.key, "error_code": error_code(error), "transient": is_transient(error)})
+            raise
+        logger.info("upload processed", extra={"key": upload.key, "outcome": outcome.status,
+                                               "routed": list(outcome.routed)})
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def handler(event, context):
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor,
+                                    context=context)

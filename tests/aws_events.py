@@ -1,0 +1,44 @@
+"""Building real-shaped events for tests, from the shared fixtures (as they are) or from S3 uploads."""
+
+import copy
+import json
+import uuid
+from pathlib import Path
+from urllib.parse import quote_plus
+
+FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "aws-events"
+
+
+def fixture(name: str):
+    return json.loads((FIXTURES / name).read_text())
+
+
+def sqs_record(body: str, receive_count: int = 1) -> dict:
+    """An SQS record as Lambda delivers it, the envelope taken from powertools_s3SqsEvent.json."""
+    record = copy.deepcopy(fixture("powertools_s3SqsEvent.json")["Records"][0])
+    record["messageId"] = str(uuid.uuid4())
+    record["receiptHandle"] = "AQEB" + uuid.uuid4().hex
+    record["body"] = body
+    record["attributes"]["ApproximateReceiveCount"] = str(receive_count)
+    return record
+
+
+def sqs_event(*bodies: str) -> dict:
+    return {"Records": [sqs_record(body) for body in bodies]}
+
+
+def s3_notification(bucket: str, key: str, version_id: str | None = None, size: int = 100,
+                    etag: str = "0123456789abcdef0123456789abcdef", event_name: str = "ObjectCreated:Put") -> str:
+    """The body S3 sends to SQS for an upload, keys encoded as S3 encodes them ('+' for spaces, %XX)."""
+    message = copy.deepcopy(fixture("s3doc_objectcreated-put-message.json"))
+    record = message["Records"][0]
+    record["eventName"] = event_name
+    record["s3"]["bucket"]["name"] = bucket
+    record["s3"]["bucket"]["arn"] = f"arn:aws:s3:::{bucket}"
+    obj = record["s3"]["object"]
+    obj.update({"key": quote_plus(key, safe="/"), "size": size, "eTag": etag, "sequencer": uuid.uuid4().hex[:16]})
+    if version_id:
+        obj["versionId"] = version_id
+    else:
+        obj.pop("versionId", None)
+    return json.dumps(message)

@@ -1,0 +1,236 @@
+"""The parser function against moto's S3 (server on 127.0.0.1), with the real SQS/S3 event shapes."""
+
+import io
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from parser.service import ParserService
+from shared.invoke import set_transport
+from shared.manifest import ManifestStore
+from tools.lambda_context import LocalContext
+from tests.aws_events import FIXTURES, fixture, s3_notification, sqs_event, sqs_record
+
+BUCKET = "creative-automation-dev-123456789012-us-east-1"
+BRIEFS = "input/campaign-briefs/"
+CONTEXT = LocalContext("creative-automation-dev-parser")
+CONTRACT_BRIEF = json.loads((Path(__file__).parents[2] / "samples" / "briefs" / "summer-splash.json").read_text())
+
+
+@pytest.fixture
+def parser(aws_endpoint, monkeypatch):
+    """The parser's app module, pointed at an empty bucket, with invocations captured instead of sent."""
+    monkeypatch.setenv("S3_BUCKET_NAME", BUCKET)
+    monkeypatch.setenv("MAX_BRIEF_BYTES", "65536")
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "CreativeAutomation/test")
+    import parser.app as app
+
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket=BUCKET)
+    s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_object(Bucket=BUCKET, Key="existing-assets/acme/citrus/product.png", Body=b"\x89PNG fake")
+    invocations = []
+    set_transport(lambda target, payload: invocations.append((target, payload)))
+    # The handler's own client, so tests can hook into the calls it makes.
+    monkeypatch.setattr(app, "_service", ParserService(s3, ManifestStore(s3, BUCKET), 65536, app.logger, app.metrics))
+    app.s3 = s3
+    app.invocations = invocations
+    yield app
+    set_transport(None)
+
+
+def upload(s3, key: str, brief) -> str:
+    body = brief if isinstance(brief, bytes) else json.dumps(brief).encode()
+    response = s3.put_object(Bucket=BUCKET, Key=key, Body=body)
+    return s3_notification(BUCKET, key, version_id=response.get("VersionId"), size=len(body),
+                           etag=response["ETag"].strip('"'))
+
+
+def manifests(s3) -> dict:
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET, Prefix="output/").get("Contents", [])]
+    return {k.split("/")[1]: json.loads(s3.get_object(Bucket=BUCKET, Key=k)["Body"].read())
+            for k in keys if k.endswith("/manifest.json")}
+
+
+def reports(s3) -> dict:
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET, Prefix="output/rejected/").get("Contents", [])]
+    return {k: json.loads(s3.get_object(Bucket=BUCKET, Key=k)["Body"].read()) for k in keys}
+
+
+def failed_ids(response) -> set:
+    return {item["itemIdentifier"] for item in response["batchItemFailures"]}
+
+
+def test_the_contract_brief_starts_a_campaign_and_routes_each_product(parser):
+    event = sqs_event(upload(parser.s3, BRIEFS + "summer splash.json", CONTRACT_BRIEF))
+    assert parser.handler(event, CONTEXT) == {"batchItemFailures": []}
+    [(campaign_id, manifest)] = manifests(parser.s3).items()
+    assert campaign_id.startswith("summer-splash-2026-")
+    assert manifest["brief_key"] == BRIEFS + "summer splash.json"
+    assert manifest["status"] == "processing" and manifest["expected_products"] == 2
+    citrus, berry = manifest["products"]
+    assert (citrus["image_source"], citrus["source_key"], citrus["status"]) == \
+        ("existing", "existing-assets/acme/citrus/product.png", "rendering")
+    assert (berry["image_source"], berry["source_key"], berry["status"]) == ("generated", None, "generating")
+    assert manifest["brand_colors"] == ["#0A84FF", "#FFFFFF"]
+    assert sorted(parser.invocations, key=lambda i: i[1]["product_index"]) == [
+        ("VARIANTS_FUNCTION", {"campaign_id": campaign_id, "product_index": 0, "bucket": BUCKET,
+                               "source_key": "existing-assets/acme/citrus/product.png"}),
+        ("GENERATOR_FUNCTION", {"campaign_id": campaign_id, "product_index": 1, "bucket": BUCKET}),
+    ]
+
+
+def test_ten_records_with_three_bad_briefs(parser):
+    bodies = []
+    for i in range(10):
+        brief = dict(CONTRACT_BRIEF, campaign_name=f"Campaign {i}")
+        if i in (2, 5, 8):
+            brief = {"campaign_name": f"Broken {i}", "products": []}
+        bodies.append(upload(parser.s3, f"{BRIEFS}brief-{i}.json", brief))
+    event = sqs_event(*bodies)
+    response = parser.handler(event, CONTEXT)
+    assert response == {"batchItemFailures": []}, "bad briefs are reported, not retried"
+    assert len(manifests(parser.s3)) == 7
+    found = reports(parser.s3)
+    assert sorted(found) == [f"output/rejected/brief-{i}/report.json" for i in (2, 5, 8)]
+    report = found["output/rejected/brief-5/report.json"]
+    assert {v["path"] for v in report["violations"]} == {"$", "$.products"}
+    assert report["brief_key"] == f"{BRIEFS}brief-5.json"
+
+
+def test_a_failing_record_never_fails_its_neighbours(parser):
+    good = upload(parser.s3, BRIEFS + "good.json", CONTRACT_BRIEF)
+    event = sqs_event(good, "Test message.", json.dumps(fixture("s3doc_test-event-message.json")))
+    response = parser.handler(event, CONTEXT)
+    assert failed_ids(response) == {event["Records"][1]["messageId"]}
+    assert len(manifests(parser.s3)) == 1
+
+
+def test_same_upload_delivered_three_times_is_one_campaign_routed_once(parser):
+    body = upload(parser.s3, BRIEFS + "dup.json", CONTRACT_BRIEF)
+    for _ in range(3):
+        assert parser.handler(sqs_event(body), CONTEXT) == {"batchItemFailures": []}
+    parser.handler(sqs_event(body, body), CONTEXT)  # and twice in one batch
+    assert len(manifests(parser.s3)) == 1
+    assert sorted(p["product_index"] for _, p in parser.invocations) == [0, 1]
+
+
+def test_a_new_upload_of_the_same_key_is_a_new_campaign(parser):
+    parser.handler(sqs_event(upload(parser.s3, BRIEFS + "weekly.json", CONTRACT_BRIEF)), CONTEXT)
+    parser.handler(sqs_event(upload(parser.s3, BRIEFS + "weekly.json", CONTRACT_BRIEF)), CONTEXT)
+    assert len(manifests(parser.s3)) == 2
+    assert len(parser.invocations) == 4
+
+
+def test_unicode_and_plus_encoded_keys_reach_the_right_object(parser):
+    key = BRIEFS + "你家娃🐱 summer+sale.json"
+    assert parser.handler(sqs_event(upload(parser.s3, key, CONTRACT_BRIEF)), CONTEXT) == {"batchItemFailures": []}
+    [manifest] = manifests(parser.s3).values()
+    assert manifest["brief_key"] == key
+
+
+def test_path_traversal_is_refused_and_nothing_outside_assets_is_read(parser):
+    requested = []
+    parser.s3.meta.events.register("before-parameter-build.s3.*", lambda params, model, **_: requested.append(
+        (model.name, params.get("Key") or params.get("Prefix"))))
+    parser.s3.put_object(Bucket=BUCKET, Key="input/secret.json", Body=b"{}")
+    requested.clear()
+    attempts = ["../input/secret.json", "existing-assets/../input/secret.json", "/input/secret.json",
+                "input/secret.json", "acme/%2e%2e/%2e%2e/input/secret.json"]
+    brief = dict(CONTRACT_BRIEF, products=[{"name": f"P{i}", "existing_assets": a} for i, a in enumerate(attempts)])
+    parser.handler(sqs_event(upload(parser.s3, BRIEFS + "evil.json", brief)), CONTEXT)
+    reads = [(op, key) for op, key in requested if op in ("GetObject", "ListObjectsV2", "HeadObject")]
+    report = reports(parser.s3)["output/rejected/evil/report.json"]
+    assert [v["path"] for v in report["violations"]] == [f"$.products[{i}].existing_assets" for i in range(5)]
+    assert reads == [("GetObject", BRIEFS + "evil.json")], "only the brief itself was read"
+    assert parser.invocations == []
+
+
+def test_oversized_and_non_utf8_briefs_are_reported(parser):
+    big = json.dumps(dict(CONTRACT_BRIEF, target_audience="x" * 70000)).encode()
+    parser.handler(sqs_event(upload(parser.s3, BRIEFS + "big.json", big),
+                             upload(parser.s3, BRIEFS + "latin1.json", "{\"campaign_name\": \"Caf\xe9\"}".encode("latin-1"))),
+                   CONTEXT)
+    found = reports(parser.s3)
+    assert "limit is 65536 bytes" in found["output/rejected/big/report.json"]["violations"][0]["message"]
+    assert "not UTF-8" in found["output/rejected/latin1/report.json"]["violations"][0]["message"]
+
+
+def test_s3_throttling_fails_only_that_record_and_its_redelivery_succeeds(parser):
+    good = upload(parser.s3, BRIEFS + "good.json", CONTRACT_BRIEF)
+    unlucky = upload(parser.s3, BRIEFS + "unlucky.json", dict(CONTRACT_BRIEF, campaign_name="Unlucky"))
+    throttled = {"left": 1}
+
+    def throttle(params, **_):
+        if params.get("Key", "").endswith("unlucky.json") and throttled["left"]:
+            throttled["left"] -= 1
+            raise ClientError({"Error": {"Code": "SlowDown", "Message": "Please reduce your request rate."},
+                               "ResponseMetadata": {"HTTPStatusCode": 503}}, "GetObject")
+
+    parser.s3.meta.events.register("before-parameter-build.s3.GetObject", throttle)
+    event = sqs_event(good, unlucky)
+    assert failed_ids(parser.handler(event, CONTEXT)) == {event["Records"][1]["messageId"]}
+    assert len(manifests(parser.s3)) == 1
+    assert failed_ids(parser.handler({"Records": [event["Records"][1]]}, CONTEXT)) == set()
+    assert len(manifests(parser.s3)) == 2
+
+
+def test_a_failed_invocation_is_retried_without_routing_twice(parser):
+    body = upload(parser.s3, BRIEFS + "flaky.json", CONTRACT_BRIEF)
+    calls = []
+
+    def flaky(target, payload):
+        calls.append(payload["product_index"])
+        if len(calls) == 2:
+            raise ClientError({"Error": {"Code": "TooManyRequestsException", "Message": "Rate exceeded"},
+                               "ResponseMetadata": {"HTTPStatusCode": 429}}, "Invoke")
+
+    set_transport(flaky)
+    assert len(parser.handler(sqs_event(body), CONTEXT)["batchItemFailures"]) == 1
+    assert parser.handler(sqs_event(body), CONTEXT) == {"batchItemFailures": []}
+    assert sorted(calls) == [0, 1, 1], "product 0 routed once; product 1 retried after its failed invoke"
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.glob("*.json")))
+def test_every_fixture_that_can_reach_the_parser_is_handled(parser, name):
+    data = fixture(name)
+    if isinstance(data, list):  # raw SQS message bodies
+        event = {"Records": [sqs_record(b if isinstance(b, str) else json.dumps(b)) for b in data]}
+    elif isinstance(data, dict) and data.get("Records", [{}])[0].get("eventSource") == "aws:sqs":
+        event = data
+    else:  # an S3 (or other) notification, as the body of an SQS message
+        event = sqs_event(json.dumps(data))
+    response = parser.handler(event, CONTEXT)
+    ids = {r["messageId"] for r in event["Records"]}
+    assert failed_ids(response) <= ids
+    not_s3 = {r["messageId"] for r in event["Records"] if '"Records"' not in r["body"] and "s3:TestEvent" not in r["body"]}
+    assert failed_ids(response) == not_s3, "exactly the bodies that are not S3 notifications fail"
+    assert manifests(parser.s3) == {}, "fixtures name other buckets and keys outside input/: nothing to start"
+
+
+def test_no_handler_turns_a_failure_into_a_500():
+    handlers = Path(__file__).parents[2] / "handlers"
+    offenders = [str(p) for p in handlers.rglob("*.py") if "statusCode" in p.read_text()]
+    assert offenders == []
+
+
+def test_logs_are_json_with_campaign_and_product_on_every_campaign_line(parser, capsys, monkeypatch):
+    stream = io.StringIO()
+    monkeypatch.setattr(parser.logger.registered_handler, "stream", stream)
+    capsys.readouterr()
+    parser.handler(sqs_event(upload(parser.s3, BRIEFS + "logged.json", CONTRACT_BRIEF)), CONTEXT)
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    logs = [json.loads(line) for line in stream.getvalue().splitlines()]
+    campaign_lines = [line for line in logs if line["message"] in ("campaign started", "product routed",
+                                                                    "upload processed")]
+    assert len(campaign_lines) == 4
+    [campaign_id] = manifests(parser.s3)
+    assert all(line["campaign_id"] == campaign_id and line["service"] == "parser" for line in campaign_lines)
+    assert sorted(line["product_index"] for line in logs if line["message"] == "product routed") == [0, 1]
+    [metrics] = [line for line in lines if "_aws" in line]
+    assert metrics["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "CreativeAutomation/test"
+    assert metrics["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["service"]]
+    assert (metrics["CampaignsStarted"], metrics["ProductsReused"]) == ([1.0], [1.0])
