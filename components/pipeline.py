@@ -144,7 +144,9 @@ class Pipeline(pulumi.ComponentResource):
         environment = {
             "variants": {},
             "generator": {"VARIANTS_FUNCTION": names.function("variants"), "BEDROCK_MODEL_ID": settings.bedrock_model_id,
-                          "IMAGE_BACKEND": settings.image_backend},
+                          "IMAGE_BACKEND": settings.image_backend,
+                          # The last of Lambda's attempts settles the product as failed before raising.
+                          "ASYNC_MAX_ATTEMPTS": str(settings.async_invoke.max_retry_attempts + 1)},
             "parser": {"GENERATOR_FUNCTION": names.function("generator"),
                        "VARIANTS_FUNCTION": names.function("variants"), "MAX_BRIEF_BYTES": str(settings.max_brief_bytes)},
         }

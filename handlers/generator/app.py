@@ -1,0 +1,51 @@
+"""Generator function: a product shot from Amazon Bedrock (or the offline placeholder), then variants.
+
+Invoked asynchronously by the parser (payloads: handlers/PAYLOADS.md). A content-filtered result fails
+the product with the filter's reason and is not retried; throttling and timeouts are retried here with
+backoff, then raised so Lambda's own retries and the on-failure destination take over.
+"""
+
+import os
+
+import boto3
+from aws_lambda_powertools import Logger, Metrics
+from botocore.config import Config
+
+from generator.service import GeneratorService
+from shared import metrics as metric_names
+from shared.manifest import ManifestStore
+
+logger = Logger(service="generator")
+metrics = Metrics(service="generator")
+_service: GeneratorService | None = None
+
+
+def backend():
+    if os.environ.get("IMAGE_BACKEND", "bedrock") == "local":
+        from generator.placeholder import PlaceholderImages
+
+        return PlaceholderImages()
+    from generator.models import BedrockImages
+
+    # Retries are ours (with jitter and a throttle metric); botocore's own would multiply them.
+    client = boto3.client("bedrock-runtime", config=Config(retries={"total_max_attempts": 1},
+                                                           read_timeout=90, connect_timeout=10))
+    return BedrockImages(client, os.environ["BEDROCK_MODEL_ID"], on_throttle=lambda: metrics.add_metric(
+        name=metric_names.MODEL_THROTTLES, unit="Count", value=1))
+
+
+def service() -> GeneratorService:
+    global _service
+    if _service is None:
+        s3 = boto3.client("s3")
+        _service = GeneratorService(s3, ManifestStore(s3, os.environ["S3_BUCKET_NAME"]), backend(), logger, metrics,
+                                    max_attempts=int(os.environ.get("ASYNC_MAX_ATTEMPTS", 3)))
+    return _service
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def handler(event, context):
+    logger.append_keys(campaign_id=event["campaign_id"], product_index=event["product_index"])
+    status = service().handle(event["campaign_id"], int(event["product_index"]))
+    return {"campaign_id": event["campaign_id"], "product_index": event["product_index"], "status": status}

@@ -1,0 +1,172 @@
+"""Bedrock image models: one request/response adapter per family (pure), the price table, and the call.
+
+Families (request -> response):
+- amazon-image (Titan Image Generator, Nova Canvas): `taskType: TEXT_IMAGE` -> `images[]`, `error`
+- stability-sdxl (SDXL 1.0): `text_prompts` -> `artifacts[].base64` with `finishReason`
+- stability-image (SD3.5 Large, Stable Image Core / Ultra): `prompt`, `aspect_ratio` -> `images[]`,
+  `finish_reasons`
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from botocore.exceptions import ClientError
+
+from shared.errors import is_transient
+
+MODELS_FILE = Path(__file__).resolve().parent.parent / "shared" / "image_models.json"
+WIDTH = HEIGHT = 1024
+
+
+class ContentFiltered(Exception):
+    """The model refused the prompt or its output: permanent, the product fails with this reason."""
+
+
+class ModelError(Exception):
+    """The model answered without an image for another reason."""
+
+
+@dataclass(frozen=True)
+class ImageRequest:
+    prompt: str
+    negative_prompt: str
+    seed: int
+    width: int = WIDTH
+    height: int = HEIGHT
+    label: str = ""  # the product's name (drawn by the offline placeholder backend only)
+
+    def fingerprint(self, model_id: str) -> str:
+        """Content address of the image this request makes: same prompt, model, size and seed, same image."""
+        key = {"model": model_id, "prompt": self.prompt, "negative": self.negative_prompt, "seed": self.seed,
+               "width": self.width, "height": self.height}
+        return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
+
+
+def seed_for(prompt: str) -> int:
+    """A seed derived from the prompt, so the same product brief makes (and can reuse) the same image."""
+    return int(hashlib.sha256(prompt.encode()).hexdigest()[:8], 16) % 2147483647
+
+
+def model_table() -> dict[str, dict[str, Any]]:
+    return json.loads(MODELS_FILE.read_text())["models"]
+
+
+def family(model_id: str) -> str:
+    models = model_table()
+    if model_id not in models:
+        raise ValueError(f"BEDROCK_MODEL_ID {model_id!r} has no adapter; known: {', '.join(sorted(models))}")
+    return models[model_id]["family"]
+
+
+def price(model_id: str) -> float:
+    return float(model_table()[model_id]["usd_per_image"])
+
+
+def request_body(model_id: str, request: ImageRequest) -> dict[str, Any]:
+    kind = family(model_id)
+    if kind == "amazon-image":
+        limit = 1024 if model_id.startswith("amazon.nova") else 512
+        return {
+            "taskType": "TEXT_IMAGE",
+            "textToImageParams": {"text": request.prompt[:limit], "negativeText": request.negative_prompt[:limit]},
+            "imageGenerationConfig": {"numberOfImages": 1, "width": request.width, "height": request.height,
+                                      "quality": "standard", "cfgScale": 6.5,
+                                      "seed": request.seed % 2147483647},  # Titan/Nova seeds: 0..2147483646
+        }
+    if kind == "stability-sdxl":
+        return {"text_prompts": [{"text": request.prompt, "weight": 1.0},
+                                 {"text": request.negative_prompt, "weight": -1.0}],
+                "cfg_scale": 7, "steps": 30, "seed": request.seed % 4294967295,
+                "width": request.width, "height": request.height, "samples": 1}
+    body = {"prompt": request.prompt, "negative_prompt": request.negative_prompt, "aspect_ratio": "1:1",
+            "output_format": "png", "seed": request.seed % 4294967295}
+    if model_id.startswith("stability.sd3"):
+        body["mode"] = "text-to-image"
+    return body
+
+
+def image_from_response(model_id: str, body: dict[str, Any]) -> bytes:
+    """The PNG bytes, or ContentFiltered / ModelError with the model's own reason."""
+    kind = family(model_id)
+    if kind == "amazon-image":
+        if body.get("error"):
+            raise ContentFiltered(str(body["error"]))
+        images = body.get("images") or []
+        if not images:
+            raise ModelError("the model returned no image")
+        return base64.b64decode(images[0])
+    if kind == "stability-sdxl":
+        artifacts = body.get("artifacts") or []
+        if not artifacts:
+            raise ModelError(f"the model returned no artifact (result: {body.get('result')!r})")
+        reason = artifacts[0].get("finishReason")
+        if reason == "CONTENT_FILTERED":
+            raise ContentFiltered("finishReason CONTENT_FILTERED: the prompt or the image was filtered")
+        if reason not in (None, "SUCCESS"):
+            raise ModelError(f"finishReason {reason}")
+        return base64.b64decode(artifacts[0]["base64"])
+    reasons = body.get("finish_reasons") or [None]
+    if reasons[0] is not None:
+        if str(reasons[0]).startswith("Filter reason"):
+            raise ContentFiltered(str(reasons[0]))
+        raise ModelError(str(reasons[0]))
+    images = body.get("images") or []
+    if not images:
+        raise ModelError("the model returned no image")
+    return base64.b64decode(images[0])
+
+
+def is_content_filter_error(error: ClientError) -> bool:
+    """Nova Canvas and Titan refuse a filtered prompt with a ValidationException rather than a body."""
+    message = error.response.get("Error", {}).get("Message", "").lower()
+    return error.response.get("Error", {}).get("Code") == "ValidationException" and (
+        "content filter" in message or "content moderation" in message or "blocked" in message)
+
+
+class BedrockImages:
+    """invoke_model with retries for throttling and timeouts (exponential backoff, full jitter)."""
+
+    def __init__(self, client: Any, model_id: str, *, attempts: int = 4, base_delay: float = 1.0,
+                 max_delay: float = 20.0, sleep: Callable[[float], None] = time.sleep,
+                 on_throttle: Callable[[], None] = lambda: None):
+        family(model_id)  # fail fast on an unknown model
+        self.client = client
+        self.model_id = model_id
+        self.attempts = attempts
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self.sleep = sleep
+        self.on_throttle = on_throttle
+
+    @property
+    def usd_per_image(self) -> float:
+        return price(self.model_id)
+
+    def generate(self, request: ImageRequest) -> bytes:
+        body = json.dumps(request_body(self.model_id, request))
+        for attempt in range(1, self.attempts + 1):
+            try:
+                response = self.client.invoke_model(modelId=self.model_id, body=body, accept="application/json",
+                                                    contentType="application/json")
+            except ClientError as error:
+                if is_content_filter_error(error):
+                    raise ContentFiltered(error.response["Error"]["Message"]) from error
+                if not is_transient(error) or attempt == self.attempts:
+                    raise
+                if error.response.get("Error", {}).get("Code") == "ThrottlingException":
+                    self.on_throttle()
+            except Exception as error:  # timeouts and dropped connections
+                if not is_transient(error) or attempt == self.attempts:
+                    raise
+            else:
+                return image_from_response(self.model_id, json.loads(response["body"].read()))
+            self.sleep(random.uniform(0, min(self.max_delay, self.base_delay * 2 ** (attempt - 1))))
+        raise AssertionError("unreachable")

@@ -1,0 +1,109 @@
+"""What the generator does for one product: an image (from the cache or the model), saved, paid once.
+
+Idempotent under Lambda's asynchronous retries: once the image is saved and recorded, a retried run goes
+straight to invoking variants and never pays the model again. The last attempt that still fails marks the
+product failed before raising, so the campaign settles and the on-failure destination keeps the event.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from typing import Any, Callable
+
+from PIL import Image, UnidentifiedImageError
+
+from generator.models import ContentFiltered, ImageRequest, seed_for
+from generator.prompt import NEGATIVE_PROMPT, build_prompt
+from shared import metrics as metric_names
+from shared.errors import error_code
+from shared.invoke import invoke_async
+from shared.manifest import ManifestStore, product as find_product
+from shared.paths import generated_key, image_cache_key
+
+
+class GeneratorService:
+    def __init__(self, s3: Any, store: ManifestStore, backend: Any, logger: Any, metrics: Any,
+                 max_attempts: int = 3, invoke: Callable[[str, dict[str, Any]], None] = invoke_async):
+        self.s3 = s3
+        self.store = store
+        self.backend = backend
+        self.logger = logger
+        self.metrics = metrics
+        self.max_attempts = max_attempts
+        self.invoke = invoke
+
+    def handle(self, campaign_id: str, index: int) -> str:
+        manifest = self.store.get(campaign_id)
+        if manifest is None:
+            raise LookupError(f"campaign {campaign_id} has no manifest")
+        product = find_product(manifest, index)
+        if product["status"] in ("complete", "failed"):
+            self.logger.info("product already settled; duplicate invocation ignored")
+            return product["status"]
+        if not product.get("generated_key"):
+            attempt = product.get("generation_attempts", 0) + 1
+            self.store.update_product(campaign_id, index, generation_attempts=attempt)
+            try:
+                product = self._generate(manifest, product)
+            except ContentFiltered as error:
+                self.logger.warning("image refused by the model's content filter", extra={"reason": str(error)})
+                self.store.fail_product(campaign_id, index, "ContentFiltered", str(error))
+                return "failed"
+            except Exception as error:
+                if attempt >= self.max_attempts:  # Lambda will not retry again: settle the product
+                    self.store.fail_product(campaign_id, index, error_code(error),
+                                            f"image generation failed after {attempt} attempts: {error}")
+                raise
+        self.invoke("VARIANTS_FUNCTION", {"campaign_id": campaign_id, "product_index": index,
+                                          "bucket": self.store.bucket, "source_key": product["generated_key"]})
+        return "rendering"
+
+    def _generate(self, manifest: dict[str, Any], product: dict[str, Any]) -> dict[str, Any]:
+        campaign_id, index = manifest["campaign_id"], product["index"]
+        prompt = build_prompt(product, manifest)
+        request = ImageRequest(prompt=prompt, negative_prompt=NEGATIVE_PROMPT, seed=seed_for(prompt),
+                               label=product["name"])
+        fingerprint = request.fingerprint(self.backend.model_id)
+        cache_key = image_cache_key(fingerprint)
+        target = generated_key(campaign_id, index, product["name"])
+
+        if self._exists(cache_key):
+            self.s3.copy_object(Bucket=self.store.bucket, Key=target, ContentType="image/png",
+                                CopySource={"Bucket": self.store.bucket, "Key": cache_key},
+                                MetadataDirective="REPLACE")
+            cost, cache_hit, duration_ms = 0.0, True, 0.0
+            self.metrics.add_metric(name=metric_names.PRODUCTS_REUSED, unit="Count", value=1)
+            self.logger.info("image reused from the cache", extra={"cache_key": cache_key})
+        else:
+            started = time.perf_counter()
+            png = self.backend.generate(request)
+            duration_ms = (time.perf_counter() - started) * 1000
+            check_png(png)
+            self.s3.put_object(Bucket=self.store.bucket, Key=target, Body=png, ContentType="image/png")
+            self.s3.put_object(Bucket=self.store.bucket, Key=cache_key, Body=png, ContentType="image/png")
+            cost, cache_hit = self.backend.usd_per_image, False
+            self.metrics.add_metric(name=metric_names.PRODUCTS_GENERATED, unit="Count", value=1)
+            self.metrics.add_metric(name=metric_names.IMAGE_MODEL_COST_USD, unit="None", value=cost)
+            self.metrics.add_metric(name=metric_names.GENERATION_DURATION_MS, unit="Milliseconds", value=duration_ms)
+            self.logger.info("image generated", extra={"model_id": self.backend.model_id, "cost_usd": cost,
+                                                       "generation_ms": round(duration_ms)})
+
+        fields = {"generated_key": target, "source_key": target, "cost_usd": cost, "cache_hit": cache_hit,
+                  "model_id": self.backend.model_id, "prompt": prompt, "seed": request.seed, "status": "rendering"}
+        self.store.update_product(campaign_id, index, **fields)
+        return {**product, **fields}
+
+    def _exists(self, key: str) -> bool:
+        # A listing, not HeadObject: without an unconditional s3:ListBucket, S3 answers 403 for a missing key.
+        listing = self.s3.list_objects_v2(Bucket=self.store.bucket, Prefix=key, MaxKeys=1)
+        return any(item["Key"] == key for item in listing.get("Contents", []))
+
+
+def check_png(data: bytes) -> None:
+    """The model's answer is a real image before anyone pays to render it."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError) as error:
+        raise ValueError(f"the model returned bytes that are not an image: {error}") from error
