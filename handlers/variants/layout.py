@@ -21,6 +21,7 @@ MARGIN_RATIO = 0.05  # margin around the text band, as a share of the frame's sh
 PADDING_RATIO = 0.6  # padding inside the band, as a share of the font size
 MAX_TEXT_HEIGHT_RATIO = 0.4  # the message may take at most this share of the frame's height
 MIN_CONTRAST = 4.5  # WCAG AA for normal text
+SMALLEST_FONT = 8
 DEFAULT_BAND = "#111111"
 
 
@@ -60,24 +61,29 @@ def cover_scale(source: tuple[int, int], targets) -> float:
 
 
 def wrap(text: str, max_width: float, measure: Callable[[str], float]) -> list[str]:
-    """Greedy word wrap; a word wider than the line is broken between characters."""
+    """Greedy word wrap; a word wider than the line is broken between characters.
+
+    Widths are added up word by word (each word and the space measured once), so wrapping costs a few
+    measurements per word, not one per candidate line; callers re-measure the final lines exactly."""
+    space = measure(" ")
     lines: list[str] = []
     for paragraph in text.split("\n"):
-        line = ""
+        line, line_width = "", 0.0
         for word in paragraph.split():
-            candidate = f"{line} {word}" if line else word
-            if measure(candidate) <= max_width:
-                line = candidate
+            word_width = measure(word)
+            if line and line_width + space + word_width <= max_width:
+                line, line_width = f"{line} {word}", line_width + space + word_width
                 continue
             if line:
                 lines.append(line)
-            while measure(word) > max_width and len(word) > 1:
+            while word_width > max_width and len(word) > 1:
                 cut = len(word) - 1
                 while cut > 1 and measure(word[:cut]) > max_width:
                     cut -= 1
                 lines.append(word[:cut])
                 word = word[cut:]
-            line = word
+                word_width = measure(word)
+            line, line_width = word, word_width
         lines.append(line)
     return [line for line in lines if line] or [""]
 
@@ -98,20 +104,34 @@ def fit_text(message: str, size: tuple[int, int], measure: Callable[[str, int], 
     width, height = size
     margin = round(min(width, height) * MARGIN_RATIO)
     frame = Box(margin, margin, width - margin, height - margin)
-    largest = max(12, round(min(width, height) * 0.075))
-    for font_size in range(largest, 5, -1):
+
+    def layout_at(font_size: int) -> TextLayout | None:
         padding = round(font_size * PADDING_RATIO)
         max_text_width = frame.width - 2 * padding
         lines = wrap(message, max_text_width, lambda s: measure(s, font_size))
         step = line_height(font_size)
-        text_height = step * len(lines)
-        band_height = text_height + 2 * padding
+        band_height = step * len(lines) + 2 * padding
         widest = max(measure(line, font_size) for line in lines)
-        if widest <= max_text_width and (band_height <= height * MAX_TEXT_HEIGHT_RATIO or font_size <= 8) \
-                and band_height <= frame.height:
-            band = Box(frame.left, frame.bottom - band_height, frame.right, frame.bottom)
-            text = Box(band.left + padding, band.top + padding, band.right - padding, band.bottom - padding)
-            return TextLayout(font_size, lines, step, band, text, frame)
+        if widest > max_text_width or band_height > frame.height or \
+                (band_height > height * MAX_TEXT_HEIGHT_RATIO and font_size > SMALLEST_FONT):
+            return None
+        band = Box(frame.left, frame.bottom - band_height, frame.right, frame.bottom)
+        text = Box(band.left + padding, band.top + padding, band.right - padding, band.bottom - padding)
+        return TextLayout(font_size, lines, step, band, text, frame)
+
+    # Larger text needs more room, so "fits" only turns false as the size grows: search for the largest size.
+    low, high = SMALLEST_FONT, max(12, round(min(width, height) * 0.075))
+    best = None
+    while low < high:
+        middle = (low + high + 1) // 2
+        found = layout_at(middle)
+        if found:
+            low, best = middle, found
+        else:
+            high = middle - 1
+    best = best or layout_at(SMALLEST_FONT)
+    if best is not None:
+        return best
     raise ValueError(f"a message of {len(message)} characters cannot fit a {width}x{height} frame")
 
 

@@ -1,8 +1,9 @@
 """Rendering the five variants from one source image, with the campaign message laid over it.
 
-Fast by construction: the source is decoded once (JPEG in draft mode, at the smallest scale that still
-covers every variant), each variant is one `resize` of its crop box with `reducing_gap` (Pillow reduces by
-whole factors first, then resamples), and the text of each size is laid out once.
+Fast and lean by construction (benchmarks/variants_bench.py): the source is decoded once (a JPEG
+straight at 1/2, 1/4 or 1/8 scale when every variant stays covered); each variant resamples only its
+crop, with the resampler that is fastest for its direction (see cover_resize); the text of each size is
+laid out by a binary search over font sizes and drawn with the shipped TrueType font.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from variants.layout import VARIANT_SIZES, TextLayout, cover_crop, cover_scale, 
 FONT_FILE = Path(__file__).resolve().parent.parent / "shared" / "fonts" / "DejaVuSans-Bold.ttf"
 MAX_SOURCE_PIXELS = 64_000_000  # larger sources (a decompression bomb, or a 64 MP poster) are refused
 JPEG_QUALITY = 86
+Image.MAX_IMAGE_PIXELS = MAX_SOURCE_PIXELS  # Pillow checks it when reading the header
 
 
 class SourceImageError(ValueError):
@@ -44,6 +46,7 @@ def font(size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(FONT_FILE), size)
 
 
+@lru_cache(maxsize=8192)
 def measure(text: str, size: int) -> float:
     return font(size).getlength(text)
 
@@ -54,7 +57,8 @@ def line_height(size: int) -> int:
 
 
 def decode(data: bytes, sizes=tuple(VARIANT_SIZES.values())) -> Image.Image:
-    """Decode once, refusing bombs and corrupt files; JPEGs decode straight at a reduced scale when they can."""
+    """Decode once, refusing bombs, truncated and corrupt files; a JPEG decodes straight at 1/2, 1/4 or
+    1/8 scale (draft mode) when every variant stays covered at that scale."""
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
@@ -63,6 +67,8 @@ def decode(data: bytes, sizes=tuple(VARIANT_SIZES.values())) -> Image.Image:
             if width * height > MAX_SOURCE_PIXELS:
                 raise SourceImageError("SourceTooLarge", f"source image is {width}x{height} "
                                        f"({width * height / 1e6:.0f} MP); the limit is {MAX_SOURCE_PIXELS / 1e6:.0f} MP")
+            if image.format not in ("PNG", "JPEG", "MPO", "WEBP"):
+                raise _unreadable(f"format {image.format}")
             if image.format == "JPEG":
                 scale = cover_scale(image.size, sizes)
                 image.draft("RGB", (max(1, round(width * scale)), max(1, round(height * scale))))
@@ -70,25 +76,46 @@ def decode(data: bytes, sizes=tuple(VARIANT_SIZES.values())) -> Image.Image:
         except SourceImageError:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-            raise SourceImageError("SourceTooLarge", f"source image refused as a decompression bomb: {error}") from error
+            raise SourceImageError("SourceTooLarge", f"source image refused (limit {MAX_SOURCE_PIXELS / 1e6:.0f} MP, "
+                                   f"a decompression bomb or far larger than needed): {error}") from error
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
-            raise SourceImageError("SourceUnreadable", f"source is not a readable PNG, JPEG or WebP image: {error}") from error
-    if image.mode not in ("RGB",):
-        if image.mode in ("RGBA", "LA", "P"):
-            image = image.convert("RGBA")
-            background = Image.new("RGB", image.size, (255, 255, 255))
-            background.paste(image, mask=image.getchannel("A"))
-            image = background
-        else:
-            image = image.convert("RGB")
-    return image
+            raise _unreadable(error) from error
+    if image.mode == "RGB":
+        return image
+    if image.mode in ("RGBA", "LA", "PA", "P") or "transparency" in image.info:
+        flat = image.convert("RGBA")  # transparency is laid on white
+        background = Image.new("RGB", flat.size, (255, 255, 255))
+        background.paste(flat, mask=flat.getchannel("A"))
+        return background
+    return image.convert("RGB")
+
+
+def _unreadable(reason) -> SourceImageError:
+    return SourceImageError("SourceUnreadable", f"source is not a readable PNG, JPEG or WebP image: {reason}")
+
+
+def cover_resize(source: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """The centre crop of `source` scaled to exactly `size` (cover-fit, never stretched).
+
+    Shrinking: Pillow, which box-reduces by whole factors first and then resamples only the rest, reading
+    the crop in place. Enlarging: OpenCV, whose bilinear upscale is several times faster than Pillow's
+    convolution; it is imported only then, so large sources never pay its memory."""
+    box = cover_crop(source.size, size)
+    if size[0] <= box[2] - box[0]:
+        return source.resize(size, Image.Resampling.BICUBIC, box=box, reducing_gap=1.1)
+    import cv2
+    import numpy
+
+    cv2.setNumThreads(1)  # a Lambda's vCPU share is small; threads only add overhead
+    crop = numpy.asarray(source.crop(tuple(round(edge) for edge in box)))
+    enlarged = numpy.ascontiguousarray(cv2.resize(crop, size, interpolation=cv2.INTER_LINEAR))
+    return Image.frombuffer("RGB", size, enlarged, "raw", "RGB", 0, 1)  # shares the array: no copy
 
 
 def render_variant(source: Image.Image, name: str, size: tuple[int, int], message: str,
-                   brand_colors: list[str] | None, scale_to_source: float = 1.0) -> Variant:
+                   brand_colors: list[str] | None) -> Variant:
     width, height = size
-    box = cover_crop(source.size, size)
-    frame = source.resize(size, Image.Resampling.LANCZOS, box=box, reducing_gap=2.0)
+    frame = cover_resize(source, size)
     layout = fit_text(message, size, measure, line_height)
     colors = palette(brand_colors)
     draw = ImageDraw.Draw(frame)

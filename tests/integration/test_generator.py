@@ -1,0 +1,202 @@
+"""The generator against moto S3, with Bedrock stubbed (botocore Stubber) in each family's real shapes."""
+
+import base64
+import io
+import json
+
+import boto3
+import pytest
+from botocore.response import StreamingBody
+from botocore.stub import Stubber
+from PIL import Image
+
+from generator.models import BedrockImages
+from generator.service import GeneratorService
+from shared.manifest import ManifestStore, new_manifest
+
+BUCKET = "creative-automation-dev-123456789012-us-east-1"
+CID = "summer-splash-2026-0a1b2c3d"
+
+
+def png_bytes(color=(200, 30, 60)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 64), color).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+B64 = base64.b64encode(png_bytes()).decode()
+RESPONSES = {  # what Bedrock returns, per family (InvokeModel response body)
+    "amazon.nova-canvas-v1:0": {"images": [B64], "error": None},
+    "amazon.titan-image-generator-v2:0": {"images": [B64]},
+    "stability.stable-diffusion-xl-v1": {"result": "success", "artifacts": [
+        {"seed": 1, "base64": B64, "finishReason": "SUCCESS"}]},
+    "stability.sd3-5-large-v1:0": {"seeds": [1], "finish_reasons": [None], "images": [B64]},
+    "stability.stable-image-core-v1:1": {"seeds": [1], "finish_reasons": [None], "images": [B64]},
+}
+PRICES = {"amazon.nova-canvas-v1:0": 0.04, "amazon.titan-image-generator-v2:0": 0.01,
+          "stability.stable-diffusion-xl-v1": 0.04, "stability.sd3-5-large-v1:0": 0.08,
+          "stability.stable-image-core-v1:1": 0.04}
+
+
+class Metrics:
+    def __init__(self):
+        self.added = []
+
+    def add_metric(self, name, unit, value):
+        self.added.append((name, value))
+
+
+class Logger:
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: None
+
+
+def body(payload) -> dict:
+    data = json.dumps(payload).encode()
+    return {"body": StreamingBody(io.BytesIO(data), len(data)), "contentType": "application/json"}
+
+
+def client_error(code, message, status):
+    return {"service_error_code": code, "service_message": message, "http_status_code": status}
+
+
+@pytest.fixture
+def world(aws_endpoint):
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket=BUCKET)
+    store = ManifestStore(s3, BUCKET)
+    store.create(new_manifest(campaign_id=CID, brief={"campaign_name": "Summer Splash 2026",
+                                                      "campaign_message": "Stay cool"},
+                              brief_key="input/campaign-briefs/a.json",
+                              products=[{"index": 0, "name": "Berry Sparkling Water", "image_source": "generated",
+                                         "description": "Sparkling water with raspberry", "status": "generating"}],
+                              brand_colors=["#0A84FF"], target_audience="Active adults", target_regions=["US"]))
+
+    def make(model_id, max_attempts=3):
+        bedrock = boto3.client("bedrock-runtime", region_name="us-east-1")
+        stubber = Stubber(bedrock)
+        stubber.activate()
+        sleeps, invocations, metrics = [], [], Metrics()
+        images = BedrockImages(bedrock, model_id, sleep=sleeps.append,
+                               on_throttle=lambda: metrics.add_metric("ModelThrottles", "Count", 1))
+        service = GeneratorService(s3, store, images, Logger(), metrics, max_attempts=max_attempts,
+                                   invoke=lambda target, payload: invocations.append((target, payload)))
+        return service, stubber, sleeps, invocations, metrics
+
+    make.s3, make.store = s3, store
+    return make
+
+
+def expect_invoke(stubber, model_id, response):
+    stubber.add_response("invoke_model", response, {"modelId": model_id, "body": stubbed_any(),
+                                                    "accept": "application/json", "contentType": "application/json"})
+
+
+def stubbed_any():
+    from botocore.stub import ANY
+    return ANY
+
+
+@pytest.mark.parametrize("model_id", sorted(RESPONSES))
+def test_each_family_saves_the_png_records_the_cost_and_invokes_variants(world, model_id):
+    service, stubber, _, invocations, metrics = world(model_id)
+    expect_invoke(stubber, model_id, body(RESPONSES[model_id]))
+    assert service.handle(CID, 0) == "rendering"
+    stubber.assert_no_pending_responses()
+    product = world.store.get(CID)["products"][0]
+    key = f"output/{CID}/generated/00-berry-sparkling-water.png"
+    assert product["generated_key"] == product["source_key"] == key
+    assert product["cost_usd"] == PRICES[model_id] and product["cache_hit"] is False
+    assert world.store.get(CID)["total_cost_usd"] == PRICES[model_id]
+    saved = world.s3.get_object(Bucket=BUCKET, Key=key)
+    assert saved["ContentType"] == "image/png" and saved["Body"].read() == png_bytes()
+    assert invocations == [("VARIANTS_FUNCTION", {"campaign_id": CID, "product_index": 0, "bucket": BUCKET,
+                                                  "source_key": key})]
+    assert ("ImageModelCostUSD", PRICES[model_id]) in metrics.added
+
+
+def test_throttling_is_retried_with_jittered_backoff(world):
+    service, stubber, sleeps, _, metrics = world("amazon.nova-canvas-v1:0")
+    for _ in range(2):
+        stubber.add_client_error("invoke_model", **client_error("ThrottlingException", "Too many requests", 429))
+    expect_invoke(stubber, "amazon.nova-canvas-v1:0", body(RESPONSES["amazon.nova-canvas-v1:0"]))
+    assert service.handle(CID, 0) == "rendering"
+    assert len(sleeps) == 2 and 0 <= sleeps[0] <= 1.0 and 0 <= sleeps[1] <= 2.0
+    assert metrics.added.count(("ModelThrottles", 1)) == 2
+
+
+def test_persistent_throttling_raises_and_the_last_lambda_attempt_settles_the_product(world):
+    service, stubber, sleeps, invocations, _ = world("amazon.nova-canvas-v1:0", max_attempts=2)
+    for _ in range(8):
+        stubber.add_client_error("invoke_model", **client_error("ThrottlingException", "Too many requests", 429))
+    with pytest.raises(Exception, match="ThrottlingException"):
+        service.handle(CID, 0)  # Lambda's first attempt: raise, Lambda retries
+    assert world.store.get(CID)["products"][0]["status"] == "generating"
+    with pytest.raises(Exception, match="ThrottlingException"):
+        service.handle(CID, 0)  # the last attempt: the product settles as failed, the event goes to the DLQ
+    product = world.store.get(CID)["products"][0]
+    assert product["status"] == "failed" and product["error"]["code"] == "ThrottlingException"
+    assert world.store.get(CID)["status"] == "failed"
+    assert invocations == []
+
+
+@pytest.mark.parametrize("model_id,response,reason", [
+    ("stability.stable-image-core-v1:1", body({"seeds": [1], "finish_reasons": ["Filter reason: prompt"],
+                                               "images": []}), "Filter reason: prompt"),
+    ("stability.stable-diffusion-xl-v1", body({"result": "success", "artifacts": [
+        {"seed": 1, "base64": "", "finishReason": "CONTENT_FILTERED"}]}), "CONTENT_FILTERED"),
+    ("amazon.titan-image-generator-v2:0", body({"images": [], "error": "blocked by content moderation"}),
+     "content moderation"),
+])
+def test_content_filtered_results_fail_the_product_without_retry(world, model_id, response, reason):
+    service, stubber, sleeps, invocations, _ = world(model_id)
+    expect_invoke(stubber, model_id, response)
+    assert service.handle(CID, 0) == "failed"
+    product = world.store.get(CID)["products"][0]
+    assert product["status"] == "failed" and product["error"]["code"] == "ContentFiltered"
+    assert reason in product["error"]["message"]
+    assert sleeps == [] and invocations == []
+
+
+def test_nova_refuses_a_filtered_prompt_with_a_validation_exception(world):
+    service, stubber, sleeps, invocations, _ = world("amazon.nova-canvas-v1:0")
+    stubber.add_client_error("invoke_model", **client_error(
+        "ValidationException", "This request has been blocked by our content filters.", 400))
+    assert service.handle(CID, 0) == "failed"
+    assert world.store.get(CID)["products"][0]["error"]["code"] == "ContentFiltered"
+    assert sleeps == [] and invocations == []
+
+
+def test_the_same_prompt_model_size_and_seed_reuse_the_cached_image_at_no_cost(world):
+    service, stubber, _, _, _ = world("amazon.nova-canvas-v1:0")
+    expect_invoke(stubber, "amazon.nova-canvas-v1:0", body(RESPONSES["amazon.nova-canvas-v1:0"]))
+    service.handle(CID, 0)
+    other = "summer-splash-2026-ffffffff"
+    manifest = world.store.get(CID)
+    manifest.update(campaign_id=other, status="processing")
+    manifest["products"][0].update(status="generating", generated_key=None, cost_usd=0.0, cache_hit=None)
+    world.store.create(manifest)
+    again, stubber_again, _, invocations, metrics = world("amazon.nova-canvas-v1:0")
+    assert again.handle(other, 0) == "rendering"  # no response queued: a model call would fail the test
+    product = world.store.get(other)["products"][0]
+    assert product["cache_hit"] is True and product["cost_usd"] == 0.0
+    assert world.s3.get_object(Bucket=BUCKET, Key=product["generated_key"])["Body"].read() == png_bytes()
+    assert ("ProductsReused", 1) in metrics.added
+
+
+def test_a_retry_after_saving_never_pays_the_model_again(world):
+    service, stubber, _, _, _ = world("amazon.nova-canvas-v1:0")
+    expect_invoke(stubber, "amazon.nova-canvas-v1:0", body(RESPONSES["amazon.nova-canvas-v1:0"]))
+    failing = {"left": 1}
+
+    def invoke(target, payload):
+        if failing["left"]:
+            failing["left"] -= 1
+            raise ConnectionError("lambda endpoint unreachable")
+
+    service.invoke = invoke
+    with pytest.raises(ConnectionError):
+        service.handle(CID, 0)
+    assert service.handle(CID, 0) == "rendering"  # Lambda's retry: straight to variants
+    stubber.assert_no_pending_responses()
+    assert world.store.get(CID)["products"][0]["cost_usd"] == 0.04

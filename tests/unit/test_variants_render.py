@@ -1,0 +1,142 @@
+"""Variants: exact sizes, cover-fit, the message inside the frame and legible, bombs and corrupt files refused."""
+
+import io
+
+import pytest
+from PIL import Image, ImageDraw
+
+from variants.layout import (MIN_CONTRAST, VARIANT_SIZES, Box, contrast, cover_crop, fit_text, palette, wrap)
+from variants.render import SourceImageError, line_height, measure, render_all
+
+MESSAGES = ["A", "Stay cool all summer", "Fresh " * 15, "x" * 120, ("Limited edition flavours for the whole family, "
+            "available in stores and online from June, while stocks last. Terms apply. ") * 2]
+MESSAGES = [m.strip()[:200] for m in MESSAGES] + ["W" * 200]
+
+
+def encode(image: Image.Image, fmt: str, **options) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, fmt, **options)
+    return buffer.getvalue()
+
+
+def gray_source(size=(1024, 1024), fmt="PNG") -> bytes:
+    return encode(Image.new("RGB", size, (128, 128, 128)), fmt)
+
+
+def test_cover_crop_never_stretches():
+    for source in [(1024, 1024), (4000, 3000), (600, 2000)]:
+        for size in VARIANT_SIZES.values():
+            left, top, right, bottom = cover_crop(source, size)
+            assert (right - left) / (bottom - top) == pytest.approx(size[0] / size[1], rel=1e-9)
+            assert left >= 0 and top >= 0 and right <= source[0] + 1e-9 and bottom <= source[1] + 1e-9
+            assert left == pytest.approx(source[0] - right) and top == pytest.approx(source[1] - bottom)
+
+
+def test_wrap_breaks_words_and_overlong_words():
+    lines = wrap("aaaa bbbb " + "c" * 25, 10, len)
+    assert lines == ["aaaa bbbb", "cccccccccc", "cccccccccc", "ccccc"]
+    assert all(len(line) <= 10 for line in lines)
+
+
+@pytest.mark.parametrize("message", MESSAGES, ids=lambda m: f"{len(m)}chars")
+@pytest.mark.parametrize("name", list(VARIANT_SIZES))
+def test_message_fits_inside_the_frame_with_a_margin(name, message):
+    size = VARIANT_SIZES[name]
+    layout = fit_text(message, size, measure, line_height)
+    margin = round(min(size) * 0.05)
+    assert layout.band.inside(Box(margin, margin, size[0] - margin, size[1] - margin))
+    assert layout.text.inside(layout.band)
+    assert all(measure(line, layout.font_size) <= layout.text.width for line in layout.lines)
+    assert len(layout.lines) * layout.line_height <= layout.text.height
+    assert " ".join(layout.lines).replace(" ", "") == message.replace(" ", ""), "nothing is cut off"
+    assert layout.font_size >= 8
+
+
+@pytest.mark.parametrize("brand", [None, [], ["#0A84FF", "#FFFFFF"], ["#FFFF00"], ["#777777"], ["#FFFFFF"],
+                                   ["#000000", "#111111"], ["#E30613", "#FFD700"]])
+def test_text_and_band_keep_wcag_contrast_whatever_the_brand(brand):
+    colors = palette(brand)
+    assert contrast(colors.band, colors.text) >= MIN_CONTRAST
+
+
+def test_brand_colours_are_used_when_they_are_legible():
+    colors = palette(["#E30613", "#FFFFFF"])
+    assert colors.band == (0xE3, 0x06, 0x13) and colors.text == (255, 255, 255)
+
+
+def test_five_variants_with_exact_sizes_from_png_and_large_jpeg():
+    for source in (gray_source(), gray_source((4000, 3000), "JPEG")):
+        variants = render_all(source, "Stay cool all summer", ["#0A84FF", "#FFFFFF"])
+        assert [(v.name, v.width, v.height) for v in variants] == [(n, *s) for n, s in VARIANT_SIZES.items()]
+        for variant in variants:
+            image = Image.open(io.BytesIO(variant.jpeg))
+            assert image.format == "JPEG" and image.size == (variant.width, variant.height)
+
+
+def test_nothing_is_drawn_outside_the_band_and_the_band_has_the_palette_colour():
+    brand = ["#E30613", "#FFFFFF"]
+    for variant in render_all(gray_source((1600, 900)), "Big summer sale on every flavour", brand):
+        image = Image.open(io.BytesIO(variant.jpeg)).convert("RGB")
+        band = variant.layout.band
+        # (JPEG blurs a few pixels around the band's edge: sample 12 px away.)
+        for x, y in [(2, 2), (variant.width - 3, variant.height - 3), (band.left - 12, band.bottom - 12),
+                     (variant.width // 2, band.top - 12), (variant.width // 2, band.bottom + 12)]:
+            assert all(abs(c - 128) <= 8 for c in image.getpixel((x, y))), (variant.name, x, y)
+        inside = image.getpixel((band.left + 3, band.bottom - 3))
+        assert all(abs(a - b) <= 12 for a, b in zip(inside, palette(brand).band)), variant.name
+
+
+def test_a_source_of_another_aspect_is_cropped_not_stretched():
+    image = Image.new("RGB", (2000, 1000), (255, 255, 255))
+    ImageDraw.Draw(image).ellipse((750, 250, 1250, 750), fill=(0, 0, 0))  # a circle in the centre
+    square = render_all(encode(image, "PNG"), "x")[0]
+    result = Image.open(io.BytesIO(square.jpeg)).convert("L")
+    # The circle stays round: equal extent across and down through its centre.
+    row = [x for x in range(1080) if result.getpixel((x, 540)) < 100]
+    column = [y for y in range(0, 700) if result.getpixel((540, y)) < 100]
+    assert abs((row[-1] - row[0]) - 2 * (540 - column[0])) <= 6
+
+
+def test_decompression_bomb_is_refused():
+    bomb = encode(Image.new("1", (12000, 12000)), "PNG")  # 144 MP in a few hundred kB
+    assert len(bomb) < 1_000_000
+    with pytest.raises(SourceImageError) as error:
+        render_all(bomb, "x")
+    assert error.value.code == "SourceTooLarge" and "144000000 pixels" in str(error.value)
+
+
+@pytest.mark.parametrize("data", [b"not an image", b"\x89PNG\r\n\x1a\n" + b"\0" * 64,
+                                  gray_source((800, 800), "JPEG")[:3000]])
+def test_corrupt_sources_are_refused_with_a_clear_error(data):
+    with pytest.raises(SourceImageError) as error:
+        render_all(data, "x")
+    assert error.value.code == "SourceUnreadable" and "PNG, JPEG or WebP" in str(error.value)
+
+
+def test_transparent_and_palette_sources_render_on_white():
+    rgba = Image.new("RGBA", (500, 500), (0, 0, 0, 0))
+    variants = render_all(encode(rgba, "PNG"), "x")
+    corner = Image.open(io.BytesIO(variants[0].jpeg)).convert("RGB").getpixel((2, 2))
+    assert all(c >= 245 for c in corner)
+    assert len(render_all(encode(Image.new("P", (300, 300)), "PNG"), "x")) == 5
+
+
+def psnr(a: Image.Image, b: Image.Image) -> float:
+    import math
+
+    pixels = list(zip(a.convert("L").get_flattened_data(), b.convert("L").get_flattened_data()))
+    mse = sum((x - y) ** 2 for x, y in pixels) / len(pixels)
+    return 99.0 if mse == 0 else 10 * math.log10(255 ** 2 / mse)
+
+
+@pytest.mark.parametrize("source_size", [(1024, 1024), (4000, 3000)])
+def test_fast_resampling_matches_a_plain_pillow_lanczos_reference(source_size):
+    from variants.render import cover_resize, decode
+
+    image = Image.radial_gradient("L").resize(source_size).convert("RGB")
+    ImageDraw.Draw(image).ellipse((source_size[0] // 3, source_size[1] // 3, source_size[0] // 2,
+                                   source_size[1] // 2), fill=(200, 40, 90))
+    source = decode(encode(image, "PNG"))
+    for size in VARIANT_SIZES.values():
+        reference = source.resize(size, Image.Resampling.LANCZOS, box=cover_crop(source.size, size))
+        assert psnr(cover_resize(source, size), reference) >= 35, size
