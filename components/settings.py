@@ -231,6 +231,11 @@ class StackSettings:
                 reserved_concurrency=concurrency,
             )
 
+        for service in PIPELINE_FUNCTIONS:
+            if functions[service].reserved_concurrency == 0:
+                raise SettingsError(
+                    f"{_key(f'functions.{_camel(service)}.reservedConcurrency')} is 0: that throttles every "
+                    "invocation, so the pipeline would never run it; give at least 1, or leave it unset")
         parser_concurrency = functions["parser"].reserved_concurrency
         if parser_concurrency is not None and parser_concurrency < 2:
             raise SettingsError(

@@ -74,6 +74,8 @@ def test_visibility_below_six_times_parser_timeout_is_refused():
     ("alarms__email", "nobody", "e-mail address"),
     ("asyncInvoke__maxRetryAttempts", 3, "0 to 2"),
     ("queue__batchSize", 100, "batchingWindowSeconds of at least 1"),
+    ("functions__generator__reservedConcurrency", 0, "throttles every invocation"),
+    ("functions__parser__reservedConcurrency", 1, "must be 2 to 1000"),
 ])
 def test_out_of_range_values_name_key_value_and_allowed(path, value, expected):
     overrides = {path: value}
