@@ -141,12 +141,12 @@ class Pipeline(pulumi.ComponentResource):
         self._role_policies: dict[str, aws.iam.RolePolicy] = {}
         model_arn = f"arn:aws:bedrock:{settings.region}::foundation-model/{settings.bedrock_model_id}"
         send_failed = {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": self.failed_invocations.arn}
+        # The last of Lambda's attempts settles the product as failed before raising.
+        max_attempts = str(settings.async_invoke.max_retry_attempts + 1)
         environment = {
-            "variants": {},
+            "variants": {"ASYNC_MAX_ATTEMPTS": max_attempts},
             "generator": {"VARIANTS_FUNCTION": names.function("variants"), "BEDROCK_MODEL_ID": settings.bedrock_model_id,
-                          "IMAGE_BACKEND": settings.image_backend,
-                          # The last of Lambda's attempts settles the product as failed before raising.
-                          "ASYNC_MAX_ATTEMPTS": str(settings.async_invoke.max_retry_attempts + 1)},
+                          "IMAGE_BACKEND": settings.image_backend, "ASYNC_MAX_ATTEMPTS": max_attempts},
             "parser": {"GENERATOR_FUNCTION": names.function("generator"),
                        "VARIANTS_FUNCTION": names.function("variants"), "MAX_BRIEF_BYTES": str(settings.max_brief_bytes)},
         }

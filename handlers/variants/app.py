@@ -22,7 +22,8 @@ def service() -> VariantsService:
     global _service
     if _service is None:
         s3 = boto3.client("s3")
-        _service = VariantsService(s3, ManifestStore(s3, os.environ["S3_BUCKET_NAME"]), logger, metrics)
+        _service = VariantsService(s3, ManifestStore(s3, os.environ["S3_BUCKET_NAME"]), logger, metrics,
+                                   max_attempts=int(os.environ.get("ASYNC_MAX_ATTEMPTS", 3)))
     return _service
 
 

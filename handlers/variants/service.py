@@ -8,6 +8,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from shared import metrics as metric_names
+from shared.errors import error_code
 from shared.manifest import ManifestStore, product as find_product
 from shared.paths import variant_key
 from variants.render import SourceImageError, render_all
@@ -16,26 +17,39 @@ MISSING = {"NoSuchKey", "NoSuchVersion", "404", "AccessDenied"}
 
 
 class VariantsService:
-    def __init__(self, s3: Any, store: ManifestStore, logger: Any, metrics: Any):
+    def __init__(self, s3: Any, store: ManifestStore, logger: Any, metrics: Any, max_attempts: int = 3):
         self.s3 = s3
+        self.max_attempts = max_attempts
         self.store = store
         self.logger = logger
         self.metrics = metrics
 
     def handle(self, campaign_id: str, index: int, source_key: str | None) -> str:
+        """Render, or raise for Lambda to retry; the last attempt that still fails settles the product."""
         manifest = self.store.get(campaign_id)
         if manifest is None:
             raise LookupError(f"campaign {campaign_id} has no manifest")  # permanent, but never expected: retry
         product = find_product(manifest, index)
-        if product["status"] in ("complete", "failed") and product.get("variants"):
-            self.logger.info("product already rendered; duplicate invocation ignored")
+        attempt = product.get("render_attempts", 0) + 1
+        try:
+            return self._render(campaign_id, manifest, product, source_key, attempt)
+        except Exception as error:
+            if attempt >= self.max_attempts:
+                self.store.fail_product(campaign_id, index, error_code(error),
+                                        f"rendering failed after {attempt} attempts: {error}")
+            raise
+
+    def _render(self, campaign_id: str, manifest: dict[str, Any], product: dict[str, Any], source_key: str | None,
+                attempt: int) -> str:
+        index = product["index"]
+        if product["status"] in ("complete", "failed"):
+            self.logger.info("product already settled; duplicate invocation ignored")
             return product["status"]
         source_key = source_key or product.get("source_key")
         if not source_key:
             self.store.fail_product(campaign_id, index, "NoSource", "no source image was recorded for the product")
             return "failed"
-        if product["status"] != "rendering":
-            self.store.update_product(campaign_id, index, status="rendering")
+        self.store.update_product(campaign_id, index, status="rendering", render_attempts=attempt)
 
         try:
             data = self.s3.get_object(Bucket=self.store.bucket, Key=source_key)["Body"].read()

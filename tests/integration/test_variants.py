@@ -70,3 +70,23 @@ def test_a_duplicate_invocation_after_completion_changes_nothing(world):
     before = store.read(CID)[1]
     assert service.handle(CID, 0, SOURCE) == "complete"
     assert store.read(CID)[1] == before
+
+
+def test_transient_failures_are_raised_and_the_last_attempt_settles_the_product(world):
+    from botocore.exceptions import ClientError
+
+    s3, store, service = world
+    service.max_attempts = 2
+
+    def unavailable(**_):
+        raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "try later"},
+                           "ResponseMetadata": {"HTTPStatusCode": 503}}, "GetObject")
+
+    s3.meta.events.register("before-parameter-build.s3.GetObject", unavailable)
+    with pytest.raises(ClientError):
+        service.handle(CID, 0, SOURCE)
+    assert store.get(CID)["products"][0]["status"] == "rendering", "Lambda will retry"
+    with pytest.raises(ClientError):
+        service.handle(CID, 0, SOURCE)
+    product = store.get(CID)["products"][0]
+    assert product["status"] == "failed" and product["error"]["code"] == "ServiceUnavailable"
