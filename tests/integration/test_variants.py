@@ -78,7 +78,9 @@ def test_transient_failures_are_raised_and_the_last_attempt_settles_the_product(
     s3, store, service = world
     service.max_attempts = 2
 
-    def unavailable(**_):
+    def unavailable(params, **_):
+        if params.get("Key") != SOURCE:
+            return
         raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "try later"},
                            "ResponseMetadata": {"HTTPStatusCode": 503}}, "GetObject")
 
