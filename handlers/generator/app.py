@@ -14,6 +14,7 @@ from botocore.config import Config
 from generator.service import GeneratorService
 from shared import metrics as metric_names
 from shared.manifest import ManifestStore
+from shared.settled import on_campaign_settled
 
 logger = Logger(service="generator")
 metrics = Metrics(service="generator")
@@ -38,7 +39,8 @@ def service() -> GeneratorService:
     global _service
     if _service is None:
         s3 = boto3.client("s3")
-        _service = GeneratorService(s3, ManifestStore(s3, os.environ["S3_BUCKET_NAME"]), backend(), logger, metrics,
+        store = ManifestStore(s3, os.environ["S3_BUCKET_NAME"], on_settled=on_campaign_settled(metrics, logger))
+        _service = GeneratorService(s3, store, backend(), logger, metrics,
                                     max_attempts=int(os.environ.get("ASYNC_MAX_ATTEMPTS", 3)))
     return _service
 

@@ -11,6 +11,7 @@ import boto3
 from aws_lambda_powertools import Logger, Metrics
 
 from shared.manifest import ManifestStore
+from shared.settled import on_campaign_settled
 from variants.service import VariantsService
 
 logger = Logger(service="variants")
@@ -22,7 +23,8 @@ def service() -> VariantsService:
     global _service
     if _service is None:
         s3 = boto3.client("s3")
-        _service = VariantsService(s3, ManifestStore(s3, os.environ["S3_BUCKET_NAME"]), logger, metrics,
+        store = ManifestStore(s3, os.environ["S3_BUCKET_NAME"], on_settled=on_campaign_settled(metrics, logger))
+        _service = VariantsService(s3, store, logger, metrics,
                                    max_attempts=int(os.environ.get("ASYNC_MAX_ATTEMPTS", 3)))
     return _service
 
