@@ -235,6 +235,9 @@ def fake_call(token: str, args: dict[str, Any], region: str, existing_image_tags
     if token == "aws:ec2/getVpc:getVpc":
         return {"id": "vpc-0a1b2c3d4e5f60718", "arn": f"arn:aws:ec2:{region}:{ACCOUNT_ID}:vpc/vpc-0a1b2c3d4e5f60718",
                 "cidrBlock": "172.31.0.0/16", "default": True}
+    if token == "aws:ec2/getSubnet:getSubnet":
+        return {"id": args.get("id"), "vpcId": "vpc-0f1e2d3c4b5a69788", "availabilityZone": f"{region}a",
+                "arn": f"arn:aws:ec2:{region}:{ACCOUNT_ID}:subnet/{args.get('id')}"}
     if token == "aws:ec2/getSubnets:getSubnets":
         return {"ids": ["subnet-0a1b2c3d4e5f60711", "subnet-0a1b2c3d4e5f60722", "subnet-0a1b2c3d4e5f60733"],
                 "id": region}

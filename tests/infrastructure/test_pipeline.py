@@ -76,7 +76,7 @@ def test_notification_sends_new_briefs_to_the_queue_after_its_policy_exists(stac
     assert target["queueArn"] == queue.outputs["arn"]
     assert target["events"] == ["s3:ObjectCreated:*"]
     assert (target["filterPrefix"], target["filterSuffix"]) == ("input/", ".json")
-    queue_policy = stack.one("aws:sqs/queuePolicy:QueuePolicy")
+    queue_policy = stack.one("aws:sqs/queuePolicy:QueuePolicy", "briefs-queue-policy")
     assert stack.depends_on(notification, queue_policy)
     [statement] = json.loads(queue_policy.inputs["policy"])["Statement"]
     assert statement["Principal"] == {"Service": "s3.amazonaws.com"} and statement["Action"] == "sqs:SendMessage"

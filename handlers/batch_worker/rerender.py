@@ -1,0 +1,30 @@
+"""Re-render a campaign's variants in bulk (for instance after a font or layout change).
+
+For each product with a source image, the product goes back to `rendering` and the variants function
+is invoked for it, exactly as the parser or generator would have.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from shared.manifest import ManifestStore
+
+
+def rerender(store: ManifestStore, campaign_id: str, invoke: Callable[[str, dict[str, Any]], None]) -> list[int]:
+    manifest = store.get(campaign_id)
+    if manifest is None:
+        raise SystemExit(f"campaign {campaign_id!r} has no manifest in {store.bucket}")
+    indexes = [p["index"] for p in manifest["products"] if p.get("source_key")]
+
+    def reopen(current: dict[str, Any]) -> None:
+        for product in current["products"]:
+            if product["index"] in indexes:
+                product.update(status="rendering", render_attempts=0)
+
+    store.update(campaign_id, reopen)
+    for index in indexes:
+        source = next(p["source_key"] for p in manifest["products"] if p["index"] == index)
+        invoke("VARIANTS_FUNCTION", {"campaign_id": campaign_id, "product_index": index, "bucket": store.bucket,
+                                     "source_key": source})
+    return indexes

@@ -1,0 +1,88 @@
+"""What the updater does with a push: verify the image, then move each consumer of it to its digest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from image_updater import jobdefs
+from image_updater.events import Ignored, Push
+
+
+@dataclass(frozen=True)
+class Target:
+    """A service whose image this stack deploys, and who consumes it (from env IMAGE_TARGETS)."""
+
+    service: str
+    repository: str
+    tag: str  # the tracked tag; pushes of other tags are ignored
+    function: str | None = None  # updated only in stacks that track `latest`
+    job_definition: str | None = None
+
+
+@dataclass
+class Outcome:
+    updated: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    ignored: str | None = None
+
+
+class UpdaterService:
+    def __init__(self, batch: Any, ecr: Any, lambda_client: Any, targets: list[Target], logger: Any):
+        self.batch = batch
+        self.ecr = ecr
+        self.lambda_client = lambda_client
+        self.targets = targets
+        self.logger = logger
+
+    def handle(self, push: Push | Ignored) -> Outcome:
+        if isinstance(push, Ignored):
+            return Outcome(ignored=push.reason)
+        targets = [t for t in self.targets if t.repository == push.repository]
+        if not targets:
+            return Outcome(ignored=f"repository {push.repository} is not this stack's")
+        targets = [t for t in targets if t.tag == push.tag]
+        if not targets:
+            return Outcome(ignored=f"tag {push.tag} of {push.repository} is not the tracked one")
+
+        # The event could be replayed or forged: the image must exist under this digest.
+        self.ecr.describe_images(repositoryName=push.repository, registryId=push.registry,
+                                 imageIds=[{"imageDigest": push.digest}])
+        outcome = Outcome()
+        repository_url = push.image_uri.split("@", 1)[0]
+        for target in targets:
+            if target.job_definition:
+                result = self._job_definition(target.job_definition, repository_url, push)
+                (outcome.updated if result.startswith("registered") else outcome.skipped).append(result)
+            if target.function:
+                result = self._function(target.function, push)
+                (outcome.updated if result.startswith("updated") else outcome.skipped).append(result)
+        return outcome
+
+    def _job_definition(self, name: str, repository_url: str, push: Push) -> str:
+        pages = self.batch.get_paginator("describe_job_definitions").paginate(jobDefinitionName=name, status="ACTIVE")
+        newest = jobdefs.newest_active([d for page in pages for d in page["jobDefinitions"]])
+        if newest is None:
+            return f"skipped job definition {name}: no ACTIVE revision"
+        if not jobdefs.uses_repository(newest, repository_url):
+            return f"skipped job definition {name}:{newest['revision']}: does not use {repository_url}"
+        if jobdefs.is_current(newest, repository_url, push.image_uri):
+            return f"skipped job definition {name}:{newest['revision']}: already on {push.digest}"
+        args = jobdefs.registration(newest, repository_url, push.image_uri, {
+            "image-updater:previous-revision": str(newest["revision"]),
+            "image-updater:image-digest": push.digest,
+        })
+        registered = self.batch.register_job_definition(**args)
+        self.logger.info("job definition revision registered", extra={
+            "job_definition": name, "previous_revision": newest["revision"], "revision": registered["revision"],
+            "image": push.image_uri})
+        return f"registered job definition {name}:{registered['revision']} (was {newest['revision']})"
+
+    def _function(self, name: str, push: Push) -> str:
+        current = self.lambda_client.get_function(FunctionName=name)["Code"].get("ImageUri")
+        if current == push.image_uri:
+            return f"skipped function {name}: already on {push.digest}"
+        self.lambda_client.update_function_code(FunctionName=name, ImageUri=push.image_uri)
+        self.logger.info("function image updated", extra={"function": name, "previous_image": current,
+                                                          "image": push.image_uri})
+        return f"updated function {name}"
