@@ -6,6 +6,7 @@ from components import settings as stack_settings
 from components.batch import BatchJobs, BatchJobsArgs
 from components.image_updater import ImagePushUpdater, ImagePushUpdaterArgs
 from components.images import ContainerImages, ContainerImagesArgs
+from components.monitoring import Monitoring, MonitoringArgs
 from components.pipeline import Pipeline, PipelineArgs
 
 # Settings first: every config value is validated before any resource is declared.
@@ -32,6 +33,18 @@ updater = ImagePushUpdater("image-updater", ImagePushUpdaterArgs(
     job_queue_name=batch.job_queue.name,
     job_role_arns=[batch.execution_role.arn, batch.job_role.arn],
 ))
+functions = {**pipeline.functions, "image-updater": updater.function}
+monitoring = Monitoring("monitoring", MonitoringArgs(
+    settings=settings,
+    functions={service: function.name for service, function in functions.items()},
+    work_queues={"briefs": pipeline.queue.name},
+    dead_letter_queues={
+        "briefs-dlq": pipeline.dlq.name,
+        "failed-invocations": pipeline.failed_invocations.name,
+        "image-updater-dlq": updater.dlq.name,
+    },
+    job_definition_name=batch.job_definition.name,
+))
 
 pulumi.export("environment", settings.environment)
 pulumi.export("bucket_name", pipeline.bucket.bucket)
@@ -40,12 +53,11 @@ pulumi.export("queue_name", pipeline.queue.name)
 pulumi.export("dlq_url", pipeline.dlq.url)
 pulumi.export("dlq_name", pipeline.dlq.name)
 pulumi.export("failed_invocations_queue_url", pipeline.failed_invocations.url)
-pulumi.export("function_names", {
-    **{service: function.name for service, function in pipeline.functions.items()},
-    "image-updater": updater.function.name,
-})
+pulumi.export("function_names", {service: function.name for service, function in functions.items()})
 pulumi.export("repository_urls", images.repository_urls)
 pulumi.export("image_uris", images.image_uris)
 pulumi.export("batch_job_queue", batch.job_queue.name)
 pulumi.export("batch_job_definition", batch.job_definition.arn)
 pulumi.export("image_updater_dlq_url", updater.dlq.url)
+pulumi.export("dashboard_name", monitoring.dashboard_name)
+pulumi.export("alarm_topic_arn", monitoring.alarm_topic_arn)

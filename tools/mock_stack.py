@@ -200,6 +200,10 @@ def fake_outputs(type_token: str, name: str, inputs: dict[str, Any], region: str
         resource_id = inputs.get("dashboardName", physical)
     elif type_token == "aws:cloudwatch/metricAlarm:MetricAlarm":
         out = {"arn": f"arn:aws:cloudwatch:{region}:{acct}:alarm:{physical}"}
+    elif type_token == "aws:kms/key:Key":
+        digest = hashlib.sha1(name.encode()).hexdigest()
+        resource_id = f"{digest[:8]}-{digest[8:12]}-4{digest[13:16]}-8{digest[17:20]}-{digest[20:32]}"
+        out = {"keyId": resource_id, "arn": f"arn:aws:kms:{region}:{acct}:key/{resource_id}"}
     elif type_token == "aws:ec2/securityGroup:SecurityGroup":
         resource_id = "sg-" + hashlib.sha1(name.encode()).hexdigest()[:17]
         out = {"arn": f"arn:aws:ec2:{region}:{acct}:security-group/{resource_id}"}

@@ -1,0 +1,174 @@
+"""Monitoring in both stacks under mocks: dashboard, alarms per function/queue/DLQ, thresholds, topic."""
+
+import json
+
+import pytest
+
+from components.settings import FUNCTION_SERVICES, Names
+from tests.unit.test_dashboard import metric_rows, validate
+from tools.mock_stack import record
+
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+DASHBOARD = "aws:cloudwatch/dashboard:Dashboard"
+TOPIC = "aws:sns/topic:Topic"
+SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+
+
+def names(recording) -> Names:
+    return Names("creative-automation", recording.stack)
+
+
+def dlq_names(recording) -> dict[str, str]:
+    prefix = names(recording).prefix
+    return {"briefs-dlq": names(recording).dlq, "failed-invocations": f"{prefix}-failed-invocations",
+            "image-updater-dlq": f"{prefix}-image-updater-dlq"}
+
+
+def alarms_on(recording, metric: str, dimension: str, value: str):
+    return [a for a in recording.of_type(ALARM)
+            if a.inputs["metricName"] == metric and a.inputs["dimensions"].get(dimension) == value]
+
+
+def dashboard_body(recording) -> dict:
+    return json.loads(recording.one(DASHBOARD).inputs["dashboardBody"])
+
+
+def dashboard_dimension_values(recording) -> set[str]:
+    return {value for w in dashboard_body(recording)["widgets"] if w["type"] == "metric"
+            for _, _, dims, _ in metric_rows(w) for value in dims.values()}
+
+
+def test_dashboard_exists_is_valid_and_exported(stack):
+    dashboard = stack.one(DASHBOARD)
+    assert dashboard.inputs["dashboardName"] == names(stack).prefix
+    validate(dashboard_body(stack))
+    assert stack.outputs["dashboard_name"] == names(stack).prefix
+    assert stack.outputs["alarm_topic_arn"] == stack.one(TOPIC).outputs["arn"]
+
+
+def test_every_function_has_an_errors_alarm_and_is_on_the_dashboard(stack):
+    shown = dashboard_dimension_values(stack)
+    for service in FUNCTION_SERVICES:
+        function = names(stack).function(service)
+        alarms = alarms_on(stack, "Errors", "FunctionName", function)
+        assert len(alarms) == 1, service
+        assert alarms[0].inputs["namespace"] == "AWS/Lambda"
+        assert alarms[0].inputs["period"] == 300  # "errors in 5 minutes"
+        assert function in shown
+
+
+def test_the_work_queue_alarms_on_oldest_message_age_and_is_on_the_dashboard(stack):
+    queue = names(stack).queue
+    [alarm] = alarms_on(stack, "ApproximateAgeOfOldestMessage", "QueueName", queue)
+    assert alarm.inputs["comparisonOperator"] == "GreaterThanThreshold"
+    assert queue in dashboard_dimension_values(stack)
+
+
+def test_every_dlq_alarms_on_any_message_and_is_on_the_dashboard(stack):
+    shown = dashboard_dimension_values(stack)
+    for label, queue in dlq_names(stack).items():
+        [alarm] = alarms_on(stack, "ApproximateNumberOfMessagesVisible", "QueueName", queue)
+        assert (alarm.inputs["comparisonOperator"], alarm.inputs["threshold"]) == ("GreaterThanOrEqualToThreshold", 1)
+        assert queue in shown, label
+
+
+def test_every_alarmed_resource_is_on_the_dashboard_and_every_alarm_on_its_alarm_widget(stack):
+    shown = dashboard_dimension_values(stack)
+    for alarm in stack.of_type(ALARM):
+        assert set(alarm.inputs["dimensions"].values()) <= shown, alarm.name
+    [alarm_widget] = [w for w in dashboard_body(stack)["widgets"] if w["type"] == "alarm"]
+    assert sorted(alarm_widget["properties"]["alarms"]) == sorted(a.outputs["arn"] for a in stack.of_type(ALARM))
+
+
+def test_pipeline_alarms_watch_the_metrics_the_handlers_emit_with_the_service_dimension(stack):
+    namespace = f"CreativeAutomation/{stack.stack}"
+    [throttles] = alarms_on(stack, "ModelThrottles", "service", "generator")
+    [push_failed] = alarms_on(stack, "ImagePushFailed", "service", "image-updater")
+    for alarm in (throttles, push_failed):
+        assert alarm.inputs["namespace"] == namespace
+        assert alarm.inputs["dimensions"] == {"service": alarm.inputs["dimensions"]["service"]}
+        assert alarm.inputs["statistic"] == "Sum"
+    assert push_failed.inputs["threshold"] == 1
+
+
+def threshold(recording, metric, dimension, value):
+    [alarm] = alarms_on(recording, metric, dimension, value)
+    return alarm.inputs["threshold"]
+
+
+def test_thresholds_come_from_settings_and_prod_is_stricter(dev, prod):
+    expected = {"dev": (10, 20, 1800), "prod": (1, 5, 600)}  # Pulumi.<stack>.yaml alarms.*
+    for recording in (dev, prod):
+        n = names(recording)
+        got = (threshold(recording, "Errors", "FunctionName", n.function("parser")),
+               threshold(recording, "ModelThrottles", "service", "generator"),
+               threshold(recording, "ApproximateAgeOfOldestMessage", "QueueName", n.queue))
+        assert got == expected[recording.stack]
+    assert all(p < d for p, d in zip(expected["prod"], expected["dev"]))
+
+
+def test_a_changed_threshold_setting_changes_the_alarm():
+    recording = record("dev", {"alarms.functionErrors": 3})
+    assert recording.error is None, recording.error
+    assert threshold(recording, "Errors", "FunctionName", names(recording).function("generator")) == 3
+
+
+def test_the_updater_function_alarms_on_any_error(stack):
+    assert threshold(stack, "Errors", "FunctionName", names(stack).function("image-updater")) == 1
+
+
+def test_alarms_notify_the_topic_and_treat_missing_data_as_not_breaching(stack):
+    topic_arn = stack.one(TOPIC).outputs["arn"]
+    alarms = stack.of_type(ALARM)
+    assert len(alarms) == len(FUNCTION_SERVICES) + 1 + len(dlq_names(stack)) + 2
+    for alarm in alarms:
+        assert alarm.inputs["alarmActions"] == [topic_arn]
+        assert alarm.inputs["okActions"] == [topic_arn]
+        assert alarm.inputs["treatMissingData"] == "notBreaching"
+        assert alarm.inputs["evaluationPeriods"] == 1
+        assert alarm.inputs["name"].startswith(f"{names(stack).prefix}-")
+        assert len(alarm.inputs["name"]) <= 255
+
+
+def test_topic_is_encrypted_with_a_key_cloudwatch_may_use(stack):
+    key = stack.one("aws:kms/key:Key")
+    assert stack.one(TOPIC).inputs["kmsMasterKeyId"] == key.outputs["arn"]
+    assert key.inputs["enableKeyRotation"] is True
+    statements = json.loads(key.inputs["policy"])["Statement"]
+    cloudwatch = [s for s in statements if s["Principal"] == {"Service": "cloudwatch.amazonaws.com"}]
+    assert [sorted(s["Action"]) for s in cloudwatch] == [["kms:Decrypt", "kms:GenerateDataKey"]]
+    for statement in statements:
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        assert "*" not in actions and "kms:*" not in actions
+
+
+def test_topic_policy_lets_only_this_stacks_alarms_publish(stack):
+    policy = json.loads(stack.one("aws:sns/topicPolicy:TopicPolicy").inputs["policy"])
+    [statement] = policy["Statement"]
+    assert statement["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert statement["Action"] == "sns:Publish"
+    assert statement["Resource"] == stack.one(TOPIC).outputs["arn"]
+    assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": "123456789012"}
+    pattern = statement["Condition"]["ArnLike"]["aws:SourceArn"]
+    assert pattern == f"arn:aws:cloudwatch:us-east-1:123456789012:alarm:{names(stack).prefix}-*"
+    assert all(a.outputs["arn"].startswith(pattern[:-1]) for a in stack.of_type(ALARM))
+
+
+def test_no_email_subscription_unless_configured(stack):
+    assert stack.of_type(SUBSCRIPTION) == []
+
+
+@pytest.mark.parametrize("stack_name", ["dev", "prod"])
+def test_email_subscription_when_configured(stack_name):
+    recording = record(stack_name, {"alarms.email": "ops@example.com"})
+    assert recording.error is None, recording.error
+    subscription = recording.one(SUBSCRIPTION)
+    assert subscription.inputs["protocol"] == "email"
+    assert subscription.inputs["endpoint"] == "ops@example.com"
+    assert subscription.inputs["topic"] == recording.one(TOPIC).outputs["arn"]
+
+
+def test_a_malformed_email_fails_before_any_resource():
+    recording = record("dev", {"alarms.email": "not-an-address"})
+    assert "creative-automation:alarms.email" in recording.error
+    assert recording.resources == []

@@ -1,0 +1,29 @@
+"""Monitoring's arguments are checked before any resource: labels become alarm names."""
+
+import pytest
+
+from components.monitoring import MonitoringArgs, _validate
+from components.settings import StackSettings, read_stack_file
+
+
+def args(**overrides) -> MonitoringArgs:
+    values = dict(settings=StackSettings.from_values("dev", read_stack_file("dev")),
+                  functions={"parser": "fn"}, work_queues={"briefs": "q"}, dead_letter_queues={"briefs-dlq": "d"},
+                  job_definition_name="jd")
+    values.update(overrides)
+    return MonitoringArgs(**values)
+
+
+def test_well_formed_args_pass():
+    _validate(args())
+
+
+@pytest.mark.parametrize("field", ["functions", "work_queues", "dead_letter_queues"])
+def test_a_label_unusable_in_an_alarm_name_is_refused_naming_it(field):
+    with pytest.raises(ValueError, match=rf"{field} label 'Briefs Queue'"):
+        _validate(args(**{field: {"Briefs Queue": "q"}}))
+
+
+def test_no_functions_is_refused():
+    with pytest.raises(ValueError, match="functions is empty"):
+        _validate(args(functions={}))
