@@ -1,0 +1,166 @@
+"""The image-push updater against moto (ECR, Batch, Lambda), with the ECR events of the fixtures as they are."""
+
+import importlib
+import io
+import json
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.ecr.models import Image, ecr_backends
+
+from image_updater.events import parse
+from image_updater.service import Target, UpdaterService
+from tests.aws_events import fixture
+from tools.lambda_context import LocalContext
+
+ACCOUNT, REGION, REPO = "123456789012", "us-west-2", "my-repository-name"
+REPO_URL = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/{REPO}"
+PUSHED = "sha256:7f5b2640fe6fb4f46592dfd3410c4a79dac4f89e4782432e0378abcd1234"  # the documented push's digest
+OLD = "sha256:" + "0" * 64
+JOB = "creative-automation-dev-rerender"
+FUNCTION = "creative-automation-dev-parser"
+
+
+class Quiet:
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: None
+
+
+def record_push(digest: str, tag: str = "latest") -> None:
+    """An image as ECR holds it after a push (moto derives digests from manifests; the fixture's is given)."""
+    repository = ecr_backends[ACCOUNT][REGION].repositories[REPO]
+    repository.images.append(Image(ACCOUNT, tag, json.dumps({"schemaVersion": 2, "digest": digest}), REPO,
+                                   digest=digest))
+
+
+def push_event(digest: str, tag: str = "latest", repository: str = REPO) -> dict:
+    event = fixture("ecrdoc_image-push.json")
+    event["detail"].update({"image-digest": digest, "image-tag": tag, "repository-name": repository})
+    return event
+
+
+JOB_DEFINITION = dict(
+    jobDefinitionName=JOB, type="container", platformCapabilities=["FARGATE"], propagateTags=True,
+    parameters={"campaign_id": "none"}, tags={"team": "creative"},
+    retryStrategy={"attempts": 3, "evaluateOnExit": [{"onStatusReason": "Host EC2*", "action": "RETRY"}]},
+    timeout={"attemptDurationSeconds": 3600},
+    containerProperties={
+        "image": f"{REPO_URL}@{OLD}", "command": ["Ref::campaign_id"],
+        "resourceRequirements": [{"type": "VCPU", "value": "1"}, {"type": "MEMORY", "value": "2048"}],
+        "executionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/exec", "jobRoleArn": f"arn:aws:iam::{ACCOUNT}:role/job",
+        "environment": [{"name": "S3_BUCKET_NAME", "value": "bucket"}],
+        "secrets": [{"name": "API_KEY", "valueFrom": f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/api-key"}],
+        "networkConfiguration": {"assignPublicIp": "ENABLED"},
+        "fargatePlatformConfiguration": {"platformVersion": "LATEST"},
+    })
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        clients = {name: boto3.client(name, region_name=REGION) for name in ("ecr", "batch", "lambda", "iam")}
+        clients["ecr"].create_repository(repositoryName=REPO)
+        record_push(OLD)
+        clients["batch"].register_job_definition(**JOB_DEFINITION)
+        role = clients["iam"].create_role(RoleName="fn", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        clients["lambda"].create_function(FunctionName=FUNCTION, Role=role, PackageType="Image",
+                                          Code={"ImageUri": f"{REPO_URL}@{OLD}"})
+        targets = [Target("batch-worker", REPO, "latest", job_definition=JOB),
+                   Target("parser", REPO, "latest", function=FUNCTION)]
+        clients["service"] = UpdaterService(clients["batch"], clients["ecr"], clients["lambda"], targets, Quiet())
+        yield clients
+
+
+def revisions(aws) -> list[dict]:
+    found = aws["batch"].describe_job_definitions(jobDefinitionName=JOB, status="ACTIVE")["jobDefinitions"]
+    return sorted(found, key=lambda d: d["revision"])
+
+
+def function_image(aws) -> str:
+    return aws["lambda"].get_function(FunctionName=FUNCTION)["Code"]["ImageUri"]
+
+
+@pytest.mark.parametrize("name", ["ecrdoc_image-push.json", "lambdago_ecr-image-push-event.json"])
+def test_the_documented_push_registers_a_revision_and_moves_the_function(aws, name):
+    record_push(PUSHED)
+    outcome = aws["service"].handle(parse(fixture(name)))
+    assert outcome.updated == [f"registered job definition {JOB}:2 (was 1)", f"updated function {FUNCTION}"]
+    newest = revisions(aws)[-1]
+    assert newest["containerProperties"]["image"] == f"{REPO_URL}@{PUSHED}"
+    assert newest["tags"] == {"team": "creative", "image-updater:previous-revision": "1",
+                              "image-updater:image-digest": PUSHED}
+    assert function_image(aws) == f"{REPO_URL}@{PUSHED}"
+
+
+@pytest.mark.parametrize("name", ["ecrdoc_image-delete.json", "ecrdoc_image-scan-basic.json",
+                                  "lambdago_ecr-image-scan-event.json", "powertools_eventBridgeEvent.json"])
+def test_deletions_scans_and_other_events_change_nothing(aws, name):
+    outcome = aws["service"].handle(parse(fixture(name)))
+    assert outcome.ignored and not outcome.updated
+    assert len(revisions(aws)) == 1 and function_image(aws) == f"{REPO_URL}@{OLD}"
+
+
+def test_other_repositories_and_untracked_tags_are_ignored(aws):
+    assert "not this stack's" in aws["service"].handle(parse(push_event(PUSHED, repository="someone-else"))).ignored
+    assert "not the tracked one" in aws["service"].handle(parse(push_event(PUSHED, tag="v9.9.9"))).ignored
+    assert len(revisions(aws)) == 1
+
+
+def test_job_definition_round_trips_every_field_but_image_and_tags(aws):
+    record_push(PUSHED)
+    aws["service"].handle(parse(push_event(PUSHED)))
+    old, new = revisions(aws)
+    for described in (old, new):
+        for key in ("jobDefinitionArn", "revision"):
+            described.pop(key)
+    assert new["containerProperties"].pop("image") == f"{REPO_URL}@{PUSHED}"
+    assert old["containerProperties"].pop("image") == f"{REPO_URL}@{OLD}"
+    new_tags, old_tags = new.pop("tags"), old.pop("tags")
+    assert new_tags == {**old_tags, "image-updater:previous-revision": "1", "image-updater:image-digest": PUSHED}
+    assert new == old  # retry strategy, timeout, environment, secrets, parameters, platform capabilities...
+
+
+def test_a_re_push_of_the_same_digest_registers_nothing(aws):
+    record_push(PUSHED)
+    aws["service"].handle(parse(push_event(PUSHED)))
+    outcome = aws["service"].handle(parse(push_event(PUSHED)))
+    assert outcome.updated == [] and len(outcome.skipped) == 2
+    assert len(revisions(aws)) == 2
+
+
+def test_a_new_digest_on_latest_is_a_new_revision_and_a_new_function_image(aws):
+    record_push(PUSHED)
+    aws["service"].handle(parse(push_event(PUSHED)))
+    newer = "sha256:" + "c" * 64
+    record_push(newer)
+    outcome = aws["service"].handle(parse(push_event(newer)))
+    assert len(outcome.updated) == 2
+    assert [r["containerProperties"]["image"].rsplit("@", 1)[1] for r in revisions(aws)] == [OLD, PUSHED, newer]
+    assert revisions(aws)[-1]["tags"]["image-updater:previous-revision"] == "2"
+    assert function_image(aws) == f"{REPO_URL}@{newer}"
+
+
+def test_a_push_of_an_image_ecr_does_not_hold_fails_and_changes_nothing(aws):
+    with pytest.raises(Exception, match="ImageNotFound"):
+        aws["service"].handle(parse(push_event("sha256:" + "d" * 64)))
+    assert len(revisions(aws)) == 1
+
+
+def test_the_handler_reports_each_outcome_as_a_metric(aws, monkeypatch, capsys):
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "CreativeAutomation/test")  # read when Metrics is made
+    app = importlib.import_module("image_updater.app")
+    monkeypatch.setattr(app, "_service", aws["service"])
+    record_push(PUSHED)
+    capsys.readouterr()
+    assert app.handler(push_event(PUSHED), LocalContext("creative-automation-dev-image-updater"))["updated"]
+    app.handler(fixture("ecrdoc_image-delete.json"), LocalContext("creative-automation-dev-image-updater"))
+    with pytest.raises(Exception):
+        app.handler(push_event("sha256:" + "e" * 64), LocalContext("creative-automation-dev-image-updater"))
+    documents = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    emitted = [(m["Name"], d[m["Name"]]) for d in documents for m in d["_aws"]["CloudWatchMetrics"][0]["Metrics"]]
+    assert emitted == [("ImagePushUpdated", [2.0]), ("ImagePushSkipped", [1.0]), ("ImagePushFailed", [1.0])]
+    assert all(d["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["service"]] and d["service"] == "image-updater"
+               for d in documents)
