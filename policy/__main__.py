@@ -1,0 +1,9 @@
+"""Policy pack entry point: `pulumi preview --policy-pack policy [--policy-pack-config policy/config/prod.json]`.
+
+Building the PolicyPack starts the policy server, so it happens only here, never on import."""
+
+from pulumi_policy import PolicyPack
+
+from guardrails import DEFAULT_ENFORCEMENT, policies
+
+PolicyPack(name="creative-automation-guardrails", enforcement_level=DEFAULT_ENFORCEMENT, policies=policies())

@@ -1,0 +1,227 @@
+"""The stack's guardrails as CrossGuard policies, importable without starting a policy server.
+
+Each check is a plain function of a resource's properties (camelCase, as the engine passes them) that
+returns the violations it finds; the Policy objects wrap them. `__main__.py` builds the PolicyPack.
+Which stack is checked is read from each resource's URN (`urn:pulumi:<stack>::...`): prod-only rules
+apply where the stack is `prod`. Enforcement is advisory by default and mandatory with
+`--policy-pack-config policy/config/prod.json` (what CI passes for prod).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Callable, Iterable
+
+from pulumi_policy import (EnforcementLevel, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy,
+                           StackValidationArgs, StackValidationPolicy)
+
+DIGEST_IMAGE = re.compile(r"^[^@\s]+@sha256:[0-9a-f]{64}$")
+VERSION_TAG = re.compile(r"(^|-)v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # Pulumi's marker for a value not known until apply
+
+
+def stack_of(urn: str) -> str:
+    return urn.split("::", 1)[0].rsplit(":", 1)[-1]
+
+
+def is_prod(urn: str) -> bool:
+    return stack_of(urn) == "prod"
+
+
+def _strings(value: Any, path: str = "") -> Iterable[tuple[str, str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, f"{path}.{key}" if path else key)
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            yield from _strings(item, f"{path}[{index}]")
+
+
+def _known(value: Any) -> bool:
+    return value is not None and value != UNKNOWN
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return None
+    return value
+
+
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+# --- resource checks: (type, props, urn) -> violations ----------------------------------------------
+
+def images_by_digest(resource_type: str, props: dict, urn: str) -> list[str]:
+    found = []
+    if resource_type == "aws:lambda/function:Function" and props.get("packageType") == "Image":
+        image = props.get("imageUri")
+        if _known(image) and not DIGEST_IMAGE.match(image):
+            found.append(f"imageUri {image!r} must reference the image by digest (repository@sha256:<digest>), "
+                         "not by tag: Lambda resolves a tag once and never picks up a new image")
+    if resource_type == "aws:batch/jobDefinition:JobDefinition":
+        container = _json(props.get("containerProperties")) or {}
+        image = container.get("image")
+        if _known(image) and not DIGEST_IMAGE.match(image):
+            found.append(f"containerProperties.image {image!r} must be repository@sha256:<digest>")
+    if resource_type == "docker:index/image:Image" and is_prod(urn):
+        name = props.get("imageName")
+        if _known(name) and not VERSION_TAG.search(name.rsplit(":", 1)[-1] if ":" in name else ""):
+            found.append(f"imageName {name!r}: prod pushes a version tag vMAJOR.MINOR.PATCH; set images.tag")
+    return found
+
+
+def no_latest_in_prod(resource_type: str, props: dict, urn: str) -> list[str]:
+    if not is_prod(urn):
+        return []
+    return [f"{path} is {value!r}: 'latest' is mutable and has no place in prod; pin a version and a digest"
+            for path, value in _strings(props) if "latest" in value]
+
+
+def public_access_blocked(resource_type: str, props: dict, urn: str) -> list[str]:
+    if resource_type != "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock":
+        return []
+    missing = [k for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+               if props.get(k) is not True]
+    return [f"set {', '.join(missing)} to true: the bucket must stay private"] if missing else []
+
+
+def no_wildcard_actions(resource_type: str, props: dict, urn: str) -> list[str]:
+    documents = []
+    if resource_type in ("aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy", "aws:iam/userPolicy:UserPolicy",
+                         "aws:iam/groupPolicy:GroupPolicy"):
+        documents.append(props.get("policy"))
+    if resource_type == "aws:iam/role:Role":
+        documents += [p.get("policy") for p in props.get("inlinePolicies") or [] if isinstance(p, dict)]
+    found = []
+    for document in documents:
+        for statement in _list((_json(document) or {}).get("Statement", [])):
+            if statement.get("Effect") != "Allow":
+                continue  # a Deny should cover everything it can
+            wild = [a for a in _list(statement.get("Action", [])) if isinstance(a, str) and "*" in a]
+            if wild:
+                found.append(f"statement {statement.get('Sid', '')!r} allows {wild}: list the exact actions instead")
+            if "NotAction" in statement:
+                found.append("an Allow with NotAction grants everything else: list the exact actions instead")
+    return found
+
+
+def log_retention_set(resource_type: str, props: dict, urn: str) -> list[str]:
+    if resource_type == "aws:cloudwatch/logGroup:LogGroup" and not props.get("retentionInDays"):
+        return ["set retention_in_days: logs kept forever cost forever (7 in dev, 30 in prod here)"]
+    return []
+
+
+def ecr_scanned_and_immutable_in_prod(resource_type: str, props: dict, urn: str) -> list[str]:
+    if resource_type != "aws:ecr/repository:Repository":
+        return []
+    found = []
+    if not (props.get("imageScanningConfiguration") or {}).get("scanOnPush"):
+        found.append("set image_scanning_configuration.scan_on_push = true")
+    if is_prod(urn) and props.get("imageTagMutability") != "IMMUTABLE":
+        found.append(f"image_tag_mutability is {props.get('imageTagMutability')!r}: prod tags must be IMMUTABLE")
+    return found
+
+
+# --- stack checks: resources -> [(violation, urn)] -------------------------------------------------------
+
+def _by_type(resources, resource_type):
+    return [r for r in resources if r.resource_type == resource_type]
+
+
+def buckets_private_encrypted_tls_only(resources) -> list[tuple[str, str]]:
+    found = []
+    for bucket in _by_type(resources, "aws:s3/bucket:Bucket"):
+        name = bucket.props.get("bucket")
+        attached = lambda t: [r for r in _by_type(resources, t) if r.props.get("bucket") in (name, bucket.name) or
+                              _depends(r, bucket)]
+        if not attached("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"):
+            found.append((f"bucket {name!r} has no public access block: add one with all four settings true", bucket.urn))
+        if not attached("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"):
+            found.append((f"bucket {name!r} has no default encryption: add a server-side encryption configuration",
+                          bucket.urn))
+        tls = False
+        for policy in attached("aws:s3/bucketPolicy:BucketPolicy"):
+            for statement in _list((_json(policy.props.get("policy")) or {}).get("Statement", [])):
+                if statement.get("Effect") == "Deny" and \
+                        (statement.get("Condition") or {}).get("Bool", {}).get("aws:SecureTransport") == "false":
+                    tls = True
+        if not tls:
+            found.append((f"bucket {name!r} accepts plain HTTP: add a bucket policy denying aws:SecureTransport false",
+                          bucket.urn))
+    return found
+
+
+def lambda_queues_have_dlq_and_visibility(resources) -> list[tuple[str, str]]:
+    found = []
+    queues = _by_type(resources, "aws:sqs/queue:Queue")
+    functions = _by_type(resources, "aws:lambda/function:Function")
+    for mapping in _by_type(resources, "aws:lambda/eventSourceMapping:EventSourceMapping"):
+        source = mapping.props.get("eventSourceArn")
+        queue = next((q for q in queues if q.props.get("arn") == source or _depends(mapping, q)), None)
+        if queue is None:
+            continue
+        consumer = next((f for f in functions if mapping.props.get("functionName") in
+                         (f.props.get("arn"), f.props.get("name")) or _depends(mapping, f)), None)
+        redrive = _json(queue.props.get("redrivePolicy")) or {}
+        if not redrive.get("deadLetterTargetArn"):
+            found.append((f"queue {queue.props.get('name')!r} feeds a Lambda but has no dead-letter queue: "
+                          "set redrive_policy with deadLetterTargetArn and maxReceiveCount", queue.urn))
+        if consumer is not None:
+            visibility = queue.props.get("visibilityTimeoutSeconds", 30)
+            timeout = consumer.props.get("timeout", 3)
+            if visibility < 6 * timeout:
+                found.append((f"queue {queue.props.get('name')!r} visibility timeout {visibility:g}s is below 6 x its "
+                              f"consumer's timeout ({timeout:g}s): raise it to at least {6 * timeout:g}s", queue.urn))
+    return found
+
+
+def _depends(resource, other) -> bool:
+    return any(d.urn == other.urn for d in getattr(resource, "dependencies", []) or [])
+
+
+# --- policies --------------------------------------------------------------------------------------------
+
+def _resource_policy(name: str, description: str, check: Callable) -> ResourceValidationPolicy:
+    def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        for message in check(args.resource_type, dict(args.props), args.urn):
+            report_violation(message, None)
+
+    return ResourceValidationPolicy(name=name, description=description, validate=validate)
+
+
+def _stack_policy(name: str, description: str, check: Callable) -> StackValidationPolicy:
+    def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+        for message, urn in check(args.resources):
+            report_violation(message, urn)
+
+    return StackValidationPolicy(name=name, description=description, validate=validate)
+
+
+RESOURCE_CHECKS = {
+    "images-by-digest": ("Lambda and Batch images by digest; prod pushes version tags", images_by_digest),
+    "no-latest-in-prod": ("no 'latest' anywhere in prod", no_latest_in_prod),
+    "bucket-public-access-blocked": ("all four S3 public-access blocks on", public_access_blocked),
+    "iam-no-wildcard-actions": ("no wildcard actions in IAM Allow statements", no_wildcard_actions),
+    "log-retention-set": ("every log group has a retention", log_retention_set),
+    "ecr-scan-and-immutability": ("ECR scans on push; prod tags immutable", ecr_scanned_and_immutable_in_prod),
+}
+STACK_CHECKS = {
+    "buckets-private-encrypted-tls-only": ("every bucket private, encrypted and TLS-only",
+                                           buckets_private_encrypted_tls_only),
+    "lambda-queues-dlq-and-visibility": ("every Lambda-consumed queue has a DLQ and visibility >= 6 x timeout",
+                                         lambda_queues_have_dlq_and_visibility),
+}
+DEFAULT_ENFORCEMENT = EnforcementLevel.ADVISORY
+
+
+def policies() -> list:
+    return [_resource_policy(name, description, check) for name, (description, check) in RESOURCE_CHECKS.items()] + \
+        [_stack_policy(name, description, check) for name, (description, check) in STACK_CHECKS.items()]
