@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 REQUIREMENTS := requirements.txt requirements-dev.txt $(wildcard handlers/*/requirements.txt)
 
-.PHONY: local test preview venv clean
+.PHONY: local test preview venv browser clean
 
 $(VENV)/.installed: $(REQUIREMENTS)
 	$(PYTHON) -m venv $(VENV)
@@ -19,17 +19,23 @@ node_modules/.installed: package.json package-lock.json
 ## venv: the Python environment `pulumi` uses (Pulumi.yaml points at .venv)
 venv: $(VENV)/.installed
 
-## local: run the whole pipeline on this machine (for now: the offline preview of both stacks)
+## local: run the whole pipeline on this machine (moto on 127.0.0.1); LOCAL_ARGS="--briefs DIR --workers 8"
 local: $(VENV)/.installed
-	$(PY) -m tools.offline_preview dev prod
+	$(PY) -m localrun $(LOCAL_ARGS)
 
 ## test: every test (unit, integration, infrastructure under Pulumi mocks)
-test: $(VENV)/.installed node_modules/.installed
+test: $(VENV)/.installed node_modules/.installed browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## preview: what `pulumi preview` would create for dev and prod, offline
 preview: $(VENV)/.installed
 	$(PY) -m tools.offline_preview dev prod
 
+## browser: Debian's chromium for the gallery test; installed when missing if we are root (CI, containers)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+		|| echo "chromium is missing: the gallery test will be skipped (install it: sudo apt-get install -y chromium)"
+
 clean:
-	rm -rf $(VENV) node_modules out .pytest_cache
+	rm -rf $(VENV) node_modules out .pytest_cache .test-artifacts

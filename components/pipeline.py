@@ -171,6 +171,9 @@ class Pipeline(pulumi.ComponentResource):
                     {"Effect": "Allow", "Action": ["s3:GetObject"],
                      "Resource": [objects(bucket_arn, INPUT_PREFIX), objects(bucket_arn, ASSETS_PREFIX),
                                   objects(bucket_arn, OUTPUT_PREFIX)]},
+                    # The parser reads exactly the version the notification announced (GetObject with
+                    # VersionId), which S3 authorizes as s3:GetObjectVersion, not s3:GetObject.
+                    {"Effect": "Allow", "Action": ["s3:GetObjectVersion"], "Resource": [objects(bucket_arn, INPUT_PREFIX)]},
                     {"Effect": "Allow", "Action": ["s3:PutObject"], "Resource": [objects(bucket_arn, OUTPUT_PREFIX)]},
                     list_prefixes(bucket_arn, ASSETS_PREFIX, OUTPUT_PREFIX),
                     {"Effect": "Allow", "Action": ["lambda:InvokeFunction"],

@@ -20,6 +20,7 @@ from shared.errors import error_code
 from shared.invoke import invoke_async
 from shared.manifest import ManifestStore, product as find_product
 from shared.paths import generated_key, image_cache_key
+from shared.settled import republish_gallery
 
 
 class GeneratorService:
@@ -40,6 +41,7 @@ class GeneratorService:
         product = find_product(manifest, index)
         if product["status"] in ("complete", "failed"):
             self.logger.info("product already settled; duplicate invocation ignored")
+            republish_gallery(self.s3, self.store.bucket, manifest)
             return product["status"]
         if not product.get("generated_key"):
             attempt = product.get("generation_attempts", 0) + 1

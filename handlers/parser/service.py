@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 from parser.brief import Violation, asset_key, check_brief
 from parser.campaign import brief_stem, campaign_id, pick_asset
 from parser.events import Upload
-from shared import metrics as metric_names
+from shared import gallery, metrics as metric_names
 from shared.invoke import invoke_async
 from shared.manifest import ManifestStore, new_manifest, now_iso
 
@@ -74,6 +74,8 @@ class ParserService:
         if created:
             self.metrics.add_metric(name=metric_names.CAMPAIGNS_STARTED, unit="Count", value=1)
             self.logger.info("campaign started", extra={"products": len(products), "brief_key": upload.key})
+            # The page shows the campaign while it runs; the function that settles it writes the final one.
+            gallery.publish(self.s3, self.store.bucket, manifest)
         routed = self._route(cid, upload.bucket)
         return Outcome("started" if created else "duplicate", cid, routed)
 

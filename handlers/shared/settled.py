@@ -4,13 +4,28 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from shared import gallery
 from shared.metrics import CAMPAIGN_SETTLED
 
+SETTLED_STATUSES = frozenset(CAMPAIGN_SETTLED)
 
-def on_campaign_settled(metrics: Any, logger: Any) -> Callable[[dict[str, Any]], None]:
+
+def on_campaign_settled(metrics: Any, logger: Any, s3: Any, bucket: str) -> Callable[[dict[str, Any]], None]:
+    """Count the settled campaign, log it and publish its gallery (`output/<campaign-id>/index.html`).
+
+    If the gallery cannot be written the error propagates: Lambda retries the invocation, and the retry,
+    finding its product already settled, publishes the page again (`republish_gallery`)."""
+
     def settled(manifest: dict[str, Any]) -> None:
         metrics.add_metric(name=CAMPAIGN_SETTLED[manifest["status"]], unit="Count", value=1)
         logger.info("campaign settled", extra={"campaign_id": manifest["campaign_id"], "status": manifest["status"],
                                                "total_cost_usd": manifest["total_cost_usd"]})
+        gallery.publish(s3, bucket, manifest)
 
     return settled
+
+
+def republish_gallery(s3: Any, bucket: str, manifest: dict[str, Any]) -> None:
+    """For a duplicate or retried invocation: the campaign may have settled in a run that failed to publish."""
+    if manifest.get("status") in SETTLED_STATUSES:
+        gallery.publish(s3, bucket, manifest)

@@ -11,6 +11,7 @@ from shared import metrics as metric_names
 from shared.errors import error_code
 from shared.manifest import ManifestStore, product as find_product
 from shared.paths import variant_key
+from shared.settled import republish_gallery
 from variants.render import SourceImageError, render_all
 
 MISSING = {"NoSuchKey", "NoSuchVersion", "404", "AccessDenied"}
@@ -44,6 +45,7 @@ class VariantsService:
         index = product["index"]
         if product["status"] in ("complete", "failed"):
             self.logger.info("product already settled; duplicate invocation ignored")
+            republish_gallery(self.s3, self.store.bucket, manifest)
             return product["status"]
         source_key = source_key or product.get("source_key")
         if not source_key:

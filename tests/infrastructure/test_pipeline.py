@@ -201,7 +201,8 @@ def test_each_role_grants_exactly_its_functions_needs(stack):
     queue = queue_by_name(stack, f"creative-automation-{stack.stack}-briefs")
     parser, generator, variants = (policy_of(stack, s) for s in SERVICES)
 
-    assert actions_of(parser, f"{bucket_arn}/input/*") == {"s3:GetObject"}
+    # The brief is read by the version the notification names: S3 checks s3:GetObjectVersion for that.
+    assert actions_of(parser, f"{bucket_arn}/input/*") == {"s3:GetObject", "s3:GetObjectVersion"}
     assert actions_of(parser, f"{bucket_arn}/existing-assets/*") == {"s3:GetObject"}
     assert actions_of(parser, f"{bucket_arn}/output/*") == {"s3:GetObject", "s3:PutObject"}
     assert actions_of(parser, arn["generator"]) == actions_of(parser, arn["variants"]) == {"lambda:InvokeFunction"}

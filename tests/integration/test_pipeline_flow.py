@@ -101,3 +101,57 @@ def test_the_sample_brief_becomes_ten_variants_and_a_complete_campaign(pipeline,
     assert ("variants", names.RENDER_DURATION_MS) in totals
     assert totals[("variants", names.CAMPAIGNS_COMPLETED)] == 1
     assert not any(metric == names.CAMPAIGNS_FAILED for _, metric in totals)
+
+
+def test_the_campaign_gallery_is_published_next_to_its_manifest(pipeline):
+    """CONTRACT §3: output/<campaign-id>/index.html, written when the campaign starts and again when it settles."""
+    body = SAMPLE.read_bytes()
+    key = "input/campaign-briefs/summer-splash.json"
+    response = pipeline.s3.put_object(Bucket=BUCKET, Key=key, Body=body)
+    event = sqs_event(s3_notification(BUCKET, key, size=len(body), etag=response["ETag"].strip('"')))
+    pipeline(event)
+
+    [page_key] = [o["Key"] for o in pipeline.s3.list_objects_v2(Bucket=BUCKET, Prefix="output/")["Contents"]
+                  if o["Key"].endswith("/index.html")]
+    campaign_id = page_key.split("/")[1]
+    page = pipeline.s3.get_object(Bucket=BUCKET, Key=page_key)
+    assert page["ContentType"] == "text/html; charset=utf-8"
+    html = page["Body"].read().decode()
+    manifest = json.loads(pipeline.s3.get_object(Bucket=BUCKET, Key=f"output/{campaign_id}/manifest.json")["Body"].read())
+    assert ">complete<" in html  # the settled state, not the "processing" page the parser wrote first
+    for product in manifest["products"]:
+        for variant in product["variants"]:  # linked relative to the page, as the bucket lays them out
+            assert f'src="{variant["key"][len(f"output/{campaign_id}/"):]}"' in html
+    assert 'src="../../existing-assets/acme/citrus/product.png"' in html
+
+
+def test_a_retry_after_the_gallery_could_not_be_written_publishes_it(pipeline, monkeypatch):
+    """The settling write succeeded but the page did not: Lambda's retry of that invocation writes it."""
+    from shared import gallery
+
+    body = SAMPLE.read_bytes()
+    key = "input/campaign-briefs/summer-splash.json"
+    response = pipeline.s3.put_object(Bucket=BUCKET, Key=key, Body=body)
+    real_publish = gallery.publish
+    failures = []
+
+    def flaky_publish(s3, bucket, manifest):
+        if manifest["status"] != "processing" and not failures:
+            failures.append(manifest["status"])
+            raise ConnectionError("stand-in: S3 unreachable while writing the gallery")
+        return real_publish(s3, bucket, manifest)
+
+    monkeypatch.setattr(gallery, "publish", flaky_publish)
+    event = sqs_event(s3_notification(BUCKET, key, size=len(body), etag=response["ETag"].strip('"')))
+    with pytest.raises(ConnectionError):
+        pipeline(event)  # the invocation that settled the campaign raised: Lambda retries it
+    page_key = next(o["Key"] for o in pipeline.s3.list_objects_v2(Bucket=BUCKET, Prefix="output/")["Contents"]
+                    if o["Key"].endswith("/index.html"))
+    assert ">processing<" in pipeline.s3.get_object(Bucket=BUCKET, Key=page_key)["Body"].read().decode()
+
+    import variants.app
+    campaign_id = page_key.split("/")[1]
+    variants.app.handler({"campaign_id": campaign_id, "product_index": 1, "bucket": BUCKET},
+                         LocalContext("creative-automation-dev-variants"))
+    assert failures == ["complete"]
+    assert ">complete<" in pipeline.s3.get_object(Bucket=BUCKET, Key=page_key)["Body"].read().decode()

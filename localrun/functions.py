@@ -1,0 +1,119 @@
+"""The pipeline's handlers, loaded in this process with the environment their Lambda functions get.
+
+Each function is the real `handlers/<name>/app.py` module. Lambda gives every function a fresh container;
+here the modules are shared, so each run drops their cached service objects (which hold boto3 clients for
+the previous endpoint) and builds them once, before any thread runs, because creating boto3 clients from
+one session is not thread-safe.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, TextIO
+
+from components.settings import StackSettings
+from tools.lambda_context import LocalContext
+
+HANDLERS_DIR = Path(__file__).resolve().parent.parent / "handlers"
+# Env var the callers use -> function service name.
+TARGETS = {"GENERATOR_FUNCTION": "generator", "VARIANTS_FUNCTION": "variants"}
+
+
+@dataclass
+class Function:
+    service: str
+    name: str  # the physical name the dev stack gives it
+    module: Any
+    memory_mb: int
+    timeout_seconds: int
+
+    def invoke(self, event: dict[str, Any]) -> Any:
+        context = LocalContext(self.name, memory_limit_in_mb=self.memory_mb, timeout_seconds=self.timeout_seconds,
+                               log_group_name=f"/aws/lambda/{self.name}")
+        try:
+            return self.module.handler(event, context)
+        finally:
+            # Powertools keeps metrics in one set shared by every Metrics object in the process and, with
+            # POWERTOOLS_METRICS_DISABLED, never flushes it; Lambda starts each container empty.
+            self.module.metrics.clear_metrics()
+
+
+def environment(settings: StackSettings, bucket: str) -> dict[str, str]:
+    """The variables the pipeline component sets on the functions (CONTRACT §8), for the local run."""
+    names = settings.names
+    return {
+        "S3_BUCKET_NAME": bucket,
+        "GENERATOR_FUNCTION": names.function("generator"),
+        "VARIANTS_FUNCTION": names.function("variants"),
+        "BEDROCK_MODEL_ID": settings.bedrock_model_id,
+        "IMAGE_BACKEND": settings.image_backend,
+        "LOG_LEVEL": settings.log_level,
+        "POWERTOOLS_LOG_LEVEL": settings.log_level,
+        "POWERTOOLS_METRICS_NAMESPACE": names.metrics_namespace,
+        "POWERTOOLS_METRICS_DISABLED": "true",  # no CloudWatch here; EMF lines would only clutter the terminal
+        "MAX_BRIEF_BYTES": str(settings.max_brief_bytes),
+        "ASYNC_MAX_ATTEMPTS": str(settings.async_invoke.max_retry_attempts + 1),
+    }
+
+
+class Loaded(dict):
+    """service -> Function; `restore()` puts the process back as it was (modules, log streams)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._undo: list[Callable[[], None]] = []
+
+    def restore(self) -> None:
+        while self._undo:
+            self._undo.pop()()
+
+
+def load(settings: StackSettings, log_stream: TextIO | None,
+         prepare: Callable[[str, Any], None] | None = None) -> Loaded:
+    """The parser, generator and variants functions, ready to invoke. Logs go to `log_stream`.
+
+    Each app module is imported afresh (its Logger and Metrics read the environment set for this run) and
+    the previous one is put back by `restore()`, so code that imported it before is not affected."""
+    if str(HANDLERS_DIR) not in sys.path:
+        sys.path.insert(0, str(HANDLERS_DIR))
+    functions = Loaded()
+    for service in ("parser", "generator", "variants"):
+        name = f"{service}.app"
+        functions._undo.append(_forget_module(name))
+        module = importlib.import_module(name)
+        if log_stream is not None:
+            functions._undo.append(_redirect_logs(module.logger, log_stream))
+        module.service()  # build clients now, on this thread
+        if prepare is not None:
+            prepare(service, module)
+        config = settings.functions[service]
+        functions[service] = Function(service, settings.names.function(service), module, config.memory_mb,
+                                      config.timeout_seconds)
+    return functions
+
+
+def _forget_module(name: str) -> Callable[[], None]:
+    package, _, attribute = name.rpartition(".")
+    previous = sys.modules.pop(name, None)
+
+    def put_back() -> None:
+        if previous is None:
+            sys.modules.pop(name, None)
+        else:
+            sys.modules[name] = previous
+            if package in sys.modules:
+                setattr(sys.modules[package], attribute, previous)
+
+    return put_back
+
+
+def _redirect_logs(logger: Any, stream: TextIO) -> Callable[[], None]:
+    handler = logger.registered_handler
+    if not isinstance(handler, logging.StreamHandler):
+        return lambda: None
+    previous = handler.setStream(stream)
+    return lambda: handler.setStream(previous)

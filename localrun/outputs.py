@@ -1,0 +1,71 @@
+"""Bringing a campaign home: its manifest, generated images, variants and gallery, into `<out>/<campaign-id>/`.
+
+Used by the local run and by tools/submit.py (a deployed stack). The gallery in `<out>` is the same
+page the bucket gets; sources outside the campaign folder (existing assets) are copied under the
+campaign folder and linked from there (`root=""`), as the bucket root is not mirrored locally.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from shared import gallery
+
+OUTPUT = "output/"
+REJECTED = "output/rejected/"
+
+
+def list_keys(s3: Any, bucket: str, prefix: str) -> list[str]:
+    keys = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        keys.extend(item["Key"] for item in page.get("Contents", []))
+    return keys
+
+
+def read_json(s3: Any, bucket: str, key: str) -> Any:
+    return json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+
+
+def manifests(s3: Any, bucket: str) -> dict[str, dict[str, Any]]:
+    """Every campaign's manifest in the bucket, by campaign id."""
+    found = {}
+    for key in list_keys(s3, bucket, OUTPUT):
+        parts = key.split("/")
+        if len(parts) == 3 and parts[2] == "manifest.json" and parts[1] not in ("rejected", "_image-cache"):
+            found[parts[1]] = read_json(s3, bucket, key)
+    return found
+
+
+def rejection_reports(s3: Any, bucket: str) -> dict[str, dict[str, Any]]:
+    return {key: read_json(s3, bucket, key) for key in list_keys(s3, bucket, REJECTED) if key.endswith(".json")}
+
+
+def download_campaign(s3: Any, bucket: str, campaign_id: str, out: Path) -> Path:
+    """Download the campaign's folder and write its gallery. Returns the path of index.html."""
+    folder = f"{OUTPUT}{campaign_id}/"
+    target = out / campaign_id
+    for key in list_keys(s3, bucket, folder):
+        if key.endswith("/index.html"):
+            continue  # written below from the manifest, with local links
+        _download(s3, bucket, key, target / key[len(folder):])
+    manifest = json.loads((target / "manifest.json").read_text())
+    for product in manifest.get("products", []):
+        source = product.get("source_key")
+        if source and not source.startswith(folder):
+            _download(s3, bucket, source, target / source)
+    page = target / "index.html"
+    page.write_text(gallery.render(manifest, root=""), encoding="utf-8")
+    return page
+
+
+def download_report(s3: Any, bucket: str, key: str, out: Path) -> Path:
+    path = out / key[len(OUTPUT):]
+    _download(s3, bucket, key, path)
+    return path
+
+
+def _download(s3: Any, bucket: str, key: str, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(s3.get_object(Bucket=bucket, Key=key)["Body"].read())

@@ -1,0 +1,216 @@
+"""One local run: emulator up, resources as the dev stack, briefs uploaded, the pipeline driven to the end."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, TextIO
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from localrun import functions as function_loader
+from localrun import outputs
+from localrun.async_invoke import AsyncInvoker
+from localrun.emulator import Emulator, create_resources, local_settings
+from localrun.event_source import QueueEventSource
+from localrun.progress import Progress
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_BRIEF = ROOT / "samples" / "briefs" / "summer-splash.json"
+EXISTING_ASSETS = ROOT / "samples" / "existing-assets"
+BRIEFS_PREFIX = "input/campaign-briefs/"
+
+
+@dataclass
+class RunOptions:
+    briefs: list[Path]  # uploaded in this order; the same file twice is two uploads (two versions)
+    out: Path = Path("out")
+    workers: int = 4
+    settings_overrides: dict[str, Any] = field(default_factory=dict)
+    batching_window_seconds: float | None = None  # None: the stack's queue.batchingWindowSeconds
+    receive_wait_seconds: int = 1  # long polling; short so the run ends promptly (the stack uses 20)
+    retry_visibility_seconds: int = 1  # see event_source: a failed record reappears after this long
+    async_retry_delays: tuple[float, ...] = (0.2, 0.5)
+    timeout_seconds: float = 900
+    progress: Progress | None = None
+    log_stream: TextIO | None = None  # where the handlers' logs go (None: left as they are, stdout)
+    # Test hooks: register botocore event handlers on the session the handlers' clients come from, and
+    # adjust a function module once it is loaded.
+    configure_session: Callable[[boto3.Session], None] | None = None
+    prepare_function: Callable[[str, Any], None] | None = None
+
+
+@dataclass
+class RunResult:
+    bucket: str
+    campaigns: dict[str, dict[str, Any]]  # campaign id -> final manifest
+    rejections: dict[str, dict[str, Any]]  # report key -> report
+    dlq_messages: list[dict[str, Any]]
+    failed_invocations: list[dict[str, Any]]  # Lambda on-failure records
+    galleries: dict[str, Path]
+    uploads: int
+    invocations: dict[str, int]
+    parser_batches: int
+    parser_records_failed: int  # records the parser reported failed (redelivered by SQS)
+    async_retries: int  # asynchronous invocations that raised and were retried
+    wall_seconds: float
+    timed_out: bool = False
+
+    @property
+    def failed_campaigns(self) -> list[str]:
+        return [cid for cid, m in self.campaigns.items() if m.get("status") != "complete"]
+
+    @property
+    def ok(self) -> bool:
+        return not (self.failed_campaigns or self.dlq_messages or self.failed_invocations or self.timed_out)
+
+
+def run(options: RunOptions) -> RunResult:
+    started = time.monotonic()
+    progress = options.progress or Progress(show=False)
+    settings = local_settings(options.settings_overrides)
+    emulator = Emulator().start()
+    invoker: AsyncInvoker | None = None
+    loaded: function_loader.Loaded | None = None
+    from shared.invoke import set_transport
+
+    try:
+        # Two sessions: the functions' (boto3's default one, which the handlers use, and which tests may
+        # hook into) and the platform's own (the event source mapping, Lambda's async queue, the person
+        # uploading and downloading), which retries patiently.
+        boto3.setup_default_session()
+        if options.configure_session:
+            options.configure_session(boto3.DEFAULT_SESSION)
+        platform = boto3.Session()
+        patient = Config(retries={"mode": "standard", "max_attempts": 10})
+        resources = create_resources(platform, settings)
+        emulator.set_env(function_loader.environment(settings, resources.bucket))
+        s3, sqs = platform.client("s3", config=patient), platform.client("sqs", config=patient)
+        upload_existing_assets(s3, resources.bucket)
+
+        loaded = function_loader.load(settings, options.log_stream, options.prepare_function)
+        invoker = AsyncInvoker(
+            loaded, workers=options.workers, max_retry_attempts=settings.async_invoke.max_retry_attempts,
+            max_event_age_seconds=settings.async_invoke.max_event_age_seconds,
+            retry_delays=options.async_retry_delays,
+            on_failure=lambda record: _send(sqs, resources.failed_invocations_url, record),
+            on_finished=lambda service, payload, outcome: _finished(progress, service, outcome))
+        accept = invoker.transport
+
+        def transport(function_env: str, payload: dict[str, Any]) -> None:
+            progress.expect("generate" if function_env == "GENERATOR_FUNCTION" else "render")
+            accept(function_env, payload)
+
+        set_transport(transport)
+        invoker.start()
+        source = QueueEventSource(
+            sqs, resources.queue_url, resources.queue_arn, loaded["parser"],
+            batch_size=settings.queue.batch_size,
+            batching_window_seconds=(settings.queue.batching_window_seconds if options.batching_window_seconds is None
+                                     else options.batching_window_seconds),
+            receive_wait_seconds=options.receive_wait_seconds,
+            retry_visibility_seconds=options.retry_visibility_seconds,
+            on_record_done=lambda body: progress.advance("parse", _uploads_in(body)))
+
+        progress.expect("parse", len(options.briefs))
+        for path in options.briefs:
+            s3.put_object(Bucket=resources.bucket, Key=BRIEFS_PREFIX + path.name, Body=path.read_bytes(),
+                          ContentType="application/json")
+
+        timed_out = not _drive(source, invoker, sqs, resources.queue_url, started + options.timeout_seconds)
+        invoker.wait_idle(5)
+
+        campaigns = outputs.manifests(s3, resources.bucket)
+        rejections = outputs.rejection_reports(s3, resources.bucket)
+        options.out.mkdir(parents=True, exist_ok=True)
+        galleries = {cid: outputs.download_campaign(s3, resources.bucket, cid, options.out) for cid in campaigns}
+        for key in rejections:
+            outputs.download_report(s3, resources.bucket, key, options.out)
+        return RunResult(
+            bucket=resources.bucket, campaigns=campaigns, rejections=rejections,
+            dlq_messages=_drain(sqs, resources.dlq_url), failed_invocations=[
+                json.loads(m["Body"]) for m in _drain(sqs, resources.failed_invocations_url)],
+            galleries=galleries, uploads=len(options.briefs), invocations=dict(invoker.invocations),
+            parser_batches=source.batches, parser_records_failed=source.records_failed,
+            async_retries=invoker.retries, wall_seconds=time.monotonic() - started, timed_out=timed_out)
+    finally:
+        set_transport(None)
+        if invoker is not None:
+            invoker.stop()
+        if loaded is not None:
+            loaded.restore()
+        boto3.DEFAULT_SESSION = None
+        emulator.stop()
+        progress.close()
+
+
+def upload_existing_assets(s3: Any, bucket: str, folder: Path = EXISTING_ASSETS) -> None:
+    """The repository's sample assets, at `existing-assets/<path>` as a team would keep them."""
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            s3.put_object(Bucket=bucket, Key=f"existing-assets/{path.relative_to(folder).as_posix()}",
+                          Body=path.read_bytes())
+
+
+def _drive(source: QueueEventSource, invoker: AsyncInvoker, sqs: Any, queue_url: str, deadline: float) -> bool:
+    """Poll until the queue is empty and no invocation is queued or running. False on timeout."""
+    while time.monotonic() < deadline:
+        if source.poll_once():
+            continue
+        if invoker.idle() and _queue_empty(sqs, queue_url) and invoker.idle():
+            return True
+        invoker.wait_idle(0.2)
+    return False
+
+
+def _queue_empty(sqs: Any, queue_url: str) -> bool:
+    try:
+        attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=[
+            "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+            "ApproximateNumberOfMessagesDelayed"])["Attributes"]
+    except (ClientError, BotoCoreError):
+        return False
+    return all(int(value) == 0 for value in attributes.values())
+
+
+def _drain(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
+    """Every message in a queue (DLQ, failed invocations), read without deleting."""
+    messages: dict[str, dict[str, Any]] = {}
+    for _ in range(100):
+        try:
+            received = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0,
+                                           VisibilityTimeout=60, AttributeNames=["All"]).get("Messages", [])
+        except (ClientError, BotoCoreError):
+            continue
+        if not received:
+            break
+        messages.update({m["MessageId"]: m for m in received})
+    return list(messages.values())
+
+
+def _send(sqs: Any, queue_url: str, record: dict[str, Any]) -> None:
+    for attempt in range(8):
+        try:
+            sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(record))
+            return
+        except (ClientError, BotoCoreError):
+            time.sleep(0.05 * 2 ** attempt)
+    raise RuntimeError("could not record a failed invocation in the local failed-invocations queue")
+
+
+def _finished(progress: Progress, service: str, outcome: str) -> None:
+    if outcome != "retry":
+        progress.advance("generate" if service == "generator" else "render")
+
+
+def _uploads_in(body: str) -> int:
+    from parser.events import NotAnS3Notification, parse_body
+
+    try:
+        return len(parse_body(body).uploads)
+    except NotAnS3Notification:
+        return 0

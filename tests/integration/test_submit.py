@@ -1,0 +1,78 @@
+"""tools/submit.py against moto: the campaign id it waits for is the one the parser gives the upload."""
+
+import json
+
+import boto3
+import pytest
+
+import localrun  # noqa: F401
+from localrun.run import SAMPLE_BRIEF, upload_existing_assets
+from shared.invoke import set_transport
+from tests.aws_events import s3_notification, sqs_event
+from tools import submit
+from tools.lambda_context import LocalContext
+
+BUCKET = "creative-automation-dev-123456789012-us-east-1"
+
+
+@pytest.fixture
+def pipeline(aws_endpoint, monkeypatch):
+    """The real functions, run synchronously when the test's 'clock' ticks (as the stack would, meanwhile)."""
+    for name, value in {"S3_BUCKET_NAME": BUCKET, "IMAGE_BACKEND": "local", "POWERTOOLS_METRICS_DISABLED": "true",
+                        "GENERATOR_FUNCTION": "gen", "VARIANTS_FUNCTION": "var"}.items():
+        monkeypatch.setenv(name, value)
+    import generator.app
+    import parser.app
+    import variants.app
+
+    for module in (parser.app, generator.app, variants.app):
+        monkeypatch.setattr(module, "_service", None)
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket=BUCKET)
+    s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    upload_existing_assets(s3, BUCKET)
+    targets = {"GENERATOR_FUNCTION": generator.app, "VARIANTS_FUNCTION": variants.app}
+    set_transport(lambda env, payload: targets[env].handler(payload, LocalContext(env)))
+
+    def deliver_uploads():
+        """S3 -> SQS -> parser for every brief uploaded so far (the newest version of each)."""
+        for version in s3.list_object_versions(Bucket=BUCKET, Prefix="input/")["Versions"]:
+            if version["IsLatest"]:
+                body = s3_notification(BUCKET, version["Key"], version_id=version["VersionId"],
+                                       etag=version["ETag"].strip('"'), size=version["Size"])
+                parser.app.handler(sqs_event(body), LocalContext("parser"))
+
+    yield s3, deliver_uploads
+    set_transport(None)
+
+
+def test_submit_waits_for_the_parsers_campaign_and_downloads_it(pipeline, tmp_path):
+    s3, deliver = pipeline
+    said = []
+    status = submit.submit(s3, BUCKET, SAMPLE_BRIEF, tmp_path, interval=0, sleep=lambda _: deliver(),
+                           say=said.append)
+    assert status == 0, said
+    [folder] = [p for p in tmp_path.iterdir() if p.is_dir()]
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and folder.name == manifest["campaign_id"]
+    assert len(list(folder.glob("variants/*/*.jpg"))) == 10
+    assert (folder / "index.html").is_file()
+    assert any("gallery" in line for line in said)
+
+
+def test_a_rejected_brief_is_reported_with_its_violations(pipeline, tmp_path):
+    s3, deliver = pipeline
+    brief = tmp_path / "broken.json"
+    brief.write_text(json.dumps({"campaign_name": "x", "products": []}))
+    said = []
+    assert submit.submit(s3, BUCKET, brief, tmp_path / "out", interval=0, sleep=lambda _: deliver(),
+                         say=said.append) == 1
+    assert (tmp_path / "out" / "rejected" / "broken" / "report.json").is_file()
+    assert any("rejected" in line for line in said) and any("products" in line for line in said)
+
+
+def test_a_campaign_that_does_not_settle_in_time_exits_2(pipeline, tmp_path):
+    s3, _ = pipeline
+    said = []
+    assert submit.submit(s3, BUCKET, SAMPLE_BRIEF, tmp_path, timeout=0.05, interval=0.01, say=said.append) == 2
+    assert "timed out" in said[-1]

@@ -1,0 +1,101 @@
+"""The campaign gallery: what a person sees, and links that work both in the bucket and in ./out."""
+
+import re
+from html.parser import HTMLParser
+
+from shared.gallery import href, render
+
+SIZES = {"instagram-square": (1080, 1080), "instagram-story": (1080, 1920), "facebook-feed": (1200, 630),
+         "twitter-card": (1200, 675), "linkedin-post": (1200, 627)}
+CID = "summer-splash-2026-1a2b3c4d"
+
+
+def variants(slug):
+    return [{"name": name, "width": w, "height": h, "key": f"output/{CID}/variants/{slug}/{name}.jpg"}
+            for name, (w, h) in SIZES.items()]
+
+
+MANIFEST = {
+    "campaign_id": CID, "campaign_name": "Summer <Splash> 2026", "campaign_message": "Stay cool & dry",
+    "brief_key": "input/campaign-briefs/summer splash.json", "status": "partial", "expected_products": 3,
+    "total_cost_usd": 0.08, "updated_at": "2026-11-25T05:00:00.000Z",
+    "products": [
+        {"index": 0, "name": "Citrus", "image_source": "existing", "status": "complete", "cost_usd": 0.0,
+         "source_key": "existing-assets/acme/citrus/product.png", "variants": variants("00-citrus"), "error": None},
+        {"index": 1, "name": "Berry", "image_source": "generated", "status": "complete", "cost_usd": 0.08,
+         "source_key": f"output/{CID}/generated/01-berry.png", "variants": variants("01-berry"), "error": None},
+        {"index": 2, "name": "Grape", "image_source": "generated", "status": "failed", "cost_usd": 0.0,
+         "source_key": None, "variants": [],
+         "error": {"code": "ContentFiltered", "message": "the model's filter refused the prompt"}},
+    ],
+}
+
+
+class Page(HTMLParser):
+    def __init__(self, html):
+        super().__init__()
+        self.images, self.links, self.text = [], [], []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "img":
+            self.images.append(attrs)
+        if tag == "a":
+            self.links.append(attrs["href"])
+        if tag in ("script", "link", "iframe"):
+            raise AssertionError(f"the gallery must be self-contained, found <{tag}>")
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def test_every_variant_is_shown_with_its_name_size_and_aspect_ratio():
+    page = Page(render(MANIFEST))
+    shown = [(img["alt"], int(img["width"]), int(img["height"])) for img in page.images if "width" in img]
+    assert shown == [(name, w, h) for _ in range(2) for name, (w, h) in SIZES.items()]
+    text = " ".join(page.text)
+    for name, (w, h) in SIZES.items():
+        assert f"{w} × {h}" in text and name in text
+    html = render(MANIFEST)
+    assert html.count("--w:1080;--h:1920") == 2  # the story frame keeps 9:16
+
+
+def test_links_are_relative_to_the_campaign_folder_so_they_work_in_the_bucket_and_locally():
+    page = Page(render(MANIFEST))
+    sources = [img["src"] for img in page.images]
+    assert "../../existing-assets/acme/citrus/product.png" in sources  # bucket root, from output/<id>/
+    assert "generated/01-berry.png" in sources
+    assert "variants/01-berry/instagram-story.jpg" in sources
+    local = Page(render(MANIFEST, root=""))
+    assert "existing-assets/acme/citrus/product.png" in [img["src"] for img in local.images]
+    for link in page.links + sources:
+        assert not re.match(r"^[a-z]+:|^/", link), link  # no scheme, no absolute path: no external resource
+
+
+def test_status_cost_and_errors_are_visible_and_text_is_escaped():
+    html = render(MANIFEST)
+    text = " ".join(Page(html).text)
+    assert "Summer <Splash> 2026" in text and "<Splash>" not in html.replace("&lt;Splash&gt;", "")
+    assert "Stay cool & dry" in text
+    assert "partial" in text and "$0.080" in text and "2 of 3 complete" in text
+    assert "ContentFiltered" in text and "the model's filter refused the prompt" in text
+    assert "no source image" in text
+
+
+def test_keys_with_spaces_and_unicode_are_url_encoded():
+    assert href(f"output/{CID}/variants/00-caf/instagram story.jpg", CID) == "variants/00-caf/instagram%20story.jpg"
+    assert href("existing-assets/café/p.png", CID) == "../../existing-assets/caf%C3%A9/p.png"
+
+
+def test_publish_writes_the_page_next_to_the_manifest():
+    from shared.gallery import publish
+
+    class S3:
+        def put_object(self, **kwargs):
+            self.put = kwargs
+
+    s3 = S3()
+    assert publish(s3, "bucket", MANIFEST) == f"output/{CID}/index.html"
+    assert s3.put["Key"] == f"output/{CID}/index.html" and s3.put["ContentType"].startswith("text/html")
+    assert b"../../existing-assets/acme/citrus/product.png" in s3.put["Body"]  # bucket-relative links
