@@ -148,7 +148,8 @@ class Pipeline(pulumi.ComponentResource):
             "generator": {"VARIANTS_FUNCTION": names.function("variants"), "BEDROCK_MODEL_ID": settings.bedrock_model_id,
                           "IMAGE_BACKEND": settings.image_backend, "ASYNC_MAX_ATTEMPTS": max_attempts},
             "parser": {"GENERATOR_FUNCTION": names.function("generator"),
-                       "VARIANTS_FUNCTION": names.function("variants"), "MAX_BRIEF_BYTES": str(settings.max_brief_bytes)},
+                       "VARIANTS_FUNCTION": names.function("variants"), "MAX_BRIEF_BYTES": str(settings.max_brief_bytes),
+                       "DLQ_URL": self.dlq.url},
         }
         for service in ("variants", "generator", "parser"):
             statements = {
@@ -180,6 +181,9 @@ class Pipeline(pulumi.ComponentResource):
                      "Resource": [self.functions["generator"].arn, self.functions["variants"].arn]},
                     {"Effect": "Allow", "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
                                                    "sqs:ChangeMessageVisibility"], "Resource": [self.queue.arn]},
+                    # A record that fails permanently (AccessDenied, ...) goes to the DLQ at once, not after
+                    # maxReceiveCount pointless retries.
+                    {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [self.dlq.arn]},
                 ],
             }[service]()
             self._function(service, settings, args.image_uris[service], statements, environment[service],
@@ -208,7 +212,7 @@ class Pipeline(pulumi.ComponentResource):
         })
 
     def _function(self, service: str, settings: StackSettings, image_uri: pulumi.Input[str],
-                  statements: list[dict[str, Any]], extra_environment: dict[str, str],
+                  statements: list[dict[str, Any]], extra_environment: dict[str, pulumi.Input[str]],
                   bucket_name: pulumi.Input[str]) -> None:
         names = settings.names
         function_settings = settings.functions[service]

@@ -42,11 +42,12 @@ class Function:
             self.module.metrics.clear_metrics()
 
 
-def environment(settings: StackSettings, bucket: str) -> dict[str, str]:
+def environment(settings: StackSettings, bucket: str, dlq_url: str) -> dict[str, str]:
     """The variables the pipeline component sets on the functions (CONTRACT §8), for the local run."""
     names = settings.names
     return {
         "S3_BUCKET_NAME": bucket,
+        "DLQ_URL": dlq_url,
         "GENERATOR_FUNCTION": names.function("generator"),
         "VARIANTS_FUNCTION": names.function("variants"),
         "BEDROCK_MODEL_ID": settings.bedrock_model_id,

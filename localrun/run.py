@@ -88,7 +88,7 @@ def run(options: RunOptions) -> RunResult:
         platform = boto3.Session()
         patient = Config(retries={"mode": "standard", "max_attempts": 10})
         resources = create_resources(platform, settings)
-        emulator.set_env(function_loader.environment(settings, resources.bucket))
+        emulator.set_env(function_loader.environment(settings, resources.bucket, resources.dlq_url))
         s3, sqs = platform.client("s3", config=patient), platform.client("sqs", config=patient)
         upload_existing_assets(s3, resources.bucket)
 

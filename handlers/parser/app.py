@@ -12,6 +12,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from parser import dead_letter
 from parser.events import parse_body
 from parser.service import ParserService
 from shared.errors import error_code, is_transient
@@ -21,6 +22,7 @@ logger = Logger(service="parser")
 metrics = Metrics(service="parser")
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 _service: ParserService | None = None
+_sqs = None
 
 
 def service() -> ParserService:
@@ -32,6 +34,13 @@ def service() -> ParserService:
     return _service
 
 
+def dead_letter_queue():
+    global _sqs
+    if _sqs is None:
+        _sqs = boto3.client("sqs")
+    return _sqs
+
+
 def record_handler(record: SQSRecord) -> None:
     logger.append_keys(message_id=record.message_id, campaign_id=None, product_index=None)
     notification = parse_body(record.body)
@@ -41,6 +50,12 @@ def record_handler(record: SQSRecord) -> None:
         try:
             outcome = service().handle(upload)
         except Exception as error:
+            if dead_letter.is_permanent(error) and os.environ.get("DLQ_URL"):
+                # Acknowledged here, kept in the DLQ with its reason: a retry cannot fix it.
+                dead_letter.send(dead_letter_queue(), os.environ["DLQ_URL"], record.body, record.message_id, error)
+                logger.error("upload failed permanently; moved to the DLQ, not retried", extra={
+                    "key": upload.key, "error_code": error_code(error), "error": str(error)})
+                return
             # Raising fails this record only: SQS redelivers it, and after maxReceiveCount it lands in the DLQ.
             logger.warning("upload failed; the message will be retried", extra={
                 "key": upload.key, "error_code": error_code(error), "transient": is_transient(error)})

@@ -83,6 +83,9 @@ def check_brief(body: bytes, max_bytes: int) -> BriefCheck:
     except json.JSONDecodeError as error:
         return BriefCheck(None, [Violation("$", f"brief is not valid JSON: {error.msg} at line {error.lineno} "
                                                 f"column {error.colno}")])
+    except RecursionError:  # `[[[[...]]]]` thousands deep: valid JSON that no brief needs
+        return BriefCheck(None, [Violation("$", "brief nests arrays or objects too deeply to read; a brief is "
+                                                "an object of campaign fields with a list of products")])
 
     violations = [
         Violation(json_path(error.absolute_path), error.message, error.instance if _small(error.instance) else None)

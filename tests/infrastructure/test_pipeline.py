@@ -142,6 +142,7 @@ def test_environment_variables_of_the_contract(stack):
     assert env["parser"]["GENERATOR_FUNCTION"] == function(stack, "generator").inputs["name"]
     assert env["parser"]["VARIANTS_FUNCTION"] == env["generator"]["VARIANTS_FUNCTION"] == function(stack, "variants").inputs["name"]
     assert env["generator"]["BEDROCK_MODEL_ID"] == "amazon.nova-canvas-v1:0"
+    assert env["parser"]["DLQ_URL"] == queue_by_name(stack, f"creative-automation-{stack.stack}-briefs-dlq").outputs["url"]
 
 
 def test_log_groups_exist_before_functions_with_retention(stack):
@@ -208,6 +209,8 @@ def test_each_role_grants_exactly_its_functions_needs(stack):
     assert actions_of(parser, arn["generator"]) == actions_of(parser, arn["variants"]) == {"lambda:InvokeFunction"}
     assert actions_of(parser, queue.outputs["arn"]) == {"sqs:ReceiveMessage", "sqs:DeleteMessage",
                                                         "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"}
+    dlq = queue_by_name(stack, f"creative-automation-{stack.stack}-briefs-dlq")
+    assert actions_of(parser, dlq.outputs["arn"]) == {"sqs:SendMessage"}  # permanent failures, at once
 
     model = "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-canvas-v1:0"
     assert actions_of(generator, model) == {"bedrock:InvokeModel"}

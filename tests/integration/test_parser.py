@@ -178,6 +178,42 @@ def test_s3_throttling_fails_only_that_record_and_its_redelivery_succeeds(parser
     assert len(manifests(parser.s3)) == 2
 
 
+def test_a_brief_that_is_not_json_gets_a_report_and_is_not_retried(parser):
+    event = sqs_event(upload(parser.s3, BRIEFS + "notes.json", b"campaign_name: Summer\n"))
+    assert failed_ids(parser.handler(event, CONTEXT)) == set()
+    [violation] = reports(parser.s3)["output/rejected/notes/report.json"]["violations"]
+    assert violation["path"] == "$" and "not valid JSON" in violation["message"]
+
+
+def test_a_permanent_aws_error_moves_the_record_to_the_dlq_at_once(parser, monkeypatch):
+    """AccessDenied will not heal by retrying: the record goes to the DLQ with its reason, not 5 times
+    round the queue first; the good record beside it is processed; a transient error still retries."""
+    sqs = boto3.client("sqs")
+    dlq_url = sqs.create_queue(QueueName="creative-automation-dev-briefs-dlq")["QueueUrl"]
+    monkeypatch.setenv("DLQ_URL", dlq_url)
+    good = upload(parser.s3, BRIEFS + "good.json", CONTRACT_BRIEF)
+    denied = upload(parser.s3, BRIEFS + "denied.json", dict(CONTRACT_BRIEF, campaign_name="Denied"))
+    throttled = upload(parser.s3, BRIEFS + "throttled.json", dict(CONTRACT_BRIEF, campaign_name="Throttled"))
+
+    def refuse(params, **_):
+        if params.get("Key", "").endswith("denied.json"):
+            raise ClientError({"Error": {"Code": "AccessDenied", "Message": "Access Denied"},
+                               "ResponseMetadata": {"HTTPStatusCode": 403}}, "GetObject")
+        if params.get("Key", "").endswith("throttled.json"):
+            raise ClientError({"Error": {"Code": "SlowDown", "Message": "Please reduce your request rate."},
+                               "ResponseMetadata": {"HTTPStatusCode": 503}}, "GetObject")
+
+    parser.s3.meta.events.register("before-parameter-build.s3.GetObject", refuse)
+    event = sqs_event(good, denied, throttled)
+    assert failed_ids(parser.handler(event, CONTEXT)) == {event["Records"][2]["messageId"]}  # only the transient one
+    assert [m["campaign_name"] for m in manifests(parser.s3).values()] == ["Summer Splash 2026"]
+    [message] = sqs.receive_message(QueueUrl=dlq_url, MessageAttributeNames=["All"], WaitTimeSeconds=0)["Messages"]
+    assert message["Body"] == event["Records"][1]["body"]  # replayable by a DLQ redrive once access is fixed
+    attributes = {k: v["StringValue"] for k, v in message["MessageAttributes"].items()}
+    assert attributes["error_code"] == "AccessDenied"
+    assert attributes["source_message_id"] == event["Records"][1]["messageId"]
+
+
 def test_a_failed_invocation_is_retried_without_routing_twice(parser):
     body = upload(parser.s3, BRIEFS + "flaky.json", CONTRACT_BRIEF)
     calls = []
