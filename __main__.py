@@ -57,7 +57,8 @@ pulumi.export("function_names", {service: function.name for service, function in
 pulumi.export("repository_urls", images.repository_urls)
 pulumi.export("image_uris", images.image_uris)
 pulumi.export("batch_job_queue", batch.job_queue.name)
-pulumi.export("batch_job_definition", batch.job_definition.arn)
+# Without a revision: Batch runs the newest ACTIVE one, so jobs pick up the updater's revisions.
+pulumi.export("batch_job_definition", batch.job_definition.arn_prefix)
 pulumi.export("image_updater_dlq_url", updater.dlq.url)
 pulumi.export("dashboard_name", monitoring.dashboard_name)
 pulumi.export("alarm_topic_arn", monitoring.alarm_topic_arn)

@@ -1,6 +1,7 @@
 """Batch and the image-push updater under mocks, both stacks and both image layouts."""
 
 import json
+import re
 
 import pytest
 
@@ -36,7 +37,10 @@ def test_fargate_job_definition_by_digest_with_settings(stack):
     roles = {r.name: r.outputs["arn"] for r in stack.of_type("aws:iam/role:Role")}
     assert container["executionRoleArn"] == roles["worker-execution-role"]
     assert container["jobRoleArn"] == roles["worker-job-role"]
-    assert stack.outputs["batch_job_definition"] == job.outputs["arn"]
+    # No revision in the output: a job submitted with it runs the newest ACTIVE revision (the updater's).
+    assert stack.outputs["batch_job_definition"] == job.outputs["arnPrefix"]
+    assert re.fullmatch(r"arn:aws:batch:[a-z0-9-]+:\d{12}:job-definition/[A-Za-z0-9_-]+",
+                        stack.outputs["batch_job_definition"])
     assert stack.outputs["batch_job_queue"] == stack.one("aws:batch/jobQueue:JobQueue").outputs["name"]
 
 
