@@ -25,15 +25,16 @@ LAMBDA_METRICS = ("Invocations", "Errors", "Throttles", "Duration", "ConcurrentE
 SQS_METRICS = ("ApproximateNumberOfMessagesVisible", "ApproximateAgeOfOldestMessage")
 
 # Which service (POWERTOOLS_SERVICE_NAME, the `service` dimension) emits each pipeline metric. The
-# campaign-settled metrics come from whichever writer settled the campaign, so from any pipeline function.
-PIPELINE = ("parser", "generator", "variants")
+# campaign-settled metrics come from whichever function settled the campaign: the generator (a product
+# refused by the content filter or out of attempts) or variants; the parser only starts campaigns.
+SETTLERS = ("generator", "variants")
 UPDATER = "image-updater"
 EMITTERS: dict[str, tuple[str, ...]] = {
     m.CAMPAIGNS_STARTED: ("parser",),
     m.BRIEFS_REJECTED: ("parser",),
-    m.CAMPAIGNS_COMPLETED: PIPELINE,
-    m.CAMPAIGNS_PARTIAL: PIPELINE,
-    m.CAMPAIGNS_FAILED: PIPELINE,
+    m.CAMPAIGNS_COMPLETED: SETTLERS,
+    m.CAMPAIGNS_PARTIAL: SETTLERS,
+    m.CAMPAIGNS_FAILED: SETTLERS,
     m.PRODUCTS_GENERATED: ("generator",),
     m.PRODUCTS_REUSED: ("parser", "generator"),
     m.VARIANTS_RENDERED: ("variants",),
@@ -44,6 +45,7 @@ EMITTERS: dict[str, tuple[str, ...]] = {
     m.UPDATER_UPDATED: (UPDATER,),
     m.UPDATER_SKIPPED: (UPDATER,),
     m.UPDATER_FAILED: (UPDATER,),
+    m.JOB_DEFINITION_REVISIONS: (UPDATER,),
 }
 SERVICE_DIMENSION = "service"  # the one dimension Powertools Metrics adds by default
 
@@ -171,8 +173,10 @@ def build_body(*, region: str, namespace: str, functions: Mapping[str, str], wor
          + series(m.GENERATION_DURATION_MS, stat="p95", label=f"{m.GENERATION_DURATION_MS} p95")
          + series(m.RENDER_DURATION_MS, stat="p50", label=f"{m.RENDER_DURATION_MS} p50")
          + series(m.RENDER_DURATION_MS, stat="p95", label=f"{m.RENDER_DURATION_MS} p95"), "p95", {}),
-        (f"Image pushes: Batch job definition {job_definition_name} (updated = new revision registered)",
+        ("Image pushes: updater outcomes (updated = a revision registered or a function moved to the digest)",
          series(m.UPDATER_UPDATED, m.UPDATER_SKIPPED, m.UPDATER_FAILED), "Sum", {}),
+        (f"Batch job definition {job_definition_name}: revisions registered by the updater",
+         series(m.JOB_DEFINITION_REVISIONS), "Sum", {}),
     ]
     rows.append([_graph(title_, metrics, region, stat=stat, **extra)
                  for title_, metrics, stat, extra in pipeline_widgets if metrics])

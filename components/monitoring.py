@@ -42,7 +42,7 @@ KEY_ADMIN_ACTIONS = ["kms:CreateAlias", "kms:CreateGrant", "kms:DescribeKey", "k
                      "kms:DisableKey", "kms:DisableKeyRotation", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus",
                      "kms:DeleteAlias", "kms:TagResource", "kms:UntagResource", "kms:ScheduleKeyDeletion",
                      "kms:CancelKeyDeletion"]
-KEY_USE_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo",
+KEY_USE_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo",
                    "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"]
 
 

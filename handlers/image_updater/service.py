@@ -25,6 +25,7 @@ class Outcome:
     updated: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     ignored: str | None = None
+    revisions_registered: int = 0  # of `updated`, the Batch job-definition revisions
 
 
 class UpdaterService:
@@ -53,7 +54,9 @@ class UpdaterService:
         for target in targets:
             if target.job_definition:
                 result = self._job_definition(target.job_definition, repository_url, push)
-                (outcome.updated if result.startswith("registered") else outcome.skipped).append(result)
+                registered = result.startswith("registered")
+                (outcome.updated if registered else outcome.skipped).append(result)
+                outcome.revisions_registered += registered
             if target.function:
                 result = self._function(target.function, push)
                 (outcome.updated if result.startswith("updated") else outcome.skipped).append(result)

@@ -20,6 +20,7 @@ RENDER_DURATION_MS = "RenderDuration"
 UPDATER_UPDATED = "ImagePushUpdated"
 UPDATER_SKIPPED = "ImagePushSkipped"
 UPDATER_FAILED = "ImagePushFailed"
+JOB_DEFINITION_REVISIONS = "JobDefinitionRevisionsRegistered"  # the Batch part of UPDATER_UPDATED
 
 # Campaign status reached when the last product settles -> metric counting it.
 CAMPAIGN_SETTLED = {"complete": CAMPAIGNS_COMPLETED, "partial": CAMPAIGNS_PARTIAL, "failed": CAMPAIGNS_FAILED}

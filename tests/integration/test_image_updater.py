@@ -161,6 +161,8 @@ def test_the_handler_reports_each_outcome_as_a_metric(aws, monkeypatch, capsys):
         app.handler(push_event("sha256:" + "e" * 64), LocalContext("creative-automation-dev-image-updater"))
     documents = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
     emitted = [(m["Name"], d[m["Name"]]) for d in documents for m in d["_aws"]["CloudWatchMetrics"][0]["Metrics"]]
-    assert emitted == [("ImagePushUpdated", [2.0]), ("ImagePushSkipped", [1.0]), ("ImagePushFailed", [1.0])]
+    # Two updates (the job definition and the function), one of them a Batch revision.
+    assert emitted == [("ImagePushUpdated", [2.0]), ("JobDefinitionRevisionsRegistered", [1.0]),
+                       ("ImagePushSkipped", [1.0]), ("ImagePushFailed", [1.0])]
     assert all(d["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["service"]] and d["service"] == "image-updater"
                for d in documents)

@@ -155,3 +155,33 @@ def test_a_retry_after_the_gallery_could_not_be_written_publishes_it(pipeline, m
                          LocalContext("creative-automation-dev-variants"))
     assert failures == ["complete"]
     assert ">complete<" in pipeline.s3.get_object(Bucket=BUCKET, Key=page_key)["Body"].read().decode()
+
+
+def test_rejections_and_partial_and_failed_campaigns_are_counted_in_emf(pipeline, capsys):
+    """BriefsRejected from the parser; CampaignsPartial and CampaignsFailed from the function that settled them."""
+    pipeline.s3.put_object(Bucket=BUCKET, Key="existing-assets/acme/broken/product.png", Body=b"\x89PNG not really")
+    briefs = {
+        "rejected.json": {"campaign_name": "", "products": []},
+        "partial.json": {"campaign_name": "Half", "campaign_message": "Half works", "products": [
+            {"name": "Good", "existing_assets": "acme/citrus/"}, {"name": "Bad", "existing_assets": "acme/broken/"}]},
+        "failed.json": {"campaign_name": "None", "campaign_message": "Nothing works", "products": [
+            {"name": "Bad", "existing_assets": "acme/broken/"}]},
+    }
+    notifications = []
+    for name, brief in briefs.items():
+        key = f"input/campaign-briefs/{name}"
+        body = json.dumps(brief).encode()
+        response = pipeline.s3.put_object(Bucket=BUCKET, Key=key, Body=body)
+        notifications.append(s3_notification(BUCKET, key, size=len(body), etag=response["ETag"].strip('"')))
+    capsys.readouterr()
+    assert pipeline(sqs_event(*notifications)) == {"batchItemFailures": []}
+
+    documents = emf_lines(capsys.readouterr().out)
+    totals = metric_values(documents)
+    assert totals[("parser", names.BRIEFS_REJECTED)] == 1
+    assert totals[("parser", names.CAMPAIGNS_STARTED)] == 2
+    assert totals[("variants", names.CAMPAIGNS_PARTIAL)] == 1
+    assert totals[("variants", names.CAMPAIGNS_FAILED)] == 1
+    assert not any(metric == names.CAMPAIGNS_COMPLETED for _, metric in totals)
+    for document in documents:  # each line carries exactly the dimension set the dashboard queries
+        assert document["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["service"]]

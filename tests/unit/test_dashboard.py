@@ -1,6 +1,8 @@
 """The dashboard body: valid CloudWatch DashboardBody JSON naming only metrics that exist."""
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 
@@ -166,3 +168,27 @@ def test_layout_wraps_at_the_grid_edge():
     assert [(w.x, w.y) for w in placed] == [(0, 0), (10, 0), (0, 2)]
     with pytest.raises(ValueError, match="width 25"):
         dashboard.layout([[dashboard.Widget("text", 25, 2, {"markdown": "a"})]])
+
+
+def emitted_by_the_handlers() -> dict[str, set[str]]:
+    """metric -> services, read from the handlers' code (not from EMITTERS): a metric constant used under
+    handlers/<service>/, plus the campaign-settled metrics where the app hands on_campaign_settled its metrics."""
+    handlers = Path(__file__).resolve().parents[2] / "handlers"
+    constants = {name: value for name, value in vars(metric_names).items() if name.isupper() and isinstance(value, str)}
+    found: dict[str, set[str]] = {}
+    for folder in handlers.iterdir():
+        if not (folder / "app.py").is_file():
+            continue
+        service = "image-updater" if folder.name == "image_updater" else folder.name
+        code = "\n".join(path.read_text() for path in folder.rglob("*.py"))
+        for constant, metric in constants.items():
+            if re.search(rf"\b(metric_names|names|m)\.{constant}\b", code):
+                found.setdefault(metric, set()).add(service)
+        if "on_campaign_settled(" in (folder / "app.py").read_text():
+            for metric in metric_names.CAMPAIGN_SETTLED.values():
+                found.setdefault(metric, set()).add(service)
+    return found
+
+
+def test_emitters_match_what_the_handlers_emit():
+    assert {name: set(services) for name, services in dashboard.EMITTERS.items()} == emitted_by_the_handlers()
