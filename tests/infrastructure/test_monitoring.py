@@ -172,3 +172,18 @@ def test_a_malformed_email_fails_before_any_resource():
     recording = record("dev", {"alarms.email": "not-an-address"})
     assert "creative-automation:alarms.email" in recording.error
     assert recording.resources == []
+
+
+def test_every_function_and_queue_the_stack_records_is_watched(stack):
+    """From the recorded resources, not from lists of names: a function or queue added later and forgotten by
+    the monitoring component fails here."""
+    shown = dashboard_dimension_values(stack)
+    functions = [f.inputs["name"] for f in stack.of_type("aws:lambda/function:Function")]
+    queues = [q.inputs["name"] for q in stack.of_type("aws:sqs/queue:Queue")]
+    assert len(functions) == len(FUNCTION_SERVICES) and len(queues) == 4
+    for function in functions:
+        assert function in shown and alarms_on(stack, "Errors", "FunctionName", function), function
+    for queue in queues:
+        alarmed = alarms_on(stack, "ApproximateNumberOfMessagesVisible", "QueueName", queue) + \
+            alarms_on(stack, "ApproximateAgeOfOldestMessage", "QueueName", queue)
+        assert queue in shown and alarmed, queue
