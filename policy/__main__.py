@@ -1,5 +1,6 @@
-"""Policy pack entry point: `pulumi preview --policy-pack policy [--policy-pack-config policy/config/prod.json]`.
+"""Policy pack entry point: `pulumi preview --policy-pack policy [--policy-pack-config policy/config/dev.json]`.
 
+Mandatory unless a config relaxes it (dev.json: advisory), so forgetting the config is safe.
 Building the PolicyPack starts the policy server, so it happens only here, never on import."""
 
 from pulumi_policy import PolicyPack

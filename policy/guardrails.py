@@ -3,18 +3,24 @@
 Each check is a plain function of a resource's properties (camelCase, as the engine passes them) that
 returns the violations it finds; the Policy objects wrap them. `__main__.py` builds the PolicyPack.
 Which stack is checked is read from each resource's URN (`urn:pulumi:<stack>::...`): prod-only rules
-apply where the stack is `prod`. Enforcement is advisory by default and mandatory with
-`--policy-pack-config policy/config/prod.json` (what CI passes for prod).
+apply where the stack is `prod`. Enforcement is mandatory by default, so forgetting the config is safe;
+`--policy-pack-config policy/config/dev.json` relaxes dev to advisory.
+
+The analyzer hands policies its read-only proxies, which raise UnknownValueError on a value not known until
+apply (normal in preview). The wrappers copy props to plain dicts and lists first, each unknown as UNKNOWN,
+and the checks skip UNKNOWN values rather than judge them.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from typing import Any, Callable, Iterable
+from collections.abc import Mapping, Sequence
+from typing import Any, Callable, Iterable, NamedTuple
 
 from pulumi_policy import (EnforcementLevel, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy,
                            StackValidationArgs, StackValidationPolicy)
+from pulumi_policy.proxy import UnknownValueError
 
 DIGEST_IMAGE = re.compile(r"^[^@\s]+@sha256:[0-9a-f]{64}$")
 VERSION_TAG = re.compile(r"(^|-)v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
@@ -29,13 +35,32 @@ def is_prod(urn: str) -> bool:
     return stack_of(urn) == "prod"
 
 
+def plain(value: Any) -> Any:
+    """A copy of `value` (the analyzer's proxies or plain data) as dicts and lists, each unknown as UNKNOWN."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping):
+        return {key: _item(value, key) for key in value}
+    if isinstance(value, Sequence):
+        return [_item(value, index) for index in range(len(value))]
+    return value
+
+
+def _item(collection: Any, key: Any) -> Any:
+    try:
+        return plain(collection[key])  # a proxy raises here, key by key, only for the unknown value itself
+    except UnknownValueError:
+        return UNKNOWN
+
+
 def _strings(value: Any, path: str = "") -> Iterable[tuple[str, str]]:
     if isinstance(value, str):
-        yield path, value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _strings(item, f"{path}.{key}" if path else key)
-    elif isinstance(value, (list, tuple)):
+        if value != UNKNOWN:
+            yield path, value
+    elif isinstance(value, Mapping):
+        for key in value:
+            yield from _strings(value[key], f"{path}.{key}" if path else key)
+    elif isinstance(value, Sequence):
         for index, item in enumerate(value):
             yield from _strings(item, f"{path}[{index}]")
 
@@ -89,7 +114,7 @@ def public_access_blocked(resource_type: str, props: dict, urn: str) -> list[str
     if resource_type != "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock":
         return []
     missing = [k for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
-               if props.get(k) is not True]
+               if props.get(k) not in (True, UNKNOWN)]
     return [f"set {', '.join(missing)} to true: the bucket must stay private"] if missing else []
 
 
@@ -99,7 +124,7 @@ def no_wildcard_actions(resource_type: str, props: dict, urn: str) -> list[str]:
                          "aws:iam/groupPolicy:GroupPolicy"):
         documents.append(props.get("policy"))
     if resource_type == "aws:iam/role:Role":
-        documents += [p.get("policy") for p in props.get("inlinePolicies") or [] if isinstance(p, dict)]
+        documents += [p.get("policy") for p in _list(props.get("inlinePolicies")) if isinstance(p, Mapping)]
     found = []
     for document in documents:
         for statement in _list((_json(document) or {}).get("Statement", [])):
@@ -123,14 +148,24 @@ def ecr_scanned_and_immutable_in_prod(resource_type: str, props: dict, urn: str)
     if resource_type != "aws:ecr/repository:Repository":
         return []
     found = []
-    if not (props.get("imageScanningConfiguration") or {}).get("scanOnPush"):
+    scanning = props.get("imageScanningConfiguration")
+    if scanning != UNKNOWN and not (scanning or {}).get("scanOnPush"):
         found.append("set image_scanning_configuration.scan_on_push = true")
-    if is_prod(urn) and props.get("imageTagMutability") != "IMMUTABLE":
+    if is_prod(urn) and props.get("imageTagMutability") not in ("IMMUTABLE", UNKNOWN):
         found.append(f"image_tag_mutability is {props.get('imageTagMutability')!r}: prod tags must be IMMUTABLE")
     return found
 
 
 # --- stack checks: resources -> [(violation, urn)] -------------------------------------------------------
+
+class Resource(NamedTuple):
+    """What the stack checks read of a PolicyResource, with plain props."""
+    resource_type: str
+    name: str
+    urn: str
+    props: dict
+    dependencies: list[str]  # urns
+
 
 def _by_type(resources, resource_type):
     return [r for r in resources if r.resource_type == resource_type]
@@ -140,16 +175,17 @@ def buckets_private_encrypted_tls_only(resources) -> list[tuple[str, str]]:
     found = []
     for bucket in _by_type(resources, "aws:s3/bucket:Bucket"):
         name = bucket.props.get("bucket")
-        attached = lambda t: [r for r in _by_type(resources, t) if r.props.get("bucket") in (name, bucket.name) or
-                              _depends(r, bucket)]
+        attached = lambda t: [r for r in _by_type(resources, t) if _depends(r, bucket) or
+                              _known(r.props.get("bucket")) and r.props.get("bucket") in (name, bucket.name)]
         if not attached("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"):
             found.append((f"bucket {name!r} has no public access block: add one with all four settings true", bucket.urn))
         if not attached("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"):
             found.append((f"bucket {name!r} has no default encryption: add a server-side encryption configuration",
                           bucket.urn))
-        tls = False
-        for policy in attached("aws:s3/bucketPolicy:BucketPolicy"):
-            for statement in _list((_json(policy.props.get("policy")) or {}).get("Statement", [])):
+        policies = [p.props.get("policy") for p in attached("aws:s3/bucketPolicy:BucketPolicy")]
+        tls = UNKNOWN in policies  # not known until apply: judge it then
+        for document in policies:
+            for statement in _list((_json(document) or {}).get("Statement", [])):
                 if statement.get("Effect") == "Deny" and \
                         (statement.get("Condition") or {}).get("Bool", {}).get("aws:SecureTransport") == "false":
                     tls = True
@@ -165,33 +201,35 @@ def lambda_queues_have_dlq_and_visibility(resources) -> list[tuple[str, str]]:
     functions = _by_type(resources, "aws:lambda/function:Function")
     for mapping in _by_type(resources, "aws:lambda/eventSourceMapping:EventSourceMapping"):
         source = mapping.props.get("eventSourceArn")
-        queue = next((q for q in queues if q.props.get("arn") == source or _depends(mapping, q)), None)
+        queue = next((q for q in queues if _depends(mapping, q) or _known(source) and q.props.get("arn") == source),
+                     None)
         if queue is None:
             continue
-        consumer = next((f for f in functions if mapping.props.get("functionName") in
-                         (f.props.get("arn"), f.props.get("name")) or _depends(mapping, f)), None)
-        redrive = _json(queue.props.get("redrivePolicy")) or {}
-        if not redrive.get("deadLetterTargetArn"):
+        function = mapping.props.get("functionName")
+        consumer = next((f for f in functions if _depends(mapping, f) or
+                         _known(function) and function in (f.props.get("arn"), f.props.get("name"))), None)
+        redrive = queue.props.get("redrivePolicy")
+        if redrive != UNKNOWN and not (_json(redrive) or {}).get("deadLetterTargetArn"):
             found.append((f"queue {queue.props.get('name')!r} feeds a Lambda but has no dead-letter queue: "
                           "set redrive_policy with deadLetterTargetArn and maxReceiveCount", queue.urn))
         if consumer is not None:
             visibility = queue.props.get("visibilityTimeoutSeconds", 30)
             timeout = consumer.props.get("timeout", 3)
-            if visibility < 6 * timeout:
+            if _known(visibility) and _known(timeout) and visibility < 6 * timeout:
                 found.append((f"queue {queue.props.get('name')!r} visibility timeout {visibility:g}s is below 6 x its "
                               f"consumer's timeout ({timeout:g}s): raise it to at least {6 * timeout:g}s", queue.urn))
     return found
 
 
-def _depends(resource, other) -> bool:
-    return any(d.urn == other.urn for d in getattr(resource, "dependencies", []) or [])
+def _depends(resource: Resource, other: Resource) -> bool:
+    return other.urn in resource.dependencies
 
 
 # --- policies --------------------------------------------------------------------------------------------
 
 def _resource_policy(name: str, description: str, check: Callable) -> ResourceValidationPolicy:
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-        for message in check(args.resource_type, dict(args.props), args.urn):
+        for message in check(args.resource_type, plain(args.props), args.urn):
             report_violation(message, None)
 
     return ResourceValidationPolicy(name=name, description=description, validate=validate)
@@ -199,7 +237,9 @@ def _resource_policy(name: str, description: str, check: Callable) -> ResourceVa
 
 def _stack_policy(name: str, description: str, check: Callable) -> StackValidationPolicy:
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-        for message, urn in check(args.resources):
+        resources = [Resource(r.resource_type, r.name, r.urn, plain(r.props), [d.urn for d in r.dependencies])
+                     for r in args.resources]
+        for message, urn in check(resources):
             report_violation(message, urn)
 
     return StackValidationPolicy(name=name, description=description, validate=validate)
@@ -219,7 +259,7 @@ STACK_CHECKS = {
     "lambda-queues-dlq-and-visibility": ("every Lambda-consumed queue has a DLQ and visibility >= 6 x timeout",
                                          lambda_queues_have_dlq_and_visibility),
 }
-DEFAULT_ENFORCEMENT = EnforcementLevel.ADVISORY
+DEFAULT_ENFORCEMENT = EnforcementLevel.MANDATORY  # the safe choice without a config; dev.json relaxes it
 
 
 def policies() -> list:

@@ -6,8 +6,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from pulumi_policy import (PolicyCustomTimeouts, PolicyResource, PolicyResourceOptions, ResourceValidationArgs,
-                           ResourceValidationPolicy, StackValidationArgs)
+from google.protobuf import json_format, struct_pb2
+from pulumi_policy import (EnforcementLevel, PolicyCustomTimeouts, PolicyResource, PolicyResourceOptions,
+                           ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs)
+from pulumi_policy.deserialize import deserialize_properties
+from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "policy"))
 import guardrails  # noqa: E402  (the pack's importable module; building the PolicyPack would start a server)
@@ -15,27 +18,41 @@ import guardrails  # noqa: E402  (the pack's importable module; building the Pol
 from tools.mock_stack import Recording, record  # noqa: E402
 
 OPTIONS = PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [])
+POLICY = Path(__file__).parents[2] / "policy"
 
 
-def evaluate(resources: list[dict]) -> list[tuple[str, str, str | None]]:
+def as_analyzer_props(props: dict):
+    """Props as pulumi_policy's analyzer hands them to a policy (policy.py, Analyze and AnalyzeStack): off the
+    wire as a protobuf Struct (numbers become floats), deserialized, wrapped in its unknown-checking proxy."""
+    struct = struct_pb2.Struct()
+    struct.update(props)
+    return unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(struct)))
+
+
+def evaluate(resources: list[dict], wrap=lambda props: props) -> list[tuple[str, str, str | None]]:
     """(policy, message, urn) for every violation the pack reports on these resources.
 
-    Each resource is {type, name, urn, props, dependencies (urns)}, as the engine would present them."""
+    Each resource is {type, name, urn, props, dependencies (urns)}; `wrap` presents the props (as_analyzer_props:
+    as the real analyzer does). A policy the analyzer would skip for an unknown value is reported as a violation
+    too, since it checked nothing."""
     violations = []
     by_urn = {}
     for spec in resources:
-        by_urn[spec["urn"]] = PolicyResource(spec["type"], spec["props"], spec["urn"], spec["name"], OPTIONS, None,
-                                             None, [], {})
+        by_urn[spec["urn"]] = PolicyResource(spec["type"], wrap(spec["props"]), spec["urn"], spec["name"], OPTIONS,
+                                             None, None, [], {})
     for spec in resources:
         by_urn[spec["urn"]].dependencies = [by_urn[d] for d in spec.get("dependencies", []) if d in by_urn]
     for policy in guardrails.policies():
         report = lambda message, urn=None, name=policy.name: violations.append((name, message, urn))
-        if isinstance(policy, ResourceValidationPolicy):
-            for spec in resources:
-                policy.validate(ResourceValidationArgs(spec["type"], spec["props"], spec["urn"], spec["name"],
-                                                          OPTIONS, None), report)
-        else:
-            policy.validate(StackValidationArgs(list(by_urn.values())), report)
+        try:
+            if isinstance(policy, ResourceValidationPolicy):
+                for spec in resources:
+                    policy.validate(ResourceValidationArgs(spec["type"], wrap(spec["props"]), spec["urn"],
+                                                           spec["name"], OPTIONS, None), report)
+            else:
+                policy.validate(StackValidationArgs(list(by_urn.values())), report)
+        except UnknownValueError as error:
+            violations.append((policy.name, f"skipped during preview: {error.message}", None))
     return violations
 
 
@@ -67,14 +84,15 @@ def resource_of(recording: Recording, type_token: str, name: str | None = None) 
             "dependencies": found.dependencies}
 
 
-def broken(recording: Recording, type_token: str, name: str | None, change) -> list[tuple[str, str, str | None]]:
+def broken(recording: Recording, type_token: str, name: str | None, change,
+           wrap=lambda props: props) -> list[tuple[str, str, str | None]]:
     """The stack with one resource changed by `change(props)`: the violations the pack then reports."""
     resources = as_policy_resources(recording)
     target = recording.one(type_token, name)
     for spec in resources:
         if spec["urn"] == target.urn:
             change(spec["props"])
-    return evaluate(resources)
+    return evaluate(resources, wrap)
 
 
 def _set(key, value):
@@ -114,6 +132,10 @@ CASES = [
      "bucket-public-access-blocked", "restrictPublicBuckets"),
     ("dev", "aws:iam/rolePolicy:RolePolicy", "variants-policy",
      _policy_add({"Effect": "Allow", "Action": "s3:*", "Resource": "*"}), "iam-no-wildcard-actions", "s3:*"),
+    ("dev", "aws:iam/role:Role", "parser-role",
+     _set("inlinePolicies", [{"name": "extra", "policy": json.dumps(
+         {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["sqs:*"], "Resource": "*"}]})}]),
+     "iam-no-wildcard-actions", "sqs:*"),
     ("dev", "aws:cloudwatch/logGroup:LogGroup", "parser-logs", _set("retentionInDays", None),
      "log-retention-set", "retention_in_days"),
     ("dev", "aws:ecr/repository:Repository", "parser-repository", _set("imageScanningConfiguration", {"scanOnPush": False}),
@@ -155,3 +177,65 @@ def test_the_pack_entry_point_builds_the_pack_only_when_run():
     source = (Path(__file__).parents[2] / "policy" / "__main__.py").read_text()
     assert "PolicyPack(" in source
     assert "PolicyPack(" not in (Path(__file__).parents[2] / "policy" / "guardrails.py").read_text()
+
+
+# --- as the real analyzer presents props: read-only proxies, numbers as floats, unknowns in preview ---------
+
+@pytest.mark.parametrize("stack_name", ["dev", "prod"])
+def test_both_stacks_pass_every_policy_as_the_analyzer_presents_them(stack_name):
+    assert evaluate(as_policy_resources(record(stack_name)), as_analyzer_props) == []
+
+
+@pytest.mark.parametrize("stack_name,type_token,name,change,policy,message", CASES,
+                         ids=[f"{c[4]}:{c[5][:24]}" for c in CASES])
+def test_each_policy_fails_a_broken_resource_as_the_analyzer_presents_it(stack_name, type_token, name, change, policy,
+                                                                        message):
+    violations = broken(record(stack_name), type_token, name, change, as_analyzer_props)
+    assert [v[0] for v in violations] == [policy], violations
+    assert message in violations[0][1]
+
+
+def test_an_unknown_value_is_skipped_and_the_rest_still_checked(prod):
+    def change(props):
+        props["role"] = guardrails.UNKNOWN  # top level: the whole resource used to go unchecked
+        props["environment"]["variables"]["S3_BUCKET_NAME"] = guardrails.UNKNOWN
+        props["environment"]["variables"]["MODEL_TAG"] = "latest"
+
+    violations = broken(prod, "aws:lambda/function:Function", "generator", change, as_analyzer_props)
+    assert [(v[0], v[1][:30]) for v in violations] == [("no-latest-in-prod", "environment.variables.MODEL_TA")]
+
+
+def first_preview(recording: Recording) -> list[dict]:
+    """The stack as a first `pulumi preview` presents it: computed outputs unknown, and so is every input that
+    carries a dependency's computed output (an ARN in a policy document, a redrive policy, an image digest)."""
+    computed = {r.urn: [v for k, v in r.outputs.items() if k not in r.inputs and isinstance(v, str) and v]
+                for r in recording.resources}
+    resources = as_policy_resources(recording)
+    for spec, resource in zip(resources, [r for r in recording.resources if r.custom]):
+        pending = [v for d in spec["dependencies"] for v in computed.get(d, [])]
+        spec["props"] = {k: guardrails.UNKNOWN if k not in resource.inputs or any(p in json.dumps(v) for p in pending)
+                         else v for k, v in spec["props"].items()}
+    return resources
+
+
+@pytest.mark.parametrize("stack_name", ["dev", "prod"])
+def test_a_first_preview_full_of_unknowns_reports_nothing(stack_name):
+    resources = first_preview(record(stack_name))
+    unknown = {(r["name"], k) for r in resources for k, v in r["props"].items() if v == guardrails.UNKNOWN}
+    assert {("briefs-queue", "redrivePolicy"), ("bucket-policy", "policy"), ("briefs-to-parser", "eventSourceArn"),
+            ("parser", "imageUri")} <= unknown
+    assert evaluate(resources, as_analyzer_props) == []
+
+
+# --- enforcement -----------------------------------------------------------------------------------------
+
+def enforcement_levels(config_file: str) -> set[str]:
+    config = json.loads((POLICY / "config" / config_file).read_text())
+    return {v if isinstance(v, str) else v.get("enforcementLevel") for v in config.values()}
+
+
+def test_mandatory_by_default_and_in_prod_advisory_only_in_dev():
+    assert guardrails.DEFAULT_ENFORCEMENT == EnforcementLevel.MANDATORY  # no --policy-pack-config: mandatory
+    assert "enforcement_level=DEFAULT_ENFORCEMENT" in (POLICY / "__main__.py").read_text()
+    assert enforcement_levels("prod.json") == {"mandatory"}
+    assert enforcement_levels("dev.json") == {"advisory"}
