@@ -2,14 +2,14 @@
 
 Invoked asynchronously by the parser (payloads: handlers/PAYLOADS.md). A content-filtered result fails
 the product with the filter's reason and is not retried; throttling and timeouts are retried here with
-backoff, then raised so Lambda's own retries and the on-failure destination take over.
+backoff while another model call fits before the function's deadline, then raised so Lambda's own retries
+and the on-failure destination take over.
 """
 
 import os
 
 import boto3
 from aws_lambda_powertools import Logger, Metrics
-from botocore.config import Config
 
 from generator.service import GeneratorService
 from shared import metrics as metric_names
@@ -26,11 +26,9 @@ def backend():
         from generator.placeholder import PlaceholderImages
 
         return PlaceholderImages()
-    from generator.models import BedrockImages
+    from generator.models import BedrockImages, client_config
 
-    # Retries are ours (with jitter and a throttle metric); botocore's own would multiply them.
-    client = boto3.client("bedrock-runtime", config=Config(retries={"total_max_attempts": 1},
-                                                           read_timeout=90, connect_timeout=10))
+    client = boto3.client("bedrock-runtime", config=client_config())
     return BedrockImages(client, os.environ["BEDROCK_MODEL_ID"], on_throttle=lambda: metrics.add_metric(
         name=metric_names.MODEL_THROTTLES, unit="Count", value=1))
 
@@ -50,5 +48,6 @@ def service() -> GeneratorService:
 @metrics.log_metrics
 def handler(event, context):
     logger.append_keys(campaign_id=event["campaign_id"], product_index=event["product_index"])
-    status = service().handle(event["campaign_id"], int(event["product_index"]))
+    status = service().handle(event["campaign_id"], int(event["product_index"]),
+                              remaining_ms=context.get_remaining_time_in_millis)
     return {"campaign_id": event["campaign_id"], "product_index": event["product_index"], "status": status}

@@ -5,6 +5,9 @@ Families (request -> response):
 - stability-sdxl (SDXL 1.0): `text_prompts` -> `artifacts[].base64` with `finishReason`
 - stability-image (SD3.5 Large, Stable Image Core / Ultra): `prompt`, `aspect_ratio` -> `images[]`,
   `finish_reasons`
+
+Each call is bounded by the Lambda deadline: an attempt that might not finish before it is never started, so
+the service always has time to record the image, or the failure on Lambda's last attempt.
 """
 
 from __future__ import annotations
@@ -18,12 +21,30 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from shared.errors import is_transient
+from shared.errors import error_code, is_transient
 
 MODELS_FILE = Path(__file__).resolve().parent.parent / "shared" / "image_models.json"
 WIDTH = HEIGHT = 1024
+FAMILIES = ("amazon-image", "stability-sdxl", "stability-image")
+
+# One model call takes at most CONNECT_TIMEOUT + READ_TIMEOUT seconds (a standard 1024x1024 image takes well
+# under a minute); FINISH_MARGIN is kept after it to save the image or mark the product failed.
+READ_TIMEOUT = 60
+CONNECT_TIMEOUT = 5
+FINISH_MARGIN = 10
+
+# Largest seed each model accepts; a larger one is a ValidationException.
+SEED_MAX = {
+    "amazon.nova-canvas-v1:0": 858_993_459,  # Nova Canvas user guide and code examples: 0..858,993,459
+}
+FAMILY_SEED_MAX = {
+    "amazon-image": 2_147_483_646,  # Titan Image Generator v1 / v2
+    "stability-sdxl": 4_294_967_295,  # SDXL 1.0
+    "stability-image": 4_294_967_294,  # SD3.5 Large, Stable Image Core / Ultra
+}
 
 
 class ContentFiltered(Exception):
@@ -55,6 +76,15 @@ def seed_for(prompt: str) -> int:
     return int(hashlib.sha256(prompt.encode()).hexdigest()[:8], 16) % 2147483647
 
 
+def seed_max(model_id: str) -> int:
+    return SEED_MAX.get(model_id, FAMILY_SEED_MAX[family(model_id)])
+
+
+def model_seed(model_id: str, seed: int) -> int:
+    """The seed folded into the model's range (modulo, not capped, so products keep distinct seeds)."""
+    return seed % (seed_max(model_id) + 1)
+
+
 def model_table() -> dict[str, dict[str, Any]]:
     return json.loads(MODELS_FILE.read_text())["models"]
 
@@ -63,7 +93,10 @@ def family(model_id: str) -> str:
     models = model_table()
     if model_id not in models:
         raise ValueError(f"BEDROCK_MODEL_ID {model_id!r} has no adapter; known: {', '.join(sorted(models))}")
-    return models[model_id]["family"]
+    kind = models[model_id]["family"]
+    if kind not in FAMILIES:
+        raise ValueError(f"{model_id!r} has family {kind!r}; the generator has adapters for {', '.join(FAMILIES)}")
+    return kind
 
 
 def price(model_id: str) -> float:
@@ -72,22 +105,22 @@ def price(model_id: str) -> float:
 
 def request_body(model_id: str, request: ImageRequest) -> dict[str, Any]:
     kind = family(model_id)
+    seed = model_seed(model_id, request.seed)
     if kind == "amazon-image":
         limit = 1024 if model_id.startswith("amazon.nova") else 512
         return {
             "taskType": "TEXT_IMAGE",
             "textToImageParams": {"text": request.prompt[:limit], "negativeText": request.negative_prompt[:limit]},
             "imageGenerationConfig": {"numberOfImages": 1, "width": request.width, "height": request.height,
-                                      "quality": "standard", "cfgScale": 6.5,
-                                      "seed": request.seed % 2147483647},  # Titan/Nova seeds: 0..2147483646
+                                      "quality": "standard", "cfgScale": 6.5, "seed": seed},
         }
     if kind == "stability-sdxl":
         return {"text_prompts": [{"text": request.prompt, "weight": 1.0},
                                  {"text": request.negative_prompt, "weight": -1.0}],
-                "cfg_scale": 7, "steps": 30, "seed": request.seed % 4294967295,
+                "cfg_scale": 7, "steps": 30, "seed": seed,
                 "width": request.width, "height": request.height, "samples": 1}
     body = {"prompt": request.prompt, "negative_prompt": request.negative_prompt, "aspect_ratio": "1:1",
-            "output_format": "png", "seed": request.seed % 4294967295}
+            "output_format": "png", "seed": seed}
     if model_id.startswith("stability.sd3"):
         body["mode"] = "text-to-image"
     return body
@@ -131,12 +164,19 @@ def is_content_filter_error(error: ClientError) -> bool:
         "content filter" in message or "content moderation" in message or "blocked" in message)
 
 
+def client_config() -> Config:
+    # Retries are ours (with jitter, a throttle metric and the deadline); botocore's own would multiply them.
+    return Config(retries={"total_max_attempts": 1}, read_timeout=READ_TIMEOUT, connect_timeout=CONNECT_TIMEOUT)
+
+
 class BedrockImages:
-    """invoke_model with retries for throttling and timeouts (exponential backoff, full jitter)."""
+    """invoke_model with retries for throttling and timeouts (exponential backoff, full jitter), each
+    attempt started only if it can finish before the function's deadline."""
 
     def __init__(self, client: Any, model_id: str, *, attempts: int = 4, base_delay: float = 1.0,
                  max_delay: float = 20.0, sleep: Callable[[float], None] = time.sleep,
-                 on_throttle: Callable[[], None] = lambda: None):
+                 on_throttle: Callable[[], None] = lambda: None,
+                 attempt_seconds: float = CONNECT_TIMEOUT + READ_TIMEOUT, margin_seconds: float = FINISH_MARGIN):
         family(model_id)  # fail fast on an unknown model
         self.client = client
         self.model_id = model_id
@@ -145,28 +185,39 @@ class BedrockImages:
         self.max_delay = max_delay
         self.sleep = sleep
         self.on_throttle = on_throttle
+        self.attempt_seconds = attempt_seconds
+        self.margin_seconds = margin_seconds
 
     @property
     def usd_per_image(self) -> float:
         return price(self.model_id)
 
-    def generate(self, request: ImageRequest) -> bytes:
+    def generate(self, request: ImageRequest, remaining_ms: Callable[[], int] | None = None) -> bytes:
+        """The PNG. `remaining_ms` is the Lambda context's get_remaining_time_in_millis (None: no deadline)."""
         body = json.dumps(request_body(self.model_id, request))
+        if not self._time_for_attempt(remaining_ms, after=0.0):
+            raise TimeoutError(f"{remaining_ms() / 1000:.0f} s left: too little for a model call and recording "
+                               f"its outcome ({self.attempt_seconds + self.margin_seconds:.0f} s)")
         for attempt in range(1, self.attempts + 1):
             try:
                 response = self.client.invoke_model(modelId=self.model_id, body=body, accept="application/json",
                                                     contentType="application/json")
-            except ClientError as error:
-                if is_content_filter_error(error):
+            except Exception as error:  # throttling, timeouts and dropped connections are worth another try
+                if isinstance(error, ClientError) and is_content_filter_error(error):
                     raise ContentFiltered(error.response["Error"]["Message"]) from error
                 if not is_transient(error) or attempt == self.attempts:
                     raise
-                if error.response.get("Error", {}).get("Code") == "ThrottlingException":
+                if error_code(error) == "ThrottlingException":
                     self.on_throttle()
-            except Exception as error:  # timeouts and dropped connections
-                if not is_transient(error) or attempt == self.attempts:
-                    raise
+                delay = random.uniform(0, min(self.max_delay, self.base_delay * 2 ** (attempt - 1)))
+                if not self._time_for_attempt(remaining_ms, after=delay):
+                    raise  # before Lambda kills the function, so the service can settle the product
             else:
                 return image_from_response(self.model_id, json.loads(response["body"].read()))
-            self.sleep(random.uniform(0, min(self.max_delay, self.base_delay * 2 ** (attempt - 1))))
+            self.sleep(delay)
         raise AssertionError("unreachable")
+
+    def _time_for_attempt(self, remaining_ms: Callable[[], int] | None, after: float) -> bool:
+        if remaining_ms is None:
+            return True
+        return remaining_ms() / 1000 - after >= self.attempt_seconds + self.margin_seconds

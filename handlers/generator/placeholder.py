@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import random
 from pathlib import Path
+from typing import Callable
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
@@ -21,7 +22,8 @@ class PlaceholderImages:
     model_id = "local-placeholder"
     usd_per_image = 0.0
 
-    def generate(self, request: ImageRequest) -> bytes:
+    def generate(self, request: ImageRequest, remaining_ms: Callable[[], int] | None = None) -> bytes:
+        """A placeholder shot; `remaining_ms` is ignored (drawing takes milliseconds, not minutes)."""
         rng = random.Random(request.seed)
         width, height = request.width, request.height
         top = tuple(rng.randint(150, 235) for _ in range(3))

@@ -34,7 +34,8 @@ class GeneratorService:
         self.max_attempts = max_attempts
         self.invoke = invoke
 
-    def handle(self, campaign_id: str, index: int) -> str:
+    def handle(self, campaign_id: str, index: int, remaining_ms: Callable[[], int] | None = None) -> str:
+        """`remaining_ms`: the Lambda context's get_remaining_time_in_millis, so model retries stop in time."""
         manifest = self.store.get(campaign_id)
         if manifest is None:
             raise LookupError(f"campaign {campaign_id} has no manifest")
@@ -47,7 +48,7 @@ class GeneratorService:
             attempt = product.get("generation_attempts", 0) + 1
             self.store.update_product(campaign_id, index, generation_attempts=attempt)
             try:
-                product = self._generate(manifest, product)
+                product = self._generate(manifest, product, remaining_ms)
             except ContentFiltered as error:
                 self.logger.warning("image refused by the model's content filter", extra={"reason": str(error)})
                 self.store.fail_product(campaign_id, index, "ContentFiltered", str(error))
@@ -61,7 +62,8 @@ class GeneratorService:
                                           "bucket": self.store.bucket, "source_key": product["generated_key"]})
         return "rendering"
 
-    def _generate(self, manifest: dict[str, Any], product: dict[str, Any]) -> dict[str, Any]:
+    def _generate(self, manifest: dict[str, Any], product: dict[str, Any],
+                  remaining_ms: Callable[[], int] | None) -> dict[str, Any]:
         campaign_id, index = manifest["campaign_id"], product["index"]
         prompt = build_prompt(product, manifest)
         request = ImageRequest(prompt=prompt, negative_prompt=NEGATIVE_PROMPT, seed=seed_for(prompt),
@@ -79,7 +81,7 @@ class GeneratorService:
             self.logger.info("image reused from the cache", extra={"cache_key": cache_key})
         else:
             started = time.perf_counter()
-            png = self.backend.generate(request)
+            png = self.backend.generate(request, remaining_ms=remaining_ms)
             duration_ms = (time.perf_counter() - started) * 1000
             check_png(png)
             self.s3.put_object(Bucket=self.store.bucket, Key=target, Body=png, ContentType="image/png")

@@ -1,18 +1,22 @@
 """The generator against moto S3, with Bedrock stubbed (botocore Stubber) in each family's real shapes."""
 
 import base64
+import importlib
 import io
 import json
+import sys
 
 import boto3
 import pytest
+from botocore.exceptions import ReadTimeoutError
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
 from PIL import Image
 
-from generator.models import BedrockImages
+from generator.models import FINISH_MARGIN, READ_TIMEOUT, BedrockImages, model_table
 from generator.service import GeneratorService
 from shared.manifest import ManifestStore, new_manifest
+from tools.lambda_context import LocalContext
 
 BUCKET = "creative-automation-dev-123456789012-us-east-1"
 CID = "summer-splash-2026-0a1b2c3d"
@@ -25,17 +29,51 @@ def png_bytes(color=(200, 30, 60)) -> bytes:
 
 
 B64 = base64.b64encode(png_bytes()).decode()
-RESPONSES = {  # what Bedrock returns, per family (InvokeModel response body)
-    "amazon.nova-canvas-v1:0": {"images": [B64], "error": None},
+NOVA = "amazon.nova-canvas-v1:0"
+RESPONSES = {  # what Bedrock returns, per model (InvokeModel response body)
+    NOVA: {"images": [B64], "error": None},
+    "amazon.titan-image-generator-v1": {"images": [B64], "error": None},
     "amazon.titan-image-generator-v2:0": {"images": [B64]},
     "stability.stable-diffusion-xl-v1": {"result": "success", "artifacts": [
         {"seed": 1, "base64": B64, "finishReason": "SUCCESS"}]},
     "stability.sd3-5-large-v1:0": {"seeds": [1], "finish_reasons": [None], "images": [B64]},
     "stability.stable-image-core-v1:1": {"seeds": [1], "finish_reasons": [None], "images": [B64]},
+    "stability.stable-image-ultra-v1:1": {"seeds": [1], "finish_reasons": [None], "images": [B64]},
 }
-PRICES = {"amazon.nova-canvas-v1:0": 0.04, "amazon.titan-image-generator-v2:0": 0.01,
+PRICES = {NOVA: 0.04, "amazon.titan-image-generator-v1": 0.01, "amazon.titan-image-generator-v2:0": 0.01,
           "stability.stable-diffusion-xl-v1": 0.04, "stability.sd3-5-large-v1:0": 0.08,
-          "stability.stable-image-core-v1:1": 0.04}
+          "stability.stable-image-core-v1:1": 0.04, "stability.stable-image-ultra-v1:1": 0.14}
+
+
+class Clock:
+    """The function's remaining time, used up by model calls and backoff sleeps."""
+
+    def __init__(self, remaining_s):
+        self.remaining_s = remaining_s
+        self.sleeps = []
+
+    def remaining_ms(self):
+        return int(self.remaining_s * 1000)
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.remaining_s -= seconds
+
+
+class SlowBedrock:
+    """The stubbed client, each call taking the next of `durations` seconds on the clock; a call that
+    reaches the read timeout raises botocore's ReadTimeoutError instead of answering."""
+
+    def __init__(self, client, clock, durations):
+        self.client, self.clock, self.durations = client, clock, list(durations)
+
+    def invoke_model(self, **kwargs):
+        seconds = self.durations.pop(0)
+        self.clock.remaining_s -= seconds
+        if seconds >= READ_TIMEOUT:
+            raise ReadTimeoutError(endpoint_url=f"https://bedrock-runtime.us-east-1.amazonaws.com/model/"
+                                                f"{kwargs['modelId']}/invoke")
+        return self.client.invoke_model(**kwargs)
 
 
 class Metrics:
@@ -72,12 +110,16 @@ def world(aws_endpoint):
                                          "description": "Sparkling water with raspberry", "status": "generating"}],
                               brand_colors=["#0A84FF"], target_audience="Active adults", target_regions=["US"]))
 
-    def make(model_id, max_attempts=3):
+    def make(model_id, max_attempts=3, clock=None, durations=()):
         bedrock = boto3.client("bedrock-runtime", region_name="us-east-1")
         stubber = Stubber(bedrock)
         stubber.activate()
+        make.sent = []  # the request bodies, as Bedrock receives them
+        bedrock.meta.events.register("before-parameter-build.bedrock-runtime.InvokeModel",
+                                     lambda params, **_: make.sent.append(json.loads(params["body"])))
         sleeps, invocations, metrics = [], [], Metrics()
-        images = BedrockImages(bedrock, model_id, sleep=sleeps.append,
+        client = SlowBedrock(bedrock, clock, durations) if clock else bedrock
+        images = BedrockImages(client, model_id, sleep=clock.sleep if clock else sleeps.append,
                                on_throttle=lambda: metrics.add_metric("ModelThrottles", "Count", 1))
         service = GeneratorService(s3, store, images, Logger(), metrics, max_attempts=max_attempts,
                                    invoke=lambda target, payload: invocations.append((target, payload)))
@@ -97,8 +139,12 @@ def stubbed_any():
     return ANY
 
 
+def test_every_model_in_the_table_is_covered_here():
+    assert set(RESPONSES) == set(PRICES) == set(model_table())
+
+
 @pytest.mark.parametrize("model_id", sorted(RESPONSES))
-def test_each_family_saves_the_png_records_the_cost_and_invokes_variants(world, model_id):
+def test_each_model_saves_the_png_records_the_cost_and_invokes_variants(world, model_id):
     service, stubber, _, invocations, metrics = world(model_id)
     expect_invoke(stubber, model_id, body(RESPONSES[model_id]))
     assert service.handle(CID, 0) == "rendering"
@@ -113,6 +159,15 @@ def test_each_family_saves_the_png_records_the_cost_and_invokes_variants(world, 
     assert invocations == [("VARIANTS_FUNCTION", {"campaign_id": CID, "product_index": 0, "bucket": BUCKET,
                                                   "source_key": key})]
     assert ("ImageModelCostUSD", PRICES[model_id]) in metrics.added
+
+
+def test_nova_canvas_gets_a_seed_in_its_range_when_the_product_seed_is_above_it(world):
+    service, stubber, _, _, _ = world(NOVA)
+    expect_invoke(stubber, NOVA, body(RESPONSES[NOVA]))
+    assert service.handle(CID, 0) == "rendering"
+    assert world.store.get(CID)["products"][0]["seed"] > 858_993_459  # this product's prompt seed
+    [sent] = world.sent
+    assert 0 <= sent["imageGenerationConfig"]["seed"] <= 858_993_459  # else a ValidationException
 
 
 def test_throttling_is_retried_with_jittered_backoff(world):
@@ -138,6 +193,51 @@ def test_persistent_throttling_raises_and_the_last_lambda_attempt_settles_the_pr
     assert product["status"] == "failed" and product["error"]["code"] == "ThrottlingException"
     assert world.store.get(CID)["status"] == "failed"
     assert invocations == []
+
+
+def test_read_and_model_timeouts_are_retried_with_backoff_while_time_allows(world):
+    clock = Clock(remaining_s=900)
+    service, stubber, _, _, _ = world(NOVA, clock=clock, durations=[READ_TIMEOUT, 5, 5])
+    stubber.add_client_error("invoke_model", **client_error(
+        "ModelTimeoutException", "Model has timed out in processing the request.", 408))
+    expect_invoke(stubber, NOVA, body(RESPONSES[NOVA]))
+    assert service.handle(CID, 0, remaining_ms=clock.remaining_ms) == "rendering"
+    stubber.assert_no_pending_responses()
+    assert len(clock.sleeps) == 2 and 0 <= clock.sleeps[0] <= 1.0 and 0 <= clock.sleeps[1] <= 2.0
+
+
+def test_with_no_time_for_another_call_the_last_attempt_fails_the_product_before_the_deadline(world):
+    clock = Clock(remaining_s=119)  # a 120 s function, just started
+    service, _, _, invocations, _ = world(NOVA, max_attempts=1, clock=clock, durations=[READ_TIMEOUT])
+    with pytest.raises(ReadTimeoutError):
+        service.handle(CID, 0, remaining_ms=clock.remaining_ms)
+    assert clock.sleeps == [] and clock.remaining_s >= FINISH_MARGIN  # no second call was started
+    product = world.store.get(CID)["products"][0]
+    assert product["status"] == "failed" and product["error"]["code"] == "ReadTimeoutError"
+    assert world.store.get(CID)["status"] == "failed" and invocations == []
+
+
+def fresh_generator_app(monkeypatch):
+    """generator.app imported for this test only: its Logger and Metrics read the environment at import, and
+    later tests import it with theirs."""
+    import generator
+
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
+    monkeypatch.setitem(sys.modules, "generator.app", sys.modules.get("generator.app"))
+    monkeypatch.setattr(generator, "app", getattr(generator, "app", None), raising=False)
+    del sys.modules["generator.app"]
+    return importlib.import_module("generator.app")
+
+
+def test_the_handler_passes_the_lambda_deadline_and_starts_no_call_that_cannot_finish(world, monkeypatch):
+    app = fresh_generator_app(monkeypatch)
+    service, _, _, _, _ = world(NOVA, max_attempts=1)  # no response stubbed: a model call would fail the test
+    monkeypatch.setattr(app, "_service", service)
+    context = LocalContext("creative-automation-dev-generator", timeout_seconds=60)
+    with pytest.raises(TimeoutError, match="too little"):
+        app.handler({"campaign_id": CID, "product_index": 0}, context)
+    product = world.store.get(CID)["products"][0]
+    assert product["status"] == "failed" and product["error"]["code"] == "TimeoutError"
 
 
 @pytest.mark.parametrize("model_id,response,reason", [

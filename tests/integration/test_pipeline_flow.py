@@ -185,3 +185,47 @@ def test_rejections_and_partial_and_failed_campaigns_are_counted_in_emf(pipeline
     assert not any(metric == names.CAMPAIGNS_COMPLETED for _, metric in totals)
     for document in documents:  # each line carries exactly the dimension set the dashboard queries
         assert document["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["service"]]
+
+
+def test_the_generator_counts_model_throttles_and_cost_through_bedrock(pipeline, monkeypatch, capsys):
+    """The real generator handler against a stubbed Bedrock (one throttle, then an image): its EMF lines
+    carry ModelThrottles, ProductsGenerated and the model's price as ImageModelCostUSD."""
+    import base64
+    import io
+
+    import generator.app
+    from botocore.response import StreamingBody
+    from botocore.stub import ANY, Stubber
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (1024, 1024), (30, 90, 160)).save(buffer, "PNG")
+    data = json.dumps({"images": [base64.b64encode(buffer.getvalue()).decode()], "error": None}).encode()
+    bedrock = boto3.client("bedrock-runtime", region_name="us-east-1")
+    stubber = Stubber(bedrock)
+    stubber.add_client_error("invoke_model", service_error_code="ThrottlingException",
+                             service_message="Too many requests, please wait before trying again.",
+                             http_status_code=429)
+    stubber.add_response("invoke_model", {"body": StreamingBody(io.BytesIO(data), len(data)),
+                                          "contentType": "application/json"},
+                         {"modelId": "amazon.nova-canvas-v1:0", "body": ANY, "accept": ANY, "contentType": ANY})
+    stubber.activate()
+    real_client = boto3.client
+    monkeypatch.setattr(generator.app.boto3, "client",
+                        lambda name, **kw: bedrock if name == "bedrock-runtime" else real_client(name, **kw))
+    monkeypatch.setenv("IMAGE_BACKEND", "bedrock")
+    generator.app.service().backend.sleep = lambda seconds: None  # the backoff itself is tested elsewhere
+
+    key = "input/campaign-briefs/berry.json"
+    body = json.dumps({"campaign_name": "Berry", "campaign_message": "Taste it",
+                       "products": [{"name": "Berry Sparkling Water", "description": "raspberry"}]}).encode()
+    response = pipeline.s3.put_object(Bucket=BUCKET, Key=key, Body=body)
+    capsys.readouterr()
+    pipeline(sqs_event(s3_notification(BUCKET, key, size=len(body), etag=response["ETag"].strip('"'))))
+    stubber.assert_no_pending_responses()
+
+    totals = metric_values(emf_lines(capsys.readouterr().out))
+    assert totals[("generator", names.MODEL_THROTTLES)] == 1
+    assert totals[("generator", names.PRODUCTS_GENERATED)] == 1
+    assert totals[("generator", names.IMAGE_MODEL_COST_USD)] == pytest.approx(0.04)  # Nova Canvas, 1024 x 1024
+    assert totals[("variants", names.CAMPAIGNS_COMPLETED)] == 1

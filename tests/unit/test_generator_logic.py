@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from generator.models import (ContentFiltered, ImageRequest, ModelError, family, image_from_response,
-                              request_body, seed_for)
+from generator.models import (FAMILIES, ContentFiltered, ImageRequest, ModelError, family, image_from_response,
+                              model_table, price, request_body, seed_for)
 from generator.prompt import build_prompt, color_name
 
 CAMPAIGN = {"campaign_message": "Stay cool all summer", "target_audience": "Active adults 25-40",
@@ -48,6 +48,44 @@ REQUEST = ImageRequest(prompt="a bottle", negative_prompt="text", seed=42)
 ])
 def test_every_known_model_has_a_family(model_id, expected_family):
     assert family(model_id) == expected_family
+
+
+def test_every_model_in_the_table_has_an_adapter_and_a_price():
+    # price() runs after the image is paid for: it must never fail for a model the settings accept.
+    for model_id, entry in model_table().items():
+        assert entry["family"] in FAMILIES and family(model_id) == entry["family"], model_id
+        assert isinstance(entry["usd_per_image"], (int, float)) and 0 < price(model_id) < 1, model_id
+        assert request_body(model_id, REQUEST), model_id
+
+
+def test_titan_v1_costs_its_standard_quality_1024_price():
+    assert price("amazon.titan-image-generator-v1") == 0.01  # 0.012 is the premium price
+
+
+def seed_sent(model_id: str, seed: int) -> int:
+    body = request_body(model_id, ImageRequest(prompt="a bottle", negative_prompt="text", seed=seed))
+    return body["imageGenerationConfig"]["seed"] if "imageGenerationConfig" in body else body["seed"]
+
+
+SEED_LIMITS = {  # the largest seed each model accepts (AWS model parameter docs)
+    "amazon.nova-canvas-v1:0": 858_993_459,
+    "amazon.titan-image-generator-v1": 2_147_483_646, "amazon.titan-image-generator-v2:0": 2_147_483_646,
+    "stability.stable-diffusion-xl-v1": 4_294_967_295,
+    "stability.sd3-5-large-v1:0": 4_294_967_294, "stability.stable-image-core-v1:1": 4_294_967_294,
+    "stability.stable-image-ultra-v1:1": 4_294_967_294,
+}
+
+
+def test_every_model_in_the_table_has_a_known_seed_limit():
+    assert set(SEED_LIMITS) == set(model_table())
+
+
+@pytest.mark.parametrize("model_id,limit", sorted(SEED_LIMITS.items()))
+def test_seeds_above_the_model_limit_are_folded_into_its_range(model_id, limit):
+    assert seed_sent(model_id, limit) == limit and seed_sent(model_id, 42) == 42
+    for seed in (limit + 1, limit + 12345, 2 * limit + 1, 2_147_483_000):
+        assert 0 <= seed_sent(model_id, seed) <= limit
+    assert seed_sent(model_id, limit + 12345) == seed_sent(model_id, limit + 12345) == 12344
 
 
 def test_unknown_models_are_refused():
