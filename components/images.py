@@ -24,9 +24,12 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_docker as docker
 
-from components.settings import PROJECT, ROOT, SERVICES, StackSettings
+from components.settings import PROJECT, SERVICES, StackSettings
 
-HANDLERS_DIR = ROOT / "handlers"
+# Build paths relative to the project directory, Pulumi's working directory for the program and its
+# providers. pulumi-docker keeps them in state: an absolute path would make `pulumi up` from another
+# checkout folder a diff, a rebuild and a re-push of an immutable version tag, which ECR rejects.
+BUILD_CONTEXT = "handlers"
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,8 @@ def lifecycle_policy(keep_last: int, tag_prefixes: list[str]) -> str:
 
 
 def dockerfile(service: str) -> str:
-    return str(HANDLERS_DIR / service.replace("-", "_") / "Dockerfile")
+    """The service's Dockerfile, relative to the project directory (as pulumi-docker resolves it)."""
+    return f"{BUILD_CONTEXT}/{service.replace('-', '_')}/Dockerfile"
 
 
 @dataclass
@@ -147,11 +151,15 @@ class ContainerImages(pulumi.ComponentResource):
                 f"{service}-image",
                 image_name=tagged,
                 build=docker.DockerBuildArgs(
-                    context=str(HANDLERS_DIR),
+                    context=BUILD_CONTEXT,
                     dockerfile=dockerfile(service),
                     platform=images.platform,
                     builder_version=docker.BuilderVersion.BUILDER_BUILD_KIT,
-                    # Reuse the layers of the last image pushed under this tag.
+                    # Inline cache metadata in the pushed image, so the next build can reuse its layers
+                    # (cache_from only works with images that carry it).
+                    args={"BUILDKIT_INLINE_CACHE": "1"},
+                    # The image last pushed under this tag: dev's previous `latest`. A new prod version
+                    # tag does not exist yet, so a prod build gets no registry cache (only the local one).
                     cache_from=docker.CacheFromArgs(images=[tagged]),
                 ),
                 build_on_preview=False,

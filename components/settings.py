@@ -3,11 +3,12 @@
 `StackSettings.from_values` is pure (a mapping of config keys in, settings out) so the local run
 and the tests use exactly the code the Pulumi program uses. `load()` is the Pulumi entry point: it
 reads `pulumi.Config` for the current stack. Every error names the config key, the value given and
-what is allowed.
+what is allowed; a key under `creative-automation:` that no setting reads (a typo) is an error too.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from dataclasses import dataclass, field
@@ -22,6 +23,8 @@ IMAGE_MODELS_FILE = ROOT / "handlers" / "shared" / "image_models.json"
 FUNCTION_SERVICES = ("parser", "generator", "variants", "image-updater")
 SERVICES = (*FUNCTION_SERVICES, "batch-worker")
 PIPELINE_FUNCTIONS = ("parser", "generator", "variants")
+# One Bedrock call (5 s connect + 60 s read) and 10 s to record its outcome: handlers/generator/models.py.
+GENERATOR_MIN_TIMEOUT = 75
 
 VERSION_TAG = re.compile(r"^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 ENVIRONMENT_NAME = re.compile(r"^[a-z][a-z0-9-]{0,14}$")
@@ -46,6 +49,21 @@ FARGATE_VCPU_MEMORY_MIB = {  # vCPU -> allowed memory (MiB), per the AWS Batch/F
     16: tuple(range(32768, 122881, 8192)),
 }
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+# Every key this project reads under `creative-automation:`. Anything else is refused (a misspelled key
+# would otherwise silently fall back to its default); _Reader refuses to read a key missing here.
+CONFIG_KEYS = frozenset({
+    *(f"images.{k}" for k in ("tag", "layout", "platform", "keepLast", "mode", "environmentInRepositoryName")),
+    *(f"functions.{f}.{k}" for f in ("parser", "generator", "variants", "imageUpdater")
+      for k in ("memoryMb", "timeoutSeconds", "reservedConcurrency")),
+    *(f"queue.{k}" for k in ("maxReceiveCount", "batchSize", "batchingWindowSeconds", "visibilityTimeoutSeconds")),
+    "asyncInvoke.maxRetryAttempts", "asyncInvoke.maxEventAgeSeconds",
+    "bucket.outputExpirationDays", "bucket.noncurrentVersionExpirationDays",
+    *(f"batch.{k}" for k in ("vcpu", "memoryMib", "maxVcpus", "retryAttempts", "timeoutSeconds", "subnetIds",
+                             "securityGroupIds")),
+    *(f"alarms.{k}" for k in ("email", "functionErrors", "modelThrottles", "oldestMessageAgeSeconds")),
+    "bedrockModelId", "imageBackend", "logLevel", "logRetentionDays", "maxBriefBytes",
+})
 
 
 class SettingsError(ValueError):
@@ -189,6 +207,8 @@ class StackSettings:
 
         `deployed` is False only for the local run, which may use the offline image backend.
         """
+        values = {k.removeprefix(f"{PROJECT}:"): v for k, v in values.items()}
+        _refuse_unknown_keys(values)
         reader = _Reader(values)
         if not ENVIRONMENT_NAME.match(environment or ""):
             raise SettingsError(
@@ -310,6 +330,12 @@ class StackSettings:
         if deployed and backend != "bedrock":
             raise SettingsError(f"{_key('imageBackend')} is {backend!r}: a deployed stack generates with 'bedrock'; "
                                 "'local' (offline placeholders) is for the local run only")
+        generator_timeout = functions["generator"].timeout_seconds
+        if backend == "bedrock" and generator_timeout < GENERATOR_MIN_TIMEOUT:
+            raise SettingsError(
+                f"{_key('functions.generator.timeoutSeconds')} is {generator_timeout}: the generator starts a model "
+                f"call only with {GENERATOR_MIN_TIMEOUT} s left (the call's timeouts plus time to record its outcome), "
+                f"so give at least {GENERATOR_MIN_TIMEOUT}")
 
         return cls(
             environment=environment,
@@ -350,16 +376,13 @@ def load() -> StackSettings:
     """Settings of the stack being deployed, from pulumi.Config. Raises SettingsError before any resource."""
     import pulumi
 
-    config = pulumi.Config()
-    values: dict[str, Any] = {}
-    for key in ("images", "functions", "queue", "asyncInvoke", "bucket", "batch", "alarms"):
-        value = config.get_object(key)
-        if value is not None:
-            values[key] = value
-    for key in ("bedrockModelId", "imageBackend", "logLevel", "logRetentionDays", "maxBriefBytes"):
-        value = config.get(key)
-        if value is not None:
-            values[key] = _scalar(value)
+    from pulumi.runtime import config as runtime_config
+
+    # Every key of this project's namespace, as the CLI hands them over (so unknown ones can be refused);
+    # structured values arrive JSON-encoded.
+    given = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    values: dict[str, Any] = {key[len(PROJECT) + 1:]: _scalar(value) for key, value in given.items()
+                              if key.startswith(f"{PROJECT}:") and value is not None}
     region = pulumi.Config("aws").get("region")
     if region is not None:
         values["aws:region"] = region
@@ -371,6 +394,26 @@ def _scalar(text: str) -> Any:
         return json.loads(text)
     except ValueError:
         return text
+
+
+def _refuse_unknown_keys(values: Mapping[str, Any], prefix: str = "") -> None:
+    """Fail on a key of this project that no setting reads, naming it, a close match and the allowed keys.
+    Keys of other namespaces (`aws:region`, ...) belong to their providers and pass."""
+    level = {key[len(prefix):].split(".")[0] for key in CONFIG_KEYS if key.startswith(prefix)}
+    for name, value in values.items():
+        if not prefix and ":" in name:
+            continue
+        path = prefix + name
+        if name not in level:
+            close = difflib.get_close_matches(name, level, n=1)
+            hint = f"did you mean {_key(prefix + close[0])}? " if close else ""
+            raise SettingsError(f"{_key(path)} is not a setting of this project: {hint}allowed keys"
+                                f"{' under ' + _key(prefix.rstrip('.')) if prefix else ''} are "
+                                f"{', '.join(sorted(level, key=str.lower))}")
+        if isinstance(value, str) and path not in CONFIG_KEYS:
+            value = _scalar(value)  # a structured value given as JSON text
+        if isinstance(value, Mapping) and path not in CONFIG_KEYS:
+            _refuse_unknown_keys(value, path + ".")
 
 
 def _key(path: str) -> str:
@@ -392,6 +435,7 @@ class _Reader:
         self.values = values
 
     def _get(self, path: str, default: Any) -> Any:
+        assert ":" in path or path in CONFIG_KEYS, f"{path} is read but missing from CONFIG_KEYS"
         if ":" in path:
             value = self.values.get(path, _MISSING)
         else:

@@ -10,10 +10,13 @@ requirements provide. Used by tests/integration/test_image_contents.py and bench
 from __future__ import annotations
 
 import ast
+import json
+import re
 import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +40,7 @@ class Dockerfile:
     workdir: str  # the image's code root: ${LAMBDA_TASK_ROOT} or the WORKDIR
     copies: list[Copy]
     requirements: str | None  # context-relative path of the requirements file it installs
+    no_deps: bool = False  # its `pip install` takes the requirements as the complete list (--no-deps)
 
     @property
     def is_lambda(self) -> bool:
@@ -50,7 +54,7 @@ def services_with_code() -> list[str]:
 
 
 def parse_dockerfile(path: Path) -> Dockerfile:
-    base, workdir, copies, requirements = "", LAMBDA_TASK_ROOT, [], None
+    base, workdir, copies, requirements, no_deps = "", LAMBDA_TASK_ROOT, [], None, False
     lines = path.read_text().replace("\\\n", " ").splitlines()
     for line in lines:
         words = shlex.split(line, comments=True)
@@ -63,6 +67,8 @@ def parse_dockerfile(path: Path) -> Dockerfile:
                 workdir = "/"
         elif instruction == "WORKDIR":
             workdir = args[0]
+        elif instruction == "RUN" and "pip" in args and "install" in args:
+            no_deps = no_deps or "--no-deps" in args
         elif instruction == "COPY":
             *sources, destination = [a for a in args if not a.startswith("--")]
             for source in sources:
@@ -70,7 +76,7 @@ def parse_dockerfile(path: Path) -> Dockerfile:
                     requirements = source  # installed by a RUN pip, not part of the code tree
                     continue
                 copies.append(Copy(source, _relative(destination, workdir)))
-    return Dockerfile(path, base, workdir, copies, requirements)
+    return Dockerfile(path, base, workdir, copies, requirements, no_deps)
 
 
 def _relative(destination: str, workdir: str) -> str:
@@ -106,13 +112,40 @@ def layout(service: str, destination: Path, context: Path = HANDLERS) -> Path:
     return destination
 
 
-def install_requirements(requirements: Path, target: Path) -> None:
+def install_requirements(requirements: Path, target: Path, no_deps: bool = False) -> None:
     """`pip install --target`, as the Dockerfile does (for this interpreter's platform)."""
     target.mkdir(parents=True, exist_ok=True)
     if not requirements.read_text().strip():
         return
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                    "--no-compile", "--requirement", str(requirements), "--target", str(target)], check=True)
+                    "--no-compile", *(["--no-deps"] if no_deps else []), "--requirement", str(requirements),
+                    "--target", str(target)], check=True)
+
+
+def pinned(requirements: Path) -> dict[str, str]:
+    """Normalized name -> version of each `name==version` line."""
+    found = {}
+    for line in requirements.read_text().splitlines():
+        name, _, version = line.split("#")[0].strip().partition("==")
+        if version:
+            found[normalize(name)] = version.strip()
+    return found
+
+
+def resolve(requirements: Path) -> dict[str, str]:
+    """What pip would install for `requirements` with dependencies (normalized name -> version), installing
+    nothing: `pip install --dry-run --report`."""
+    with tempfile.TemporaryDirectory() as folder:
+        report = Path(folder) / "report.json"
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                        "--dry-run", "--ignore-installed", "--report", str(report), "--requirement",
+                        str(requirements)], check=True, capture_output=True)
+        return {normalize(item["metadata"]["name"]): item["metadata"]["version"]
+                for item in json.loads(report.read_text())["install"]}
+
+
+def normalize(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def top_level_modules(folder: Path) -> set[str]:

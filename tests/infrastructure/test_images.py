@@ -2,6 +2,10 @@
 
 import json
 import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -128,3 +132,45 @@ def test_prod_resolve_uses_the_pushed_digest_and_fails_clearly_when_the_tag_is_m
     missing = record("prod", {"images.mode": "resolve", "images.tag": "v9.9.9"}, existing_image_tags=PROD_PUSHED)
     assert missing.error is not None
     assert "v9.9.9" in missing.error and "creative-automation-prod-" in missing.error
+
+
+def image_builds(recording: Recording) -> dict[str, dict]:
+    return {image.name.removesuffix("-image"): image.inputs["build"]
+            for image in recording.of_type("docker:index/image:Image")}
+
+
+def test_build_paths_are_relative_to_the_project_directory():
+    # pulumi-docker keeps context and dockerfile in state: an absolute path would differ per checkout.
+    root = Path(__file__).resolve().parents[2]
+    builds = image_builds(record("prod"))
+    assert set(builds) == set(SERVICES)
+    for service, build in builds.items():
+        assert build["context"] == "handlers"
+        assert build["dockerfile"] == f"handlers/{service.replace('-', '_')}/Dockerfile"
+        assert (root / build["dockerfile"]).is_file()
+
+
+def test_build_inputs_are_the_same_from_another_checkout_folder(tmp_path, monkeypatch):
+    root = Path(__file__).resolve().parents[2]
+    checkout = tmp_path / "elsewhere" / "creative-automation"
+    shutil.copytree(root, checkout, ignore=shutil.ignore_patterns(
+        ".venv", "node_modules", ".git", "out", ".pytest_cache", ".test-artifacts", "__pycache__", "tests",
+        "benchmarks", "samples"))
+    monkeypatch.chdir(tmp_path)  # and a test cwd that is neither checkout
+    request = json.dumps({"stack": "prod", "overrides": {}, "preview": False, "existing_image_tags": {}})
+    result = subprocess.run([sys.executable, "-m", "tools.mock_stack", "--request", request], cwd=checkout,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    elsewhere = Recording.from_json(json.loads(result.stdout.strip().splitlines()[-1]))
+    assert elsewhere.error is None, elsewhere.error
+    here = image_builds(record("prod"))
+    assert image_builds(elsewhere) == here
+    assert not any(str(root) in s or str(checkout) in s for s in walk_strings(here))
+
+
+def test_builds_push_inline_cache_metadata_for_the_next_build():
+    for stack in ("dev", "prod"):
+        for image in record(stack).of_type("docker:index/image:Image"):
+            build = image.inputs["build"]
+            assert build["args"] == {"BUILDKIT_INLINE_CACHE": "1"}, image.name
+            assert build["cacheFrom"]["images"] == [image.inputs["imageName"]]

@@ -42,7 +42,7 @@ def build_image_tree(service: str, tmp_path: Path, context: Path = HANDLERS) -> 
     code_root = image_contents.layout(service, tmp_path / "task", context)
     spec = image_contents.parse_dockerfile(context / service / "Dockerfile")
     installed = tmp_path / "installed"
-    image_contents.install_requirements(context / spec.requirements, installed)
+    image_contents.install_requirements(context / spec.requirements, installed, no_deps=spec.no_deps)
     return code_root, installed
 
 
@@ -59,6 +59,7 @@ def test_dockerfile_follows_the_image_conventions(service):
     sources = {c.source.rstrip("/"): c.destination.rstrip("/") for c in spec.copies}
     assert sources.get("shared") == "shared" and sources.get(service) == service
     text = spec.path.read_text()
+    assert spec.no_deps, "the requirements are the complete pinned list: installed with --no-deps"
     if spec.is_lambda:
         assert spec.base_image.startswith("public.ecr.aws/lambda/python:3.1")
         assert sources.get(f"{service}/app.py") == "app.py"
@@ -81,6 +82,22 @@ def test_image_imports_its_entry_point_with_only_its_own_contents(service, tmp_p
                  else f"import importlib.util; import {service}; assert importlib.util.find_spec('{service}.__main__')")
     result = import_in_image(code_root, paths, statement)
     assert result.returncode == 0, result.stderr[-3000:]
+
+
+# What the Lambda base image ships besides the standard library, as distributions: the AWS SDK and its
+# dependencies. A function's dependency that needs them uses these (its image installs with --no-deps).
+LAMBDA_BASE_IMAGE_DISTRIBUTIONS = {"boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3"}
+
+
+@pytest.mark.parametrize("service", services_with_code())
+def test_requirements_pin_every_package_the_image_installs(service):
+    requirements = HANDLERS / service / "requirements.txt"
+    pinned = image_contents.pinned(requirements)
+    resolved = image_contents.resolve(requirements)
+    provided = LAMBDA_BASE_IMAGE_DISTRIBUTIONS if dockerfile_of(service).is_lambda else set()
+    unpinned = {name: version for name, version in resolved.items() if name not in pinned and name not in provided}
+    assert unpinned == {}, f"{service}: pulled in but not pinned in {requirements.name}"
+    assert {name: resolved.get(name) for name in pinned} == pinned, "every pin is what pip resolves"
 
 
 def synthetic_context(tmp_path: Path, requirements: str, copy_shared: bool) -> Path:

@@ -4,7 +4,7 @@ import copy
 
 import pytest
 
-from components.settings import SettingsError, StackSettings, read_stack_file
+from components.settings import GENERATOR_MIN_TIMEOUT, SettingsError, StackSettings, read_stack_file
 
 
 def settings_for(environment: str, **changes):
@@ -95,8 +95,63 @@ def test_local_backend_is_for_the_local_run_only():
     assert StackSettings.from_values("dev", values, deployed=False).image_backend == "local"
 
 
+def test_a_generator_timeout_too_short_for_one_model_call_fails_at_preview():
+    from generator import models
+
+    # The floor is exactly what the generator needs before it starts a call.
+    assert GENERATOR_MIN_TIMEOUT == models.CONNECT_TIMEOUT + models.READ_TIMEOUT + models.FINISH_MARGIN
+    with pytest.raises(SettingsError, match="functions.generator.timeoutSeconds is 60: .* at least 75"):
+        settings_for("dev", functions__generator__timeoutSeconds=60)
+    assert settings_for("dev", functions__generator__timeoutSeconds=75).functions["generator"].timeout_seconds == 75
+    values = read_stack_file("dev") | {"imageBackend": "local"}
+    values["functions"] = dict(values.get("functions", {}), generator={"timeoutSeconds": 30})
+    local = StackSettings.from_values("dev", values, deployed=False)  # placeholders need no model call
+    assert local.functions["generator"].timeout_seconds == 30
+
+
 def test_missing_region_is_named():
     values = read_stack_file("dev")
     del values["aws:region"]
     with pytest.raises(SettingsError, match="aws:region is not set"):
         StackSettings.from_values("dev", values)
+
+
+@pytest.mark.parametrize("path,value,named,suggested", [
+    ("images__layot", "consolidated", "creative-automation:images.layot", "creative-automation:images.layout"),
+    ("imagse", {"tag": "latest"}, "creative-automation:imagse", "creative-automation:images"),
+    ("functions__parser__memoryMB", 1024, "creative-automation:functions.parser.memoryMB",
+     "creative-automation:functions.parser.memoryMb"),
+    ("functions__batchWorker__memoryMb", 1024, "creative-automation:functions.batchWorker", None),
+    ("logLevle", "INFO", "creative-automation:logLevle", "creative-automation:logLevel"),
+])
+def test_unknown_keys_are_refused_with_the_allowed_ones(path, value, named, suggested):
+    with pytest.raises(SettingsError) as error:
+        settings_for("dev", **{path: value})
+    message = str(error.value)
+    assert f"{named} is not a setting" in message
+    assert f"did you mean {suggested}?" in message if suggested else "allowed keys" in message
+    if path.startswith("images"):
+        assert "allowed keys under creative-automation:images are" in message and "keepLast" in message
+
+
+def test_unknown_keys_in_json_text_and_fully_qualified_keys_are_checked_too():
+    values = read_stack_file("dev") | {"images": '{"tag": "latest", "layot": "consolidated"}'}
+    with pytest.raises(SettingsError, match=r"creative-automation:images.layot is not a setting"):
+        StackSettings.from_values("dev", values)
+    values = read_stack_file("dev") | {"creative-automation:maxBriefByte": 10}
+    with pytest.raises(SettingsError, match=r"maxBriefByte is not a setting.*did you mean .*maxBriefBytes"):
+        StackSettings.from_values("dev", values)
+
+
+def test_keys_of_other_namespaces_are_left_to_their_providers():
+    values = read_stack_file("dev") | {"aws:profile": "ci", "aws:defaultTags": {"tags": {"team": "x"}},
+                                       "pulumi:disable-default-providers": ["aws"]}
+    assert StackSettings.from_values("dev", values).region == "us-east-1"
+
+
+def test_an_unknown_key_fails_the_program_before_any_resource():
+    from tools.mock_stack import record  # the real __main__.py under mocks, config as the CLI passes it
+
+    recording = record("dev", {"images.layot": "consolidated"})
+    assert recording.error is not None and "creative-automation:images.layot is not a setting" in recording.error
+    assert recording.resources == []
