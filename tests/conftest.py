@@ -42,3 +42,13 @@ def aws_endpoint(moto_server, monkeypatch):
                         "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}.items():
         monkeypatch.setenv(name, value)
     return moto_server
+
+
+@pytest.fixture(autouse=True)
+def _empty_powertools_metrics():
+    """Powertools keeps metrics in one set shared by every Metrics object in the process; a Lambda container
+    starts with it empty, and so does every test (tests that call services directly never flush it)."""
+    yield
+    from aws_lambda_powertools import Metrics
+
+    Metrics().clear_metrics()

@@ -79,12 +79,12 @@ def test_every_campaign_completes_under_transient_failures_and_crashes(tmp_path)
             backend = module.service().backend
             generate, put = backend.generate, client.put_object
 
-            def counted(request):
+            def counted(request, *args, **kwargs):
                 with lock:
                     model_calls[request.label] += 1
                     paid_after_save[request.label] += request.label in saved
                 current.label = request.label
-                return generate(request)
+                return generate(request, *args, **kwargs)
 
             def put_and_note(**kwargs):
                 response = put(**kwargs)
