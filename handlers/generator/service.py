@@ -71,27 +71,37 @@ class GeneratorService:
         fingerprint = request.fingerprint(self.backend.model_id)
         cache_key = image_cache_key(fingerprint)
         target = generated_key(campaign_id, index, product["name"])
-
+        payer = f"{campaign_id}/{index}"
         if self._exists(cache_key):
             self.s3.copy_object(Bucket=self.store.bucket, Key=target, ContentType="image/png",
                                 CopySource={"Bucket": self.store.bucket, "Key": cache_key},
                                 MetadataDirective="REPLACE")
-            cost, cache_hit, duration_ms = 0.0, True, 0.0
-            self.metrics.add_metric(name=metric_names.PRODUCTS_REUSED, unit="Count", value=1)
-            self.logger.info("image reused from the cache", extra={"cache_key": cache_key})
+            paid = self.s3.head_object(Bucket=self.store.bucket, Key=cache_key).get("Metadata", {})
+            if paid.get("paid-by") == payer:
+                # This product's own earlier attempt paid for the image, then failed before recording it.
+                cost, cache_hit, duration_ms = float(paid.get("cost-usd", 0)), False, 0.0
+                self.logger.info("image paid by an earlier attempt recovered", extra={"cache_key": cache_key})
+            else:
+                cost, cache_hit, duration_ms = 0.0, True, 0.0
+                self.metrics.add_metric(name=metric_names.PRODUCTS_REUSED, unit="Count", value=1)
+                self.logger.info("image reused from the cache", extra={"cache_key": cache_key})
         else:
             started = time.perf_counter()
             png = self.backend.generate(request, remaining_ms=remaining_ms)
             duration_ms = (time.perf_counter() - started) * 1000
             check_png(png)
-            self.s3.put_object(Bucket=self.store.bucket, Key=target, Body=png, ContentType="image/png")
-            self.s3.put_object(Bucket=self.store.bucket, Key=cache_key, Body=png, ContentType="image/png")
             cost, cache_hit = self.backend.usd_per_image, False
+            # Counted when paid for (Powertools flushes even if this invocation fails later), so once.
             self.metrics.add_metric(name=metric_names.PRODUCTS_GENERATED, unit="Count", value=1)
             self.metrics.add_metric(name=metric_names.IMAGE_MODEL_COST_USD, unit="None", value=cost)
             self.metrics.add_metric(name=metric_names.GENERATION_DURATION_MS, unit="Milliseconds", value=duration_ms)
             self.logger.info("image generated", extra={"model_id": self.backend.model_id, "cost_usd": cost,
                                                        "generation_ms": round(duration_ms)})
+            # The cache copy first, saying who paid: if anything after it fails, the retry finds it, does not
+            # pay again, and still records the cost against this product.
+            self.s3.put_object(Bucket=self.store.bucket, Key=cache_key, Body=png, ContentType="image/png",
+                               Metadata={"paid-by": payer, "cost-usd": f"{cost}"})
+            self.s3.put_object(Bucket=self.store.bucket, Key=target, Body=png, ContentType="image/png")
 
         fields = {"generated_key": target, "source_key": target, "cost_usd": cost, "cache_hit": cache_hit,
                   "model_id": self.backend.model_id, "prompt": prompt, "seed": request.seed, "status": "rendering"}

@@ -284,6 +284,28 @@ def test_the_same_prompt_model_size_and_seed_reuse_the_cached_image_at_no_cost(w
     assert ("ProductsReused", 1) in metrics.added
 
 
+def test_a_save_that_fails_after_the_model_answered_is_retried_without_paying_again(world):
+    """The image is written to the cache first; if saving the campaign's copy then fails, the retry reuses it."""
+    service, stubber, _, _, _ = world("amazon.nova-canvas-v1:0")
+    expect_invoke(stubber, "amazon.nova-canvas-v1:0", body(RESPONSES["amazon.nova-canvas-v1:0"]))
+    failing = {"left": 1}
+
+    def fail_campaign_copy(params, **_):
+        if "/generated/" in params.get("Key", "") and failing["left"]:
+            failing["left"] -= 1
+            raise ConnectionError("stand-in: S3 unreachable while saving the generated image")
+
+    world.s3.meta.events.register("before-parameter-build.s3.PutObject", fail_campaign_copy)
+    with pytest.raises(ConnectionError):
+        service.handle(CID, 0)
+    assert service.handle(CID, 0) == "rendering"  # no second response queued: a model call would fail here
+    product = world.store.get(CID)["products"][0]
+    # Paid once, by this product: the manifest says so, not that it came free from the cache.
+    assert product["cache_hit"] is False and product["cost_usd"] == 0.04
+    assert world.store.get(CID)["total_cost_usd"] == 0.04
+    stubber.assert_no_pending_responses()
+
+
 def test_a_retry_after_saving_never_pays_the_model_again(world):
     service, stubber, _, _, _ = world("amazon.nova-canvas-v1:0")
     expect_invoke(stubber, "amazon.nova-canvas-v1:0", body(RESPONSES["amazon.nova-canvas-v1:0"]))
