@@ -126,6 +126,7 @@ class ImagePushUpdater(pulumi.ComponentResource):
         aws.lambda_.FunctionEventInvokeConfig(
             "updater-async", function_name=self.function.name,
             maximum_retry_attempts=settings.async_invoke.max_retry_attempts,
+            maximum_event_age_in_seconds=settings.async_invoke.max_event_age_seconds,
             destination_config={"on_failure": {"destination": self.dlq.arn}}, opts=child)
 
         self.rule = aws.cloudwatch.EventRule(

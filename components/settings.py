@@ -201,6 +201,14 @@ class StackSettings:
     def is_production(self) -> bool:
         return self.environment == "prod"
 
+    def advice(self) -> list[str]:
+        """Settings AWS accepts but advises against: warned about at preview, not refused."""
+        notes = []
+        if self.queue.max_receive_count < 5:
+            notes.append(f"{_key('queue.maxReceiveCount')} is {self.queue.max_receive_count}: AWS advises at least 5 "
+                         "for a queue Lambda consumes, so that a throttled batch is not sent to the DLQ too soon")
+        return notes
+
     @classmethod
     def from_values(cls, environment: str, values: Mapping[str, Any], *, deployed: bool = True) -> "StackSettings":
         """Validate config `values` (keys without the project prefix; `aws:region` as is).
@@ -386,7 +394,10 @@ def load() -> StackSettings:
     region = pulumi.Config("aws").get("region")
     if region is not None:
         values["aws:region"] = region
-    return StackSettings.from_values(pulumi.get_stack(), values)
+    settings = StackSettings.from_values(pulumi.get_stack(), values)
+    for note in settings.advice():
+        pulumi.log.warn(note)
+    return settings
 
 
 def _scalar(text: str) -> Any:

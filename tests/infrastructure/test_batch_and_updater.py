@@ -90,6 +90,7 @@ def test_target_retries_and_keeps_failures_in_an_encrypted_dlq(stack):
     assert permission.inputs["sourceArn"] == rule.outputs["arn"] and permission.inputs["principal"] == "events.amazonaws.com"
     config = stack.one("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "updater-async")
     assert config.inputs["destinationConfig"]["onFailure"]["destination"] == dlq.outputs["arn"]
+    assert (config.inputs["maximumRetryAttempts"], config.inputs["maximumEventAgeInSeconds"]) == (2, 3600)
 
 
 def test_updater_may_register_only_this_stacks_job_definition(stack):

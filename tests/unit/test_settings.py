@@ -109,6 +109,12 @@ def test_a_generator_timeout_too_short_for_one_model_call_fails_at_preview():
     assert local.functions["generator"].timeout_seconds == 30
 
 
+def test_a_low_max_receive_count_is_advised_against_not_refused():
+    assert settings_for("dev").advice() == [] and settings_for("prod").advice() == []
+    [note] = settings_for("dev", queue__maxReceiveCount=2).advice()
+    assert "queue.maxReceiveCount is 2: AWS advises at least 5" in note
+
+
 def test_missing_region_is_named():
     values = read_stack_file("dev")
     del values["aws:region"]
