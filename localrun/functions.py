@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, TextIO
@@ -19,6 +20,8 @@ from components.settings import StackSettings
 from tools.lambda_context import LocalContext
 
 HANDLERS_DIR = Path(__file__).resolve().parent.parent / "handlers"
+# Metrics are disabled here (no CloudWatch), so an invocation that adds none is no news worth a warning.
+warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 # Env var the callers use -> function service name.
 TARGETS = {"GENERATOR_FUNCTION": "generator", "VARIANTS_FUNCTION": "variants"}
 
