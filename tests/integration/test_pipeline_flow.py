@@ -45,6 +45,12 @@ def metric_values(documents: list[dict]) -> dict[tuple[str, str], float]:
     return totals
 
 
+def upload(s3, key: str, body: bytes) -> dict:
+    """Put a brief in the bucket; the S3 notification that announces it."""
+    response = s3.put_object(Bucket=BUCKET, Key=key, Body=body)
+    return s3_notification(BUCKET, key, size=len(body), etag=response["ETag"].strip('"'))
+
+
 @pytest.fixture
 def pipeline(aws_endpoint, monkeypatch):
     for name, value in {"S3_BUCKET_NAME": BUCKET, "IMAGE_BACKEND": "local", "MAX_BRIEF_BYTES": "1048576",
@@ -77,10 +83,7 @@ def pipeline(aws_endpoint, monkeypatch):
 
 def test_the_sample_brief_becomes_ten_variants_and_a_complete_campaign(pipeline, capsys):
     capsys.readouterr()
-    body = SAMPLE.read_bytes()
-    response = pipeline.s3.put_object(Bucket=BUCKET, Key="input/campaign-briefs/summer-splash.json", Body=body)
-    event = sqs_event(s3_notification(BUCKET, "input/campaign-briefs/summer-splash.json", size=len(body),
-                                      etag=response["ETag"].strip('"')))
+    event = sqs_event(upload(pipeline.s3, "input/campaign-briefs/summer-splash.json", SAMPLE.read_bytes()))
     assert pipeline(event) == {"batchItemFailures": []}
 
     keys = [o["Key"] for o in pipeline.s3.list_objects_v2(Bucket=BUCKET, Prefix="output/")["Contents"]]
@@ -106,10 +109,7 @@ def test_the_sample_brief_becomes_ten_variants_and_a_complete_campaign(pipeline,
 def test_the_campaign_gallery_is_published_next_to_its_manifest(pipeline):
     """CONTRACT §3: output/<campaign-id>/index.html, written when the campaign starts and again when it settles."""
     body = SAMPLE.read_bytes()
-    key = "input/campaign-briefs/summer-splash.json"
-    response = pipeline.s3.put_object(Bucket=BUCKET, Key=key, Body=body)
-    event = sqs_event(s3_notification(BUCKET, key, size=len(body), etag=response["ETag"].strip('"')))
-    pipeline(event)
+    pipeline(sqs_event(upload(pipeline.s3, "input/campaign-briefs/summer-splash.json", body)))
 
     [page_key] = [o["Key"] for o in pipeline.s3.list_objects_v2(Bucket=BUCKET, Prefix="output/")["Contents"]
                   if o["Key"].endswith("/index.html")]
@@ -130,8 +130,6 @@ def test_a_retry_after_the_gallery_could_not_be_written_publishes_it(pipeline, m
     from shared import gallery
 
     body = SAMPLE.read_bytes()
-    key = "input/campaign-briefs/summer-splash.json"
-    response = pipeline.s3.put_object(Bucket=BUCKET, Key=key, Body=body)
     real_publish = gallery.publish
     failures = []
 
@@ -142,7 +140,7 @@ def test_a_retry_after_the_gallery_could_not_be_written_publishes_it(pipeline, m
         return real_publish(s3, bucket, manifest)
 
     monkeypatch.setattr(gallery, "publish", flaky_publish)
-    event = sqs_event(s3_notification(BUCKET, key, size=len(body), etag=response["ETag"].strip('"')))
+    event = sqs_event(upload(pipeline.s3, "input/campaign-briefs/summer-splash.json", body))
     with pytest.raises(ConnectionError):
         pipeline(event)  # the invocation that settled the campaign raised: Lambda retries it
     page_key = next(o["Key"] for o in pipeline.s3.list_objects_v2(Bucket=BUCKET, Prefix="output/")["Contents"]
@@ -167,12 +165,8 @@ def test_rejections_and_partial_and_failed_campaigns_are_counted_in_emf(pipeline
         "failed.json": {"campaign_name": "None", "campaign_message": "Nothing works", "products": [
             {"name": "Bad", "existing_assets": "acme/broken/"}]},
     }
-    notifications = []
-    for name, brief in briefs.items():
-        key = f"input/campaign-briefs/{name}"
-        body = json.dumps(brief).encode()
-        response = pipeline.s3.put_object(Bucket=BUCKET, Key=key, Body=body)
-        notifications.append(s3_notification(BUCKET, key, size=len(body), etag=response["ETag"].strip('"')))
+    notifications = [upload(pipeline.s3, f"input/campaign-briefs/{name}", json.dumps(brief).encode())
+                     for name, brief in briefs.items()]
     capsys.readouterr()
     assert pipeline(sqs_event(*notifications)) == {"batchItemFailures": []}
 
@@ -216,12 +210,11 @@ def test_the_generator_counts_model_throttles_and_cost_through_bedrock(pipeline,
     monkeypatch.setenv("IMAGE_BACKEND", "bedrock")
     generator.app.service().backend.sleep = lambda seconds: None  # the backoff itself is tested elsewhere
 
-    key = "input/campaign-briefs/berry.json"
     body = json.dumps({"campaign_name": "Berry", "campaign_message": "Taste it",
                        "products": [{"name": "Berry Sparkling Water", "description": "raspberry"}]}).encode()
-    response = pipeline.s3.put_object(Bucket=BUCKET, Key=key, Body=body)
+    event = sqs_event(upload(pipeline.s3, "input/campaign-briefs/berry.json", body))
     capsys.readouterr()
-    pipeline(sqs_event(s3_notification(BUCKET, key, size=len(body), etag=response["ETag"].strip('"'))))
+    pipeline(event)
     stubber.assert_no_pending_responses()
 
     totals = metric_values(emf_lines(capsys.readouterr().out))
