@@ -12,6 +12,8 @@ from html import escape
 from typing import Any
 from urllib.parse import quote
 
+from shared.paths import gallery_key
+
 STATUS_COLORS = {"complete": "#1f8a4c", "partial": "#b7791f", "failed": "#c53030", "processing": "#2b6cb0",
                  "pending": "#718096", "generating": "#6b46c1", "rendering": "#2b6cb0"}
 
@@ -149,7 +151,7 @@ def publish(s3: Any, bucket: str, manifest: dict[str, Any]) -> str:
 
     Meant for the writer that settles a campaign (`ManifestStore(on_settled=...)`), so the page shows the
     final state. Pages are immutable per campaign once settled; writing it again is harmless."""
-    key = f"output/{manifest['campaign_id']}/index.html"
+    key = gallery_key(manifest["campaign_id"])
     s3.put_object(Bucket=bucket, Key=key, Body=render(manifest).encode("utf-8"),
                   ContentType="text/html; charset=utf-8", CacheControl="no-cache")
     return key

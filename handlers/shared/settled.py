@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from shared import gallery
+from shared.manifest import SETTLED_CAMPAIGN
 from shared.metrics import CAMPAIGN_SETTLED
-
-SETTLED_STATUSES = frozenset(CAMPAIGN_SETTLED)
 
 
 def on_campaign_settled(metrics: Any, logger: Any, s3: Any, bucket: str) -> Callable[[dict[str, Any]], None]:
@@ -27,5 +26,5 @@ def on_campaign_settled(metrics: Any, logger: Any, s3: Any, bucket: str) -> Call
 
 def republish_gallery(s3: Any, bucket: str, manifest: dict[str, Any]) -> None:
     """For a duplicate or retried invocation: the campaign may have settled in a run that failed to publish."""
-    if manifest.get("status") in SETTLED_STATUSES:
+    if manifest.get("status") in SETTLED_CAMPAIGN:
         gallery.publish(s3, bucket, manifest)
