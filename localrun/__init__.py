@@ -5,11 +5,3 @@ functions (the handlers, loaded as Lambda would), event_source (the SQS -> parse
 async_invoke (Lambda's asynchronous invocations, in-process), outputs (download + gallery), run (the
 whole run), cli (options, progress, summary).
 """
-
-import sys as _sys
-from pathlib import Path as _Path
-
-# The handlers import their packages absolutely (`from shared.manifest import ...`), as in the images.
-_HANDLERS = str(_Path(__file__).resolve().parent.parent / "handlers")
-if _HANDLERS not in _sys.path:
-    _sys.path.insert(0, _HANDLERS)

@@ -17,9 +17,8 @@ from pathlib import Path
 from typing import Any, Callable, TextIO
 
 from components.settings import StackSettings
-from tools.lambda_context import LocalContext
+from localrun.lambda_context import LocalContext
 
-HANDLERS_DIR = Path(__file__).resolve().parent.parent / "handlers"
 # Metrics are disabled here (no CloudWatch), so an invocation that adds none is no news worth a warning.
 warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 # Env var the callers use -> function service name.
@@ -82,11 +81,9 @@ def load(settings: StackSettings, log_stream: TextIO | None,
 
     Each app module is imported afresh (its Logger and Metrics read the environment set for this run) and
     the previous one is put back by `restore()`, so code that imported it before is not affected."""
-    if str(HANDLERS_DIR) not in sys.path:
-        sys.path.insert(0, str(HANDLERS_DIR))
     functions = Loaded()
     for service in ("parser", "generator", "variants"):
-        name = f"{service}.app"
+        name = f"handlers.{service}.app"
         functions._undo.append(_forget_module(name))
         module = importlib.import_module(name)
         if log_stream is not None:
@@ -105,12 +102,16 @@ def _forget_module(name: str) -> Callable[[], None]:
     previous = sys.modules.pop(name, None)
 
     def put_back() -> None:
+        # Both the module table and the package's attribute: `from handlers.parser import app` reads the latter.
+        parent = sys.modules.get(package)
         if previous is None:
             sys.modules.pop(name, None)
+            if parent is not None and hasattr(parent, attribute):
+                delattr(parent, attribute)
         else:
             sys.modules[name] = previous
-            if package in sys.modules:
-                setattr(sys.modules[package], attribute, previous)
+            if parent is not None:
+                setattr(parent, attribute, previous)
 
     return put_back
 

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from shared import gallery
+from handlers.shared import gallery
 
 OUTPUT = "output/"
 REJECTED = "output/rejected/"

@@ -76,7 +76,7 @@ def run(options: RunOptions) -> RunResult:
     emulator = Emulator().start()
     invoker: AsyncInvoker | None = None
     loaded: function_loader.Loaded | None = None
-    from shared.invoke import set_transport
+    from handlers.shared.invoke import set_transport
 
     try:
         # Two sessions: the functions' (boto3's default one, which the handlers use, and which tests may
@@ -208,7 +208,7 @@ def _finished(progress: Progress, service: str, outcome: str) -> None:
 
 
 def _uploads_in(body: str) -> int:
-    from parser.events import NotAnS3Notification, parse_body
+    from handlers.parser.events import NotAnS3Notification, parse_body
 
     try:
         return len(parse_body(body).uploads)

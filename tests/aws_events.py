@@ -6,7 +6,15 @@ import uuid
 from pathlib import Path
 from urllib.parse import quote_plus
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "aws-events"
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "aws-events"
+
+
+def fixture_names() -> list[str]:
+    """Every fixture file. A missing or empty folder fails collection: the suite never silently shrinks."""
+    names = sorted(p.name for p in FIXTURES.glob("*.json"))
+    if not names:
+        raise FileNotFoundError(f"no AWS event fixtures in {FIXTURES}: the parser's fixture tests would run none")
+    return names
 
 
 def fixture(name: str):

@@ -1,17 +1,11 @@
-"""Shared test set-up: the repository root and `handlers/` importable, as in the images."""
+"""Shared test set-up: moto's server, AWS credentials for it, Powertools' metric set emptied per test.
 
-import sys
-from pathlib import Path
+Imports resolve from the repository root (pyproject.toml: pytest's `pythonpath`), as `handlers.<function>`
+resolves in the images."""
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT.parent / "shared" / "fixtures" / "aws-events"
-for path in (ROOT, ROOT / "handlers"):
-    if str(path) not in sys.path:
-        sys.path.insert(0, str(path))
+import socket
 
-import socket  # noqa: E402
-
-import pytest  # noqa: E402
+import pytest
 
 
 def _free_port() -> int:

@@ -1,7 +1,7 @@
 """What a function's container image holds, worked out without a Docker daemon.
 
 `layout(service, dest)` copies the sources exactly as the service's Dockerfile COPYs them (build context
-`handlers/`), `install_requirements` installs its requirements.txt with `pip --target` as the Dockerfile
+`handlers/`, laid out as the package `handlers` in the image), `install_requirements` installs its requirements.txt with `pip --target` as the Dockerfile
 does, and `unresolved_imports` lists every module the entry point imports (transitively, through the
 copied sources) that neither the standard library, the base image, the copied sources nor the installed
 requirements provide. Used by tests/integration/test_image_contents.py and benchmarks/image_sizes.py.
@@ -41,6 +41,7 @@ class Dockerfile:
     copies: list[Copy]
     requirements: str | None  # context-relative path of the requirements file it installs
     no_deps: bool = False  # its `pip install` takes the requirements as the complete list (--no-deps)
+    command: tuple[str, ...] = ()  # CMD (Lambda: the handler's dotted path) or ENTRYPOINT, exec form
 
     @property
     def is_lambda(self) -> bool:
@@ -54,7 +55,7 @@ def services_with_code() -> list[str]:
 
 
 def parse_dockerfile(path: Path) -> Dockerfile:
-    base, workdir, copies, requirements, no_deps = "", LAMBDA_TASK_ROOT, [], None, False
+    base, workdir, copies, requirements, no_deps, command = "", LAMBDA_TASK_ROOT, [], None, False, ()
     lines = path.read_text().replace("\\\n", " ").splitlines()
     for line in lines:
         words = shlex.split(line, comments=True)
@@ -69,6 +70,8 @@ def parse_dockerfile(path: Path) -> Dockerfile:
             workdir = args[0]
         elif instruction == "RUN" and "pip" in args and "install" in args:
             no_deps = no_deps or "--no-deps" in args
+        elif instruction in ("CMD", "ENTRYPOINT"):
+            command = tuple(json.loads(line.split(None, 1)[1]))
         elif instruction == "COPY":
             *sources, destination = [a for a in args if not a.startswith("--")]
             for source in sources:
@@ -76,7 +79,7 @@ def parse_dockerfile(path: Path) -> Dockerfile:
                     requirements = source  # installed by a RUN pip, not part of the code tree
                     continue
                 copies.append(Copy(source, _relative(destination, workdir)))
-    return Dockerfile(path, base, workdir, copies, requirements, no_deps)
+    return Dockerfile(path, base, workdir, copies, requirements, no_deps, command)
 
 
 def _relative(destination: str, workdir: str) -> str:
@@ -161,7 +164,7 @@ def top_level_modules(folder: Path) -> set[str]:
 
 
 def imports_of(entry: Path, code_root: Path) -> set[str]:
-    """Top-level module names imported by `entry`, following imports into modules under `code_root`."""
+    """Modules imported by `entry` (dotted, as written), following imports into modules under `code_root`."""
     seen_files: set[Path] = set()
     found: set[str] = set()
     pending = [entry]
@@ -176,9 +179,11 @@ def imports_of(entry: Path, code_root: Path) -> set[str]:
             if isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+                names = [node.module]
+                # `from package import module` imports a submodule when one exists (else an attribute).
+                pending.extend(filter(None, (_local_module(f"{node.module}.{a.name}", code_root) for a in node.names)))
             for name in names:
-                found.add(name.split(".")[0])
+                found.add(name)
                 local = _local_module(name, code_root)
                 if local:
                     pending.append(local)
@@ -195,9 +200,19 @@ def _local_module(dotted: str, code_root: Path) -> Path | None:
 
 
 def unresolved_imports(entry: Path, code_root: Path, installed: Path, base_image_modules: set[str]) -> set[str]:
-    provided = set(sys.stdlib_module_names) | base_image_modules | top_level_modules(code_root) \
-        | top_level_modules(installed) | {"__future__"}
-    return {name for name in imports_of(entry, code_root) if name not in provided}
+    """Imports nothing in the image provides: a module of the image's own code by its dotted name (a missing
+    COPY), anything else by its top-level name (a missing requirement)."""
+    own = top_level_modules(code_root)
+    provided = set(sys.stdlib_module_names) | base_image_modules | top_level_modules(installed) | {"__future__"}
+    missing = set()
+    for name in imports_of(entry, code_root):
+        top = name.split(".")[0]
+        if top in own:
+            if _local_module(name, code_root) is None:
+                missing.add(name)
+        elif top not in provided:
+            missing.add(top)
+    return missing
 
 
 def folder_size(folder: Path) -> int:

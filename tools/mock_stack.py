@@ -312,7 +312,6 @@ def record_in_process(stack: str, overrides: dict[str, Any] | None = None, previ
     outputs: dict[str, Any] = {}
     error: str | None = None
     cwd = os.getcwd()
-    sys.path.insert(0, str(ROOT))
     os.chdir(ROOT)
     try:
         @pulumi.runtime.test

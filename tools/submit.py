@@ -19,11 +19,10 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-import localrun  # noqa: F401 - puts handlers/ on sys.path
 from localrun import outputs
-from parser.campaign import brief_stem, campaign_id
-from parser.events import Upload
-from shared.manifest import SETTLED_CAMPAIGN, manifest_key
+from handlers.parser.campaign import brief_stem, campaign_id
+from handlers.parser.events import Upload
+from handlers.shared.manifest import SETTLED_CAMPAIGN, manifest_key
 
 BRIEFS_PREFIX = "input/campaign-briefs/"
 

@@ -6,9 +6,9 @@ import sys
 
 import boto3
 
-from batch_worker.rerender import rerender
-from shared.invoke import invoke_async
-from shared.manifest import ManifestStore
+from handlers.batch_worker.rerender import rerender
+from handlers.shared.invoke import invoke_async
+from handlers.shared.manifest import ManifestStore
 
 
 def main(argv: list[str]) -> int:

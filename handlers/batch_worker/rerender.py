@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from shared.manifest import ManifestStore
+from handlers.shared.manifest import ManifestStore
 
 
 def rerender(store: ManifestStore, campaign_id: str, invoke: Callable[[str, dict[str, Any]], None]) -> list[int]:

@@ -11,10 +11,10 @@ import os
 import boto3
 from aws_lambda_powertools import Logger, Metrics
 
-from generator.service import GeneratorService
-from shared import metrics as metric_names
-from shared.manifest import ManifestStore
-from shared.settled import on_campaign_settled
+from handlers.generator.service import GeneratorService
+from handlers.shared import metrics as metric_names
+from handlers.shared.manifest import ManifestStore
+from handlers.shared.settled import on_campaign_settled
 
 logger = Logger(service="generator")
 metrics = Metrics(service="generator")
@@ -23,10 +23,10 @@ _service: GeneratorService | None = None
 
 def backend():
     if os.environ.get("IMAGE_BACKEND", "bedrock") == "local":
-        from generator.placeholder import PlaceholderImages
+        from handlers.generator.placeholder import PlaceholderImages
 
         return PlaceholderImages()
-    from generator.models import BedrockImages, client_config
+    from handlers.generator.models import BedrockImages, client_config
 
     client = boto3.client("bedrock-runtime", config=client_config())
     return BedrockImages(client, os.environ["BEDROCK_MODEL_ID"], on_throttle=lambda: metrics.add_metric(

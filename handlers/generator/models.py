@@ -24,7 +24,7 @@ from typing import Any, Callable
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from shared.errors import error_code, is_transient
+from handlers.shared.errors import error_code, is_transient
 
 MODELS_FILE = Path(__file__).resolve().parent.parent / "shared" / "image_models.json"
 WIDTH = HEIGHT = 1024

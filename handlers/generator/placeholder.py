@@ -13,7 +13,7 @@ from typing import Callable
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from generator.models import ImageRequest
+from handlers.generator.models import ImageRequest
 
 FONT_FILE = Path(__file__).resolve().parent.parent / "shared" / "fonts" / "DejaVuSans-Bold.ttf"
 

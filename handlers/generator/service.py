@@ -13,14 +13,14 @@ from typing import Any, Callable
 
 from PIL import Image, UnidentifiedImageError
 
-from generator.models import ContentFiltered, ImageRequest, seed_for
-from generator.prompt import NEGATIVE_PROMPT, build_prompt
-from shared import metrics as metric_names
-from shared.errors import error_code
-from shared.invoke import invoke_async
-from shared.manifest import ManifestStore, product as find_product
-from shared.paths import generated_key, image_cache_key
-from shared.settled import republish_gallery
+from handlers.generator.models import ContentFiltered, ImageRequest, seed_for
+from handlers.generator.prompt import NEGATIVE_PROMPT, build_prompt
+from handlers.shared import metrics as metric_names
+from handlers.shared.errors import error_code
+from handlers.shared.invoke import invoke_async
+from handlers.shared.manifest import ManifestStore, product as find_product
+from handlers.shared.paths import generated_key, image_cache_key
+from handlers.shared.settled import republish_gallery
 
 
 class GeneratorService:

@@ -11,9 +11,9 @@ import os
 import boto3
 from aws_lambda_powertools import Logger, Metrics
 
-from image_updater.events import parse
-from image_updater.service import Target, UpdaterService
-from shared import metrics as metric_names
+from handlers.image_updater.events import parse
+from handlers.image_updater.service import Target, UpdaterService
+from handlers.shared import metrics as metric_names
 
 logger = Logger(service="image-updater")
 metrics = Metrics(service="image-updater")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from image_updater import jobdefs
-from image_updater.events import Ignored, Push
+from handlers.image_updater import jobdefs
+from handlers.image_updater.events import Ignored, Push
 
 
 @dataclass(frozen=True)

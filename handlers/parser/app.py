@@ -12,11 +12,11 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from parser import dead_letter
-from parser.events import parse_body
-from parser.service import ParserService
-from shared.errors import error_code, is_transient
-from shared.manifest import ManifestStore
+from handlers.parser import dead_letter
+from handlers.parser.events import parse_body
+from handlers.parser.service import ParserService
+from handlers.shared.errors import error_code, is_transient
+from handlers.shared.manifest import ManifestStore
 
 logger = Logger(service="parser")
 metrics = Metrics(service="parser")

@@ -11,7 +11,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from shared.errors import error_code, is_transient
+from handlers.shared.errors import error_code, is_transient
 
 
 def is_permanent(error: BaseException) -> bool:

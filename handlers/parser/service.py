@@ -12,12 +12,12 @@ from typing import Any, Callable
 
 from botocore.exceptions import ClientError
 
-from parser.brief import Violation, asset_key, check_brief
-from parser.campaign import brief_stem, campaign_id, pick_asset
-from parser.events import Upload
-from shared import gallery, metrics as metric_names
-from shared.invoke import invoke_async
-from shared.manifest import ManifestStore, new_manifest, now_iso
+from handlers.parser.brief import Violation, asset_key, check_brief
+from handlers.parser.campaign import brief_stem, campaign_id, pick_asset
+from handlers.parser.events import Upload
+from handlers.shared import gallery, metrics as metric_names
+from handlers.shared.invoke import invoke_async
+from handlers.shared.manifest import ManifestStore, new_manifest, now_iso
 
 BRIEFS_PREFIX = "input/"
 MISSING_OBJECT_CODES = {"NoSuchKey", "NoSuchVersion", "404"}

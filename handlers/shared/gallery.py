@@ -12,7 +12,7 @@ from html import escape
 from typing import Any
 from urllib.parse import quote
 
-from shared.paths import gallery_key
+from handlers.shared.paths import gallery_key
 
 STATUS_COLORS = {"complete": "#1f8a4c", "partial": "#b7791f", "failed": "#c53030", "processing": "#2b6cb0",
                  "pending": "#718096", "generating": "#6b46c1", "rendering": "#2b6cb0"}

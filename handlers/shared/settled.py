@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from shared import gallery
-from shared.manifest import SETTLED_CAMPAIGN
-from shared.metrics import CAMPAIGN_SETTLED
+from handlers.shared import gallery
+from handlers.shared.manifest import SETTLED_CAMPAIGN
+from handlers.shared.metrics import CAMPAIGN_SETTLED
 
 
 def on_campaign_settled(metrics: Any, logger: Any, s3: Any, bucket: str) -> Callable[[dict[str, Any]], None]:

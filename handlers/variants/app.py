@@ -10,9 +10,9 @@ import os
 import boto3
 from aws_lambda_powertools import Logger, Metrics
 
-from shared.manifest import ManifestStore
-from shared.settled import on_campaign_settled
-from variants.service import VariantsService
+from handlers.shared.manifest import ManifestStore
+from handlers.shared.settled import on_campaign_settled
+from handlers.variants.service import VariantsService
 
 logger = Logger(service="variants")
 metrics = Metrics(service="variants")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
-from variants.layout import VARIANT_SIZES, TextLayout, cover_crop, cover_scale, fit_text, palette
+from handlers.variants.layout import VARIANT_SIZES, TextLayout, cover_crop, cover_scale, fit_text, palette
 
 FONT_FILE = Path(__file__).resolve().parent.parent / "shared" / "fonts" / "DejaVuSans-Bold.ttf"
 MAX_SOURCE_PIXELS = 64_000_000  # larger sources (a decompression bomb, or a 64 MP poster) are refused

@@ -7,12 +7,12 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from shared import metrics as metric_names
-from shared.errors import error_code
-from shared.manifest import ManifestStore, product as find_product
-from shared.paths import variant_key
-from shared.settled import republish_gallery
-from variants.render import SourceImageError, render_all
+from handlers.shared import metrics as metric_names
+from handlers.shared.errors import error_code
+from handlers.shared.manifest import ManifestStore, product as find_product
+from handlers.shared.paths import variant_key
+from handlers.shared.settled import republish_gallery
+from handlers.variants.render import SourceImageError, render_all
 
 MISSING = {"NoSuchKey", "NoSuchVersion", "404", "AccessDenied"}
 

@@ -12,10 +12,8 @@ from pulumi_policy import (EnforcementLevel, PolicyCustomTimeouts, PolicyResourc
 from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
-sys.path.insert(0, str(Path(__file__).parents[2] / "policy"))
-import guardrails  # noqa: E402  (the pack's importable module; building the PolicyPack would start a server)
-
-from tools.mock_stack import Recording, record  # noqa: E402
+import guardrails  # the pack's importable module (policy/ is on pytest's pythonpath); building the PolicyPack would start a server
+from tools.mock_stack import Recording, record
 
 OPTIONS = PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [])
 POLICY = Path(__file__).parents[2] / "policy"

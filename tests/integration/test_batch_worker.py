@@ -3,9 +3,9 @@
 import boto3
 from moto import mock_aws
 
-from batch_worker.__main__ import main
-from batch_worker.rerender import rerender
-from shared.manifest import ManifestStore, new_manifest
+from handlers.batch_worker.__main__ import main
+from handlers.batch_worker.rerender import rerender
+from handlers.shared.manifest import ManifestStore, new_manifest
 
 BUCKET = "creative-automation-dev-123456789012-us-east-1"
 

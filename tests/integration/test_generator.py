@@ -13,10 +13,10 @@ from botocore.response import StreamingBody
 from botocore.stub import Stubber
 from PIL import Image
 
-from generator.models import FINISH_MARGIN, READ_TIMEOUT, BedrockImages, model_table
-from generator.service import GeneratorService
-from shared.manifest import ManifestStore, new_manifest
-from tools.lambda_context import LocalContext
+from handlers.generator.models import FINISH_MARGIN, READ_TIMEOUT, BedrockImages, model_table
+from handlers.generator.service import GeneratorService
+from handlers.shared.manifest import ManifestStore, new_manifest
+from localrun.lambda_context import LocalContext
 
 BUCKET = "creative-automation-dev-123456789012-us-east-1"
 CID = "summer-splash-2026-0a1b2c3d"
@@ -220,13 +220,13 @@ def test_with_no_time_for_another_call_the_last_attempt_fails_the_product_before
 def fresh_generator_app(monkeypatch):
     """generator.app imported for this test only: its Logger and Metrics read the environment at import, and
     later tests import it with theirs."""
-    import generator
+    import handlers.generator
 
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
-    monkeypatch.setitem(sys.modules, "generator.app", sys.modules.get("generator.app"))
-    monkeypatch.setattr(generator, "app", getattr(generator, "app", None), raising=False)
-    del sys.modules["generator.app"]
-    return importlib.import_module("generator.app")
+    monkeypatch.setitem(sys.modules, "handlers.generator.app", sys.modules.get("handlers.generator.app"))
+    monkeypatch.setattr(handlers.generator, "app", getattr(handlers.generator, "app", None), raising=False)
+    del sys.modules["handlers.generator.app"]
+    return importlib.import_module("handlers.generator.app")
 
 
 def test_the_handler_passes_the_lambda_deadline_and_starts_no_call_that_cannot_finish(world, monkeypatch):

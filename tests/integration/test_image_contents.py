@@ -6,6 +6,7 @@ interpreter that sees only the standard library, that folder and (for Lambda ima
 image ships. A missing COPY or requirement fails here as it would fail on Lambda's first cold start.
 """
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -32,10 +33,10 @@ def lambda_base_image(tmp_path_factory) -> Path:
 
 
 def import_in_image(code_root: Path, paths: list[Path], statement: str) -> subprocess.CompletedProcess:
-    """Run `statement` in an interpreter without site-packages: only stdlib + the given folders."""
-    program = f"import sys; sys.path[:0] = {[str(code_root)] + [str(p) for p in paths]!r}\n{statement}"
-    return subprocess.run([sys.executable, "-S", "-E", "-s", "-c", program], capture_output=True, text=True,
-                          cwd=code_root, timeout=120)
+    """Run `statement` in an interpreter without site-packages (-S): only stdlib + the given folders."""
+    search_path = os.pathsep.join(str(folder) for folder in [code_root, *paths])
+    return subprocess.run([sys.executable, "-S", "-s", "-c", statement], capture_output=True, text=True,
+                          cwd=code_root, timeout=120, env={"PYTHONPATH": search_path})
 
 
 def build_image_tree(service: str, tmp_path: Path, context: Path = HANDLERS) -> tuple[Path, Path]:
@@ -57,13 +58,13 @@ def test_dockerfile_follows_the_image_conventions(service):
     spec = dockerfile_of(service)
     assert spec.requirements == f"{service}/requirements.txt"
     sources = {c.source.rstrip("/"): c.destination.rstrip("/") for c in spec.copies}
-    assert sources.get("shared") == "shared" and sources.get(service) == service
-    text = spec.path.read_text()
+    # The code keeps its package path in the image, so `handlers.<service>` imports as in the tests.
+    assert sources == {"__init__.py": "handlers/__init__.py", "shared": "handlers/shared",
+                       service: f"handlers/{service}"}
     assert spec.no_deps, "the requirements are the complete pinned list: installed with --no-deps"
     if spec.is_lambda:
-        assert spec.base_image.startswith("public.ecr.aws/lambda/python:3.1")
-        assert sources.get(f"{service}/app.py") == "app.py"
-        assert 'CMD ["app.handler"]' in text
+        assert spec.base_image.startswith("public.ecr.aws/lambda/python:3.13")
+        assert spec.command == (f"handlers.{service}.app.handler",)
         pinned = (HANDLERS / service / "requirements.txt").read_text().lower()
         assert "boto3" not in pinned and "botocore" not in pinned, "the Lambda base image ships boto3"
 
@@ -73,13 +74,15 @@ def test_image_imports_its_entry_point_with_only_its_own_contents(service, tmp_p
     code_root, installed = build_image_tree(service, tmp_path)
     spec = dockerfile_of(service)
     base = {"boto3", "botocore"} if spec.is_lambda else set()
-    entry = code_root / "app.py" if spec.is_lambda else code_root / service / "__main__.py"
+    entry = code_root / "handlers" / service / ("app.py" if spec.is_lambda else "__main__.py")
     missing = image_contents.unresolved_imports(entry, code_root, installed, base | image_contents.LAMBDA_BASE_IMAGE_MODULES
                                                 if spec.is_lambda else set())
     assert missing == set(), f"{service}: imported but neither copied nor installed: {missing}"
     paths = [installed] + ([lambda_base_image] if spec.is_lambda else [])
-    statement = ("import app; assert callable(app.handler)" if spec.is_lambda
-                 else f"import importlib.util; import {service}; assert importlib.util.find_spec('{service}.__main__')")
+    module = ".".join(spec.command[-1].split(".")[:-1]) if spec.is_lambda else f"handlers.{service}.__main__"
+    assert module == f"handlers.{service}.{'app' if spec.is_lambda else '__main__'}"
+    statement = (f"from {module} import handler; assert callable(handler)" if spec.is_lambda
+                 else f"import importlib.util; assert importlib.util.find_spec({module!r})")
     result = import_in_image(code_root, paths, statement)
     assert result.returncode == 0, result.stderr[-3000:]
 
@@ -103,35 +106,38 @@ def test_requirements_pin_every_package_the_image_installs(service):
 def synthetic_context(tmp_path: Path, requirements: str, copy_shared: bool) -> Path:
     context = tmp_path / "context"
     (context / "shared").mkdir(parents=True)
+    (context / "__init__.py").write_text("")
     (context / "shared" / "__init__.py").write_text("")
     (context / "shared" / "helpers.py").write_text("import json\n")
     (context / "demo").mkdir()
     (context / "demo" / "__init__.py").write_text("")
     (context / "demo" / "app.py").write_text(textwrap.dedent("""
         import six
-        from shared import helpers
+        from handlers.shared import helpers
 
         def handler(event, context):
             return six.text_type(event)
     """))
     (context / "demo" / "requirements.txt").write_text(requirements)
-    shared_line = "COPY shared/ ${LAMBDA_TASK_ROOT}/shared/\n" if copy_shared else ""
+    shared_line = "COPY shared/ ${LAMBDA_TASK_ROOT}/handlers/shared/\n" if copy_shared else ""
     (context / "demo" / "Dockerfile").write_text(
         "FROM public.ecr.aws/lambda/python:3.13\nCOPY demo/requirements.txt /tmp/requirements.txt\n"
         "RUN pip install --requirement /tmp/requirements.txt --target \"${LAMBDA_TASK_ROOT}\"\n"
-        f"{shared_line}COPY demo/ ${{LAMBDA_TASK_ROOT}}/demo/\nCOPY demo/app.py ${{LAMBDA_TASK_ROOT}}/app.py\n"
-        'CMD ["app.handler"]\n')
+        "COPY __init__.py ${LAMBDA_TASK_ROOT}/handlers/__init__.py\n"
+        f"{shared_line}COPY demo/ ${{LAMBDA_TASK_ROOT}}/handlers/demo/\n"
+        'CMD ["handlers.demo.app.handler"]\n')
     return context
 
 
 def test_a_missing_copy_or_requirement_is_caught(tmp_path):
     context = synthetic_context(tmp_path / "a", requirements="", copy_shared=False)
     code_root, installed = build_image_tree("demo", tmp_path / "a", context)
-    assert image_contents.unresolved_imports(code_root / "app.py", code_root, installed, {"boto3"}) == {"six", "shared"}
-    result = import_in_image(code_root, [installed], "import app")
+    entry = code_root / "handlers" / "demo" / "app.py"
+    assert image_contents.unresolved_imports(entry, code_root, installed, {"boto3"}) == {"six", "handlers.shared"}
+    result = import_in_image(code_root, [installed], "import handlers.demo.app")
     assert result.returncode != 0 and "ModuleNotFoundError" in result.stderr
 
     context = synthetic_context(tmp_path / "b", requirements="six==1.17.0\n", copy_shared=True)
     code_root, installed = build_image_tree("demo", tmp_path / "b", context)
-    assert image_contents.unresolved_imports(code_root / "app.py", code_root, installed, {"boto3"}) == set()
-    assert import_in_image(code_root, [installed], "import app; assert callable(app.handler)").returncode == 0
+    assert image_contents.unresolved_imports(entry, code_root, installed, {"boto3"}) == set()
+    assert import_in_image(code_root, [installed], "from handlers.demo.app import handler; assert callable(handler)").returncode == 0

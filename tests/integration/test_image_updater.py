@@ -9,10 +9,10 @@ import pytest
 from moto import mock_aws
 from moto.ecr.models import Image, ecr_backends
 
-from image_updater.events import parse
-from image_updater.service import Target, UpdaterService
+from handlers.image_updater.events import parse
+from handlers.image_updater.service import Target, UpdaterService
 from tests.aws_events import fixture
-from tools.lambda_context import LocalContext
+from localrun.lambda_context import LocalContext
 
 ACCOUNT, REGION, REPO = "123456789012", "us-west-2", "my-repository-name"
 REPO_URL = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/{REPO}"
@@ -151,7 +151,7 @@ def test_a_push_of_an_image_ecr_does_not_hold_fails_and_changes_nothing(aws):
 
 def test_the_handler_reports_each_outcome_as_a_metric(aws, monkeypatch, capsys):
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "CreativeAutomation/test")  # read when Metrics is made
-    app = importlib.import_module("image_updater.app")
+    app = importlib.import_module("handlers.image_updater.app")
     monkeypatch.setattr(app, "_service", aws["service"])
     record_push(PUSHED)
     capsys.readouterr()

@@ -5,7 +5,7 @@ import threading
 import boto3
 import pytest
 
-from shared.manifest import ManifestStore, new_manifest, settle
+from handlers.shared.manifest import ManifestStore, new_manifest, settle
 
 BUCKET = "creative-automation-test-bucket"
 

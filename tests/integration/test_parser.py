@@ -8,11 +8,11 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from parser.service import ParserService
-from shared.invoke import set_transport
-from shared.manifest import ManifestStore
-from tools.lambda_context import LocalContext
-from tests.aws_events import FIXTURES, fixture, s3_notification, sqs_event, sqs_record
+from handlers.parser.service import ParserService
+from handlers.shared.invoke import set_transport
+from handlers.shared.manifest import ManifestStore
+from localrun.lambda_context import LocalContext
+from tests.aws_events import fixture, fixture_names, s3_notification, sqs_event, sqs_record
 
 BUCKET = "creative-automation-dev-123456789012-us-east-1"
 BRIEFS = "input/campaign-briefs/"
@@ -26,7 +26,7 @@ def parser(aws_endpoint, monkeypatch):
     monkeypatch.setenv("S3_BUCKET_NAME", BUCKET)
     monkeypatch.setenv("MAX_BRIEF_BYTES", "65536")
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "CreativeAutomation/test")
-    import parser.app as app
+    from handlers.parser import app
 
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket=BUCKET)
@@ -230,7 +230,7 @@ def test_a_failed_invocation_is_retried_without_routing_twice(parser):
     assert sorted(calls) == [0, 1, 1], "product 0 routed once; product 1 retried after its failed invoke"
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.glob("*.json")))
+@pytest.mark.parametrize("name", fixture_names())
 def test_every_fixture_that_can_reach_the_parser_is_handled(parser, name):
     data = fixture(name)
     if isinstance(data, list):  # raw SQS message bodies

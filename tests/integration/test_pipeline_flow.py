@@ -10,10 +10,10 @@ from pathlib import Path
 import boto3
 import pytest
 
-from shared import metrics as names
-from shared.invoke import set_transport
+from handlers.shared import metrics as names
+from handlers.shared.invoke import set_transport
 from tests.aws_events import s3_notification, sqs_event
-from tools.lambda_context import LocalContext
+from localrun.lambda_context import LocalContext
 
 BUCKET = "creative-automation-dev-123456789012-us-east-1"
 NAMESPACE = "CreativeAutomation/test"
@@ -63,7 +63,7 @@ def pipeline(aws_endpoint, monkeypatch):
     buffer = io.BytesIO()
     Image.new("RGB", (800, 800), (240, 200, 60)).save(buffer, "PNG")
     s3.put_object(Bucket=BUCKET, Key="existing-assets/acme/citrus/product.png", Body=buffer.getvalue())
-    apps = {name: importlib.import_module(f"{name}.app") for name in ("parser", "generator", "variants")}
+    apps = {name: importlib.import_module(f"handlers.{name}.app") for name in ("parser", "generator", "variants")}
     for app in apps.values():
         monkeypatch.setattr(app, "_service", None)  # fresh clients against this moto server
     pending = deque()
@@ -127,7 +127,7 @@ def test_the_campaign_gallery_is_published_next_to_its_manifest(pipeline):
 
 def test_a_retry_after_the_gallery_could_not_be_written_publishes_it(pipeline, monkeypatch):
     """The settling write succeeded but the page did not: Lambda's retry of that invocation writes it."""
-    from shared import gallery
+    from handlers.shared import gallery
 
     body = SAMPLE.read_bytes()
     real_publish = gallery.publish
@@ -147,9 +147,9 @@ def test_a_retry_after_the_gallery_could_not_be_written_publishes_it(pipeline, m
                     if o["Key"].endswith("/index.html"))
     assert ">processing<" in pipeline.s3.get_object(Bucket=BUCKET, Key=page_key)["Body"].read().decode()
 
-    import variants.app
+    from handlers.variants import app as variants_app
     campaign_id = page_key.split("/")[1]
-    variants.app.handler({"campaign_id": campaign_id, "product_index": 1, "bucket": BUCKET},
+    variants_app.handler({"campaign_id": campaign_id, "product_index": 1, "bucket": BUCKET},
                          LocalContext("creative-automation-dev-variants"))
     assert failures == ["complete"]
     assert ">complete<" in pipeline.s3.get_object(Bucket=BUCKET, Key=page_key)["Body"].read().decode()
@@ -187,7 +187,7 @@ def test_the_generator_counts_model_throttles_and_cost_through_bedrock(pipeline,
     import base64
     import io
 
-    import generator.app
+    from handlers.generator import app as generator_app
     from botocore.response import StreamingBody
     from botocore.stub import ANY, Stubber
     from PIL import Image
@@ -205,10 +205,10 @@ def test_the_generator_counts_model_throttles_and_cost_through_bedrock(pipeline,
                          {"modelId": "amazon.nova-canvas-v1:0", "body": ANY, "accept": ANY, "contentType": ANY})
     stubber.activate()
     real_client = boto3.client
-    monkeypatch.setattr(generator.app.boto3, "client",
+    monkeypatch.setattr(generator_app.boto3, "client",
                         lambda name, **kw: bedrock if name == "bedrock-runtime" else real_client(name, **kw))
     monkeypatch.setenv("IMAGE_BACKEND", "bedrock")
-    generator.app.service().backend.sleep = lambda seconds: None  # the backoff itself is tested elsewhere
+    generator_app.service().backend.sleep = lambda seconds: None  # the backoff itself is tested elsewhere
 
     body = json.dumps({"campaign_name": "Berry", "campaign_message": "Taste it",
                        "products": [{"name": "Berry Sparkling Water", "description": "raspberry"}]}).encode()

@@ -7,10 +7,10 @@ import pytest
 
 import localrun  # noqa: F401
 from localrun.run import SAMPLE_BRIEF, upload_existing_assets
-from shared.invoke import set_transport
+from handlers.shared.invoke import set_transport
 from tests.aws_events import s3_notification, sqs_event
 from tools import submit
-from tools.lambda_context import LocalContext
+from localrun.lambda_context import LocalContext
 
 BUCKET = "creative-automation-dev-123456789012-us-east-1"
 
@@ -21,17 +21,17 @@ def pipeline(aws_endpoint, monkeypatch):
     for name, value in {"S3_BUCKET_NAME": BUCKET, "IMAGE_BACKEND": "local", "POWERTOOLS_METRICS_DISABLED": "true",
                         "GENERATOR_FUNCTION": "gen", "VARIANTS_FUNCTION": "var"}.items():
         monkeypatch.setenv(name, value)
-    import generator.app
-    import parser.app
-    import variants.app
+    from handlers.generator import app as generator_app
+    from handlers.parser import app as parser_app
+    from handlers.variants import app as variants_app
 
-    for module in (parser.app, generator.app, variants.app):
+    for module in (parser_app, generator_app, variants_app):
         monkeypatch.setattr(module, "_service", None)
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket=BUCKET)
     s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
     upload_existing_assets(s3, BUCKET)
-    targets = {"GENERATOR_FUNCTION": generator.app, "VARIANTS_FUNCTION": variants.app}
+    targets = {"GENERATOR_FUNCTION": generator_app, "VARIANTS_FUNCTION": variants_app}
     set_transport(lambda env, payload: targets[env].handler(payload, LocalContext(env)))
 
     def deliver_uploads():
@@ -40,7 +40,7 @@ def pipeline(aws_endpoint, monkeypatch):
             if version["IsLatest"]:
                 body = s3_notification(BUCKET, version["Key"], version_id=version["VersionId"],
                                        etag=version["ETag"].strip('"'), size=version["Size"])
-                parser.app.handler(sqs_event(body), LocalContext("parser"))
+                parser_app.handler(sqs_event(body), LocalContext("parser"))
 
     yield s3, deliver_uploads
     set_transport(None)

@@ -6,9 +6,9 @@ import boto3
 import pytest
 from PIL import Image
 
-from shared.manifest import ManifestStore, new_manifest
-from variants.layout import VARIANT_SIZES
-from variants.service import VariantsService
+from handlers.shared.manifest import ManifestStore, new_manifest
+from handlers.variants.layout import VARIANT_SIZES
+from handlers.variants.service import VariantsService
 
 BUCKET = "creative-automation-dev-123456789012-us-east-1"
 CID = "summer-splash-2026-0a1b2c3d"

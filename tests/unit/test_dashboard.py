@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from components import dashboard
-from shared import metrics as metric_names
+from handlers.shared import metrics as metric_names
 
 HANDLER_METRICS = {value for key, value in vars(metric_names).items() if key.isupper() and isinstance(value, str)}
 NAMESPACE = "CreativeAutomation/dev"

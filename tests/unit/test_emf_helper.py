@@ -5,7 +5,7 @@ from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from components import dashboard
-from shared import metrics as metric_names
+from handlers.shared import metrics as metric_names
 from tests import emf
 
 

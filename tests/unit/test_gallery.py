@@ -3,7 +3,7 @@
 import re
 from html.parser import HTMLParser
 
-from shared.gallery import href, render
+from handlers.shared.gallery import href, render
 
 SIZES = {"instagram-square": (1080, 1080), "instagram-story": (1080, 1920), "facebook-feed": (1200, 630),
          "twitter-card": (1200, 675), "linkedin-post": (1200, 627)}
@@ -89,7 +89,7 @@ def test_keys_with_spaces_and_unicode_are_url_encoded():
 
 
 def test_publish_writes_the_page_next_to_the_manifest():
-    from shared.gallery import publish
+    from handlers.shared.gallery import publish
 
     class S3:
         def put_object(self, **kwargs):

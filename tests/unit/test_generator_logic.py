@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from generator.models import (FAMILIES, ContentFiltered, ImageRequest, ModelError, family, image_from_response,
+from handlers.generator.models import (FAMILIES, ContentFiltered, ImageRequest, ModelError, family, image_from_response,
                               model_table, price, request_body, seed_for)
-from generator.prompt import build_prompt, color_name
+from handlers.generator.prompt import build_prompt, color_name
 
 CAMPAIGN = {"campaign_message": "Stay cool all summer", "target_audience": "Active adults 25-40",
             "target_regions": ["US", "CA"], "brand_colors": ["#0A84FF", "#FFFFFF"]}

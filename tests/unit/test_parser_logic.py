@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from parser.brief import asset_key, check_brief
-from parser.campaign import campaign_id, pick_asset, slug
-from parser.events import NotAnS3Notification, parse_body
+from handlers.parser.brief import asset_key, check_brief
+from handlers.parser.campaign import campaign_id, pick_asset, slug
+from handlers.parser.events import NotAnS3Notification, parse_body
 from tests.aws_events import fixture
 
 CONTRACT_BRIEF = {

@@ -96,7 +96,7 @@ def test_local_backend_is_for_the_local_run_only():
 
 
 def test_a_generator_timeout_too_short_for_one_model_call_fails_at_preview():
-    from generator import models
+    from handlers.generator import models
 
     # The floor is exactly what the generator needs before it starts a call.
     assert GENERATOR_MIN_TIMEOUT == models.CONNECT_TIMEOUT + models.READ_TIMEOUT + models.FINISH_MARGIN

@@ -5,8 +5,8 @@ import io
 import pytest
 from PIL import Image, ImageDraw
 
-from variants.layout import (MIN_CONTRAST, VARIANT_SIZES, Box, contrast, cover_crop, fit_text, palette, wrap)
-from variants.render import SourceImageError, line_height, measure, render_all
+from handlers.variants.layout import (MIN_CONTRAST, VARIANT_SIZES, Box, contrast, cover_crop, fit_text, palette, wrap)
+from handlers.variants.render import SourceImageError, line_height, measure, render_all
 
 MESSAGES = ["A", "Stay cool all summer", "Fresh " * 15, "x" * 120, ("Limited edition flavours for the whole family, "
             "available in stores and online from June, while stocks last. Terms apply. ") * 2]
@@ -131,7 +131,7 @@ def psnr(a: Image.Image, b: Image.Image) -> float:
 
 @pytest.mark.parametrize("source_size", [(1024, 1024), (4000, 3000)])
 def test_fast_resampling_matches_a_plain_pillow_lanczos_reference(source_size):
-    from variants.render import cover_resize, decode
+    from handlers.variants.render import cover_resize, decode
 
     image = Image.radial_gradient("L").resize(source_size).convert("RGB")
     ImageDraw.Draw(image).ellipse((source_size[0] // 3, source_size[1] // 3, source_size[0] // 2,
