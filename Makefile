@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 REQUIREMENTS := requirements.txt requirements-dev.txt constraints.txt $(wildcard handlers/*/requirements.txt)
 
-.PHONY: local test preview venv constraints browser clean
+.PHONY: local test lint preview venv constraints browser clean
 
 $(VENV)/.installed: $(REQUIREMENTS)
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +32,13 @@ constraints:
 local: $(VENV)/.installed
 	$(PY) -m localrun $(LOCAL_ARGS)
 
-## test: every test (unit, integration, infrastructure under Pulumi mocks)
-test: $(VENV)/.installed node_modules/.installed browser
+## lint: ruff (lint and format) over the whole repository
+lint: $(VENV)/.installed
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+## test: lint, then every test (unit, integration, infrastructure under Pulumi mocks)
+test: lint $(VENV)/.installed node_modules/.installed browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## preview: what `pulumi preview` would create for dev and prod, offline

@@ -14,37 +14,46 @@ settings = stack_settings.load()
 
 images = ContainerImages("images", ContainerImagesArgs(settings=settings))
 pipeline = Pipeline("pipeline", PipelineArgs(settings=settings, image_uris=images.image_uris))
-batch = BatchJobs("batch", BatchJobsArgs(
-    settings=settings,
-    image_uri=images.image_uris["batch-worker"],
-    repository_arn=images.repositories["batch-worker"].arn,
-    bucket_name=pipeline.bucket.bucket,
-    bucket_arn=pipeline.bucket.arn,
-    variants_function_name=pipeline.functions["variants"].name,
-    variants_function_arn=pipeline.functions["variants"].arn,
-))
-updater = ImagePushUpdater("image-updater", ImagePushUpdaterArgs(
-    settings=settings,
-    image_uri=images.image_uris["image-updater"],
-    targets=images.targets,
-    repository_arns={service: repository.arn for service, repository in images.repositories.items()},
-    functions=pipeline.functions,
-    job_definition_name=batch.job_definition_name,
-    job_queue_name=batch.job_queue.name,
-    job_role_arns=[batch.execution_role.arn, batch.job_role.arn],
-))
+batch = BatchJobs(
+    "batch",
+    BatchJobsArgs(
+        settings=settings,
+        image_uri=images.image_uris["batch-worker"],
+        repository_arn=images.repositories["batch-worker"].arn,
+        bucket_name=pipeline.bucket.bucket,
+        bucket_arn=pipeline.bucket.arn,
+        variants_function_name=pipeline.functions["variants"].name,
+        variants_function_arn=pipeline.functions["variants"].arn,
+    ),
+)
+updater = ImagePushUpdater(
+    "image-updater",
+    ImagePushUpdaterArgs(
+        settings=settings,
+        image_uri=images.image_uris["image-updater"],
+        targets=images.targets,
+        repository_arns={service: repository.arn for service, repository in images.repositories.items()},
+        functions=pipeline.functions,
+        job_definition_name=batch.job_definition_name,
+        job_queue_name=batch.job_queue.name,
+        job_role_arns=[batch.execution_role.arn, batch.job_role.arn],
+    ),
+)
 functions = {**pipeline.functions, "image-updater": updater.function}
-monitoring = Monitoring("monitoring", MonitoringArgs(
-    settings=settings,
-    functions={service: function.name for service, function in functions.items()},
-    work_queues={"briefs": pipeline.queue.name},
-    dead_letter_queues={
-        "briefs-dlq": pipeline.dlq.name,
-        "failed-invocations": pipeline.failed_invocations.name,
-        "image-updater-dlq": updater.dlq.name,
-    },
-    job_definition_name=batch.job_definition.name,
-))
+monitoring = Monitoring(
+    "monitoring",
+    MonitoringArgs(
+        settings=settings,
+        functions={service: function.name for service, function in functions.items()},
+        work_queues={"briefs": pipeline.queue.name},
+        dead_letter_queues={
+            "briefs-dlq": pipeline.dlq.name,
+            "failed-invocations": pipeline.failed_invocations.name,
+            "image-updater-dlq": updater.dlq.name,
+        },
+        job_definition_name=batch.job_definition.name,
+    ),
+)
 
 pulumi.export("environment", settings.environment)
 pulumi.export("bucket_name", pipeline.bucket.bucket)

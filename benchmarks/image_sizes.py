@@ -24,10 +24,15 @@ def main() -> None:
             installed = Path(folder) / "installed"
             image_contents.install_requirements(HANDLERS / spec.requirements, installed)
             code = image_contents.layout(service, Path(folder) / "task")
-            requirements = ", ".join(line for line in (HANDLERS / spec.requirements).read_text().splitlines()
-                                     if line and not line.startswith("#"))
-            print(f"{service:<15} {image_contents.folder_size(installed) / 1e6:>8.1f} "
-                  f"{image_contents.folder_size(code) / 1e6:>8.2f}  {requirements or '(none)'}")
+            requirements = ", ".join(
+                line
+                for line in (HANDLERS / spec.requirements).read_text().splitlines()
+                if line and not line.startswith("#")
+            )
+            print(
+                f"{service:<15} {image_contents.folder_size(installed) / 1e6:>8.1f} "
+                f"{image_contents.folder_size(code) / 1e6:>8.2f}  {requirements or '(none)'}"
+            )
 
 
 if __name__ == "__main__":

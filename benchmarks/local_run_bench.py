@@ -21,11 +21,16 @@ LAMBDA_REFERENCE = 15.0  # campaigns per minute, the original service on Lambda
 
 
 def brief(number: int) -> dict:
-    return {"campaign_name": f"Benchmark {number}", "campaign_message": "Fresh from the benchmark",
-            "brand_colors": ["#0A84FF", "#FFFFFF"],
-            "products": [{"name": f"Citrus {number}", "description": "lemon and lime", "existing_assets": "acme/citrus/"},
-                         {"name": f"Berry {number}", "description": "raspberry"},
-                         {"name": f"Mango {number}", "description": "mango and passion fruit"}]}
+    return {
+        "campaign_name": f"Benchmark {number}",
+        "campaign_message": "Fresh from the benchmark",
+        "brand_colors": ["#0A84FF", "#FFFFFF"],
+        "products": [
+            {"name": f"Citrus {number}", "description": "lemon and lime", "existing_assets": "acme/citrus/"},
+            {"name": f"Berry {number}", "description": "raspberry"},
+            {"name": f"Mango {number}", "description": "mango and passion fruit"},
+        ],
+    }
 
 
 def main() -> None:
@@ -39,13 +44,14 @@ def main() -> None:
             path = Path(folder) / f"bench-{number:02d}.json"
             path.write_text(json.dumps(brief(number)))
             paths.append(path)
-        result = run(RunOptions(briefs=paths, out=Path(folder) / "out", workers=args.workers,
-                                log_stream=io.StringIO()))
+        result = run(RunOptions(briefs=paths, out=Path(folder) / "out", workers=args.workers, log_stream=io.StringIO()))
     complete = sum(1 for m in result.campaigns.values() if m["status"] == "complete")
     per_minute = complete / result.wall_seconds * 60
     print(f"machine            {os.cpu_count()} CPUs, {args.workers} workers")
-    print(f"campaigns          {complete}/{args.briefs} complete, {3 * args.briefs} products, "
-          f"{sum(len(p['variants']) for m in result.campaigns.values() for p in m['products'])} variants")
+    print(
+        f"campaigns          {complete}/{args.briefs} complete, {3 * args.briefs} products, "
+        f"{sum(len(p['variants']) for m in result.campaigns.values() for p in m['products'])} variants"
+    )
     print(f"wall time          {result.wall_seconds:.1f} s")
     print(f"campaigns/minute   {per_minute:.1f}")
     print(f"vs Lambda (15/min) {per_minute / LAMBDA_REFERENCE:.2f}x")

@@ -134,16 +134,32 @@ def main() -> None:
         source.write_bytes(make_source(kind))
         results = {}
         for case in CASES:
-            out = subprocess.run([sys.executable, "-m", "benchmarks.variants_bench", "--case", case, "--source",
-                                  str(source), "--runs", str(args.runs)], cwd=ROOT, capture_output=True, text=True,
-                                 check=True)
+            out = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "benchmarks.variants_bench",
+                    "--case",
+                    case,
+                    "--source",
+                    str(source),
+                    "--runs",
+                    str(args.runs),
+                ],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             results[case] = json.loads(out.stdout.strip().splitlines()[-1])
         for case, result in results.items():
             ratio = result["cpu_ms"] / results["optimized"]["cpu_ms"]
             print(f"{label:<22} {case:<12} {result['cpu_ms']:>8.0f} {result['peak_rss_mb']:>12.0f} {ratio:>12.2f}x")
         speedup = results["baseline"]["cpu_ms"] / results["optimized"]["cpu_ms"]
-        print(f"{'':<22} baseline / optimized CPU: {speedup:.2f}x (target >= 3x); "
-              f"optimized is {results['optimized']['cpu_ms'] / results['codec floor']['cpu_ms']:.2f}x the codec floor\n")
+        print(
+            f"{'':<22} baseline / optimized CPU: {speedup:.2f}x (target >= 3x); "
+            f"optimized is {results['optimized']['cpu_ms'] / results['codec floor']['cpu_ms']:.2f}x the codec floor\n"
+        )
 
 
 if __name__ == "__main__":

@@ -16,10 +16,14 @@ import pulumi_aws as aws
 from components.pipeline import OUTPUT_PREFIX, objects, policy_document
 from components.settings import StackSettings
 
-ECS_TASKS_ASSUME_ROLE = json.dumps({
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}],
-})
+ECS_TASKS_ASSUME_ROLE = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+)
 
 
 def fargate_vcpu(vcpu: float) -> str:
@@ -54,72 +58,148 @@ class BatchJobs(pulumi.ComponentResource):
             vpc_id = aws.ec2.get_subnet_output(id=batch.subnet_ids[0]).vpc_id
         else:
             vpc_id = aws.ec2.get_vpc_output(default=True).id
-            subnet_ids = aws.ec2.get_subnets_output(filters=[
-                {"name": "vpc-id", "values": [vpc_id]}, {"name": "default-for-az", "values": ["true"]}]).ids
+            subnet_ids = aws.ec2.get_subnets_output(
+                filters=[{"name": "vpc-id", "values": [vpc_id]}, {"name": "default-for-az", "values": ["true"]}]
+            ).ids
         if batch.security_group_ids:
             security_group_ids: pulumi.Input = list(batch.security_group_ids)
         else:
             group = aws.ec2.SecurityGroup(
-                "worker-egress", name=f"{names.prefix}-batch-worker", vpc_id=vpc_id,
+                "worker-egress",
+                name=f"{names.prefix}-batch-worker",
+                vpc_id=vpc_id,
                 description="Batch worker: no inbound; outbound HTTPS to AWS APIs (ECR, S3, Lambda, Logs)",
-                egress=[{"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": ["0.0.0.0/0"],
-                         "description": "HTTPS to AWS endpoints"}],
-                opts=child)
+                egress=[
+                    {
+                        "protocol": "tcp",
+                        "from_port": 443,
+                        "to_port": 443,
+                        "cidr_blocks": ["0.0.0.0/0"],
+                        "description": "HTTPS to AWS endpoints",
+                    }
+                ],
+                opts=child,
+            )
             security_group_ids = [group.id]
 
         # --- roles ----------------------------------------------------------------------------------------
-        self.log_group = aws.cloudwatch.LogGroup("worker-logs", name=f"/aws/batch/{names.prefix}-batch-worker",
-                                                 retention_in_days=settings.log_retention_days, opts=child)
-        self.execution_role = aws.iam.Role("worker-execution-role", name=f"{names.prefix}-batch-execution",
-                                           assume_role_policy=ECS_TASKS_ASSUME_ROLE, opts=child)
-        aws.iam.RolePolicy("worker-execution-policy", role=self.execution_role.id, policy=policy_document([
-            # GetAuthorizationToken has no resource-level permission: AWS requires "*".
-            {"Effect": "Allow", "Action": ["ecr:GetAuthorizationToken"], "Resource": "*"},
-            {"Effect": "Allow", "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
-             "Resource": [args.repository_arn]},
-            {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-             "Resource": [pulumi.Output.concat(self.log_group.arn, ":log-stream:*")]},
-        ]), opts=child)
-        self.job_role = aws.iam.Role("worker-job-role", name=f"{names.prefix}-batch-job",
-                                     assume_role_policy=ECS_TASKS_ASSUME_ROLE, opts=child)
-        aws.iam.RolePolicy("worker-job-policy", role=self.job_role.id, policy=policy_document([
-            {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
-             "Resource": [objects(args.bucket_arn, OUTPUT_PREFIX)]},
-            {"Effect": "Allow", "Action": ["lambda:InvokeFunction"], "Resource": [args.variants_function_arn]},
-        ]), opts=child)
+        self.log_group = aws.cloudwatch.LogGroup(
+            "worker-logs",
+            name=f"/aws/batch/{names.prefix}-batch-worker",
+            retention_in_days=settings.log_retention_days,
+            opts=child,
+        )
+        self.execution_role = aws.iam.Role(
+            "worker-execution-role",
+            name=f"{names.prefix}-batch-execution",
+            assume_role_policy=ECS_TASKS_ASSUME_ROLE,
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            "worker-execution-policy",
+            role=self.execution_role.id,
+            policy=policy_document(
+                [
+                    # GetAuthorizationToken has no resource-level permission: AWS requires "*".
+                    {"Effect": "Allow", "Action": ["ecr:GetAuthorizationToken"], "Resource": "*"},
+                    {
+                        "Effect": "Allow",
+                        "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                        "Resource": [args.repository_arn],
+                    },
+                    {
+                        "Effect": "Allow",
+                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                        "Resource": [pulumi.Output.concat(self.log_group.arn, ":log-stream:*")],
+                    },
+                ]
+            ),
+            opts=child,
+        )
+        self.job_role = aws.iam.Role(
+            "worker-job-role", name=f"{names.prefix}-batch-job", assume_role_policy=ECS_TASKS_ASSUME_ROLE, opts=child
+        )
+        aws.iam.RolePolicy(
+            "worker-job-policy",
+            role=self.job_role.id,
+            policy=policy_document(
+                [
+                    {
+                        "Effect": "Allow",
+                        "Action": ["s3:GetObject", "s3:PutObject"],
+                        "Resource": [objects(args.bucket_arn, OUTPUT_PREFIX)],
+                    },
+                    {"Effect": "Allow", "Action": ["lambda:InvokeFunction"], "Resource": [args.variants_function_arn]},
+                ]
+            ),
+            opts=child,
+        )
 
         # --- compute, queue, job definition ------------------------------------------------------------------
         compute = aws.batch.ComputeEnvironment(
-            "fargate", name=f"{names.prefix}-fargate", type="MANAGED", state="ENABLED",
+            "fargate",
+            name=f"{names.prefix}-fargate",
+            type="MANAGED",
+            state="ENABLED",
             # No service_role: Batch uses its service-linked role (AWSServiceRoleForBatch).
-            compute_resources={"type": "FARGATE", "max_vcpus": batch.max_vcpus, "subnets": subnet_ids,
-                               "security_group_ids": security_group_ids},
-            opts=child)
+            compute_resources={
+                "type": "FARGATE",
+                "max_vcpus": batch.max_vcpus,
+                "subnets": subnet_ids,
+                "security_group_ids": security_group_ids,
+            },
+            opts=child,
+        )
         self.job_queue = aws.batch.JobQueue(
-            "queue", name=f"{names.prefix}-jobs", state="ENABLED", priority=1,
-            compute_environment_orders=[{"order": 1, "compute_environment": compute.arn}], opts=child)
-        container = pulumi.Output.json_dumps({
-            "image": args.image_uri,
-            "command": ["Ref::campaign_id"],
-            "resourceRequirements": [{"type": "VCPU", "value": fargate_vcpu(batch.vcpu)},
-                                     {"type": "MEMORY", "value": str(batch.memory_mib)}],
-            "executionRoleArn": self.execution_role.arn,
-            "jobRoleArn": self.job_role.arn,
-            "environment": [{"name": "S3_BUCKET_NAME", "value": args.bucket_name},
-                            {"name": "VARIANTS_FUNCTION", "value": args.variants_function_name},
-                            {"name": "LOG_LEVEL", "value": settings.log_level}],
-            "logConfiguration": {"logDriver": "awslogs", "options": {
-                "awslogs-group": self.log_group.name, "awslogs-region": settings.region,
-                "awslogs-stream-prefix": "rerender"}},
-            # Default-VPC subnets are public: without a public IP the task cannot reach ECR to pull its image.
-            "networkConfiguration": {"assignPublicIp": "DISABLED" if batch.subnet_ids else "ENABLED"},
-            "fargatePlatformConfiguration": {"platformVersion": "LATEST"},
-            "runtimePlatform": {"operatingSystemFamily": "LINUX",
-                                "cpuArchitecture": "ARM64" if settings.images.platform == "linux/arm64" else "X86_64"},
-        })
+            "queue",
+            name=f"{names.prefix}-jobs",
+            state="ENABLED",
+            priority=1,
+            compute_environment_orders=[{"order": 1, "compute_environment": compute.arn}],
+            opts=child,
+        )
+        container = pulumi.Output.json_dumps(
+            {
+                "image": args.image_uri,
+                "command": ["Ref::campaign_id"],
+                "resourceRequirements": [
+                    {"type": "VCPU", "value": fargate_vcpu(batch.vcpu)},
+                    {"type": "MEMORY", "value": str(batch.memory_mib)},
+                ],
+                "executionRoleArn": self.execution_role.arn,
+                "jobRoleArn": self.job_role.arn,
+                "environment": [
+                    {"name": "S3_BUCKET_NAME", "value": args.bucket_name},
+                    {"name": "VARIANTS_FUNCTION", "value": args.variants_function_name},
+                    {"name": "LOG_LEVEL", "value": settings.log_level},
+                ],
+                "logConfiguration": {
+                    "logDriver": "awslogs",
+                    "options": {
+                        "awslogs-group": self.log_group.name,
+                        "awslogs-region": settings.region,
+                        "awslogs-stream-prefix": "rerender",
+                    },
+                },
+                # Default-VPC subnets are public: without a public IP the task cannot reach ECR to pull its image.
+                "networkConfiguration": {"assignPublicIp": "DISABLED" if batch.subnet_ids else "ENABLED"},
+                "fargatePlatformConfiguration": {"platformVersion": "LATEST"},
+                "runtimePlatform": {
+                    "operatingSystemFamily": "LINUX",
+                    "cpuArchitecture": "ARM64" if settings.images.platform == "linux/arm64" else "X86_64",
+                },
+            }
+        )
         self.job_definition = aws.batch.JobDefinition(
-            "rerender", name=self.job_definition_name, type="container", platform_capabilities=["FARGATE"],
-            container_properties=container, parameters={"campaign_id": "none"},
+            "rerender",
+            name=self.job_definition_name,
+            type="container",
+            platform_capabilities=["FARGATE"],
+            container_properties=container,
+            parameters={"campaign_id": "none"},
             retry_strategy={"attempts": batch.retry_attempts},
-            timeout={"attempt_duration_seconds": batch.timeout_seconds}, propagate_tags=True, opts=child)
+            timeout={"attempt_duration_seconds": batch.timeout_seconds},
+            propagate_tags=True,
+            opts=child,
+        )
         self.register_outputs({"job_queue": self.job_queue.name, "job_definition": self.job_definition.arn})

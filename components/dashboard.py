@@ -9,8 +9,9 @@ handlers emit (handlers/shared/metrics.py) with exactly the dimension set Powert
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from handlers.shared import metrics as m
 
@@ -60,8 +61,14 @@ class Widget:
     y: int = field(default=0)
 
     def to_json(self) -> dict[str, Any]:
-        return {"type": self.type, "x": self.x, "y": self.y, "width": self.width, "height": self.height,
-                "properties": self.properties}
+        return {
+            "type": self.type,
+            "x": self.x,
+            "y": self.y,
+            "width": self.width,
+            "height": self.height,
+            "properties": self.properties,
+        }
 
 
 def layout(rows: Sequence[Sequence[Widget]]) -> list[Widget]:
@@ -90,11 +97,24 @@ def _metric(namespace: str, name: str, dimensions: Sequence[tuple[str, str]], **
     return row + [options] if options else row
 
 
-def _graph(title: str, metrics: list[list[Any]], region: str, stat: str = "Sum", width: int = 8,
-           height: int = 6, **extra: Any) -> Widget:
-    return Widget("metric", width, height, {"title": title, "view": "timeSeries", "stacked": False,
-                                            "region": region, "stat": stat, "period": PERIOD,
-                                            "metrics": metrics, **extra})
+def _graph(
+    title: str, metrics: list[list[Any]], region: str, stat: str = "Sum", width: int = 8, height: int = 6, **extra: Any
+) -> Widget:
+    return Widget(
+        "metric",
+        width,
+        height,
+        {
+            "title": title,
+            "view": "timeSeries",
+            "stacked": False,
+            "region": region,
+            "stat": stat,
+            "period": PERIOD,
+            "metrics": metrics,
+            **extra,
+        },
+    )
 
 
 def _pipeline(namespace: str, name: str, services: Sequence[str], **options: Any) -> list[list[Any]]:
@@ -103,58 +123,118 @@ def _pipeline(namespace: str, name: str, services: Sequence[str], **options: Any
     label = options.pop("label", name)
     rows = []
     for service in emitting:
-        rows.append(_metric(namespace, name, [(SERVICE_DIMENSION, service)],
-                            label=label if len(emitting) == 1 else f"{label} ({service})", **options))
+        rows.append(
+            _metric(
+                namespace,
+                name,
+                [(SERVICE_DIMENSION, service)],
+                label=label if len(emitting) == 1 else f"{label} ({service})",
+                **options,
+            )
+        )
     return rows
 
 
-def build_body(*, region: str, namespace: str, functions: Mapping[str, str], work_queues: Mapping[str, str],
-               dead_letter_queues: Mapping[str, str], job_definition_name: str,
-               alarm_arns: Sequence[str] = (), title: str = "") -> str:
+def build_body(
+    *,
+    region: str,
+    namespace: str,
+    functions: Mapping[str, str],
+    work_queues: Mapping[str, str],
+    dead_letter_queues: Mapping[str, str],
+    job_definition_name: str,
+    alarm_arns: Sequence[str] = (),
+    title: str = "",
+) -> str:
     """DashboardBody JSON. `functions`: service -> function name; queues: label -> queue name."""
     services = list(functions)
     rows: list[list[Widget]] = []
 
     queue_list = ", ".join(f"`{q}`" for q in work_queues.values()) or "none"
     dlq_list = ", ".join(f"`{q}`" for q in dead_letter_queues.values()) or "none"
-    header = (f"# {title or namespace}\n"
-              f"Functions: {', '.join(f'`{f}`' for f in functions.values())}. Work queues: {queue_list}. "
-              f"Dead-letter queues: {dlq_list}. Batch job definition: `{job_definition_name}`. "
-              f"Pipeline metrics: namespace `{namespace}`, dimension `{SERVICE_DIMENSION}`.")
+    header = (
+        f"# {title or namespace}\n"
+        f"Functions: {', '.join(f'`{f}`' for f in functions.values())}. Work queues: {queue_list}. "
+        f"Dead-letter queues: {dlq_list}. Batch job definition: `{job_definition_name}`. "
+        f"Pipeline metrics: namespace `{namespace}`, dimension `{SERVICE_DIMENSION}`."
+    )
     top = [Widget("text", 24 if not alarm_arns else 12, 4, {"markdown": header})]
     if alarm_arns:
-        top.append(Widget("alarm", 12, 4, {"title": "Alarms", "sortBy": "stateUpdatedTimestamp",
-                                           "alarms": list(alarm_arns)[:MAX_ALARMS_PER_WIDGET]}))
+        top.append(
+            Widget(
+                "alarm",
+                12,
+                4,
+                {
+                    "title": "Alarms",
+                    "sortBy": "stateUpdatedTimestamp",
+                    "alarms": list(alarm_arns)[:MAX_ALARMS_PER_WIDGET],
+                },
+            )
+        )
     rows.append(top)
 
     # Per function: calls and failures, latency percentiles, concurrency.
     for service, function in functions.items():
         dims = [("FunctionName", function)]
-        rows.append([
-            _graph(f"{service}: invocations, errors, throttles",
-                   [_metric(LAMBDA, "Invocations", dims), _metric(LAMBDA, "Errors", dims),
-                    _metric(LAMBDA, "Throttles", dims)], region),
-            _graph(f"{service}: duration p50 / p95 (ms)",
-                   [_metric(LAMBDA, "Duration", dims, stat="p50", label="p50"),
-                    _metric(LAMBDA, "Duration", dims, stat="p95", label="p95")], region, stat="p95"),
-            _graph(f"{service}: concurrent executions",
-                   [_metric(LAMBDA, "ConcurrentExecutions", dims)], region, stat="Maximum"),
-        ])
+        rows.append(
+            [
+                _graph(
+                    f"{service}: invocations, errors, throttles",
+                    [
+                        _metric(LAMBDA, "Invocations", dims),
+                        _metric(LAMBDA, "Errors", dims),
+                        _metric(LAMBDA, "Throttles", dims),
+                    ],
+                    region,
+                ),
+                _graph(
+                    f"{service}: duration p50 / p95 (ms)",
+                    [
+                        _metric(LAMBDA, "Duration", dims, stat="p50", label="p50"),
+                        _metric(LAMBDA, "Duration", dims, stat="p95", label="p95"),
+                    ],
+                    region,
+                    stat="p95",
+                ),
+                _graph(
+                    f"{service}: concurrent executions",
+                    [_metric(LAMBDA, "ConcurrentExecutions", dims)],
+                    region,
+                    stat="Maximum",
+                ),
+            ]
+        )
 
     # Queues: depth and age of the oldest message (right axis); dead-letter queues: depth.
     queue_widgets = []
     for label, queue in work_queues.items():
         dims = [("QueueName", queue)]
-        queue_widgets.append(_graph(
-            f"{label}: depth and oldest message age (s)",
-            [_metric(SQS, "ApproximateNumberOfMessagesVisible", dims, label="visible messages"),
-             _metric(SQS, "ApproximateAgeOfOldestMessage", dims, label="oldest message age (s)", yAxis="right")],
-            region, stat="Maximum", width=12))
+        queue_widgets.append(
+            _graph(
+                f"{label}: depth and oldest message age (s)",
+                [
+                    _metric(SQS, "ApproximateNumberOfMessagesVisible", dims, label="visible messages"),
+                    _metric(SQS, "ApproximateAgeOfOldestMessage", dims, label="oldest message age (s)", yAxis="right"),
+                ],
+                region,
+                stat="Maximum",
+                width=12,
+            )
+        )
     if dead_letter_queues:
-        queue_widgets.append(_graph(
-            "Dead-letter queues: messages (any is an alarm)",
-            [_metric(SQS, "ApproximateNumberOfMessagesVisible", [("QueueName", queue)], label=label)
-             for label, queue in dead_letter_queues.items()], region, stat="Maximum", width=12))
+        queue_widgets.append(
+            _graph(
+                "Dead-letter queues: messages (any is an alarm)",
+                [
+                    _metric(SQS, "ApproximateNumberOfMessagesVisible", [("QueueName", queue)], label=label)
+                    for label, queue in dead_letter_queues.items()
+                ],
+                region,
+                stat="Maximum",
+                width=12,
+            )
+        )
     if queue_widgets:
         rows.append(queue_widgets)
 
@@ -163,24 +243,46 @@ def build_body(*, region: str, namespace: str, functions: Mapping[str, str], wor
         return [row for name in names for row in _pipeline(namespace, name, services, **options)]
 
     pipeline_widgets = [
-        ("Campaigns", series(m.CAMPAIGNS_STARTED, m.CAMPAIGNS_COMPLETED, m.CAMPAIGNS_PARTIAL, m.CAMPAIGNS_FAILED,
-                             m.BRIEFS_REJECTED), "Sum", {}),
+        (
+            "Campaigns",
+            series(
+                m.CAMPAIGNS_STARTED, m.CAMPAIGNS_COMPLETED, m.CAMPAIGNS_PARTIAL, m.CAMPAIGNS_FAILED, m.BRIEFS_REJECTED
+            ),
+            "Sum",
+            {},
+        ),
         ("Products and variants", series(m.PRODUCTS_GENERATED, m.PRODUCTS_REUSED, m.VARIANTS_RENDERED), "Sum", {}),
         ("Image-model cost (USD)", series(m.IMAGE_MODEL_COST_USD), "Sum", {}),
         ("Image-model throttles", series(m.MODEL_THROTTLES), "Sum", {}),
-        ("Generation and render duration p50 / p95 (ms)",
-         series(m.GENERATION_DURATION_MS, stat="p50", label=f"{m.GENERATION_DURATION_MS} p50")
-         + series(m.GENERATION_DURATION_MS, stat="p95", label=f"{m.GENERATION_DURATION_MS} p95")
-         + series(m.RENDER_DURATION_MS, stat="p50", label=f"{m.RENDER_DURATION_MS} p50")
-         + series(m.RENDER_DURATION_MS, stat="p95", label=f"{m.RENDER_DURATION_MS} p95"), "p95", {}),
-        ("Image pushes: updater outcomes (updated = a revision registered or a function moved to the digest)",
-         series(m.UPDATER_UPDATED, m.UPDATER_SKIPPED, m.UPDATER_FAILED), "Sum", {}),
-        (f"Batch job definition {job_definition_name}: revisions registered by the updater",
-         series(m.JOB_DEFINITION_REVISIONS), "Sum", {}),
+        (
+            "Generation and render duration p50 / p95 (ms)",
+            series(m.GENERATION_DURATION_MS, stat="p50", label=f"{m.GENERATION_DURATION_MS} p50")
+            + series(m.GENERATION_DURATION_MS, stat="p95", label=f"{m.GENERATION_DURATION_MS} p95")
+            + series(m.RENDER_DURATION_MS, stat="p50", label=f"{m.RENDER_DURATION_MS} p50")
+            + series(m.RENDER_DURATION_MS, stat="p95", label=f"{m.RENDER_DURATION_MS} p95"),
+            "p95",
+            {},
+        ),
+        (
+            "Image pushes: updater outcomes (updated = a revision registered or a function moved to the digest)",
+            series(m.UPDATER_UPDATED, m.UPDATER_SKIPPED, m.UPDATER_FAILED),
+            "Sum",
+            {},
+        ),
+        (
+            f"Batch job definition {job_definition_name}: revisions registered by the updater",
+            series(m.JOB_DEFINITION_REVISIONS),
+            "Sum",
+            {},
+        ),
     ]
-    rows.append([_graph(title_, metrics, region, stat=stat, **extra)
-                 for title_, metrics, stat, extra in pipeline_widgets if metrics])
+    rows.append(
+        [
+            _graph(title_, metrics, region, stat=stat, **extra)
+            for title_, metrics, stat, extra in pipeline_widgets
+            if metrics
+        ]
+    )
 
-    body = {"start": "-PT6H", "periodOverride": "inherit",
-            "widgets": [w.to_json() for w in layout(rows)]}
+    body = {"start": "-PT6H", "periodOverride": "inherit", "widgets": [w.to_json() for w in layout(rows)]}
     return json.dumps(body, sort_keys=False)

@@ -8,8 +8,8 @@ Lambda retries a failed run twice and then sends the event to the same DLQ (on-f
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 import pulumi
 import pulumi_aws as aws
@@ -24,32 +24,45 @@ SERVICE = "image-updater"
 UPDATABLE_FUNCTIONS = ("parser", "generator", "variants")
 
 
-def image_targets_config(targets: Mapping[str, ImageTarget], settings: StackSettings,
-                         job_definition_name: str) -> list[dict]:
+def image_targets_config(
+    targets: Mapping[str, ImageTarget], settings: StackSettings, job_definition_name: str
+) -> list[dict]:
     """What the updater watches (env IMAGE_TARGETS), per service: repository, tracked tag, consumers."""
     config = []
     for service, target in targets.items():
-        function = (settings.names.function(service)
-                    if settings.images.tracks_latest and service in UPDATABLE_FUNCTIONS else None)
+        function = (
+            settings.names.function(service)
+            if settings.images.tracks_latest and service in UPDATABLE_FUNCTIONS
+            else None
+        )
         job_definition = job_definition_name if service == "batch-worker" else None
         if function or job_definition:
-            config.append({"service": service, "repository": target.repository_name, "tag": target.tag,
-                           "function": function, "job_definition": job_definition})
+            config.append(
+                {
+                    "service": service,
+                    "repository": target.repository_name,
+                    "tag": target.tag,
+                    "function": function,
+                    "job_definition": job_definition,
+                }
+            )
     return config
 
 
 def event_pattern(targets: list[dict]) -> str:
     """Successful pushes of exactly this stack's repositories and tracked tags."""
-    return json.dumps({
-        "source": ["aws.ecr"],
-        "detail-type": ["ECR Image Action"],
-        "detail": {
-            "action-type": ["PUSH"],
-            "result": ["SUCCESS"],
-            "repository-name": sorted({t["repository"] for t in targets}),
-            "image-tag": sorted({t["tag"] for t in targets}),
-        },
-    })
+    return json.dumps(
+        {
+            "source": ["aws.ecr"],
+            "detail-type": ["ECR Image Action"],
+            "detail": {
+                "action-type": ["PUSH"],
+                "result": ["SUCCESS"],
+                "repository-name": sorted({t["repository"] for t in targets}),
+                "image-tag": sorted({t["tag"] for t in targets}),
+            },
+        }
+    )
 
 
 @dataclass
@@ -76,74 +89,125 @@ class ImagePushUpdater(pulumi.ComponentResource):
         region = settings.region
         account_id = aws.get_caller_identity_output().account_id
         job_definition_arn = pulumi.Output.concat(
-            "arn:aws:batch:", region, ":", account_id, ":job-definition/", args.job_definition_name)
+            "arn:aws:batch:", region, ":", account_id, ":job-definition/", args.job_definition_name
+        )
 
-        self.dlq = aws.sqs.Queue("updater-dlq", name=f"{names.prefix}-image-updater-dlq",
-                                 message_retention_seconds=settings.queue.dlq_retention_seconds,
-                                 receive_wait_time_seconds=settings.queue.receive_wait_seconds,
-                                 sqs_managed_sse_enabled=True, opts=child)
-        log_group = aws.cloudwatch.LogGroup("updater-logs", name=names.log_group(SERVICE),
-                                            retention_in_days=settings.log_retention_days, opts=child)
-        role = aws.iam.Role("updater-role", name=f"{names.function(SERVICE)}-role",
-                            assume_role_policy=LAMBDA_ASSUME_ROLE, opts=child)
+        self.dlq = aws.sqs.Queue(
+            "updater-dlq",
+            name=f"{names.prefix}-image-updater-dlq",
+            message_retention_seconds=settings.queue.dlq_retention_seconds,
+            receive_wait_time_seconds=settings.queue.receive_wait_seconds,
+            sqs_managed_sse_enabled=True,
+            opts=child,
+        )
+        log_group = aws.cloudwatch.LogGroup(
+            "updater-logs", name=names.log_group(SERVICE), retention_in_days=settings.log_retention_days, opts=child
+        )
+        role = aws.iam.Role(
+            "updater-role", name=f"{names.function(SERVICE)}-role", assume_role_policy=LAMBDA_ASSUME_ROLE, opts=child
+        )
         statements = [
             # DescribeJobDefinitions has no resource-level permission: AWS requires "*".
             {"Effect": "Allow", "Action": ["batch:DescribeJobDefinitions"], "Resource": "*"},
-            {"Effect": "Allow", "Action": ["batch:RegisterJobDefinition", "batch:TagResource"],
-             "Resource": [job_definition_arn, pulumi.Output.concat(job_definition_arn, ":*")]},
+            {
+                "Effect": "Allow",
+                "Action": ["batch:RegisterJobDefinition", "batch:TagResource"],
+                "Resource": [job_definition_arn, pulumi.Output.concat(job_definition_arn, ":*")],
+            },
             # Registering a revision passes the job's roles on to Batch: exactly those two roles.
             {"Effect": "Allow", "Action": ["iam:PassRole"], "Resource": list(args.job_role_arns)},
-            {"Effect": "Allow", "Action": ["ecr:DescribeImages"],
-             "Resource": list({t["repository"]: args.repository_arns[t["service"]] for t in targets}.values())},
+            {
+                "Effect": "Allow",
+                "Action": ["ecr:DescribeImages"],
+                "Resource": list({t["repository"]: args.repository_arns[t["service"]] for t in targets}.values()),
+            },
             {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [self.dlq.arn]},
             log_statement(log_group.arn),
         ]
         updated = [t["function"] for t in targets if t["function"]]
         if updated:  # only stacks that track `latest`
             service_of = {settings.names.function(s): s for s in args.functions}
-            statements.append({"Effect": "Allow", "Action": ["lambda:GetFunction", "lambda:UpdateFunctionCode"],
-                               "Resource": [args.functions[service_of[f]].arn for f in updated]})
-        role_policy = aws.iam.RolePolicy("updater-policy", role=role.id, policy=policy_document(statements),
-                                         opts=child)
+            statements.append(
+                {
+                    "Effect": "Allow",
+                    "Action": ["lambda:GetFunction", "lambda:UpdateFunctionCode"],
+                    "Resource": [args.functions[service_of[f]].arn for f in updated],
+                }
+            )
+        role_policy = aws.iam.RolePolicy("updater-policy", role=role.id, policy=policy_document(statements), opts=child)
         function_settings = settings.functions[SERVICE]
         self.function = aws.lambda_.Function(
-            SERVICE, name=names.function(SERVICE), role=role.arn, package_type="Image", image_uri=args.image_uri,
+            SERVICE,
+            name=names.function(SERVICE),
+            role=role.arn,
+            package_type="Image",
+            image_uri=args.image_uri,
             architectures=["arm64" if settings.images.platform == "linux/arm64" else "x86_64"],
-            memory_size=function_settings.memory_mb, timeout=function_settings.timeout_seconds,
+            memory_size=function_settings.memory_mb,
+            timeout=function_settings.timeout_seconds,
             reserved_concurrent_executions=function_settings.reserved_concurrency,
             logging_config={"log_format": "JSON", "log_group": log_group.name},
-            environment={"variables": {
-                "BATCH_JOB_DEFINITION_NAME": args.job_definition_name,
-                "BATCH_JOB_QUEUE": args.job_queue_name,
-                "IMAGE_TARGETS": json.dumps(targets),
-                "LOG_LEVEL": settings.log_level,
-                "POWERTOOLS_LOG_LEVEL": settings.log_level,
-                "POWERTOOLS_SERVICE_NAME": SERVICE,
-                "POWERTOOLS_METRICS_NAMESPACE": names.metrics_namespace,
-            }},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group, role_policy]))
+            environment={
+                "variables": {
+                    "BATCH_JOB_DEFINITION_NAME": args.job_definition_name,
+                    "BATCH_JOB_QUEUE": args.job_queue_name,
+                    "IMAGE_TARGETS": json.dumps(targets),
+                    "LOG_LEVEL": settings.log_level,
+                    "POWERTOOLS_LOG_LEVEL": settings.log_level,
+                    "POWERTOOLS_SERVICE_NAME": SERVICE,
+                    "POWERTOOLS_METRICS_NAMESPACE": names.metrics_namespace,
+                }
+            },
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group, role_policy]),
+        )
         # EventBridge invokes asynchronously: a failed run is retried by Lambda, then kept in the DLQ.
         aws.lambda_.FunctionEventInvokeConfig(
-            "updater-async", function_name=self.function.name,
+            "updater-async",
+            function_name=self.function.name,
             maximum_retry_attempts=settings.async_invoke.max_retry_attempts,
             maximum_event_age_in_seconds=settings.async_invoke.max_event_age_seconds,
-            destination_config={"on_failure": {"destination": self.dlq.arn}}, opts=child)
+            destination_config={"on_failure": {"destination": self.dlq.arn}},
+            opts=child,
+        )
 
         self.rule = aws.cloudwatch.EventRule(
-            "image-pushed", name=f"{names.prefix}-image-pushed",
+            "image-pushed",
+            name=f"{names.prefix}-image-pushed",
             description="Successful pushes of this stack's images, tracked tags only",
-            event_pattern=event_pattern(targets), opts=child)
-        aws.sqs.QueuePolicy("updater-dlq-policy", queue_url=self.dlq.url, policy=policy_document([{
-            "Sid": "ThisRuleOnly", "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
-            "Action": "sqs:SendMessage", "Resource": self.dlq.arn,
-            "Condition": {"ArnEquals": {"aws:SourceArn": self.rule.arn}},
-        }]), opts=child)
+            event_pattern=event_pattern(targets),
+            opts=child,
+        )
+        aws.sqs.QueuePolicy(
+            "updater-dlq-policy",
+            queue_url=self.dlq.url,
+            policy=policy_document(
+                [
+                    {
+                        "Sid": "ThisRuleOnly",
+                        "Effect": "Allow",
+                        "Principal": {"Service": "events.amazonaws.com"},
+                        "Action": "sqs:SendMessage",
+                        "Resource": self.dlq.arn,
+                        "Condition": {"ArnEquals": {"aws:SourceArn": self.rule.arn}},
+                    }
+                ]
+            ),
+            opts=child,
+        )
         permission = aws.lambda_.Permission(
-            "updater-invoke", action="lambda:InvokeFunction", function=self.function.name,
-            principal="events.amazonaws.com", source_arn=self.rule.arn, opts=child)
+            "updater-invoke",
+            action="lambda:InvokeFunction",
+            function=self.function.name,
+            principal="events.amazonaws.com",
+            source_arn=self.rule.arn,
+            opts=child,
+        )
         aws.cloudwatch.EventTarget(
-            "updater-target", rule=self.rule.name, arn=self.function.arn,
+            "updater-target",
+            rule=self.rule.name,
+            arn=self.function.arn,
             retry_policy={"maximum_event_age_in_seconds": 3600, "maximum_retry_attempts": 10},
             dead_letter_config={"arn": self.dlq.arn},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[permission]))
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[permission]),
+        )
         self.register_outputs({"function_name": self.function.name, "rule_name": self.rule.name})

@@ -56,30 +56,44 @@ def image_targets(settings: StackSettings) -> dict[str, ImageTarget]:
 
 def lifecycle_policy(keep_last: int, tag_prefixes: list[str]) -> str:
     """Keep the newest `keep_last` images (per service tag prefix when consolidated); drop untagged ones."""
-    rules = [{
-        "rulePriority": 1,
-        "description": "expire untagged images (superseded layers of mutable tags) after a day",
-        "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days",
-                      "countNumber": 1},
-        "action": {"type": "expire"},
-    }]
+    rules = [
+        {
+            "rulePriority": 1,
+            "description": "expire untagged images (superseded layers of mutable tags) after a day",
+            "selection": {
+                "tagStatus": "untagged",
+                "countType": "sinceImagePushed",
+                "countUnit": "days",
+                "countNumber": 1,
+            },
+            "action": {"type": "expire"},
+        }
+    ]
     if tag_prefixes and all(tag_prefixes):
         for priority, prefix in enumerate(tag_prefixes, start=2):
-            rules.append({
-                "rulePriority": priority,
-                "description": f"keep the last {keep_last} {prefix.rstrip('-')} images",
-                "selection": {"tagStatus": "tagged", "tagPrefixList": [prefix], "countType": "imageCountMoreThan",
-                              "countNumber": keep_last},
-                "action": {"type": "expire"},
-            })
+            rules.append(
+                {
+                    "rulePriority": priority,
+                    "description": f"keep the last {keep_last} {prefix.rstrip('-')} images",
+                    "selection": {
+                        "tagStatus": "tagged",
+                        "tagPrefixList": [prefix],
+                        "countType": "imageCountMoreThan",
+                        "countNumber": keep_last,
+                    },
+                    "action": {"type": "expire"},
+                }
+            )
     else:
-        rules.append({
-            "rulePriority": 2,
-            "description": f"keep the last {keep_last} images",
-            # AWS requires a rule with tagStatus "any" to have the lowest precedence (highest priority number).
-            "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": keep_last},
-            "action": {"type": "expire"},
-        })
+        rules.append(
+            {
+                "rulePriority": 2,
+                "description": f"keep the last {keep_last} images",
+                # AWS requires a rule with tagStatus "any" to have the lowest precedence (highest priority number).
+                "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": keep_last},
+                "action": {"type": "expire"},
+            }
+        )
     return json.dumps({"rules": rules})
 
 
@@ -145,8 +159,9 @@ class ContainerImages(pulumi.ComponentResource):
                 self.image_uris[service] = pulumi.Output.concat(repository.repository_url, "@", pushed.image_digest)
                 continue
             tagged = repository.repository_url.apply(lambda url, tag=target.tag: f"{url}:{tag}")
-            registry = docker.RegistryArgs(server=repository.repository_url, username=token.user_name,
-                                           password=registry_password)
+            registry = docker.RegistryArgs(
+                server=repository.repository_url, username=token.user_name, password=registry_password
+            )
             image = docker.Image(
                 f"{service}-image",
                 image_name=tagged,

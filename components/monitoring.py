@@ -8,8 +8,8 @@ dashboard body is built by the pure `components.dashboard.build_body` from the r
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 import pulumi
 import pulumi_aws as aws
@@ -36,14 +36,39 @@ TREAT_MISSING = {
 
 # Key administration for the account (delegated to IAM policies), without kms:* (standards: no `*` actions).
 # Spelled out: no wildcard action anywhere, key policies included.
-KEY_ADMIN_ACTIONS = ["kms:CreateAlias", "kms:CreateGrant", "kms:DescribeKey", "kms:EnableKey", "kms:EnableKeyRotation",
-                     "kms:ListAliases", "kms:ListGrants", "kms:ListKeyPolicies", "kms:ListResourceTags",
-                     "kms:PutKeyPolicy", "kms:UpdateAlias", "kms:UpdateKeyDescription", "kms:RevokeGrant",
-                     "kms:DisableKey", "kms:DisableKeyRotation", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus",
-                     "kms:DeleteAlias", "kms:TagResource", "kms:UntagResource", "kms:ScheduleKeyDeletion",
-                     "kms:CancelKeyDeletion"]
-KEY_USE_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo",
-                   "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"]
+KEY_ADMIN_ACTIONS = [
+    "kms:CreateAlias",
+    "kms:CreateGrant",
+    "kms:DescribeKey",
+    "kms:EnableKey",
+    "kms:EnableKeyRotation",
+    "kms:ListAliases",
+    "kms:ListGrants",
+    "kms:ListKeyPolicies",
+    "kms:ListResourceTags",
+    "kms:PutKeyPolicy",
+    "kms:UpdateAlias",
+    "kms:UpdateKeyDescription",
+    "kms:RevokeGrant",
+    "kms:DisableKey",
+    "kms:DisableKeyRotation",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:DeleteAlias",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:ScheduleKeyDeletion",
+    "kms:CancelKeyDeletion",
+]
+KEY_USE_ACTIONS = [
+    "kms:Encrypt",
+    "kms:Decrypt",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:DescribeKey",
+]
 
 
 @dataclass
@@ -70,8 +95,9 @@ class Monitoring(pulumi.ComponentResource):
         account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
         partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self)).partition
         alarm_prefix = f"{names.prefix}-"
-        alarm_arn_pattern = pulumi.Output.format("arn:{0}:cloudwatch:{1}:{2}:alarm:{3}*", partition,
-                                                 settings.region, account, alarm_prefix)
+        alarm_arn_pattern = pulumi.Output.format(
+            "arn:{0}:cloudwatch:{1}:{2}:alarm:{3}*", partition, settings.region, account, alarm_prefix
+        )
 
         # CloudWatch cannot publish to a topic encrypted with the AWS managed alias/aws/sns key (its policy
         # cannot grant cloudwatch.amazonaws.com), so the topic gets a customer managed key that does.
@@ -80,44 +106,61 @@ class Monitoring(pulumi.ComponentResource):
             description=f"{names.prefix}: encrypts the alarm topic",
             enable_key_rotation=True,
             deletion_window_in_days=30,
-            policy=pulumi.Output.json_dumps({
-                "Version": "2012-10-17",
-                "Statement": [
-                    {"Sid": "AccountAdministersAndUsesKey", "Effect": "Allow",
-                     "Principal": {"AWS": pulumi.Output.format("arn:{0}:iam::{1}:root", partition, account)},
-                     "Action": KEY_ADMIN_ACTIONS + KEY_USE_ACTIONS,
-                     "Resource": "*"},  # in a key policy "*" is this key
-                    {"Sid": "CloudWatchAlarmsEncryptForTopic", "Effect": "Allow",
-                     "Principal": {"Service": "cloudwatch.amazonaws.com"},
-                     "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-                     "Resource": "*"},  # this key; AWS documents no source condition for this grant
-                ],
-            }),
+            policy=pulumi.Output.json_dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "AccountAdministersAndUsesKey",
+                            "Effect": "Allow",
+                            "Principal": {"AWS": pulumi.Output.format("arn:{0}:iam::{1}:root", partition, account)},
+                            "Action": KEY_ADMIN_ACTIONS + KEY_USE_ACTIONS,
+                            "Resource": "*",
+                        },  # in a key policy "*" is this key
+                        {
+                            "Sid": "CloudWatchAlarmsEncryptForTopic",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                            "Resource": "*",
+                        },  # this key; AWS documents no source condition for this grant
+                    ],
+                }
+            ),
             opts=child,
         )
-        aws.kms.Alias("alarm-topic-key-alias", name=f"alias/{names.prefix}-alarms", target_key_id=key.key_id,
-                      opts=child)
+        aws.kms.Alias(
+            "alarm-topic-key-alias", name=f"alias/{names.prefix}-alarms", target_key_id=key.key_id, opts=child
+        )
         topic = aws.sns.Topic("alarm-topic", name=f"{names.prefix}-alarms", kms_master_key_id=key.arn, opts=child)
         aws.sns.TopicPolicy(
             "alarm-topic-policy",
             arn=topic.arn,
-            policy=pulumi.Output.json_dumps({
-                "Version": "2012-10-17",
-                "Statement": [{
-                    "Sid": "CloudWatchAlarmsOfThisStackPublish", "Effect": "Allow",
-                    "Principal": {"Service": "cloudwatch.amazonaws.com"},
-                    "Action": "sns:Publish",
-                    "Resource": topic.arn,
-                    "Condition": {"StringEquals": {"aws:SourceAccount": account},
-                                  "ArnLike": {"aws:SourceArn": alarm_arn_pattern}},
-                }],
-            }),
+            policy=pulumi.Output.json_dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "CloudWatchAlarmsOfThisStackPublish",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                            "Action": "sns:Publish",
+                            "Resource": topic.arn,
+                            "Condition": {
+                                "StringEquals": {"aws:SourceAccount": account},
+                                "ArnLike": {"aws:SourceArn": alarm_arn_pattern},
+                            },
+                        }
+                    ],
+                }
+            ),
             opts=child,
         )
         if thresholds.email:
             # AWS e-mails a confirmation link; notifications start once the recipient confirms.
-            aws.sns.TopicSubscription("alarm-email", topic=topic.arn, protocol="email",
-                                      endpoint=thresholds.email, opts=child)
+            aws.sns.TopicSubscription(
+                "alarm-email", topic=topic.arn, protocol="email", endpoint=thresholds.email, opts=child
+            )
 
         self.alarms = {}
 
@@ -135,62 +178,108 @@ class Monitoring(pulumi.ComponentResource):
             )
 
         for label, queue in args.dead_letter_queues.items():
-            alarm(f"{label}-messages", "dlq-messages",
-                  f"A message reached the dead-letter queue {label}: inspect it, fix the cause, redrive it.",
-                  namespace="AWS/SQS", metric_name="ApproximateNumberOfMessagesVisible",
-                  dimensions={"QueueName": queue}, statistic="Maximum", period=60,
-                  comparison_operator="GreaterThanOrEqualToThreshold", threshold=1)
+            alarm(
+                f"{label}-messages",
+                "dlq-messages",
+                f"A message reached the dead-letter queue {label}: inspect it, fix the cause, redrive it.",
+                namespace="AWS/SQS",
+                metric_name="ApproximateNumberOfMessagesVisible",
+                dimensions={"QueueName": queue},
+                statistic="Maximum",
+                period=60,
+                comparison_operator="GreaterThanOrEqualToThreshold",
+                threshold=1,
+            )
 
         for service, function in args.functions.items():
             updater = service == args.updater_service
             limit = 1 if updater else thresholds.function_errors
-            alarm(f"{service}-errors", "function-errors",
-                  f"The {service} function failed {limit} or more times in 5 minutes"
-                  + (" (the image-push updater: any failure)." if updater else "."),
-                  namespace="AWS/Lambda", metric_name="Errors", dimensions={"FunctionName": function},
-                  statistic="Sum", period=300, comparison_operator="GreaterThanOrEqualToThreshold", threshold=limit)
+            alarm(
+                f"{service}-errors",
+                "function-errors",
+                f"The {service} function failed {limit} or more times in 5 minutes"
+                + (" (the image-push updater: any failure)." if updater else "."),
+                namespace="AWS/Lambda",
+                metric_name="Errors",
+                dimensions={"FunctionName": function},
+                statistic="Sum",
+                period=300,
+                comparison_operator="GreaterThanOrEqualToThreshold",
+                threshold=limit,
+            )
 
         if args.model_service in args.functions:
-            alarm("model-throttles", "model-throttles",
-                  f"The image model throttled the generator {thresholds.model_throttles} or more times in 5 minutes.",
-                  namespace=names.metrics_namespace, metric_name=metric_names.MODEL_THROTTLES,
-                  dimensions={SERVICE_DIMENSION: args.model_service}, statistic="Sum", period=300,
-                  comparison_operator="GreaterThanOrEqualToThreshold", threshold=thresholds.model_throttles)
+            alarm(
+                "model-throttles",
+                "model-throttles",
+                f"The image model throttled the generator {thresholds.model_throttles} or more times in 5 minutes.",
+                namespace=names.metrics_namespace,
+                metric_name=metric_names.MODEL_THROTTLES,
+                dimensions={SERVICE_DIMENSION: args.model_service},
+                statistic="Sum",
+                period=300,
+                comparison_operator="GreaterThanOrEqualToThreshold",
+                threshold=thresholds.model_throttles,
+            )
         if args.updater_service in args.functions:
-            alarm("image-push-failed", "image-push-failed",
-                  "The image-push updater could not register a job-definition revision or update a function.",
-                  namespace=names.metrics_namespace, metric_name=metric_names.UPDATER_FAILED,
-                  dimensions={SERVICE_DIMENSION: args.updater_service}, statistic="Sum", period=300,
-                  comparison_operator="GreaterThanOrEqualToThreshold", threshold=1)
+            alarm(
+                "image-push-failed",
+                "image-push-failed",
+                "The image-push updater could not register a job-definition revision or update a function.",
+                namespace=names.metrics_namespace,
+                metric_name=metric_names.UPDATER_FAILED,
+                dimensions={SERVICE_DIMENSION: args.updater_service},
+                statistic="Sum",
+                period=300,
+                comparison_operator="GreaterThanOrEqualToThreshold",
+                threshold=1,
+            )
 
         for label, queue in args.work_queues.items():
-            alarm(f"{label}-oldest-message-age", "oldest-message-age",
-                  f"The oldest message in {label} waited more than {thresholds.oldest_message_age_seconds} s: "
-                  "its consumer is failing, throttled or too slow.",
-                  namespace="AWS/SQS", metric_name="ApproximateAgeOfOldestMessage", dimensions={"QueueName": queue},
-                  statistic="Maximum", period=300, comparison_operator="GreaterThanThreshold",
-                  threshold=thresholds.oldest_message_age_seconds)
+            alarm(
+                f"{label}-oldest-message-age",
+                "oldest-message-age",
+                f"The oldest message in {label} waited more than {thresholds.oldest_message_age_seconds} s: "
+                "its consumer is failing, throttled or too slow.",
+                namespace="AWS/SQS",
+                metric_name="ApproximateAgeOfOldestMessage",
+                dimensions={"QueueName": queue},
+                statistic="Maximum",
+                period=300,
+                comparison_operator="GreaterThanThreshold",
+                threshold=thresholds.oldest_message_age_seconds,
+            )
 
         # The body only is computed from resolved names; every resource is declared above, outside applies.
         services, work, dead = list(args.functions), list(args.work_queues), list(args.dead_letter_queues)
         alarm_arns = [a.arn for a in self.alarms.values()]
 
         def body(values: list) -> str:
-            fns, rest = values[:len(services)], values[len(services):]
-            queues, rest = rest[:len(work)], rest[len(work):]
-            dlqs, rest = rest[:len(dead)], rest[len(dead):]
+            fns, rest = values[: len(services)], values[len(services) :]
+            queues, rest = rest[: len(work)], rest[len(work) :]
+            dlqs, rest = rest[: len(dead)], rest[len(dead) :]
             job_definition, arns = rest[0], rest[1:]
-            return build_body(region=settings.region, namespace=names.metrics_namespace,
-                              functions=dict(zip(services, fns)), work_queues=dict(zip(work, queues)),
-                              dead_letter_queues=dict(zip(dead, dlqs)), job_definition_name=job_definition,
-                              alarm_arns=arns, title=f"{names.prefix} creative pipeline")
+            return build_body(
+                region=settings.region,
+                namespace=names.metrics_namespace,
+                functions=dict(zip(services, fns, strict=False)),
+                work_queues=dict(zip(work, queues, strict=False)),
+                dead_letter_queues=dict(zip(dead, dlqs, strict=False)),
+                job_definition_name=job_definition,
+                alarm_arns=arns,
+                title=f"{names.prefix} creative pipeline",
+            )
 
         dashboard = aws.cloudwatch.Dashboard(
             "dashboard",
             dashboard_name=names.prefix,
-            dashboard_body=pulumi.Output.all(*args.functions.values(), *args.work_queues.values(),
-                                             *args.dead_letter_queues.values(), args.job_definition_name,
-                                             *alarm_arns).apply(body),
+            dashboard_body=pulumi.Output.all(
+                *args.functions.values(),
+                *args.work_queues.values(),
+                *args.dead_letter_queues.values(),
+                args.job_definition_name,
+                *alarm_arns,
+            ).apply(body),
             opts=child,
         )
         self.dashboard_name = dashboard.dashboard_name
@@ -199,11 +288,16 @@ class Monitoring(pulumi.ComponentResource):
 
 
 def _validate(args: MonitoringArgs) -> None:
-    for kind, mapping in (("work_queues", args.work_queues), ("dead_letter_queues", args.dead_letter_queues),
-                          ("functions", args.functions)):
+    for kind, mapping in (
+        ("work_queues", args.work_queues),
+        ("dead_letter_queues", args.dead_letter_queues),
+        ("functions", args.functions),
+    ):
         for label in mapping:
             if not LABEL.match(label):
-                raise ValueError(f"Monitoring {kind} label {label!r}: expected lower-case letters, digits and '-' "
-                                 "(it becomes part of alarm names)")
+                raise ValueError(
+                    f"Monitoring {kind} label {label!r}: expected lower-case letters, digits and '-' "
+                    "(it becomes part of alarm names)"
+                )
     if not args.functions:
         raise ValueError("Monitoring functions is empty: expected service -> function name")

@@ -8,18 +8,23 @@ settings), log groups exist before their functions, and every role grants only w
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from components.settings import StackSettings
 
-LAMBDA_ASSUME_ROLE = json.dumps({
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
-})
+LAMBDA_ASSUME_ROLE = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+)
 INPUT_PREFIX = "input/"
 ASSETS_PREFIX = "existing-assets/"
 OUTPUT_PREFIX = "output/"
@@ -35,14 +40,21 @@ def objects(bucket_arn: pulumi.Input[str], prefix: str) -> pulumi.Output[str]:
 
 def list_prefixes(bucket_arn: pulumi.Input[str], *prefixes: str) -> dict[str, Any]:
     # ListBucket is granted on the bucket ARN (AWS has no object-level form) and narrowed by s3:prefix.
-    return {"Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": bucket_arn,
-            "Condition": {"StringLike": {"s3:prefix": [f"{p}*" for p in prefixes]}}}
+    return {
+        "Effect": "Allow",
+        "Action": ["s3:ListBucket"],
+        "Resource": bucket_arn,
+        "Condition": {"StringLike": {"s3:prefix": [f"{p}*" for p in prefixes]}},
+    }
 
 
 def log_statement(log_group_arn: pulumi.Input[str]) -> dict[str, Any]:
     # The log group is made by the stack, so no logs:CreateLogGroup; streams live under the group's ARN.
-    return {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-            "Resource": pulumi.Output.concat(log_group_arn, ":log-stream:*")}
+    return {
+        "Effect": "Allow",
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": pulumi.Output.concat(log_group_arn, ":log-stream:*"),
+    }
 
 
 @dataclass
@@ -65,74 +77,145 @@ class Pipeline(pulumi.ComponentResource):
 
         # --- Bucket -------------------------------------------------------------------------------------
         self.bucket = aws.s3.Bucket(
-            "bucket", bucket=account_id.apply(lambda account: names.bucket(account, settings.region)), opts=child)
+            "bucket", bucket=account_id.apply(lambda account: names.bucket(account, settings.region)), opts=child
+        )
         bucket_arn = self.bucket.arn
-        aws.s3.BucketOwnershipControls("bucket-ownership", bucket=self.bucket.id,
-                                       rule={"object_ownership": "BucketOwnerEnforced"}, opts=child)
+        aws.s3.BucketOwnershipControls(
+            "bucket-ownership", bucket=self.bucket.id, rule={"object_ownership": "BucketOwnerEnforced"}, opts=child
+        )
         public_access = aws.s3.BucketPublicAccessBlock(
-            "bucket-public-access", bucket=self.bucket.id, block_public_acls=True, block_public_policy=True,
-            ignore_public_acls=True, restrict_public_buckets=True, opts=child)
+            "bucket-public-access",
+            bucket=self.bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=child,
+        )
         aws.s3.BucketServerSideEncryptionConfiguration(
-            "bucket-encryption", bucket=self.bucket.id,
-            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}], opts=child)
-        versioning = aws.s3.BucketVersioning("bucket-versioning", bucket=self.bucket.id,
-                                             versioning_configuration={"status": "Enabled"}, opts=child)
+            "bucket-encryption",
+            bucket=self.bucket.id,
+            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
+            opts=child,
+        )
+        versioning = aws.s3.BucketVersioning(
+            "bucket-versioning", bucket=self.bucket.id, versioning_configuration={"status": "Enabled"}, opts=child
+        )
         aws.s3.BucketLifecycleConfiguration(
-            "bucket-lifecycle", bucket=self.bucket.id,
+            "bucket-lifecycle",
+            bucket=self.bucket.id,
             rules=[
-                {"id": "expire-output", "status": "Enabled", "filter": {"prefix": OUTPUT_PREFIX},
-                 "expiration": {"days": settings.bucket.output_expiration_days}},
-                {"id": "tidy-versions", "status": "Enabled", "filter": {"prefix": ""},
-                 "noncurrent_version_expiration": {"noncurrent_days": settings.bucket.noncurrent_version_expiration_days},
-                 "expiration": {"expired_object_delete_marker": True},
-                 "abort_incomplete_multipart_upload": {"days_after_initiation": 7}},
+                {
+                    "id": "expire-output",
+                    "status": "Enabled",
+                    "filter": {"prefix": OUTPUT_PREFIX},
+                    "expiration": {"days": settings.bucket.output_expiration_days},
+                },
+                {
+                    "id": "tidy-versions",
+                    "status": "Enabled",
+                    "filter": {"prefix": ""},
+                    "noncurrent_version_expiration": {
+                        "noncurrent_days": settings.bucket.noncurrent_version_expiration_days
+                    },
+                    "expiration": {"expired_object_delete_marker": True},
+                    "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
+                },
             ],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]))
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]),
+        )
         aws.s3.BucketPolicy(
-            "bucket-policy", bucket=self.bucket.id,
-            policy=policy_document([{
-                # A deny may (and should) cover every action: no request without TLS, whatever it is.
-                "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-                "Resource": [bucket_arn, pulumi.Output.concat(bucket_arn, "/*")],
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            }]),
+            "bucket-policy",
+            bucket=self.bucket.id,
+            policy=policy_document(
+                [
+                    {
+                        # A deny may (and should) cover every action: no request without TLS, whatever it is.
+                        "Sid": "DenyInsecureTransport",
+                        "Effect": "Deny",
+                        "Principal": "*",
+                        "Action": "s3:*",
+                        "Resource": [bucket_arn, pulumi.Output.concat(bucket_arn, "/*")],
+                        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                    }
+                ]
+            ),
             # S3 refuses a policy change while the public access block is being applied.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[public_access]))
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[public_access]),
+        )
 
         # --- Queues -------------------------------------------------------------------------------------
         queue_settings = settings.queue
         self.dlq = aws.sqs.Queue(
-            "briefs-dlq", name=names.dlq, message_retention_seconds=queue_settings.dlq_retention_seconds,
-            receive_wait_time_seconds=queue_settings.receive_wait_seconds, sqs_managed_sse_enabled=True, opts=child)
-        self.queue = aws.sqs.Queue(
-            "briefs-queue", name=names.queue, message_retention_seconds=queue_settings.retention_seconds,
-            visibility_timeout_seconds=queue_settings.visibility_timeout_seconds,
-            receive_wait_time_seconds=queue_settings.receive_wait_seconds, sqs_managed_sse_enabled=True,
-            redrive_policy=pulumi.Output.json_dumps({"deadLetterTargetArn": self.dlq.arn,
-                                                     "maxReceiveCount": queue_settings.max_receive_count}),
-            opts=child)
-        aws.sqs.RedriveAllowPolicy(
-            "briefs-dlq-redrive-allow", queue_url=self.dlq.url,
-            redrive_allow_policy=pulumi.Output.json_dumps({"redrivePermission": "byQueue",
-                                                           "sourceQueueArns": [self.queue.arn]}), opts=child)
-        queue_policy = aws.sqs.QueuePolicy(
-            "briefs-queue-policy", queue_url=self.queue.url,
-            policy=policy_document([{
-                "Sid": "ThisBucketOnly", "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"},
-                "Action": "sqs:SendMessage", "Resource": self.queue.arn,
-                "Condition": {"ArnEquals": {"aws:SourceArn": bucket_arn},
-                              "StringEquals": {"aws:SourceAccount": account_id}},
-            }]), opts=child)
-        aws.s3.BucketNotification(
-            "briefs-notification", bucket=self.bucket.id,
-            queues=[{"queue_arn": self.queue.arn, "events": ["s3:ObjectCreated:*"],
-                     "filter_prefix": INPUT_PREFIX, "filter_suffix": ".json"}],
-            # S3 sends a test event and checks the queue policy when the notification is created.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[queue_policy]))
-        self.failed_invocations = aws.sqs.Queue(
-            "failed-invocations", name=f"{names.prefix}-failed-invocations",
+            "briefs-dlq",
+            name=names.dlq,
             message_retention_seconds=queue_settings.dlq_retention_seconds,
-            receive_wait_time_seconds=queue_settings.receive_wait_seconds, sqs_managed_sse_enabled=True, opts=child)
+            receive_wait_time_seconds=queue_settings.receive_wait_seconds,
+            sqs_managed_sse_enabled=True,
+            opts=child,
+        )
+        self.queue = aws.sqs.Queue(
+            "briefs-queue",
+            name=names.queue,
+            message_retention_seconds=queue_settings.retention_seconds,
+            visibility_timeout_seconds=queue_settings.visibility_timeout_seconds,
+            receive_wait_time_seconds=queue_settings.receive_wait_seconds,
+            sqs_managed_sse_enabled=True,
+            redrive_policy=pulumi.Output.json_dumps(
+                {"deadLetterTargetArn": self.dlq.arn, "maxReceiveCount": queue_settings.max_receive_count}
+            ),
+            opts=child,
+        )
+        aws.sqs.RedriveAllowPolicy(
+            "briefs-dlq-redrive-allow",
+            queue_url=self.dlq.url,
+            redrive_allow_policy=pulumi.Output.json_dumps(
+                {"redrivePermission": "byQueue", "sourceQueueArns": [self.queue.arn]}
+            ),
+            opts=child,
+        )
+        queue_policy = aws.sqs.QueuePolicy(
+            "briefs-queue-policy",
+            queue_url=self.queue.url,
+            policy=policy_document(
+                [
+                    {
+                        "Sid": "ThisBucketOnly",
+                        "Effect": "Allow",
+                        "Principal": {"Service": "s3.amazonaws.com"},
+                        "Action": "sqs:SendMessage",
+                        "Resource": self.queue.arn,
+                        "Condition": {
+                            "ArnEquals": {"aws:SourceArn": bucket_arn},
+                            "StringEquals": {"aws:SourceAccount": account_id},
+                        },
+                    }
+                ]
+            ),
+            opts=child,
+        )
+        aws.s3.BucketNotification(
+            "briefs-notification",
+            bucket=self.bucket.id,
+            queues=[
+                {
+                    "queue_arn": self.queue.arn,
+                    "events": ["s3:ObjectCreated:*"],
+                    "filter_prefix": INPUT_PREFIX,
+                    "filter_suffix": ".json",
+                }
+            ],
+            # S3 sends a test event and checks the queue policy when the notification is created.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[queue_policy]),
+        )
+        self.failed_invocations = aws.sqs.Queue(
+            "failed-invocations",
+            name=f"{names.prefix}-failed-invocations",
+            message_retention_seconds=queue_settings.dlq_retention_seconds,
+            receive_wait_time_seconds=queue_settings.receive_wait_seconds,
+            sqs_managed_sse_enabled=True,
+            opts=child,
+        )
 
         # --- Functions (variants first: the others invoke it) ---------------------------------------------
         self.functions: dict[str, aws.lambda_.Function] = {}
@@ -145,85 +228,152 @@ class Pipeline(pulumi.ComponentResource):
         max_attempts = str(settings.async_invoke.max_retry_attempts + 1)
         environment = {
             "variants": {"ASYNC_MAX_ATTEMPTS": max_attempts},
-            "generator": {"VARIANTS_FUNCTION": names.function("variants"), "BEDROCK_MODEL_ID": settings.bedrock_model_id,
-                          "IMAGE_BACKEND": settings.image_backend, "ASYNC_MAX_ATTEMPTS": max_attempts},
-            "parser": {"GENERATOR_FUNCTION": names.function("generator"),
-                       "VARIANTS_FUNCTION": names.function("variants"), "MAX_BRIEF_BYTES": str(settings.max_brief_bytes),
-                       "DLQ_URL": self.dlq.url},
+            "generator": {
+                "VARIANTS_FUNCTION": names.function("variants"),
+                "BEDROCK_MODEL_ID": settings.bedrock_model_id,
+                "IMAGE_BACKEND": settings.image_backend,
+                "ASYNC_MAX_ATTEMPTS": max_attempts,
+            },
+            "parser": {
+                "GENERATOR_FUNCTION": names.function("generator"),
+                "VARIANTS_FUNCTION": names.function("variants"),
+                "MAX_BRIEF_BYTES": str(settings.max_brief_bytes),
+                "DLQ_URL": self.dlq.url,
+            },
         }
         for service in ("variants", "generator", "parser"):
             statements = {
                 "variants": lambda: [
-                    {"Effect": "Allow", "Action": ["s3:GetObject"],
-                     "Resource": [objects(bucket_arn, OUTPUT_PREFIX), objects(bucket_arn, ASSETS_PREFIX)]},
+                    {
+                        "Effect": "Allow",
+                        "Action": ["s3:GetObject"],
+                        "Resource": [objects(bucket_arn, OUTPUT_PREFIX), objects(bucket_arn, ASSETS_PREFIX)],
+                    },
                     {"Effect": "Allow", "Action": ["s3:PutObject"], "Resource": [objects(bucket_arn, OUTPUT_PREFIX)]},
                     list_prefixes(bucket_arn, OUTPUT_PREFIX),
                     send_failed,
                 ],
                 "generator": lambda: [
                     {"Effect": "Allow", "Action": ["bedrock:InvokeModel"], "Resource": [model_arn]},
-                    {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
-                     "Resource": [objects(bucket_arn, OUTPUT_PREFIX)]},
+                    {
+                        "Effect": "Allow",
+                        "Action": ["s3:GetObject", "s3:PutObject"],
+                        "Resource": [objects(bucket_arn, OUTPUT_PREFIX)],
+                    },
                     list_prefixes(bucket_arn, OUTPUT_PREFIX),
-                    {"Effect": "Allow", "Action": ["lambda:InvokeFunction"], "Resource": [self.functions["variants"].arn]},
+                    {
+                        "Effect": "Allow",
+                        "Action": ["lambda:InvokeFunction"],
+                        "Resource": [self.functions["variants"].arn],
+                    },
                     send_failed,
                 ],
                 "parser": lambda: [
-                    {"Effect": "Allow", "Action": ["s3:GetObject"],
-                     "Resource": [objects(bucket_arn, INPUT_PREFIX), objects(bucket_arn, ASSETS_PREFIX),
-                                  objects(bucket_arn, OUTPUT_PREFIX)]},
+                    {
+                        "Effect": "Allow",
+                        "Action": ["s3:GetObject"],
+                        "Resource": [
+                            objects(bucket_arn, INPUT_PREFIX),
+                            objects(bucket_arn, ASSETS_PREFIX),
+                            objects(bucket_arn, OUTPUT_PREFIX),
+                        ],
+                    },
                     # The parser reads exactly the version the notification announced (GetObject with
                     # VersionId), which S3 authorizes as s3:GetObjectVersion, not s3:GetObject.
-                    {"Effect": "Allow", "Action": ["s3:GetObjectVersion"], "Resource": [objects(bucket_arn, INPUT_PREFIX)]},
+                    {
+                        "Effect": "Allow",
+                        "Action": ["s3:GetObjectVersion"],
+                        "Resource": [objects(bucket_arn, INPUT_PREFIX)],
+                    },
                     {"Effect": "Allow", "Action": ["s3:PutObject"], "Resource": [objects(bucket_arn, OUTPUT_PREFIX)]},
                     list_prefixes(bucket_arn, ASSETS_PREFIX, OUTPUT_PREFIX),
-                    {"Effect": "Allow", "Action": ["lambda:InvokeFunction"],
-                     "Resource": [self.functions["generator"].arn, self.functions["variants"].arn]},
-                    {"Effect": "Allow", "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
-                                                   "sqs:ChangeMessageVisibility"], "Resource": [self.queue.arn]},
+                    {
+                        "Effect": "Allow",
+                        "Action": ["lambda:InvokeFunction"],
+                        "Resource": [self.functions["generator"].arn, self.functions["variants"].arn],
+                    },
+                    {
+                        "Effect": "Allow",
+                        "Action": [
+                            "sqs:ReceiveMessage",
+                            "sqs:DeleteMessage",
+                            "sqs:GetQueueAttributes",
+                            "sqs:ChangeMessageVisibility",
+                        ],
+                        "Resource": [self.queue.arn],
+                    },
                     # A record that fails permanently (AccessDenied, ...) goes to the DLQ at once, not after
                     # maxReceiveCount pointless retries.
                     {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [self.dlq.arn]},
                 ],
             }[service]()
-            self._function(service, settings, args.image_uris[service], statements, environment[service],
-                           bucket_name=self.bucket.bucket)
+            self._function(
+                service,
+                settings,
+                args.image_uris[service],
+                statements,
+                environment[service],
+                bucket_name=self.bucket.bucket,
+            )
 
         # --- Wiring: asynchronous invocations and the queue ---------------------------------------------
         for service in ("generator", "variants"):
             aws.lambda_.FunctionEventInvokeConfig(
-                f"{service}-async", function_name=self.functions[service].name,
+                f"{service}-async",
+                function_name=self.functions[service].name,
                 maximum_retry_attempts=settings.async_invoke.max_retry_attempts,
                 maximum_event_age_in_seconds=settings.async_invoke.max_event_age_seconds,
-                destination_config={"on_failure": {"destination": self.failed_invocations.arn}}, opts=child)
+                destination_config={"on_failure": {"destination": self.failed_invocations.arn}},
+                opts=child,
+            )
         parser = settings.functions["parser"]
         aws.lambda_.EventSourceMapping(
-            "briefs-to-parser", event_source_arn=self.queue.arn, function_name=self.functions["parser"].arn,
+            "briefs-to-parser",
+            event_source_arn=self.queue.arn,
+            function_name=self.functions["parser"].arn,
             batch_size=queue_settings.batch_size,
             maximum_batching_window_in_seconds=queue_settings.batching_window_seconds,
             function_response_types=["ReportBatchItemFailures"],
             # Keep the poller within the parser's reserved concurrency: throttled batches would burn receives.
-            scaling_config={"maximum_concurrency": parser.reserved_concurrency} if parser.reserved_concurrency else None,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self._role_policies["parser"]]))
+            scaling_config={"maximum_concurrency": parser.reserved_concurrency}
+            if parser.reserved_concurrency
+            else None,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self._role_policies["parser"]]),
+        )
 
-        self.register_outputs({
-            "bucket_name": self.bucket.bucket, "queue_url": self.queue.url, "dlq_url": self.dlq.url,
-            "function_names": {s: f.name for s, f in self.functions.items()},
-        })
+        self.register_outputs(
+            {
+                "bucket_name": self.bucket.bucket,
+                "queue_url": self.queue.url,
+                "dlq_url": self.dlq.url,
+                "function_names": {s: f.name for s, f in self.functions.items()},
+            }
+        )
 
-    def _function(self, service: str, settings: StackSettings, image_uri: pulumi.Input[str],
-                  statements: list[dict[str, Any]], extra_environment: dict[str, pulumi.Input[str]],
-                  bucket_name: pulumi.Input[str]) -> None:
+    def _function(
+        self,
+        service: str,
+        settings: StackSettings,
+        image_uri: pulumi.Input[str],
+        statements: list[dict[str, Any]],
+        extra_environment: dict[str, pulumi.Input[str]],
+        bucket_name: pulumi.Input[str],
+    ) -> None:
         names = settings.names
         function_settings = settings.functions[service]
         child = pulumi.ResourceOptions(parent=self)
-        log_group = aws.cloudwatch.LogGroup(f"{service}-logs", name=names.log_group(service),
-                                            retention_in_days=settings.log_retention_days, opts=child)
-        role = aws.iam.Role(f"{service}-role", name=f"{names.function(service)}-role",
-                            assume_role_policy=LAMBDA_ASSUME_ROLE, opts=child)
-        role_policy = aws.iam.RolePolicy(f"{service}-policy", role=role.id,
-                                         policy=policy_document(statements + [log_statement(log_group.arn)]),
-                                         opts=child)
+        log_group = aws.cloudwatch.LogGroup(
+            f"{service}-logs", name=names.log_group(service), retention_in_days=settings.log_retention_days, opts=child
+        )
+        role = aws.iam.Role(
+            f"{service}-role", name=f"{names.function(service)}-role", assume_role_policy=LAMBDA_ASSUME_ROLE, opts=child
+        )
+        role_policy = aws.iam.RolePolicy(
+            f"{service}-policy",
+            role=role.id,
+            policy=policy_document(statements + [log_statement(log_group.arn)]),
+            opts=child,
+        )
         function = aws.lambda_.Function(
             service,
             name=names.function(service),
@@ -235,18 +385,19 @@ class Pipeline(pulumi.ComponentResource):
             timeout=function_settings.timeout_seconds,
             reserved_concurrent_executions=function_settings.reserved_concurrency,
             logging_config={"log_format": "JSON", "log_group": log_group.name},
-            environment={"variables": {
-                "S3_BUCKET_NAME": bucket_name,
-                "LOG_LEVEL": settings.log_level,
-                "POWERTOOLS_LOG_LEVEL": settings.log_level,
-                "POWERTOOLS_SERVICE_NAME": service,
-                "POWERTOOLS_METRICS_NAMESPACE": names.metrics_namespace,
-                **extra_environment,
-            }},
+            environment={
+                "variables": {
+                    "S3_BUCKET_NAME": bucket_name,
+                    "LOG_LEVEL": settings.log_level,
+                    "POWERTOOLS_LOG_LEVEL": settings.log_level,
+                    "POWERTOOLS_SERVICE_NAME": service,
+                    "POWERTOOLS_METRICS_NAMESPACE": names.metrics_namespace,
+                    **extra_environment,
+                }
+            },
             opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group, role_policy]),
         )
         self.functions[service] = function
         self.log_groups[service] = log_group
         self.roles[service] = role
         self._role_policies[service] = role_policy
-

@@ -11,9 +11,10 @@ from __future__ import annotations
 import difflib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 PROJECT = "creative-automation"
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,8 +30,30 @@ GENERATOR_MIN_TIMEOUT = 75
 VERSION_TAG = re.compile(r"^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 ENVIRONMENT_NAME = re.compile(r"^[a-z][a-z0-9-]{0,14}$")
 AWS_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
-                      2192, 2557, 2922, 3288, 3653)
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # Hard AWS limits that moto does not enforce.
 LAMBDA_MAX_TIMEOUT = 900
@@ -52,18 +75,39 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 # Every key this project reads under `creative-automation:`. Anything else is refused (a misspelled key
 # would otherwise silently fall back to its default); _Reader refuses to read a key missing here.
-CONFIG_KEYS = frozenset({
-    *(f"images.{k}" for k in ("tag", "layout", "platform", "keepLast", "mode", "environmentInRepositoryName")),
-    *(f"functions.{f}.{k}" for f in ("parser", "generator", "variants", "imageUpdater")
-      for k in ("memoryMb", "timeoutSeconds", "reservedConcurrency")),
-    *(f"queue.{k}" for k in ("maxReceiveCount", "batchSize", "batchingWindowSeconds", "visibilityTimeoutSeconds")),
-    "asyncInvoke.maxRetryAttempts", "asyncInvoke.maxEventAgeSeconds",
-    "bucket.outputExpirationDays", "bucket.noncurrentVersionExpirationDays",
-    *(f"batch.{k}" for k in ("vcpu", "memoryMib", "maxVcpus", "retryAttempts", "timeoutSeconds", "subnetIds",
-                             "securityGroupIds")),
-    *(f"alarms.{k}" for k in ("email", "functionErrors", "modelThrottles", "oldestMessageAgeSeconds")),
-    "bedrockModelId", "imageBackend", "logLevel", "logRetentionDays", "maxBriefBytes",
-})
+CONFIG_KEYS = frozenset(
+    {
+        *(f"images.{k}" for k in ("tag", "layout", "platform", "keepLast", "mode", "environmentInRepositoryName")),
+        *(
+            f"functions.{f}.{k}"
+            for f in ("parser", "generator", "variants", "imageUpdater")
+            for k in ("memoryMb", "timeoutSeconds", "reservedConcurrency")
+        ),
+        *(f"queue.{k}" for k in ("maxReceiveCount", "batchSize", "batchingWindowSeconds", "visibilityTimeoutSeconds")),
+        "asyncInvoke.maxRetryAttempts",
+        "asyncInvoke.maxEventAgeSeconds",
+        "bucket.outputExpirationDays",
+        "bucket.noncurrentVersionExpirationDays",
+        *(
+            f"batch.{k}"
+            for k in (
+                "vcpu",
+                "memoryMib",
+                "maxVcpus",
+                "retryAttempts",
+                "timeoutSeconds",
+                "subnetIds",
+                "securityGroupIds",
+            )
+        ),
+        *(f"alarms.{k}" for k in ("email", "functionErrors", "modelThrottles", "oldestMessageAgeSeconds")),
+        "bedrockModelId",
+        "imageBackend",
+        "logLevel",
+        "logRetentionDays",
+        "maxBriefBytes",
+    }
+)
 
 
 class SettingsError(ValueError):
@@ -205,12 +249,14 @@ class StackSettings:
         """Settings AWS accepts but advises against: warned about at preview, not refused."""
         notes = []
         if self.queue.max_receive_count < 5:
-            notes.append(f"{_key('queue.maxReceiveCount')} is {self.queue.max_receive_count}: AWS advises at least 5 "
-                         "for a queue Lambda consumes, so that a throttled batch is not sent to the DLQ too soon")
+            notes.append(
+                f"{_key('queue.maxReceiveCount')} is {self.queue.max_receive_count}: AWS advises at least 5 "
+                "for a queue Lambda consumes, so that a throttled batch is not sent to the DLQ too soon"
+            )
         return notes
 
     @classmethod
-    def from_values(cls, environment: str, values: Mapping[str, Any], *, deployed: bool = True) -> "StackSettings":
+    def from_values(cls, environment: str, values: Mapping[str, Any], *, deployed: bool = True) -> StackSettings:
         """Validate config `values` (keys without the project prefix; `aws:region` as is).
 
         `deployed` is False only for the local run, which may use the offline image backend.
@@ -221,7 +267,8 @@ class StackSettings:
         if not ENVIRONMENT_NAME.match(environment or ""):
             raise SettingsError(
                 f"stack name {environment!r} is not a usable environment name: expected lower-case letters, "
-                "digits and '-', starting with a letter, at most 15 characters (it becomes part of resource names)")
+                "digits and '-', starting with a letter, at most 15 characters (it becomes part of resource names)"
+            )
         region = reader.string("aws:region", pattern=AWS_REGION, expected="an AWS region such as us-east-1")
 
         images = ImageSettings(
@@ -235,11 +282,13 @@ class StackSettings:
         if environment == "prod" and not VERSION_TAG.match(images.tag):
             raise SettingsError(
                 f"{_key('images.tag')} is {images.tag!r}: prod pins an immutable version tag of the form "
-                "vMAJOR.MINOR.PATCH (for example v1.2.0); 'latest' and other mutable tags are not allowed")
+                "vMAJOR.MINOR.PATCH (for example v1.2.0); 'latest' and other mutable tags are not allowed"
+            )
         if not (images.tag == "latest" or VERSION_TAG.match(images.tag)):
             raise SettingsError(
                 f"{_key('images.tag')} is {images.tag!r}: expected 'latest' (track the newest image) "
-                "or a version tag vMAJOR.MINOR.PATCH")
+                "or a version tag vMAJOR.MINOR.PATCH"
+            )
 
         defaults = {
             "parser": FunctionSettings(512, 300, 10),
@@ -250,12 +299,14 @@ class StackSettings:
         functions = {}
         for service, default in defaults.items():
             base = f"functions.{_camel(service)}"
-            concurrency = reader.integer(f"{base}.reservedConcurrency", 0, 1000, default=default.reserved_concurrency,
-                                         optional=True)
+            concurrency = reader.integer(
+                f"{base}.reservedConcurrency", 0, 1000, default=default.reserved_concurrency, optional=True
+            )
             functions[service] = FunctionSettings(
                 memory_mb=reader.integer(f"{base}.memoryMb", *LAMBDA_MEMORY_RANGE, default=default.memory_mb),
-                timeout_seconds=reader.integer(f"{base}.timeoutSeconds", 1, LAMBDA_MAX_TIMEOUT,
-                                               default=default.timeout_seconds),
+                timeout_seconds=reader.integer(
+                    f"{base}.timeoutSeconds", 1, LAMBDA_MAX_TIMEOUT, default=default.timeout_seconds
+                ),
                 reserved_concurrency=concurrency,
             )
 
@@ -263,30 +314,38 @@ class StackSettings:
             if functions[service].reserved_concurrency == 0:
                 raise SettingsError(
                     f"{_key(f'functions.{_camel(service)}.reservedConcurrency')} is 0: that throttles every "
-                    "invocation, so the pipeline would never run it; give at least 1, or leave it unset")
+                    "invocation, so the pipeline would never run it; give at least 1, or leave it unset"
+                )
         parser_concurrency = functions["parser"].reserved_concurrency
         if parser_concurrency is not None and parser_concurrency < 2:
             raise SettingsError(
                 f"{_key('functions.parser.reservedConcurrency')} is {parser_concurrency}: the SQS event source's "
-                "maximum concurrency, which follows it, must be 2 to 1000 (0 would stop the parser)")
+                "maximum concurrency, which follows it, must be 2 to 1000 (0 would stop the parser)"
+            )
         parser_timeout = functions["parser"].timeout_seconds
         queue = QueueSettings(
             max_receive_count=reader.integer("queue.maxReceiveCount", 1, 1000, default=5),
             batch_size=reader.integer("queue.batchSize", 1, SQS_MAX_BATCH_SIZE, default=10),
             batching_window_seconds=reader.integer("queue.batchingWindowSeconds", 0, SQS_MAX_BATCH_WINDOW, default=5),
-            visibility_timeout_seconds=reader.integer("queue.visibilityTimeoutSeconds", 0, SQS_MAX_VISIBILITY_TIMEOUT,
-                                                      default=min(6 * parser_timeout, SQS_MAX_VISIBILITY_TIMEOUT)),
+            visibility_timeout_seconds=reader.integer(
+                "queue.visibilityTimeoutSeconds",
+                0,
+                SQS_MAX_VISIBILITY_TIMEOUT,
+                default=min(6 * parser_timeout, SQS_MAX_VISIBILITY_TIMEOUT),
+            ),
         )
         if queue.visibility_timeout_seconds < 6 * parser_timeout:
             raise SettingsError(
                 f"{_key('queue.visibilityTimeoutSeconds')} is {queue.visibility_timeout_seconds}: it must be at least "
                 f"6 x the parser's timeout ({_key('functions.parser.timeoutSeconds')} = {parser_timeout}), "
                 f"so at least {6 * parser_timeout}; AWS rejects an SQS event source whose visibility timeout is "
-                "below the function timeout and advises 6x")
+                "below the function timeout and advises 6x"
+            )
         if queue.batch_size > SQS_MAX_BATCH_SIZE_WITHOUT_WINDOW and queue.batching_window_seconds < 1:
             raise SettingsError(
                 f"{_key('queue.batchSize')} is {queue.batch_size}: above {SQS_MAX_BATCH_SIZE_WITHOUT_WINDOW} AWS "
-                f"requires {_key('queue.batchingWindowSeconds')} of at least 1")
+                f"requires {_key('queue.batchingWindowSeconds')} of at least 1"
+            )
 
         async_invoke = AsyncInvokeSettings(
             max_retry_attempts=reader.integer("asyncInvoke.maxRetryAttempts", 0, 2, default=2),
@@ -294,29 +353,39 @@ class StackSettings:
         )
         bucket = BucketSettings(
             output_expiration_days=reader.integer("bucket.outputExpirationDays", 1, 36500, default=90),
-            noncurrent_version_expiration_days=reader.integer("bucket.noncurrentVersionExpirationDays", 1, 36500,
-                                                              default=30),
+            noncurrent_version_expiration_days=reader.integer(
+                "bucket.noncurrentVersionExpirationDays", 1, 36500, default=30
+            ),
         )
 
         vcpu = reader.number("batch.vcpu", default=1)
         if vcpu not in FARGATE_VCPU_MEMORY_MIB:
-            raise SettingsError(f"{_key('batch.vcpu')} is {vcpu!r}: Fargate allows "
-                                f"{', '.join(str(v) for v in FARGATE_VCPU_MEMORY_MIB)}")
+            raise SettingsError(
+                f"{_key('batch.vcpu')} is {vcpu!r}: Fargate allows {', '.join(str(v) for v in FARGATE_VCPU_MEMORY_MIB)}"
+            )
         memory = reader.integer("batch.memoryMib", 512, 122880, default=2048)
         if memory not in FARGATE_VCPU_MEMORY_MIB[vcpu]:
             allowed = FARGATE_VCPU_MEMORY_MIB[vcpu]
-            raise SettingsError(f"{_key('batch.memoryMib')} is {memory}: with {vcpu} vCPU Fargate allows "
-                                f"{allowed[0]}..{allowed[-1]} MiB in steps of {allowed[1] - allowed[0] if len(allowed) > 1 else 0}")
+            raise SettingsError(
+                f"{_key('batch.memoryMib')} is {memory}: with {vcpu} vCPU Fargate allows "
+                f"{allowed[0]}..{allowed[-1]} MiB in steps of {allowed[1] - allowed[0] if len(allowed) > 1 else 0}"
+            )
         batch = BatchSettings(
             vcpu=vcpu,
             memory_mib=memory,
             max_vcpus=reader.integer("batch.maxVcpus", 1, 4096, default=16),
             retry_attempts=reader.integer("batch.retryAttempts", 1, 10, default=3),
             timeout_seconds=reader.integer("batch.timeoutSeconds", 60, 14 * 24 * 3600, default=3600),
-            subnet_ids=reader.string_list("batch.subnetIds", pattern=re.compile(r"^subnet-[0-9a-f]{8,17}$"),
-                                          expected="subnet ids such as subnet-0123abcd"),
-            security_group_ids=reader.string_list("batch.securityGroupIds", pattern=re.compile(r"^sg-[0-9a-f]{8,17}$"),
-                                                  expected="security group ids such as sg-0123abcd"),
+            subnet_ids=reader.string_list(
+                "batch.subnetIds",
+                pattern=re.compile(r"^subnet-[0-9a-f]{8,17}$"),
+                expected="subnet ids such as subnet-0123abcd",
+            ),
+            security_group_ids=reader.string_list(
+                "batch.securityGroupIds",
+                pattern=re.compile(r"^sg-[0-9a-f]{8,17}$"),
+                expected="security group ids such as sg-0123abcd",
+            ),
         )
 
         email = reader.string("alarms.email", default="") or None
@@ -332,18 +401,22 @@ class StackSettings:
         models = image_models()
         model_id = reader.string("bedrockModelId")
         if model_id not in models:
-            raise SettingsError(f"{_key('bedrockModelId')} is {model_id!r}: the generator has adapters for "
-                                f"{', '.join(sorted(models))}")
+            raise SettingsError(
+                f"{_key('bedrockModelId')} is {model_id!r}: the generator has adapters for {', '.join(sorted(models))}"
+            )
         backend = reader.choice("imageBackend", ("bedrock", "local"), default="bedrock")
         if deployed and backend != "bedrock":
-            raise SettingsError(f"{_key('imageBackend')} is {backend!r}: a deployed stack generates with 'bedrock'; "
-                                "'local' (offline placeholders) is for the local run only")
+            raise SettingsError(
+                f"{_key('imageBackend')} is {backend!r}: a deployed stack generates with 'bedrock'; "
+                "'local' (offline placeholders) is for the local run only"
+            )
         generator_timeout = functions["generator"].timeout_seconds
         if backend == "bedrock" and generator_timeout < GENERATOR_MIN_TIMEOUT:
             raise SettingsError(
                 f"{_key('functions.generator.timeoutSeconds')} is {generator_timeout}: the generator starts a model "
                 f"call only with {GENERATOR_MIN_TIMEOUT} s left (the call's timeouts plus time to record its outcome), "
-                f"so give at least {GENERATOR_MIN_TIMEOUT}")
+                f"so give at least {GENERATOR_MIN_TIMEOUT}"
+            )
 
         return cls(
             environment=environment,
@@ -375,7 +448,7 @@ def read_stack_file(environment: str) -> dict[str, Any]:
     values = {}
     for key, value in (document.get("config") or {}).items():
         if key.startswith(f"{PROJECT}:"):
-            key = key[len(PROJECT) + 1:]
+            key = key[len(PROJECT) + 1 :]
         values[key] = value
     return values
 
@@ -383,14 +456,16 @@ def read_stack_file(environment: str) -> dict[str, Any]:
 def load() -> StackSettings:
     """Settings of the stack being deployed, from pulumi.Config. Raises SettingsError before any resource."""
     import pulumi
-
     from pulumi.runtime import config as runtime_config
 
     # Every key of this project's namespace, as the CLI hands them over (so unknown ones can be refused);
     # structured values arrive JSON-encoded.
     given = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
-    values: dict[str, Any] = {key[len(PROJECT) + 1:]: _scalar(value) for key, value in given.items()
-                              if key.startswith(f"{PROJECT}:") and value is not None}
+    values: dict[str, Any] = {
+        key[len(PROJECT) + 1 :]: _scalar(value)
+        for key, value in given.items()
+        if key.startswith(f"{PROJECT}:") and value is not None
+    }
     region = pulumi.Config("aws").get("region")
     if region is not None:
         values["aws:region"] = region
@@ -410,7 +485,7 @@ def _scalar(text: str) -> Any:
 def _refuse_unknown_keys(values: Mapping[str, Any], prefix: str = "") -> None:
     """Fail on a key of this project that no setting reads, naming it, a close match and the allowed keys.
     Keys of other namespaces (`aws:region`, ...) belong to their providers and pass."""
-    level = {key[len(prefix):].split(".")[0] for key in CONFIG_KEYS if key.startswith(prefix)}
+    level = {key[len(prefix) :].split(".")[0] for key in CONFIG_KEYS if key.startswith(prefix)}
     for name, value in values.items():
         if not prefix and ":" in name:
             continue
@@ -418,9 +493,11 @@ def _refuse_unknown_keys(values: Mapping[str, Any], prefix: str = "") -> None:
         if name not in level:
             close = difflib.get_close_matches(name, level, n=1)
             hint = f"did you mean {_key(prefix + close[0])}? " if close else ""
-            raise SettingsError(f"{_key(path)} is not a setting of this project: {hint}allowed keys"
-                                f"{' under ' + _key(prefix.rstrip('.')) if prefix else ''} are "
-                                f"{', '.join(sorted(level, key=str.lower))}")
+            raise SettingsError(
+                f"{_key(path)} is not a setting of this project: {hint}allowed keys"
+                f"{' under ' + _key(prefix.rstrip('.')) if prefix else ''} are "
+                f"{', '.join(sorted(level, key=str.lower))}"
+            )
         if isinstance(value, str) and path not in CONFIG_KEYS:
             value = _scalar(value)  # a structured value given as JSON text
         if isinstance(value, Mapping) and path not in CONFIG_KEYS:
@@ -464,8 +541,7 @@ class _Reader:
             return default
         return value
 
-    def string(self, path: str, default: Any = _MISSING, pattern: re.Pattern | None = None,
-               expected: str = "") -> str:
+    def string(self, path: str, default: Any = _MISSING, pattern: re.Pattern | None = None, expected: str = "") -> str:
         value = self._get(path, default)
         if not isinstance(value, str):
             raise SettingsError(f"{_key(path)} is {value!r}: expected a string")

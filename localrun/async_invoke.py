@@ -15,9 +15,10 @@ import threading
 import time
 import traceback
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from localrun.functions import TARGETS, Function
 
@@ -42,10 +43,17 @@ class FailedInvocation:
 
 
 class AsyncInvoker:
-    def __init__(self, functions: dict[str, Function], *, workers: int, max_retry_attempts: int,
-                 max_event_age_seconds: int, on_failure: Callable[[dict[str, Any]], None],
-                 retry_delays: tuple[float, ...] = (0.2, 0.5),
-                 on_finished: Callable[[str, dict[str, Any], str], None] | None = None):
+    def __init__(
+        self,
+        functions: dict[str, Function],
+        *,
+        workers: int,
+        max_retry_attempts: int,
+        max_event_age_seconds: int,
+        on_failure: Callable[[dict[str, Any]], None],
+        retry_delays: tuple[float, ...] = (0.2, 0.5),
+        on_finished: Callable[[str, dict[str, Any], str], None] | None = None,
+    ):
         self.functions = functions
         self.workers = workers
         self.max_retry_attempts = max_retry_attempts
@@ -72,7 +80,7 @@ class AsyncInvoker:
 
     # -- lifecycle ------------------------------------------------------------------------------------
 
-    def start(self) -> "AsyncInvoker":
+    def start(self) -> AsyncInvoker:
         for number in range(self.workers):
             thread = threading.Thread(target=self._work, name=f"lambda-async-{number}", daemon=True)
             thread.start()
@@ -138,16 +146,24 @@ class AsyncInvoker:
             too_old = time.monotonic() - event.accepted_at > self.max_event_age_seconds
             if event.attempt <= self.max_retry_attempts and not too_old:
                 delay = self.retry_delays[min(event.attempt - 1, len(self.retry_delays) - 1)]
-                retry = _Event(time.monotonic() + delay, next(self._seq), event.service, event.payload,
-                               event.request_id, event.attempt + 1, event.accepted_at)
+                retry = _Event(
+                    time.monotonic() + delay,
+                    next(self._seq),
+                    event.service,
+                    event.payload,
+                    event.request_id,
+                    event.attempt + 1,
+                    event.accepted_at,
+                )
                 with self._lock:
                     self.retries += 1
                 self._push(retry)
                 self._finished(event, "retry")
                 return
             record = failure_record(self.functions[event.service], event, error)
-            self.failed.append(FailedInvocation(event.service, event.payload, event.attempt,
-                                                f"{type(error).__name__}: {error}"))
+            self.failed.append(
+                FailedInvocation(event.service, event.payload, event.attempt, f"{type(error).__name__}: {error}")
+            )
             self.on_failure(record)
             self._finished(event, "failed")
             return
@@ -163,11 +179,18 @@ def failure_record(function: Function, event: _Event, error: BaseException) -> d
     arn = f"arn:aws:lambda:us-east-1:123456789012:function:{function.name}"
     return {
         "version": "1.0",
-        "timestamp": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-        "requestContext": {"requestId": event.request_id, "functionArn": f"{arn}:$LATEST",
-                           "condition": "RetriesExhausted", "approximateInvokeCount": event.attempt},
+        "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "requestContext": {
+            "requestId": event.request_id,
+            "functionArn": f"{arn}:$LATEST",
+            "condition": "RetriesExhausted",
+            "approximateInvokeCount": event.attempt,
+        },
         "requestPayload": event.payload,
         "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
-        "responsePayload": {"errorMessage": str(error), "errorType": type(error).__name__,
-                            "stackTrace": traceback.format_exception(error)[-5:]},
+        "responsePayload": {
+            "errorMessage": str(error),
+            "errorType": type(error).__name__,
+            "stackTrace": traceback.format_exception(error)[-5:],
+        },
     }

@@ -14,11 +14,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="make local  (python -m localrun)",
         description="Run the whole pipeline on this machine against an embedded AWS emulator (moto on 127.0.0.1): "
-                    "upload briefs, drive the real parser, generator and variants functions, and download each "
-                    "campaign with its gallery.")
+        "upload briefs, drive the real parser, generator and variants functions, and download each "
+        "campaign with its gallery.",
+    )
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("--brief", type=Path, action="append", default=[],
-                       help="a brief JSON to upload (repeatable; default: samples/briefs/summer-splash.json)")
+    group.add_argument(
+        "--brief",
+        type=Path,
+        action="append",
+        default=[],
+        help="a brief JSON to upload (repeatable; default: samples/briefs/summer-splash.json)",
+    )
     group.add_argument("--briefs", type=Path, help="a folder: upload every *.json in it")
     parser.add_argument("--workers", type=int, default=4, help="concurrent function runs (default 4)")
     parser.add_argument("--out", type=Path, default=Path("out"), help="where campaigns land (default ./out)")
@@ -44,11 +50,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     log_path = args.out / "local-run.log"
-    print(f"Local run: {len(args.files)} brief(s), {args.workers} workers; function logs in {log_path}",
-          file=sys.stderr)
+    print(
+        f"Local run: {len(args.files)} brief(s), {args.workers} workers; function logs in {log_path}", file=sys.stderr
+    )
     with log_path.open("w", encoding="utf-8") as log:
-        result = run(RunOptions(briefs=args.files, out=args.out, workers=args.workers, log_stream=log,
-                                progress=Progress(show=not args.quiet)))
+        result = run(
+            RunOptions(
+                briefs=args.files,
+                out=args.out,
+                workers=args.workers,
+                log_stream=log,
+                progress=Progress(show=not args.quiet),
+            )
+        )
     print(summary(result, args.out))
     return 0 if result.ok else 1
 
@@ -65,7 +79,7 @@ def summary(result: RunResult, out: Path) -> str:
         f"Campaigns   {len(result.campaigns)} from {result.uploads} upload(s): "
         + (", ".join(f"{n} {status}" for status, n in sorted(by_status.items())) or "none"),
         f"Rejected    {len(result.rejections)} brief(s)"
-        + "".join(f"\n              {_rel(out / key[len('output/'):])}" for key in sorted(result.rejections)),
+        + "".join(f"\n              {_rel(out / key[len('output/') :])}" for key in sorted(result.rejections)),
         f"Products    {len(products)} ({len(failed_products)} not complete)",
         f"Variants    {variants}",
         f"Failures    {len(result.dlq_messages)} message(s) in the DLQ, "
@@ -76,9 +90,11 @@ def summary(result: RunResult, out: Path) -> str:
         error = product.get("error") or {}
         lines.append(f"  ! {product['name']}: {product['status']} {error.get('code', '')} {error.get('message', '')}")
     for record in result.failed_invocations:
-        lines.append(f"  ! failed invocation {record['requestPayload']}: "
-                     f"{record['responsePayload']['errorType']}: {record['responsePayload']['errorMessage']}")
-    for cid, page in sorted(result.galleries.items()):
+        lines.append(
+            f"  ! failed invocation {record['requestPayload']}: "
+            f"{record['responsePayload']['errorType']}: {record['responsePayload']['errorMessage']}"
+        )
+    for _campaign_id, page in sorted(result.galleries.items()):
         lines.append(f"Gallery     {_rel(page)}")
     lines.append("Done." if result.ok else "Finished with failures (exit status 1).")
     return "\n".join(lines)

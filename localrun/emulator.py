@@ -43,7 +43,7 @@ class Emulator:
         self._server: Any = None
         self._saved_env: dict[str, str | None] = {}
 
-    def start(self) -> "Emulator":
+    def start(self) -> Emulator:
         from moto.server import ThreadedMotoServer
 
         patch_moto_notifications()
@@ -56,9 +56,17 @@ class Emulator:
         import requests
 
         requests.post(f"{self.url}/moto-api/reset", timeout=30).raise_for_status()
-        self.set_env({"AWS_ENDPOINT_URL": self.url, "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
-                      "AWS_SESSION_TOKEN": None, "AWS_PROFILE": None, "AWS_DEFAULT_REGION": "us-east-1",
-                      "AWS_REGION": "us-east-1"})
+        self.set_env(
+            {
+                "AWS_ENDPOINT_URL": self.url,
+                "AWS_ACCESS_KEY_ID": "local",
+                "AWS_SECRET_ACCESS_KEY": "local",
+                "AWS_SESSION_TOKEN": None,
+                "AWS_PROFILE": None,
+                "AWS_DEFAULT_REGION": "us-east-1",
+                "AWS_REGION": "us-east-1",
+            }
+        )
         return self
 
     def set_env(self, values: dict[str, str | None]) -> None:
@@ -90,26 +98,53 @@ def create_resources(session: Any, settings: StackSettings) -> Resources:
     bucket = names.bucket(ACCOUNT_ID, region)
     s3.create_bucket(Bucket=bucket)
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={
-        "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]})
+    s3.put_bucket_encryption(
+        Bucket=bucket,
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+        },
+    )
 
     def create_queue(name: str, **attributes: Any) -> tuple[str, str]:
         url = sqs.create_queue(QueueName=name, Attributes={k: str(v) for k, v in attributes.items()})["QueueUrl"]
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         return url, arn
 
-    dlq_url, dlq_arn = create_queue(names.dlq, MessageRetentionPeriod=queue.dlq_retention_seconds,
-                                    ReceiveMessageWaitTimeSeconds=queue.receive_wait_seconds)
+    dlq_url, dlq_arn = create_queue(
+        names.dlq,
+        MessageRetentionPeriod=queue.dlq_retention_seconds,
+        ReceiveMessageWaitTimeSeconds=queue.receive_wait_seconds,
+    )
     queue_url, queue_arn = create_queue(
-        names.queue, MessageRetentionPeriod=queue.retention_seconds,
-        VisibilityTimeout=queue.visibility_timeout_seconds, ReceiveMessageWaitTimeSeconds=queue.receive_wait_seconds,
-        RedrivePolicy=json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": queue.max_receive_count}))
-    failed_url, _ = create_queue(f"{names.prefix}-failed-invocations",
-                                 MessageRetentionPeriod=queue.dlq_retention_seconds)
-    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={"QueueConfigurations": [{
-        "Id": "briefs", "QueueArn": queue_arn, "Events": ["s3:ObjectCreated:*"],
-        "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": INPUT_PREFIX},
-                                           {"Name": "suffix", "Value": ".json"}]}}}]})
+        names.queue,
+        MessageRetentionPeriod=queue.retention_seconds,
+        VisibilityTimeout=queue.visibility_timeout_seconds,
+        ReceiveMessageWaitTimeSeconds=queue.receive_wait_seconds,
+        RedrivePolicy=json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": queue.max_receive_count}),
+    )
+    failed_url, _ = create_queue(
+        f"{names.prefix}-failed-invocations", MessageRetentionPeriod=queue.dlq_retention_seconds
+    )
+    s3.put_bucket_notification_configuration(
+        Bucket=bucket,
+        NotificationConfiguration={
+            "QueueConfigurations": [
+                {
+                    "Id": "briefs",
+                    "QueueArn": queue_arn,
+                    "Events": ["s3:ObjectCreated:*"],
+                    "Filter": {
+                        "Key": {
+                            "FilterRules": [
+                                {"Name": "prefix", "Value": INPUT_PREFIX},
+                                {"Name": "suffix", "Value": ".json"},
+                            ]
+                        }
+                    },
+                }
+            ]
+        },
+    )
     # Like S3, moto sends an s3:TestEvent when the notification is configured: it stays in the queue, and the
     # parser skips it, as in AWS.
     return Resources(bucket, queue_url, queue_arn, dlq_url, failed_url)

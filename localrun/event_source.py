@@ -15,7 +15,8 @@ a redelivery takes about a second.
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -23,9 +24,19 @@ from localrun.functions import Function
 
 
 class QueueEventSource:
-    def __init__(self, sqs: Any, queue_url: str, queue_arn: str, function: Function, *, batch_size: int,
-                 batching_window_seconds: float, receive_wait_seconds: int, retry_visibility_seconds: int = 1,
-                 on_record_done: Callable[[str], None] | None = None):
+    def __init__(
+        self,
+        sqs: Any,
+        queue_url: str,
+        queue_arn: str,
+        function: Function,
+        *,
+        batch_size: int,
+        batching_window_seconds: float,
+        receive_wait_seconds: int,
+        retry_visibility_seconds: int = 1,
+        on_record_done: Callable[[str], None] | None = None,
+    ):
         self.sqs = sqs
         self.queue_url = queue_url
         self.queue_arn = queue_arn
@@ -67,9 +78,13 @@ class QueueEventSource:
             wait = self.receive_wait_seconds if deadline is None else max(0, int(deadline - time.monotonic()))
             try:
                 response = self.sqs.receive_message(
-                    QueueUrl=self.queue_url, MaxNumberOfMessages=min(10, self.batch_size - len(messages)),
-                    WaitTimeSeconds=wait, AttributeNames=["All"], MessageAttributeNames=["All"],
-                    MessageSystemAttributeNames=["All"])
+                    QueueUrl=self.queue_url,
+                    MaxNumberOfMessages=min(10, self.batch_size - len(messages)),
+                    WaitTimeSeconds=wait,
+                    AttributeNames=["All"],
+                    MessageAttributeNames=["All"],
+                    MessageSystemAttributeNames=["All"],
+                )
             except (ClientError, BotoCoreError):
                 self.poll_errors += 1  # Lambda's poller keeps polling through transient errors
                 break
@@ -93,11 +108,13 @@ class QueueEventSource:
                 "ApproximateReceiveCount": attributes.get("ApproximateReceiveCount", "1"),
                 "SentTimestamp": attributes.get("SentTimestamp", str(int(time.time() * 1000))),
                 "SenderId": attributes.get("SenderId", "AIDAIENQZJOLO23YVJ4VO"),
-                "ApproximateFirstReceiveTimestamp": attributes.get("ApproximateFirstReceiveTimestamp",
-                                                                   str(int(time.time() * 1000))),
+                "ApproximateFirstReceiveTimestamp": attributes.get(
+                    "ApproximateFirstReceiveTimestamp", str(int(time.time() * 1000))
+                ),
             },
-            "messageAttributes": {name: _lambda_attribute(value)
-                                  for name, value in message.get("MessageAttributes", {}).items()},
+            "messageAttributes": {
+                name: _lambda_attribute(value) for name, value in message.get("MessageAttributes", {}).items()
+            },
             "md5OfBody": message["MD5OfBody"],
             "eventSource": "aws:sqs",
             "eventSourceARN": self.queue_arn,
@@ -107,12 +124,17 @@ class QueueEventSource:
     def _settle(self, by_id: dict[str, dict[str, Any]], failed: set[str]) -> None:
         done = [m for mid, m in by_id.items() if mid not in failed]
         for start in range(0, len(done), 10):
-            entries = [{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(done[start:start + 10])]
+            entries = [
+                {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(done[start : start + 10])
+            ]
             self._retrying(self.sqs.delete_message_batch, QueueUrl=self.queue_url, Entries=entries)
         for message_id in failed:
-            self._retrying(self.sqs.change_message_visibility, QueueUrl=self.queue_url,
-                           ReceiptHandle=by_id[message_id]["ReceiptHandle"],
-                           VisibilityTimeout=self.retry_visibility_seconds)
+            self._retrying(
+                self.sqs.change_message_visibility,
+                QueueUrl=self.queue_url,
+                ReceiptHandle=by_id[message_id]["ReceiptHandle"],
+                VisibilityTimeout=self.retry_visibility_seconds,
+            )
 
     def _retrying(self, call: Callable[..., Any], **kwargs: Any) -> Any:
         """Deleting a done record must not be lost to a transient error, or the brief is parsed again."""
@@ -120,11 +142,11 @@ class QueueEventSource:
             try:
                 response = call(**kwargs)
             except (ClientError, BotoCoreError):
-                time.sleep(0.05 * 2 ** attempt)
+                time.sleep(0.05 * 2**attempt)
                 continue
             if response.get("Failed"):
                 kwargs["Entries"] = [e for e in kwargs["Entries"] if e["Id"] in {f["Id"] for f in response["Failed"]}]
-                time.sleep(0.05 * 2 ** attempt)
+                time.sleep(0.05 * 2**attempt)
                 continue
             return response
         raise RuntimeError(f"{call.__name__} kept failing against the local SQS")
@@ -132,6 +154,10 @@ class QueueEventSource:
 
 def _lambda_attribute(value: dict[str, Any]) -> dict[str, Any]:
     """SQS API attribute (StringValue, DataType) -> the camelCase form Lambda puts in the event."""
-    return {"stringValue": value.get("StringValue"), "binaryValue": value.get("BinaryValue"),
-            "stringListValues": value.get("StringListValues", []),
-            "binaryListValues": value.get("BinaryListValues", []), "dataType": value.get("DataType")}
+    return {
+        "stringValue": value.get("StringValue"),
+        "binaryValue": value.get("BinaryValue"),
+        "stringListValues": value.get("StringListValues", []),
+        "binaryListValues": value.get("BinaryListValues", []),
+        "dataType": value.get("DataType"),
+    }

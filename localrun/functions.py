@@ -12,9 +12,9 @@ import importlib
 import logging
 import sys
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import Any, TextIO
 
 from components.settings import StackSettings
 from localrun.lambda_context import LocalContext
@@ -34,8 +34,12 @@ class Function:
     timeout_seconds: int
 
     def invoke(self, event: dict[str, Any]) -> Any:
-        context = LocalContext(self.name, memory_limit_in_mb=self.memory_mb, timeout_seconds=self.timeout_seconds,
-                               log_group_name=f"/aws/lambda/{self.name}")
+        context = LocalContext(
+            self.name,
+            memory_limit_in_mb=self.memory_mb,
+            timeout_seconds=self.timeout_seconds,
+            log_group_name=f"/aws/lambda/{self.name}",
+        )
         try:
             return self.module.handler(event, context)
         finally:
@@ -75,8 +79,9 @@ class Loaded(dict):
             self._undo.pop()()
 
 
-def load(settings: StackSettings, log_stream: TextIO | None,
-         prepare: Callable[[str, Any], None] | None = None) -> Loaded:
+def load(
+    settings: StackSettings, log_stream: TextIO | None, prepare: Callable[[str, Any], None] | None = None
+) -> Loaded:
     """The parser, generator and variants functions, ready to invoke. Logs go to `log_stream`.
 
     Each app module is imported afresh (its Logger and Metrics read the environment set for this run) and
@@ -92,8 +97,9 @@ def load(settings: StackSettings, log_stream: TextIO | None,
         if prepare is not None:
             prepare(service, module)
         config = settings.functions[service]
-        functions[service] = Function(service, settings.names.function(service), module, config.memory_mb,
-                                      config.timeout_seconds)
+        functions[service] = Function(
+            service, settings.names.function(service), module, config.memory_mb, config.timeout_seconds
+        )
     return functions
 
 

@@ -49,7 +49,7 @@ def download_campaign(s3: Any, bucket: str, campaign_id: str, out: Path) -> Path
     for key in list_keys(s3, bucket, folder):
         if key.endswith("/index.html"):
             continue  # written below from the manifest, with local links
-        _download(s3, bucket, key, target / key[len(folder):])
+        _download(s3, bucket, key, target / key[len(folder) :])
     manifest = json.loads((target / "manifest.json").read_text())
     for product in manifest.get("products", []):
         source = product.get("source_key")
@@ -61,7 +61,7 @@ def download_campaign(s3: Any, bucket: str, campaign_id: str, out: Path) -> Path
 
 
 def download_report(s3: Any, bucket: str, key: str, out: Path) -> Path:
-    path = out / key[len(OUTPUT):]
+    path = out / key[len(OUTPUT) :]
     _download(s3, bucket, key, path)
     return path
 

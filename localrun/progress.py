@@ -22,9 +22,15 @@ class Progress:
 
             labels = {"parse": "parse briefs    ", "generate": "generate images ", "render": "render variants "}
             for position, stage in enumerate(STAGES):
-                self._bars[stage] = tqdm(total=0, desc=labels[stage], position=position, file=sys.stderr,
-                                         unit=" " + {"parse": "brief", "generate": "image", "render": "product"}[stage],
-                                         dynamic_ncols=True, leave=True)
+                self._bars[stage] = tqdm(
+                    total=0,
+                    desc=labels[stage],
+                    position=position,
+                    file=sys.stderr,
+                    unit=" " + {"parse": "brief", "generate": "image", "render": "product"}[stage],
+                    dynamic_ncols=True,
+                    leave=True,
+                )
 
     def expect(self, stage: str, count: int = 1) -> None:
         with self._lock:

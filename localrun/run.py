@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import Any, TextIO
 
 import boto3
 from botocore.config import Config
@@ -94,11 +95,14 @@ def run(options: RunOptions) -> RunResult:
 
         loaded = function_loader.load(settings, options.log_stream, options.prepare_function)
         invoker = AsyncInvoker(
-            loaded, workers=options.workers, max_retry_attempts=settings.async_invoke.max_retry_attempts,
+            loaded,
+            workers=options.workers,
+            max_retry_attempts=settings.async_invoke.max_retry_attempts,
             max_event_age_seconds=settings.async_invoke.max_event_age_seconds,
             retry_delays=options.async_retry_delays,
             on_failure=lambda record: _send(sqs, resources.failed_invocations_url, record),
-            on_finished=lambda service, payload, outcome: _finished(progress, service, outcome))
+            on_finished=lambda service, payload, outcome: _finished(progress, service, outcome),
+        )
         accept = invoker.transport
 
         def transport(function_env: str, payload: dict[str, Any]) -> None:
@@ -108,18 +112,29 @@ def run(options: RunOptions) -> RunResult:
         set_transport(transport)
         invoker.start()
         source = QueueEventSource(
-            sqs, resources.queue_url, resources.queue_arn, loaded["parser"],
+            sqs,
+            resources.queue_url,
+            resources.queue_arn,
+            loaded["parser"],
             batch_size=settings.queue.batch_size,
-            batching_window_seconds=(settings.queue.batching_window_seconds if options.batching_window_seconds is None
-                                     else options.batching_window_seconds),
+            batching_window_seconds=(
+                settings.queue.batching_window_seconds
+                if options.batching_window_seconds is None
+                else options.batching_window_seconds
+            ),
             receive_wait_seconds=options.receive_wait_seconds,
             retry_visibility_seconds=options.retry_visibility_seconds,
-            on_record_done=lambda body: progress.advance("parse", _uploads_in(body)))
+            on_record_done=lambda body: progress.advance("parse", _uploads_in(body)),
+        )
 
         progress.expect("parse", len(options.briefs))
         for path in options.briefs:
-            s3.put_object(Bucket=resources.bucket, Key=BRIEFS_PREFIX + path.name, Body=path.read_bytes(),
-                          ContentType="application/json")
+            s3.put_object(
+                Bucket=resources.bucket,
+                Key=BRIEFS_PREFIX + path.name,
+                Body=path.read_bytes(),
+                ContentType="application/json",
+            )
 
         timed_out = not _drive(source, invoker, sqs, resources.queue_url, started + options.timeout_seconds)
         invoker.wait_idle(5)
@@ -131,12 +146,20 @@ def run(options: RunOptions) -> RunResult:
         for key in rejections:
             outputs.download_report(s3, resources.bucket, key, options.out)
         return RunResult(
-            bucket=resources.bucket, campaigns=campaigns, rejections=rejections,
-            dlq_messages=_drain(sqs, resources.dlq_url), failed_invocations=[
-                json.loads(m["Body"]) for m in _drain(sqs, resources.failed_invocations_url)],
-            galleries=galleries, uploads=len(options.briefs), invocations=dict(invoker.invocations),
-            parser_batches=source.batches, parser_records_failed=source.records_failed,
-            async_retries=invoker.retries, wall_seconds=time.monotonic() - started, timed_out=timed_out)
+            bucket=resources.bucket,
+            campaigns=campaigns,
+            rejections=rejections,
+            dlq_messages=_drain(sqs, resources.dlq_url),
+            failed_invocations=[json.loads(m["Body"]) for m in _drain(sqs, resources.failed_invocations_url)],
+            galleries=galleries,
+            uploads=len(options.briefs),
+            invocations=dict(invoker.invocations),
+            parser_batches=source.batches,
+            parser_records_failed=source.records_failed,
+            async_retries=invoker.retries,
+            wall_seconds=time.monotonic() - started,
+            timed_out=timed_out,
+        )
     finally:
         set_transport(None)
         if invoker is not None:
@@ -152,8 +175,9 @@ def upload_existing_assets(s3: Any, bucket: str, folder: Path = EXISTING_ASSETS)
     """The repository's sample assets, at `existing-assets/<path>` as a team would keep them."""
     for path in sorted(folder.rglob("*")):
         if path.is_file():
-            s3.put_object(Bucket=bucket, Key=f"existing-assets/{path.relative_to(folder).as_posix()}",
-                          Body=path.read_bytes())
+            s3.put_object(
+                Bucket=bucket, Key=f"existing-assets/{path.relative_to(folder).as_posix()}", Body=path.read_bytes()
+            )
 
 
 def _drive(source: QueueEventSource, invoker: AsyncInvoker, sqs: Any, queue_url: str, deadline: float) -> bool:
@@ -169,9 +193,14 @@ def _drive(source: QueueEventSource, invoker: AsyncInvoker, sqs: Any, queue_url:
 
 def _queue_empty(sqs: Any, queue_url: str) -> bool:
     try:
-        attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=[
-            "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
-            "ApproximateNumberOfMessagesDelayed"])["Attributes"]
+        attributes = sqs.get_queue_attributes(
+            QueueUrl=queue_url,
+            AttributeNames=[
+                "ApproximateNumberOfMessages",
+                "ApproximateNumberOfMessagesNotVisible",
+                "ApproximateNumberOfMessagesDelayed",
+            ],
+        )["Attributes"]
     except (ClientError, BotoCoreError):
         return False
     return all(int(value) == 0 for value in attributes.values())
@@ -182,8 +211,13 @@ def _drain(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
     messages: dict[str, dict[str, Any]] = {}
     for _ in range(100):
         try:
-            received = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0,
-                                           VisibilityTimeout=60, AttributeNames=["All"]).get("Messages", [])
+            received = sqs.receive_message(
+                QueueUrl=queue_url,
+                MaxNumberOfMessages=10,
+                WaitTimeSeconds=0,
+                VisibilityTimeout=60,
+                AttributeNames=["All"],
+            ).get("Messages", [])
         except (ClientError, BotoCoreError):
             continue
         if not received:
@@ -198,7 +232,7 @@ def _send(sqs: Any, queue_url: str, record: dict[str, Any]) -> None:
             sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(record))
             return
         except (ClientError, BotoCoreError):
-            time.sleep(0.05 * 2 ** attempt)
+            time.sleep(0.05 * 2**attempt)
     raise RuntimeError("could not record a failed invocation in the local failed-invocations queue")
 
 

@@ -15,11 +15,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
-from typing import Any, Callable, Iterable, NamedTuple
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
 
-from pulumi_policy import (EnforcementLevel, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy,
-                           StackValidationArgs, StackValidationPolicy)
+from pulumi_policy import (
+    EnforcementLevel,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
 from pulumi_policy.proxy import UnknownValueError
 
 DIGEST_IMAGE = re.compile(r"^[^@\s]+@sha256:[0-9a-f]{64}$")
@@ -84,13 +90,16 @@ def _list(value: Any) -> list:
 
 # --- resource checks: (type, props, urn) -> violations ----------------------------------------------
 
+
 def images_by_digest(resource_type: str, props: dict, urn: str) -> list[str]:
     found = []
     if resource_type == "aws:lambda/function:Function" and props.get("packageType") == "Image":
         image = props.get("imageUri")
         if _known(image) and not DIGEST_IMAGE.match(image):
-            found.append(f"imageUri {image!r} must reference the image by digest (repository@sha256:<digest>), "
-                         "not by tag: Lambda resolves a tag once and never picks up a new image")
+            found.append(
+                f"imageUri {image!r} must reference the image by digest (repository@sha256:<digest>), "
+                "not by tag: Lambda resolves a tag once and never picks up a new image"
+            )
     if resource_type == "aws:batch/jobDefinition:JobDefinition":
         container = _json(props.get("containerProperties")) or {}
         image = container.get("image")
@@ -106,22 +115,32 @@ def images_by_digest(resource_type: str, props: dict, urn: str) -> list[str]:
 def no_latest_in_prod(resource_type: str, props: dict, urn: str) -> list[str]:
     if not is_prod(urn):
         return []
-    return [f"{path} is {value!r}: 'latest' is mutable and has no place in prod; pin a version and a digest"
-            for path, value in _strings(props) if "latest" in value]
+    return [
+        f"{path} is {value!r}: 'latest' is mutable and has no place in prod; pin a version and a digest"
+        for path, value in _strings(props)
+        if "latest" in value
+    ]
 
 
 def public_access_blocked(resource_type: str, props: dict, urn: str) -> list[str]:
     if resource_type != "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock":
         return []
-    missing = [k for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
-               if props.get(k) not in (True, UNKNOWN)]
+    missing = [
+        k
+        for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+        if props.get(k) not in (True, UNKNOWN)
+    ]
     return [f"set {', '.join(missing)} to true: the bucket must stay private"] if missing else []
 
 
 def no_wildcard_actions(resource_type: str, props: dict, urn: str) -> list[str]:
     documents = []
-    if resource_type in ("aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy", "aws:iam/userPolicy:UserPolicy",
-                         "aws:iam/groupPolicy:GroupPolicy"):
+    if resource_type in (
+        "aws:iam/rolePolicy:RolePolicy",
+        "aws:iam/policy:Policy",
+        "aws:iam/userPolicy:UserPolicy",
+        "aws:iam/groupPolicy:GroupPolicy",
+    ):
         documents.append(props.get("policy"))
     if resource_type == "aws:iam/role:Role":
         documents += [p.get("policy") for p in _list(props.get("inlinePolicies")) if isinstance(p, Mapping)]
@@ -158,8 +177,10 @@ def ecr_scanned_and_immutable_in_prod(resource_type: str, props: dict, urn: str)
 
 # --- stack checks: resources -> [(violation, urn)] -------------------------------------------------------
 
+
 class Resource(NamedTuple):
     """What the stack checks read of a PolicyResource, with plain props."""
+
     resource_type: str
     name: str
     urn: str
@@ -175,23 +196,38 @@ def buckets_private_encrypted_tls_only(resources) -> list[tuple[str, str]]:
     found = []
     for bucket in _by_type(resources, "aws:s3/bucket:Bucket"):
         name = bucket.props.get("bucket")
-        attached = lambda t: [r for r in _by_type(resources, t) if _depends(r, bucket) or
-                              _known(r.props.get("bucket")) and r.props.get("bucket") in (name, bucket.name)]
+
+        def attached(type_, bucket=bucket, name=name):
+            return [
+                r
+                for r in _by_type(resources, type_)
+                if _depends(r, bucket) or _known(r.props.get("bucket")) and r.props.get("bucket") in (name, bucket.name)
+            ]
+
         if not attached("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"):
-            found.append((f"bucket {name!r} has no public access block: add one with all four settings true", bucket.urn))
+            found.append(
+                (f"bucket {name!r} has no public access block: add one with all four settings true", bucket.urn)
+            )
         if not attached("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"):
-            found.append((f"bucket {name!r} has no default encryption: add a server-side encryption configuration",
-                          bucket.urn))
+            found.append(
+                (f"bucket {name!r} has no default encryption: add a server-side encryption configuration", bucket.urn)
+            )
         policies = [p.props.get("policy") for p in attached("aws:s3/bucketPolicy:BucketPolicy")]
         tls = UNKNOWN in policies  # not known until apply: judge it then
         for document in policies:
             for statement in _list((_json(document) or {}).get("Statement", [])):
-                if statement.get("Effect") == "Deny" and \
-                        (statement.get("Condition") or {}).get("Bool", {}).get("aws:SecureTransport") == "false":
+                if (
+                    statement.get("Effect") == "Deny"
+                    and (statement.get("Condition") or {}).get("Bool", {}).get("aws:SecureTransport") == "false"
+                ):
                     tls = True
         if not tls:
-            found.append((f"bucket {name!r} accepts plain HTTP: add a bucket policy denying aws:SecureTransport false",
-                          bucket.urn))
+            found.append(
+                (
+                    f"bucket {name!r} accepts plain HTTP: add a bucket policy denying aws:SecureTransport false",
+                    bucket.urn,
+                )
+            )
     return found
 
 
@@ -201,23 +237,40 @@ def lambda_queues_have_dlq_and_visibility(resources) -> list[tuple[str, str]]:
     functions = _by_type(resources, "aws:lambda/function:Function")
     for mapping in _by_type(resources, "aws:lambda/eventSourceMapping:EventSourceMapping"):
         source = mapping.props.get("eventSourceArn")
-        queue = next((q for q in queues if _depends(mapping, q) or _known(source) and q.props.get("arn") == source),
-                     None)
+        queue = next(
+            (q for q in queues if _depends(mapping, q) or _known(source) and q.props.get("arn") == source), None
+        )
         if queue is None:
             continue
         function = mapping.props.get("functionName")
-        consumer = next((f for f in functions if _depends(mapping, f) or
-                         _known(function) and function in (f.props.get("arn"), f.props.get("name"))), None)
+        consumer = next(
+            (
+                f
+                for f in functions
+                if _depends(mapping, f) or _known(function) and function in (f.props.get("arn"), f.props.get("name"))
+            ),
+            None,
+        )
         redrive = queue.props.get("redrivePolicy")
         if redrive != UNKNOWN and not (_json(redrive) or {}).get("deadLetterTargetArn"):
-            found.append((f"queue {queue.props.get('name')!r} feeds a Lambda but has no dead-letter queue: "
-                          "set redrive_policy with deadLetterTargetArn and maxReceiveCount", queue.urn))
+            found.append(
+                (
+                    f"queue {queue.props.get('name')!r} feeds a Lambda but has no dead-letter queue: "
+                    "set redrive_policy with deadLetterTargetArn and maxReceiveCount",
+                    queue.urn,
+                )
+            )
         if consumer is not None:
             visibility = queue.props.get("visibilityTimeoutSeconds", 30)
             timeout = consumer.props.get("timeout", 3)
             if _known(visibility) and _known(timeout) and visibility < 6 * timeout:
-                found.append((f"queue {queue.props.get('name')!r} visibility timeout {visibility:g}s is below 6 x its "
-                              f"consumer's timeout ({timeout:g}s): raise it to at least {6 * timeout:g}s", queue.urn))
+                found.append(
+                    (
+                        f"queue {queue.props.get('name')!r} visibility timeout {visibility:g}s is below 6 x its "
+                        f"consumer's timeout ({timeout:g}s): raise it to at least {6 * timeout:g}s",
+                        queue.urn,
+                    )
+                )
     return found
 
 
@@ -226,6 +279,7 @@ def _depends(resource: Resource, other: Resource) -> bool:
 
 
 # --- policies --------------------------------------------------------------------------------------------
+
 
 def _resource_policy(name: str, description: str, check: Callable) -> ResourceValidationPolicy:
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
@@ -237,8 +291,10 @@ def _resource_policy(name: str, description: str, check: Callable) -> ResourceVa
 
 def _stack_policy(name: str, description: str, check: Callable) -> StackValidationPolicy:
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-        resources = [Resource(r.resource_type, r.name, r.urn, plain(r.props), [d.urn for d in r.dependencies])
-                     for r in args.resources]
+        resources = [
+            Resource(r.resource_type, r.name, r.urn, plain(r.props), [d.urn for d in r.dependencies])
+            for r in args.resources
+        ]
         for message, urn in check(resources):
             report_violation(message, urn)
 
@@ -254,14 +310,19 @@ RESOURCE_CHECKS = {
     "ecr-scan-and-immutability": ("ECR scans on push; prod tags immutable", ecr_scanned_and_immutable_in_prod),
 }
 STACK_CHECKS = {
-    "buckets-private-encrypted-tls-only": ("every bucket private, encrypted and TLS-only",
-                                           buckets_private_encrypted_tls_only),
-    "lambda-queues-dlq-and-visibility": ("every Lambda-consumed queue has a DLQ and visibility >= 6 x timeout",
-                                         lambda_queues_have_dlq_and_visibility),
+    "buckets-private-encrypted-tls-only": (
+        "every bucket private, encrypted and TLS-only",
+        buckets_private_encrypted_tls_only,
+    ),
+    "lambda-queues-dlq-and-visibility": (
+        "every Lambda-consumed queue has a DLQ and visibility >= 6 x timeout",
+        lambda_queues_have_dlq_and_visibility,
+    ),
 }
 DEFAULT_ENFORCEMENT = EnforcementLevel.MANDATORY  # the safe choice without a config; dev.json relaxes it
 
 
 def policies() -> list:
-    return [_resource_policy(name, description, check) for name, (description, check) in RESOURCE_CHECKS.items()] + \
-        [_stack_policy(name, description, check) for name, (description, check) in STACK_CHECKS.items()]
+    return [_resource_policy(name, description, check) for name, (description, check) in RESOURCE_CHECKS.items()] + [
+        _stack_policy(name, description, check) for name, (description, check) in STACK_CHECKS.items()
+    ]

@@ -35,8 +35,14 @@ def sqs_event(*bodies: str) -> dict:
     return {"Records": [sqs_record(body) for body in bodies]}
 
 
-def s3_notification(bucket: str, key: str, version_id: str | None = None, size: int = 100,
-                    etag: str = "0123456789abcdef0123456789abcdef", event_name: str = "ObjectCreated:Put") -> str:
+def s3_notification(
+    bucket: str,
+    key: str,
+    version_id: str | None = None,
+    size: int = 100,
+    etag: str = "0123456789abcdef0123456789abcdef",
+    event_name: str = "ObjectCreated:Put",
+) -> str:
     """The body S3 sends to SQS for an upload, keys encoded as S3 encodes them ('+' for spaces, %XX)."""
     message = copy.deepcopy(fixture("s3doc_objectcreated-put-message.json"))
     record = message["Records"][0]

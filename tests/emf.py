@@ -53,10 +53,16 @@ def parse(output: str) -> list[EmfMetric]:
                 if name not in document:
                     raise AssertionError(f"EMF line declares metric {name!r} without a value: {line}")
                 value = document[name]
-                found.append(EmfMetric(
-                    namespace=directive["Namespace"], name=name, unit=definition.get("Unit"),
-                    values=tuple(value) if isinstance(value, list) else (value,),
-                    dimension_sets=sets, dimensions={key: document[key] for key in sorted(names)}))
+                found.append(
+                    EmfMetric(
+                        namespace=directive["Namespace"],
+                        name=name,
+                        unit=definition.get("Unit"),
+                        values=tuple(value) if isinstance(value, list) else (value,),
+                        dimension_sets=sets,
+                        dimensions={key: document[key] for key in sorted(names)},
+                    )
+                )
     return found
 
 
@@ -69,6 +75,8 @@ def metric(output: str, name: str) -> EmfMetric:
     """The single emission of metric `name`; fails naming what was emitted instead."""
     found = metrics(output, name)
     if len(found) != 1:
-        raise AssertionError(f"expected one EMF emission of {name!r}, found {len(found)}; "
-                             f"emitted: {sorted({m.name for m in parse(output)})}")
+        raise AssertionError(
+            f"expected one EMF emission of {name!r}, found {len(found)}; "
+            f"emitted: {sorted({m.name for m in parse(output)})}"
+        )
     return found[0]

@@ -1,7 +1,8 @@
 """What a function's container image holds, worked out without a Docker daemon.
 
 `layout(service, dest)` copies the sources exactly as the service's Dockerfile COPYs them (build context
-`handlers/`, laid out as the package `handlers` in the image), `install_requirements` installs its requirements.txt with `pip --target` as the Dockerfile
+`handlers/`, laid out as the package `handlers` in the image), `install_requirements` installs its
+requirements.txt with `pip --target` as the Dockerfile
 does, and `unresolved_imports` lists every module the entry point imports (transitively, through the
 copied sources) that neither the standard library, the base image, the copied sources nor the installed
 requirements provide. Used by tests/integration/test_image_contents.py and benchmarks/image_sizes.py.
@@ -24,7 +25,16 @@ ROOT = Path(__file__).resolve().parent.parent
 HANDLERS = ROOT / "handlers"
 LAMBDA_TASK_ROOT = "${LAMBDA_TASK_ROOT}"
 # What the AWS Lambda Python base image ships besides the standard library.
-LAMBDA_BASE_IMAGE_MODULES = {"boto3", "botocore", "awslambdaric", "s3transfer", "jmespath", "dateutil", "urllib3", "six"}
+LAMBDA_BASE_IMAGE_MODULES = {
+    "boto3",
+    "botocore",
+    "awslambdaric",
+    "s3transfer",
+    "jmespath",
+    "dateutil",
+    "urllib3",
+    "six",
+}
 
 
 @dataclass(frozen=True)
@@ -50,8 +60,9 @@ class Dockerfile:
 
 def services_with_code() -> list[str]:
     """Handler folders that hold a function or job (an app.py or a __main__.py)."""
-    return sorted(p.name for p in HANDLERS.iterdir()
-                  if p.is_dir() and ((p / "app.py").exists() or (p / "__main__.py").exists()))
+    return sorted(
+        p.name for p in HANDLERS.iterdir() if p.is_dir() and ((p / "app.py").exists() or (p / "__main__.py").exists())
+    )
 
 
 def parse_dockerfile(path: Path) -> Dockerfile:
@@ -86,7 +97,7 @@ def _relative(destination: str, workdir: str) -> str:
     destination = destination.replace("${LAMBDA_TASK_ROOT}", LAMBDA_TASK_ROOT)
     for root in (LAMBDA_TASK_ROOT, workdir.rstrip("/")):
         if root and destination.startswith(root):
-            return destination[len(root):].lstrip("/")
+            return destination[len(root) :].lstrip("/")
     if destination.startswith("/"):
         raise ValueError(f"COPY to {destination} lands outside the code root {workdir}")
     return destination
@@ -104,8 +115,9 @@ def layout(service: str, destination: Path, context: Path = HANDLERS) -> Path:
         target = destination / copy.destination
         if copy.destination.endswith("/") or source.is_dir():
             if source.is_dir():
-                shutil.copytree(source, target, dirs_exist_ok=True,
-                                ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "tests"))
+                shutil.copytree(
+                    source, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "tests")
+                )
             else:
                 target.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(source, target / source.name)
@@ -120,9 +132,23 @@ def install_requirements(requirements: Path, target: Path, no_deps: bool = False
     target.mkdir(parents=True, exist_ok=True)
     if not requirements.read_text().strip():
         return
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                    "--no-compile", *(["--no-deps"] if no_deps else []), "--requirement", str(requirements),
-                    "--target", str(target)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-compile",
+            *(["--no-deps"] if no_deps else []),
+            "--requirement",
+            str(requirements),
+            "--target",
+            str(target),
+        ],
+        check=True,
+    )
 
 
 def pinned(requirements: Path) -> dict[str, str]:
@@ -140,11 +166,28 @@ def resolve(requirements: Path) -> dict[str, str]:
     nothing: `pip install --dry-run --report`."""
     with tempfile.TemporaryDirectory() as folder:
         report = Path(folder) / "report.json"
-        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                        "--dry-run", "--ignore-installed", "--report", str(report), "--requirement",
-                        str(requirements)], check=True, capture_output=True)
-        return {normalize(item["metadata"]["name"]): item["metadata"]["version"]
-                for item in json.loads(report.read_text())["install"]}
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--dry-run",
+                "--ignore-installed",
+                "--report",
+                str(report),
+                "--requirement",
+                str(requirements),
+            ],
+            check=True,
+            capture_output=True,
+        )
+        return {
+            normalize(item["metadata"]["name"]): item["metadata"]["version"]
+            for item in json.loads(report.read_text())["install"]
+        }
 
 
 def normalize(name: str) -> str:

@@ -32,8 +32,9 @@ def slice_of(radius: int, rind: tuple[int, int, int], flesh: tuple[int, int, int
     draw.ellipse((radius * 0.08, radius * 0.08, radius * 1.92, radius * 1.92), fill=(250, 246, 225, 255))
     for segment in range(10):
         start = segment * 36 + 3
-        draw.pieslice((radius * 0.16, radius * 0.16, radius * 1.84, radius * 1.84), start, start + 30,
-                      fill=flesh + (255,))
+        draw.pieslice(
+            (radius * 0.16, radius * 0.16, radius * 1.84, radius * 1.84), start, start + 30, fill=flesh + (255,)
+        )
     draw.ellipse((radius * 0.9, radius * 0.9, radius * 1.1, radius * 1.1), fill=(250, 246, 225, 255))
     return tile
 
@@ -55,8 +56,9 @@ def draw() -> Image.Image:
     ImageDraw.Draw(mask).rounded_rectangle((0, 0, body.width - 1, body.height - 1), radius=38, fill=255)
     image.paste(body, (left, top), mask)
     canvas = ImageDraw.Draw(image)
-    canvas.rounded_rectangle((left + 6, top - 22, right - 6, top + 18), radius=16, fill=(205, 210, 208),
-                             outline=(160, 166, 164), width=3)
+    canvas.rounded_rectangle(
+        (left + 6, top - 22, right - 6, top + 18), radius=16, fill=(205, 210, 208), outline=(160, 166, 164), width=3
+    )
     canvas.rounded_rectangle((left + 10, bottom - 22, right - 10, bottom + 6), radius=12, fill=(190, 196, 194))
     # Label band with the product name.
     canvas.rectangle((left, 470, right, 660), fill=(255, 252, 235))
@@ -81,7 +83,8 @@ def main() -> None:
     TARGET.parent.mkdir(parents=True, exist_ok=True)
     # An adaptive palette keeps the committed file small (well under 300 KB) with no visible banding.
     draw().quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.FLOYDSTEINBERG).save(
-        TARGET, optimize=True)
+        TARGET, optimize=True
+    )
     print(f"{TARGET.relative_to(ROOT)}: {TARGET.stat().st_size // 1024} KB")
 
 

@@ -75,13 +75,21 @@ class Recording:
         return [r for r in self.resources if r.parent == urn]
 
     def to_json(self) -> dict:
-        return {"stack": self.stack, "error": self.error, "outputs": self.outputs,
-                "resources": [r.__dict__ for r in self.resources]}
+        return {
+            "stack": self.stack,
+            "error": self.error,
+            "outputs": self.outputs,
+            "resources": [r.__dict__ for r in self.resources],
+        }
 
     @classmethod
-    def from_json(cls, data: dict) -> "Recording":
-        return cls(stack=data["stack"], error=data["error"], outputs=data["outputs"],
-                   resources=[Resource(**r) for r in data["resources"]])
+    def from_json(cls, data: dict) -> Recording:
+        return cls(
+            stack=data["stack"],
+            error=data["error"],
+            outputs=data["outputs"],
+            resources=[Resource(**r) for r in data["resources"]],
+        )
 
 
 def stack_config(stack: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -123,6 +131,7 @@ DELETE = _DELETE  # an override value that removes the key
 # What AWS (and the Docker provider) would answer
 # ---------------------------------------------------------------------------------------------
 
+
 def _digest(*parts: str) -> str:
     return "sha256:" + hashlib.sha256("/".join(parts).encode()).hexdigest()
 
@@ -138,8 +147,13 @@ def fake_outputs(type_token: str, name: str, inputs: dict[str, Any], region: str
 
     if type_token == "aws:s3/bucket:Bucket":
         bucket = inputs.get("bucket") or f"{name}-{hashlib.sha1(name.encode()).hexdigest()[:7]}"
-        out = {"bucket": bucket, "arn": f"arn:aws:s3:::{bucket}", "bucketDomainName": f"{bucket}.s3.amazonaws.com",
-               "bucketRegionalDomainName": f"{bucket}.s3.{region}.amazonaws.com", "region": region}
+        out = {
+            "bucket": bucket,
+            "arn": f"arn:aws:s3:::{bucket}",
+            "bucketDomainName": f"{bucket}.s3.amazonaws.com",
+            "bucketRegionalDomainName": f"{bucket}.s3.{region}.amazonaws.com",
+            "region": region,
+        }
         resource_id = bucket
     elif type_token == "aws:sqs/queue:Queue":
         queue = inputs.get("name") or physical
@@ -149,27 +163,45 @@ def fake_outputs(type_token: str, name: str, inputs: dict[str, Any], region: str
     elif type_token == "aws:lambda/function:Function":
         fn = inputs.get("name") or physical
         arn = f"arn:aws:lambda:{region}:{acct}:function:{fn}"
-        out = {"name": fn, "arn": arn, "qualifiedArn": f"{arn}:$LATEST", "version": "$LATEST",
-               "invokeArn": f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations"}
+        out = {
+            "name": fn,
+            "arn": arn,
+            "qualifiedArn": f"{arn}:$LATEST",
+            "version": "$LATEST",
+            "invokeArn": f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations",
+        }
         resource_id = fn
     elif type_token == "aws:iam/role:Role":
         role = inputs.get("name") or physical
-        out = {"name": role, "arn": f"arn:aws:iam::{acct}:role/{inputs.get('path', '/').strip('/') + '/' if inputs.get('path', '/') != '/' else ''}{role}",
-               "uniqueId": "AROA" + hashlib.sha1(role.encode()).hexdigest()[:17].upper()}
+        role_path = inputs.get("path", "/").strip("/") + "/" if inputs.get("path", "/") != "/" else ""
+        out = {
+            "name": role,
+            "arn": f"arn:aws:iam::{acct}:role/{role_path}{role}",
+            "uniqueId": "AROA" + hashlib.sha1(role.encode()).hexdigest()[:17].upper(),
+        }
         resource_id = role
     elif type_token == "aws:iam/policy:Policy":
         out = {"name": physical, "arn": f"arn:aws:iam::{acct}:policy/{physical}"}
         resource_id = out["arn"]
     elif type_token == "aws:ecr/repository:Repository":
         repo = inputs.get("name") or physical
-        out = {"name": repo, "arn": f"arn:aws:ecr:{region}:{acct}:repository/{repo}", "registryId": acct,
-               "repositoryUrl": f"{acct}.dkr.ecr.{region}.amazonaws.com/{repo}"}
+        out = {
+            "name": repo,
+            "arn": f"arn:aws:ecr:{region}:{acct}:repository/{repo}",
+            "registryId": acct,
+            "repositoryUrl": f"{acct}.dkr.ecr.{region}.amazonaws.com/{repo}",
+        }
         resource_id = repo
     elif type_token == "docker:index/image:Image":
         image_name = inputs.get("imageName", name)
+        build_inputs = json.dumps(inputs.get("build", {}), sort_keys=True, default=str)
         repository = image_name.rsplit(":", 1)[0] if ":" in image_name.rsplit("/", 1)[-1] else image_name
-        out = {"imageName": image_name, "repoDigest": f"{repository}@{_digest(image_name, json.dumps(inputs.get('build', {}), sort_keys=True, default=str))}",
-               "baseImageName": image_name, "registryServer": image_name.split("/")[0]}
+        out = {
+            "imageName": image_name,
+            "repoDigest": f"{repository}@{_digest(image_name, build_inputs)}",
+            "baseImageName": image_name,
+            "registryServer": image_name.split("/")[0],
+        }
         resource_id = out["repoDigest"]
     elif type_token == "aws:cloudwatch/logGroup:LogGroup":
         group = inputs.get("name") or physical
@@ -181,16 +213,23 @@ def fake_outputs(type_token: str, name: str, inputs: dict[str, Any], region: str
         resource_id = out["arn"]
     elif type_token == "aws:batch/jobDefinition:JobDefinition":
         jd = inputs.get("name") or physical
-        out = {"name": jd, "revision": 1, "arn": f"arn:aws:batch:{region}:{acct}:job-definition/{jd}:1",
-               "arnPrefix": f"arn:aws:batch:{region}:{acct}:job-definition/{jd}"}
+        out = {
+            "name": jd,
+            "revision": 1,
+            "arn": f"arn:aws:batch:{region}:{acct}:job-definition/{jd}:1",
+            "arnPrefix": f"arn:aws:batch:{region}:{acct}:job-definition/{jd}",
+        }
         resource_id = out["arn"]
     elif type_token == "aws:batch/jobQueue:JobQueue":
         out = {"name": physical, "arn": f"arn:aws:batch:{region}:{acct}:job-queue/{physical}"}
         resource_id = out["arn"]
     elif type_token == "aws:batch/computeEnvironment:ComputeEnvironment":
         ce = inputs.get("name") or physical
-        out = {"name": ce, "arn": f"arn:aws:batch:{region}:{acct}:compute-environment/{ce}",
-               "ecsClusterArn": f"arn:aws:ecs:{region}:{acct}:cluster/{ce}-cluster"}
+        out = {
+            "name": ce,
+            "arn": f"arn:aws:batch:{region}:{acct}:compute-environment/{ce}",
+            "ecsClusterArn": f"arn:aws:ecs:{region}:{acct}:cluster/{ce}-cluster",
+        }
         resource_id = out["arn"]
     elif type_token == "aws:cloudwatch/eventRule:EventRule":
         out = {"name": physical, "arn": f"arn:aws:events:{region}:{acct}:rule/{physical}"}
@@ -217,34 +256,66 @@ def fake_outputs(type_token: str, name: str, inputs: dict[str, Any], region: str
 
 def fake_call(token: str, args: dict[str, Any], region: str, existing_image_tags: dict[str, str]) -> dict[str, Any]:
     if token == "aws:index/getCallerIdentity:getCallerIdentity":
-        return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/ci", "userId": "AIDAEXAMPLE",
-                "id": ACCOUNT_ID}
+        return {
+            "accountId": ACCOUNT_ID,
+            "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/ci",
+            "userId": "AIDAEXAMPLE",
+            "id": ACCOUNT_ID,
+        }
     if token == "aws:index/getRegion:getRegion":
-        return {"name": region, "region": region, "id": region, "endpoint": f"ec2.{region}.amazonaws.com",
-                "description": region}
+        return {
+            "name": region,
+            "region": region,
+            "id": region,
+            "endpoint": f"ec2.{region}.amazonaws.com",
+            "description": region,
+        }
     if token == "aws:index/getPartition:getPartition":
         return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws", "reverseDnsPrefix": "com.amazonaws"}
     if token == "aws:ecr/getAuthorizationToken:getAuthorizationToken":
-        return {"userName": "AWS", "password": "mock-ecr-password", "authorizationToken": "QVdTOm1vY2s=",
-                "proxyEndpoint": f"https://{ACCOUNT_ID}.dkr.ecr.{region}.amazonaws.com",
-                "expiresAt": "2026-11-26T00:00:00Z", "id": region}
+        return {
+            "userName": "AWS",
+            "password": "mock-ecr-password",
+            "authorizationToken": "QVdTOm1vY2s=",
+            "proxyEndpoint": f"https://{ACCOUNT_ID}.dkr.ecr.{region}.amazonaws.com",
+            "expiresAt": "2026-11-26T00:00:00Z",
+            "id": region,
+        }
     if token == "aws:ecr/getImage:getImage":
         repo, tag = args.get("repositoryName"), args.get("imageTag")
         key = f"{repo}:{tag}"
         if key not in existing_image_tags:
-            raise Exception(f"ImageNotFoundException: The image with imageId {{imageTag:'{tag}'}} does not exist "
-                            f"within the repository with name '{repo}'")
-        return {"imageDigest": existing_image_tags[key], "imageTags": [tag], "repositoryName": repo,
-                "registryId": ACCOUNT_ID, "id": key, "imageUri": f"{ACCOUNT_ID}.dkr.ecr.{region}.amazonaws.com/{repo}@{existing_image_tags[key]}"}
+            raise Exception(
+                f"ImageNotFoundException: The image with imageId {{imageTag:'{tag}'}} does not exist "
+                f"within the repository with name '{repo}'"
+            )
+        return {
+            "imageDigest": existing_image_tags[key],
+            "imageTags": [tag],
+            "repositoryName": repo,
+            "registryId": ACCOUNT_ID,
+            "id": key,
+            "imageUri": f"{ACCOUNT_ID}.dkr.ecr.{region}.amazonaws.com/{repo}@{existing_image_tags[key]}",
+        }
     if token == "aws:ec2/getVpc:getVpc":
-        return {"id": "vpc-0a1b2c3d4e5f60718", "arn": f"arn:aws:ec2:{region}:{ACCOUNT_ID}:vpc/vpc-0a1b2c3d4e5f60718",
-                "cidrBlock": "172.31.0.0/16", "default": True}
+        return {
+            "id": "vpc-0a1b2c3d4e5f60718",
+            "arn": f"arn:aws:ec2:{region}:{ACCOUNT_ID}:vpc/vpc-0a1b2c3d4e5f60718",
+            "cidrBlock": "172.31.0.0/16",
+            "default": True,
+        }
     if token == "aws:ec2/getSubnet:getSubnet":
-        return {"id": args.get("id"), "vpcId": "vpc-0f1e2d3c4b5a69788", "availabilityZone": f"{region}a",
-                "arn": f"arn:aws:ec2:{region}:{ACCOUNT_ID}:subnet/{args.get('id')}"}
+        return {
+            "id": args.get("id"),
+            "vpcId": "vpc-0f1e2d3c4b5a69788",
+            "availabilityZone": f"{region}a",
+            "arn": f"arn:aws:ec2:{region}:{ACCOUNT_ID}:subnet/{args.get('id')}",
+        }
     if token == "aws:ec2/getSubnets:getSubnets":
-        return {"ids": ["subnet-0a1b2c3d4e5f60711", "subnet-0a1b2c3d4e5f60722", "subnet-0a1b2c3d4e5f60733"],
-                "id": region}
+        return {
+            "ids": ["subnet-0a1b2c3d4e5f60711", "subnet-0a1b2c3d4e5f60722", "subnet-0a1b2c3d4e5f60733"],
+            "id": region,
+        }
     raise Exception(f"the mocks do not answer {token}: add it to tools/mock_stack.py:fake_call")
 
 
@@ -271,8 +342,12 @@ def _plain(value: Any) -> Any:
     return f"<{type(value).__name__} {urn}>" if urn is not None else repr(value)
 
 
-def record_in_process(stack: str, overrides: dict[str, Any] | None = None, preview: bool = False,
-                      existing_image_tags: dict[str, str] | None = None) -> Recording:
+def record_in_process(
+    stack: str,
+    overrides: dict[str, Any] | None = None,
+    preview: bool = False,
+    existing_image_tags: dict[str, str] | None = None,
+) -> Recording:
     """Run __main__.py under mocks in this process. Call once per process."""
     import pulumi
     from pulumi.runtime import mocks as pulumi_mocks
@@ -289,9 +364,19 @@ def record_in_process(stack: str, overrides: dict[str, Any] | None = None, previ
             secret_paths: list[str] = []
             inputs = _unwrap_secrets(args.inputs, "", secret_paths)
             resource_id, outputs = fake_outputs(args.typ, args.name, inputs, region)
-            recorded.append(Resource(type=args.typ, name=args.name, inputs=_plain(inputs), outputs=_plain(outputs),
-                                     urn=registering.urn, parent=registering.parent, custom=bool(args.custom),
-                                     secret_paths=secret_paths, dependencies=registering.dependencies))
+            recorded.append(
+                Resource(
+                    type=args.typ,
+                    name=args.name,
+                    inputs=_plain(inputs),
+                    outputs=_plain(outputs),
+                    urn=registering.urn,
+                    parent=registering.parent,
+                    custom=bool(args.custom),
+                    secret_paths=secret_paths,
+                    dependencies=registering.dependencies,
+                )
+            )
             return resource_id, outputs
 
         def call(self, args: pulumi.runtime.MockCallArgs):
@@ -314,13 +399,15 @@ def record_in_process(stack: str, overrides: dict[str, Any] | None = None, previ
     cwd = os.getcwd()
     os.chdir(ROOT)
     try:
+
         @pulumi.runtime.test
         def program():
             runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")
             root = pulumi.runtime.settings.get_root_resource()
             names = list(root.outputs)
             return pulumi.Output.all(*[root.outputs[n] for n in names]).apply(
-                lambda values: outputs.update(zip(names, values)))
+                lambda values: outputs.update(zip(names, values, strict=False))
+            )
 
         program()
     except Exception as exc:  # the program's own error, as `pulumi preview` would print it
@@ -348,15 +435,28 @@ def _program_error(exc: BaseException) -> str:
 _CACHE: dict[str, Recording] = {}
 
 
-def record(stack: str, overrides: dict[str, Any] | None = None, preview: bool = False,
-           existing_image_tags: dict[str, str] | None = None) -> Recording:
+def record(
+    stack: str,
+    overrides: dict[str, Any] | None = None,
+    preview: bool = False,
+    existing_image_tags: dict[str, str] | None = None,
+) -> Recording:
     """Record a stack in a fresh subprocess (Pulumi's runtime state is global). Results are cached."""
-    request = {"stack": stack, "overrides": {k: ("__DELETE__" if v is _DELETE else v) for k, v in (overrides or {}).items()},
-               "preview": preview, "existing_image_tags": existing_image_tags or {}}
+    request = {
+        "stack": stack,
+        "overrides": {k: ("__DELETE__" if v is _DELETE else v) for k, v in (overrides or {}).items()},
+        "preview": preview,
+        "existing_image_tags": existing_image_tags or {},
+    }
     key = json.dumps(request, sort_keys=True)
     if key not in _CACHE:
-        result = subprocess.run([sys.executable, "-m", "tools.mock_stack", "--request", key],
-                                cwd=ROOT, capture_output=True, text=True, timeout=600)
+        result = subprocess.run(
+            [sys.executable, "-m", "tools.mock_stack", "--request", key],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         if result.returncode != 0:
             raise RuntimeError(f"mock run of {stack} crashed:\n{result.stderr[-6000:]}")
         _CACHE[key] = Recording.from_json(json.loads(result.stdout.strip().splitlines()[-1]))

@@ -47,8 +47,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: the program fails for stack {stack}:\n{recording.error}", file=sys.stderr)
             status = 1
             continue
-        counts = {"components": sum(r.is_component for r in recording.resources),
-                  "resources": sum(r.custom for r in recording.resources)}
+        counts = {
+            "components": sum(r.is_component for r in recording.resources),
+            "resources": sum(r.custom for r in recording.resources),
+        }
         print(render_tree(recording))
         print(f"\n{counts['resources']} resources in {counts['components']} components\n\nOutputs:")
         print(render_outputs(recording))

@@ -16,13 +16,14 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from localrun import outputs
 from handlers.parser.campaign import brief_stem, campaign_id
 from handlers.parser.events import Upload
 from handlers.shared.manifest import SETTLED_CAMPAIGN, manifest_key
+from localrun import outputs
 
 BRIEFS_PREFIX = "input/campaign-briefs/"
 
@@ -45,20 +46,38 @@ def expected_campaign_id(body: bytes, bucket: str, key: str, version_id: str | N
         return None
     if not isinstance(name, str) or not name.strip():
         return None
-    upload = Upload(bucket=bucket, key=key, version_id=version_id, etag=(etag or "").strip('"') or None,
-                    size=len(body), sequencer=None)
+    upload = Upload(
+        bucket=bucket,
+        key=key,
+        version_id=version_id,
+        etag=(etag or "").strip('"') or None,
+        size=len(body),
+        sequencer=None,
+    )
     return campaign_id(name, upload.identity)
 
 
-def submit(s3: Any, bucket: str, brief: Path, out: Path, *, timeout: float = 900, interval: float = 5,
-           sleep: Callable[[float], None] = time.sleep, say: Callable[[str], None] = print) -> int:
+def submit(
+    s3: Any,
+    bucket: str,
+    brief: Path,
+    out: Path,
+    *,
+    timeout: float = 900,
+    interval: float = 5,
+    sleep: Callable[[float], None] = time.sleep,
+    say: Callable[[str], None] = print,
+) -> int:
     body = brief.read_bytes()
     key = BRIEFS_PREFIX + brief.name
     response = s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")
     version_id = response.get("VersionId")
     cid = expected_campaign_id(body, bucket, key, version_id, response.get("ETag"))
-    say(f"uploaded s3://{bucket}/{key}" + (f" (version {version_id})" if version_id else "")
-        + (f"; waiting for campaign {cid}" if cid else "; waiting for the parser's verdict"))
+    say(
+        f"uploaded s3://{bucket}/{key}"
+        + (f" (version {version_id})" if version_id else "")
+        + (f"; waiting for campaign {cid}" if cid else "; waiting for the parser's verdict")
+    )
     report = f"output/rejected/{brief_stem(key)}/report.json"
     deadline = time.monotonic() + timeout
     last_status = None

@@ -6,7 +6,8 @@ is invoked for it, exactly as the parser or generator would have.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from handlers.shared.manifest import ManifestStore
 
@@ -25,6 +26,8 @@ def rerender(store: ManifestStore, campaign_id: str, invoke: Callable[[str, dict
     store.update(campaign_id, reopen)
     for index in indexes:
         source = next(p["source_key"] for p in manifest["products"] if p["index"] == index)
-        invoke("VARIANTS_FUNCTION", {"campaign_id": campaign_id, "product_index": index, "bucket": store.bucket,
-                                     "source_key": source})
+        invoke(
+            "VARIANTS_FUNCTION",
+            {"campaign_id": campaign_id, "product_index": index, "bucket": store.bucket, "source_key": source},
+        )
     return indexes

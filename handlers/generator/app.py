@@ -29,18 +29,25 @@ def backend():
     from handlers.generator.models import BedrockImages, client_config
 
     client = boto3.client("bedrock-runtime", config=client_config())
-    return BedrockImages(client, os.environ["BEDROCK_MODEL_ID"], on_throttle=lambda: metrics.add_metric(
-        name=metric_names.MODEL_THROTTLES, unit="Count", value=1))
+    return BedrockImages(
+        client,
+        os.environ["BEDROCK_MODEL_ID"],
+        on_throttle=lambda: metrics.add_metric(name=metric_names.MODEL_THROTTLES, unit="Count", value=1),
+    )
 
 
 def service() -> GeneratorService:
     global _service
     if _service is None:
         s3 = boto3.client("s3")
-        store = ManifestStore(s3, os.environ["S3_BUCKET_NAME"], on_settled=on_campaign_settled(
-            metrics, logger, s3, os.environ["S3_BUCKET_NAME"]))
-        _service = GeneratorService(s3, store, backend(), logger, metrics,
-                                    max_attempts=int(os.environ.get("ASYNC_MAX_ATTEMPTS", 3)))
+        store = ManifestStore(
+            s3,
+            os.environ["S3_BUCKET_NAME"],
+            on_settled=on_campaign_settled(metrics, logger, s3, os.environ["S3_BUCKET_NAME"]),
+        )
+        _service = GeneratorService(
+            s3, store, backend(), logger, metrics, max_attempts=int(os.environ.get("ASYNC_MAX_ATTEMPTS", 3))
+        )
     return _service
 
 
@@ -48,6 +55,7 @@ def service() -> GeneratorService:
 @metrics.log_metrics
 def handler(event, context):
     logger.append_keys(campaign_id=event["campaign_id"], product_index=event["product_index"])
-    status = service().handle(event["campaign_id"], int(event["product_index"]),
-                              remaining_ms=context.get_remaining_time_in_millis)
+    status = service().handle(
+        event["campaign_id"], int(event["product_index"]), remaining_ms=context.get_remaining_time_in_millis
+    )
     return {"campaign_id": event["campaign_id"], "product_index": event["product_index"], "status": status}

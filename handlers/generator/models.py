@@ -17,9 +17,10 @@ import hashlib
 import json
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from botocore.config import Config
 from botocore.exceptions import ClientError
@@ -66,8 +67,14 @@ class ImageRequest:
 
     def fingerprint(self, model_id: str) -> str:
         """Content address of the image this request makes: same prompt, model, size and seed, same image."""
-        key = {"model": model_id, "prompt": self.prompt, "negative": self.negative_prompt, "seed": self.seed,
-               "width": self.width, "height": self.height}
+        key = {
+            "model": model_id,
+            "prompt": self.prompt,
+            "negative": self.negative_prompt,
+            "seed": self.seed,
+            "width": self.width,
+            "height": self.height,
+        }
         return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
 
 
@@ -111,16 +118,35 @@ def request_body(model_id: str, request: ImageRequest) -> dict[str, Any]:
         return {
             "taskType": "TEXT_IMAGE",
             "textToImageParams": {"text": request.prompt[:limit], "negativeText": request.negative_prompt[:limit]},
-            "imageGenerationConfig": {"numberOfImages": 1, "width": request.width, "height": request.height,
-                                      "quality": "standard", "cfgScale": 6.5, "seed": seed},
+            "imageGenerationConfig": {
+                "numberOfImages": 1,
+                "width": request.width,
+                "height": request.height,
+                "quality": "standard",
+                "cfgScale": 6.5,
+                "seed": seed,
+            },
         }
     if kind == "stability-sdxl":
-        return {"text_prompts": [{"text": request.prompt, "weight": 1.0},
-                                 {"text": request.negative_prompt, "weight": -1.0}],
-                "cfg_scale": 7, "steps": 30, "seed": seed,
-                "width": request.width, "height": request.height, "samples": 1}
-    body = {"prompt": request.prompt, "negative_prompt": request.negative_prompt, "aspect_ratio": "1:1",
-            "output_format": "png", "seed": seed}
+        return {
+            "text_prompts": [
+                {"text": request.prompt, "weight": 1.0},
+                {"text": request.negative_prompt, "weight": -1.0},
+            ],
+            "cfg_scale": 7,
+            "steps": 30,
+            "seed": seed,
+            "width": request.width,
+            "height": request.height,
+            "samples": 1,
+        }
+    body = {
+        "prompt": request.prompt,
+        "negative_prompt": request.negative_prompt,
+        "aspect_ratio": "1:1",
+        "output_format": "png",
+        "seed": seed,
+    }
     if model_id.startswith("stability.sd3"):
         body["mode"] = "text-to-image"
     return body
@@ -161,7 +187,8 @@ def is_content_filter_error(error: ClientError) -> bool:
     """Nova Canvas and Titan refuse a filtered prompt with a ValidationException rather than a body."""
     message = error.response.get("Error", {}).get("Message", "").lower()
     return error.response.get("Error", {}).get("Code") == "ValidationException" and (
-        "content filter" in message or "content moderation" in message or "blocked" in message)
+        "content filter" in message or "content moderation" in message or "blocked" in message
+    )
 
 
 def client_config() -> Config:
@@ -173,10 +200,19 @@ class BedrockImages:
     """invoke_model with retries for throttling and timeouts (exponential backoff, full jitter), each
     attempt started only if it can finish before the function's deadline."""
 
-    def __init__(self, client: Any, model_id: str, *, attempts: int = 4, base_delay: float = 1.0,
-                 max_delay: float = 20.0, sleep: Callable[[float], None] = time.sleep,
-                 on_throttle: Callable[[], None] = lambda: None,
-                 attempt_seconds: float = CONNECT_TIMEOUT + READ_TIMEOUT, margin_seconds: float = FINISH_MARGIN):
+    def __init__(
+        self,
+        client: Any,
+        model_id: str,
+        *,
+        attempts: int = 4,
+        base_delay: float = 1.0,
+        max_delay: float = 20.0,
+        sleep: Callable[[float], None] = time.sleep,
+        on_throttle: Callable[[], None] = lambda: None,
+        attempt_seconds: float = CONNECT_TIMEOUT + READ_TIMEOUT,
+        margin_seconds: float = FINISH_MARGIN,
+    ):
         family(model_id)  # fail fast on an unknown model
         self.client = client
         self.model_id = model_id
@@ -196,12 +232,15 @@ class BedrockImages:
         """The PNG. `remaining_ms` is the Lambda context's get_remaining_time_in_millis (None: no deadline)."""
         body = json.dumps(request_body(self.model_id, request))
         if not self._time_for_attempt(remaining_ms, after=0.0):
-            raise TimeoutError(f"{remaining_ms() / 1000:.0f} s left: too little for a model call and recording "
-                               f"its outcome ({self.attempt_seconds + self.margin_seconds:.0f} s)")
+            raise TimeoutError(
+                f"{remaining_ms() / 1000:.0f} s left: too little for a model call and recording "
+                f"its outcome ({self.attempt_seconds + self.margin_seconds:.0f} s)"
+            )
         for attempt in range(1, self.attempts + 1):
             try:
-                response = self.client.invoke_model(modelId=self.model_id, body=body, accept="application/json",
-                                                    contentType="application/json")
+                response = self.client.invoke_model(
+                    modelId=self.model_id, body=body, accept="application/json", contentType="application/json"
+                )
             except Exception as error:  # throttling, timeouts and dropped connections are worth another try
                 if isinstance(error, ClientError) and is_content_filter_error(error):
                     raise ContentFiltered(error.response["Error"]["Message"]) from error

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import io
 import random
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
@@ -30,8 +30,11 @@ class PlaceholderImages:
         bottom = tuple(max(0, c - rng.randint(60, 110)) for c in top)
         # Vertical gradient backdrop, as on a studio sweep.
         column = Image.linear_gradient("L").resize((1, height))
-        image = Image.composite(Image.new("RGB", (width, height), bottom), Image.new("RGB", (width, height), top),
-                                column.resize((width, height)))
+        image = Image.composite(
+            Image.new("RGB", (width, height), bottom),
+            Image.new("RGB", (width, height), top),
+            column.resize((width, height)),
+        )
         draw = ImageDraw.Draw(image)
         # A soft floor shadow and a bottle-like product shape in a saturated colour.
         shadow = Image.new("L", (width, height), 0)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import io
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
@@ -18,14 +19,23 @@ from handlers.generator.prompt import NEGATIVE_PROMPT, build_prompt
 from handlers.shared import metrics as metric_names
 from handlers.shared.errors import error_code
 from handlers.shared.invoke import invoke_async
-from handlers.shared.manifest import ManifestStore, product as find_product
+from handlers.shared.manifest import ManifestStore
+from handlers.shared.manifest import product as find_product
 from handlers.shared.paths import generated_key, image_cache_key
 from handlers.shared.settled import republish_gallery
 
 
 class GeneratorService:
-    def __init__(self, s3: Any, store: ManifestStore, backend: Any, logger: Any, metrics: Any,
-                 max_attempts: int = 3, invoke: Callable[[str, dict[str, Any]], None] = invoke_async):
+    def __init__(
+        self,
+        s3: Any,
+        store: ManifestStore,
+        backend: Any,
+        logger: Any,
+        metrics: Any,
+        max_attempts: int = 3,
+        invoke: Callable[[str, dict[str, Any]], None] = invoke_async,
+    ):
         self.s3 = s3
         self.store = store
         self.backend = backend
@@ -55,27 +65,44 @@ class GeneratorService:
                 return "failed"
             except Exception as error:
                 if attempt >= self.max_attempts:  # Lambda will not retry again: settle the product
-                    self.store.fail_product(campaign_id, index, error_code(error),
-                                            f"image generation failed after {attempt} attempts: {error}")
+                    self.store.fail_product(
+                        campaign_id,
+                        index,
+                        error_code(error),
+                        f"image generation failed after {attempt} attempts: {error}",
+                    )
                 raise
-        self.invoke("VARIANTS_FUNCTION", {"campaign_id": campaign_id, "product_index": index,
-                                          "bucket": self.store.bucket, "source_key": product["generated_key"]})
+        self.invoke(
+            "VARIANTS_FUNCTION",
+            {
+                "campaign_id": campaign_id,
+                "product_index": index,
+                "bucket": self.store.bucket,
+                "source_key": product["generated_key"],
+            },
+        )
         return "rendering"
 
-    def _generate(self, manifest: dict[str, Any], product: dict[str, Any],
-                  remaining_ms: Callable[[], int] | None) -> dict[str, Any]:
+    def _generate(
+        self, manifest: dict[str, Any], product: dict[str, Any], remaining_ms: Callable[[], int] | None
+    ) -> dict[str, Any]:
         campaign_id, index = manifest["campaign_id"], product["index"]
         prompt = build_prompt(product, manifest)
-        request = ImageRequest(prompt=prompt, negative_prompt=NEGATIVE_PROMPT, seed=seed_for(prompt),
-                               label=product["name"])
+        request = ImageRequest(
+            prompt=prompt, negative_prompt=NEGATIVE_PROMPT, seed=seed_for(prompt), label=product["name"]
+        )
         fingerprint = request.fingerprint(self.backend.model_id)
         cache_key = image_cache_key(fingerprint)
         target = generated_key(campaign_id, index, product["name"])
         payer = f"{campaign_id}/{index}"
         if self._exists(cache_key):
-            self.s3.copy_object(Bucket=self.store.bucket, Key=target, ContentType="image/png",
-                                CopySource={"Bucket": self.store.bucket, "Key": cache_key},
-                                MetadataDirective="REPLACE")
+            self.s3.copy_object(
+                Bucket=self.store.bucket,
+                Key=target,
+                ContentType="image/png",
+                CopySource={"Bucket": self.store.bucket, "Key": cache_key},
+                MetadataDirective="REPLACE",
+            )
             paid = self.s3.head_object(Bucket=self.store.bucket, Key=cache_key).get("Metadata", {})
             if paid.get("paid-by") == payer:
                 # This product's own earlier attempt paid for the image, then failed before recording it.
@@ -95,16 +122,31 @@ class GeneratorService:
             self.metrics.add_metric(name=metric_names.PRODUCTS_GENERATED, unit="Count", value=1)
             self.metrics.add_metric(name=metric_names.IMAGE_MODEL_COST_USD, unit="None", value=cost)
             self.metrics.add_metric(name=metric_names.GENERATION_DURATION_MS, unit="Milliseconds", value=duration_ms)
-            self.logger.info("image generated", extra={"model_id": self.backend.model_id, "cost_usd": cost,
-                                                       "generation_ms": round(duration_ms)})
+            self.logger.info(
+                "image generated",
+                extra={"model_id": self.backend.model_id, "cost_usd": cost, "generation_ms": round(duration_ms)},
+            )
             # The cache copy first, saying who paid: if anything after it fails, the retry finds it, does not
             # pay again, and still records the cost against this product.
-            self.s3.put_object(Bucket=self.store.bucket, Key=cache_key, Body=png, ContentType="image/png",
-                               Metadata={"paid-by": payer, "cost-usd": f"{cost}"})
+            self.s3.put_object(
+                Bucket=self.store.bucket,
+                Key=cache_key,
+                Body=png,
+                ContentType="image/png",
+                Metadata={"paid-by": payer, "cost-usd": f"{cost}"},
+            )
             self.s3.put_object(Bucket=self.store.bucket, Key=target, Body=png, ContentType="image/png")
 
-        fields = {"generated_key": target, "source_key": target, "cost_usd": cost, "cache_hit": cache_hit,
-                  "model_id": self.backend.model_id, "prompt": prompt, "seed": request.seed, "status": "rendering"}
+        fields = {
+            "generated_key": target,
+            "source_key": target,
+            "cost_usd": cost,
+            "cache_hit": cache_hit,
+            "model_id": self.backend.model_id,
+            "prompt": prompt,
+            "seed": request.seed,
+            "status": "rendering",
+        }
         self.store.update_product(campaign_id, index, **fields)
         return {**product, **fields}
 

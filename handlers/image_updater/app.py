@@ -45,10 +45,17 @@ def handler(event, context):
         if outcome.updated:
             metrics.add_metric(name=metric_names.UPDATER_UPDATED, unit="Count", value=len(outcome.updated))
         if outcome.revisions_registered:
-            metrics.add_metric(name=metric_names.JOB_DEFINITION_REVISIONS, unit="Count",
-                               value=outcome.revisions_registered)
+            metrics.add_metric(
+                name=metric_names.JOB_DEFINITION_REVISIONS, unit="Count", value=outcome.revisions_registered
+            )
         if outcome.skipped:
             metrics.add_metric(name=metric_names.UPDATER_SKIPPED, unit="Count", value=len(outcome.skipped))
-        logger.info("image push applied", extra={"outcome": "updated" if outcome.updated else "skipped",
-                                                 "updated": outcome.updated, "skipped": outcome.skipped})
+        logger.info(
+            "image push applied",
+            extra={
+                "outcome": "updated" if outcome.updated else "skipped",
+                "updated": outcome.updated,
+                "skipped": outcome.skipped,
+            },
+        )
     return {"updated": outcome.updated, "skipped": outcome.skipped, "ignored": outcome.ignored}

@@ -40,5 +40,10 @@ def parse(event: dict) -> Push | Ignored:
         return Ignored(f"image digest {digest!r} is missing or not sha256")
     if not tag:
         return Ignored("an untagged push: no tracked tag can match it")
-    return Push(repository=detail.get("repository-name", ""), digest=digest, tag=tag,
-                registry=event.get("account", ""), region=event.get("region", ""))
+    return Push(
+        repository=detail.get("repository-name", ""),
+        digest=digest,
+        tag=tag,
+        registry=event.get("account", ""),
+        region=event.get("region", ""),
+    )

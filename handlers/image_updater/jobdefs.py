@@ -9,7 +9,8 @@ eksProperties (the pod's containers and init containers). Every other field is k
 from __future__ import annotations
 
 import copy
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 # Describe-only fields RegisterJobDefinition does not take.
 DESCRIBE_ONLY = ("jobDefinitionArn", "revision", "status", "containerOrchestrationType")
@@ -46,8 +47,9 @@ def is_current(definition: dict[str, Any], repository_url: str, image_uri: str) 
     return all(image == image_uri for image in images(definition) if from_repository(image, repository_url))
 
 
-def registration(definition: dict[str, Any], repository_url: str, image_uri: str,
-                 extra_tags: dict[str, str]) -> dict[str, Any]:
+def registration(
+    definition: dict[str, Any], repository_url: str, image_uri: str, extra_tags: dict[str, str]
+) -> dict[str, Any]:
     args = {k: copy.deepcopy(v) for k, v in definition.items() if k not in DESCRIBE_ONLY}
     for container in _containers(args):
         if container.get("image") and from_repository(container["image"], repository_url):

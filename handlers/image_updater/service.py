@@ -47,8 +47,9 @@ class UpdaterService:
             return Outcome(ignored=f"tag {push.tag} of {push.repository} is not the tracked one")
 
         # The event could be replayed or forged: the image must exist under this digest.
-        self.ecr.describe_images(repositoryName=push.repository, registryId=push.registry,
-                                 imageIds=[{"imageDigest": push.digest}])
+        self.ecr.describe_images(
+            repositoryName=push.repository, registryId=push.registry, imageIds=[{"imageDigest": push.digest}]
+        )
         outcome = Outcome()
         repository_url = push.image_uri.split("@", 1)[0]
         for target in targets:
@@ -71,14 +72,25 @@ class UpdaterService:
             return f"skipped job definition {name}:{newest['revision']}: does not use {repository_url}"
         if jobdefs.is_current(newest, repository_url, push.image_uri):
             return f"skipped job definition {name}:{newest['revision']}: already on {push.digest}"
-        args = jobdefs.registration(newest, repository_url, push.image_uri, {
-            "image-updater:previous-revision": str(newest["revision"]),
-            "image-updater:image-digest": push.digest,
-        })
+        args = jobdefs.registration(
+            newest,
+            repository_url,
+            push.image_uri,
+            {
+                "image-updater:previous-revision": str(newest["revision"]),
+                "image-updater:image-digest": push.digest,
+            },
+        )
         registered = self.batch.register_job_definition(**args)
-        self.logger.info("job definition revision registered", extra={
-            "job_definition": name, "previous_revision": newest["revision"], "revision": registered["revision"],
-            "image": push.image_uri})
+        self.logger.info(
+            "job definition revision registered",
+            extra={
+                "job_definition": name,
+                "previous_revision": newest["revision"],
+                "revision": registered["revision"],
+                "image": push.image_uri,
+            },
+        )
         return f"registered job definition {name}:{registered['revision']} (was {newest['revision']})"
 
     def _function(self, name: str, push: Push) -> str:
@@ -86,6 +98,7 @@ class UpdaterService:
         if current == push.image_uri:
             return f"skipped function {name}: already on {push.digest}"
         self.lambda_client.update_function_code(FunctionName=name, ImageUri=push.image_uri)
-        self.logger.info("function image updated", extra={"function": name, "previous_image": current,
-                                                          "image": push.image_uri})
+        self.logger.info(
+            "function image updated", extra={"function": name, "previous_image": current, "image": push.image_uri}
+        )
         return f"updated function {name}"

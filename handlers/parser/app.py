@@ -29,8 +29,13 @@ def service() -> ParserService:
     global _service
     if _service is None:
         s3 = boto3.client("s3")
-        _service = ParserService(s3, ManifestStore(s3, os.environ["S3_BUCKET_NAME"]),
-                                 int(os.environ.get("MAX_BRIEF_BYTES", 1024 * 1024)), logger, metrics)
+        _service = ParserService(
+            s3,
+            ManifestStore(s3, os.environ["S3_BUCKET_NAME"]),
+            int(os.environ.get("MAX_BRIEF_BYTES", 1024 * 1024)),
+            logger,
+            metrics,
+        )
     return _service
 
 
@@ -53,19 +58,23 @@ def record_handler(record: SQSRecord) -> None:
             if dead_letter.is_permanent(error) and os.environ.get("DLQ_URL"):
                 # Acknowledged here, kept in the DLQ with its reason: a retry cannot fix it.
                 dead_letter.send(dead_letter_queue(), os.environ["DLQ_URL"], record.body, record.message_id, error)
-                logger.error("upload failed permanently; moved to the DLQ, not retried", extra={
-                    "key": upload.key, "error_code": error_code(error), "error": str(error)})
+                logger.error(
+                    "upload failed permanently; moved to the DLQ, not retried",
+                    extra={"key": upload.key, "error_code": error_code(error), "error": str(error)},
+                )
                 return
             # Raising fails this record only: SQS redelivers it, and after maxReceiveCount it lands in the DLQ.
-            logger.warning("upload failed; the message will be retried", extra={
-                "key": upload.key, "error_code": error_code(error), "transient": is_transient(error)})
+            logger.warning(
+                "upload failed; the message will be retried",
+                extra={"key": upload.key, "error_code": error_code(error), "transient": is_transient(error)},
+            )
             raise
-        logger.info("upload processed", extra={"key": upload.key, "outcome": outcome.status,
-                                               "routed": list(outcome.routed)})
+        logger.info(
+            "upload processed", extra={"key": upload.key, "outcome": outcome.status, "routed": list(outcome.routed)}
+        )
 
 
 @logger.inject_lambda_context
 @metrics.log_metrics
 def handler(event, context):
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor,
-                                    context=context)
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

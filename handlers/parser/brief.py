@@ -60,7 +60,7 @@ def asset_key(value: str) -> str | None:
         return None
     if value.startswith(OTHER_PREFIXES):
         return None
-    relative = value[len(ASSETS_PREFIX):] if value.startswith(ASSETS_PREFIX) else value
+    relative = value[len(ASSETS_PREFIX) :] if value.startswith(ASSETS_PREFIX) else value
     if any(part == ".." for part in relative.split("/")):
         return None
     normalized = posixpath.normpath(ASSETS_PREFIX + relative)
@@ -76,16 +76,32 @@ def check_brief(body: bytes, max_bytes: int) -> BriefCheck:
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        return BriefCheck(None, [Violation("$", f"brief is not UTF-8 text: byte {error.start} is "
-                                                f"0x{body[error.start]:02x}; save the file as UTF-8")])
+        return BriefCheck(
+            None,
+            [
+                Violation(
+                    "$",
+                    f"brief is not UTF-8 text: byte {error.start} is 0x{body[error.start]:02x}; save the file as UTF-8",
+                )
+            ],
+        )
     try:
         brief = json.loads(text)
     except json.JSONDecodeError as error:
-        return BriefCheck(None, [Violation("$", f"brief is not valid JSON: {error.msg} at line {error.lineno} "
-                                                f"column {error.colno}")])
+        return BriefCheck(
+            None, [Violation("$", f"brief is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}")]
+        )
     except RecursionError:  # `[[[[...]]]]` thousands deep: valid JSON that no brief needs
-        return BriefCheck(None, [Violation("$", "brief nests arrays or objects too deeply to read; a brief is "
-                                                "an object of campaign fields with a list of products")])
+        return BriefCheck(
+            None,
+            [
+                Violation(
+                    "$",
+                    "brief nests arrays or objects too deeply to read; a brief is "
+                    "an object of campaign fields with a list of products",
+                )
+            ],
+        )
 
     violations = [
         Violation(json_path(error.absolute_path), error.message, error.instance if _small(error.instance) else None)
@@ -95,11 +111,15 @@ def check_brief(body: bytes, max_bytes: int) -> BriefCheck:
         for index, product in enumerate(brief["products"]):
             value = product.get("existing_assets") if isinstance(product, dict) else None
             if isinstance(value, str) and value and asset_key(value) is None:
-                violations.append(Violation(
-                    f"$.products[{index}].existing_assets",
-                    f"{value!r} points outside existing-assets/: give a key or folder under existing-assets/ "
-                    "without '..', a leading '/', '\\', '%' escapes, URLs or another prefix such as input/ or output/",
-                    value))
+                violations.append(
+                    Violation(
+                        f"$.products[{index}].existing_assets",
+                        f"{value!r} points outside existing-assets/: give a key or folder under existing-assets/ "
+                        "without '..', a leading '/', '\\', '%' escapes, URLs "
+                        "or another prefix such as input/ or output/",
+                        value,
+                    )
+                )
     return BriefCheck(brief if not violations else None, violations)
 
 

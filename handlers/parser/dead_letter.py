@@ -21,8 +21,12 @@ def is_permanent(error: BaseException) -> bool:
 
 def send(sqs: Any, dlq_url: str, body: str, message_id: str, error: BaseException) -> None:
     text = str(error)[:1000]
-    sqs.send_message(QueueUrl=dlq_url, MessageBody=body, MessageAttributes={
-        "error_code": {"DataType": "String", "StringValue": error_code(error)},
-        "error_message": {"DataType": "String", "StringValue": text or type(error).__name__},
-        "source_message_id": {"DataType": "String", "StringValue": message_id},
-    })
+    sqs.send_message(
+        QueueUrl=dlq_url,
+        MessageBody=body,
+        MessageAttributes={
+            "error_code": {"DataType": "String", "StringValue": error_code(error)},
+            "error_message": {"DataType": "String", "StringValue": text or type(error).__name__},
+            "source_message_id": {"DataType": "String", "StringValue": message_id},
+        },
+    )

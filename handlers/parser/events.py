@@ -57,7 +57,14 @@ def parse_body(body: str) -> Notification:
             key = unquote_plus(obj["key"], encoding="utf-8", errors="strict")
         except (KeyError, TypeError, UnicodeDecodeError) as error:
             raise NotAnS3Notification(f"{name} record lacks bucket or key: {error!r}") from error
-        uploads.append(Upload(bucket=bucket, key=key, version_id=obj.get("versionId") or None,
-                              etag=(obj.get("eTag") or "").strip('"') or None, size=obj.get("size"),
-                              sequencer=obj.get("sequencer")))
+        uploads.append(
+            Upload(
+                bucket=bucket,
+                key=key,
+                version_id=obj.get("versionId") or None,
+                etag=(obj.get("eTag") or "").strip('"') or None,
+                size=obj.get("size"),
+                sequencer=obj.get("sequencer"),
+            )
+        )
     return Notification(uploads, skipped)

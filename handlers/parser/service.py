@@ -7,15 +7,17 @@ campaign.py and events.py.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from botocore.exceptions import ClientError
 
 from handlers.parser.brief import Violation, asset_key, check_brief
 from handlers.parser.campaign import brief_stem, campaign_id, pick_asset
 from handlers.parser.events import Upload
-from handlers.shared import gallery, metrics as metric_names
+from handlers.shared import gallery
+from handlers.shared import metrics as metric_names
 from handlers.shared.invoke import invoke_async
 from handlers.shared.manifest import ManifestStore, new_manifest, now_iso
 
@@ -36,8 +38,15 @@ def report_key(brief_key: str) -> str:
 
 
 class ParserService:
-    def __init__(self, s3: Any, store: ManifestStore, max_brief_bytes: int, logger: Any, metrics: Any,
-                 invoke: Callable[[str, dict[str, Any]], None] = invoke_async):
+    def __init__(
+        self,
+        s3: Any,
+        store: ManifestStore,
+        max_brief_bytes: int,
+        logger: Any,
+        metrics: Any,
+        invoke: Callable[[str, dict[str, Any]], None] = invoke_async,
+    ):
         self.s3 = s3
         self.store = store
         self.max_brief_bytes = max_brief_bytes
@@ -66,10 +75,16 @@ class ParserService:
         self.logger.append_keys(campaign_id=cid)
         products = [self._target(index, product) for index, product in enumerate(brief["products"])]
         manifest = new_manifest(
-            campaign_id=cid, brief=brief, brief_key=upload.key, products=products,
-            brief_version_id=upload.version_id, bucket=upload.bucket,
-            target_audience=brief.get("target_audience"), target_regions=brief.get("target_regions", []),
-            brand_colors=brief.get("brand_colors", []))
+            campaign_id=cid,
+            brief=brief,
+            brief_key=upload.key,
+            products=products,
+            brief_version_id=upload.version_id,
+            bucket=upload.bucket,
+            target_audience=brief.get("target_audience"),
+            target_regions=brief.get("target_regions", []),
+            brand_colors=brief.get("brand_colors", []),
+        )
         _, created = self.store.create(manifest)
         if created:
             self.metrics.add_metric(name=metric_names.CAMPAIGNS_STARTED, unit="Count", value=1)
@@ -99,8 +114,14 @@ class ParserService:
 
     def _target(self, index: int, product: dict[str, Any]) -> dict[str, Any]:
         """Where the product's image comes from: an existing asset if one is found, else the model."""
-        entry = {"index": index, "name": product["name"], "description": product.get("description", ""),
-                 "product_id": product.get("id"), "image_source": "generated", "source_key": None}
+        entry = {
+            "index": index,
+            "name": product["name"],
+            "description": product.get("description", ""),
+            "product_id": product.get("id"),
+            "image_source": "generated",
+            "source_key": None,
+        }
         requested = product.get("existing_assets")
         if requested:
             key = asset_key(requested)  # validated already; never None here
@@ -111,8 +132,10 @@ class ParserService:
                 entry.update(image_source="existing", source_key=found)
             else:
                 entry["asset_note"] = f"no image found under {key}; generating one instead"
-                self.logger.info("existing asset not found, will generate",
-                                 extra={"product_index": index, "existing_assets": requested})
+                self.logger.info(
+                    "existing asset not found, will generate",
+                    extra={"product_index": index, "existing_assets": requested},
+                )
         return entry
 
     # -- routing --------------------------------------------------------------------------------------
@@ -155,8 +178,11 @@ class ParserService:
     def _release(self, indexes: list[int], cid: str) -> None:
         def release(manifest: dict[str, Any]) -> None:
             for product in manifest["products"]:
-                if product["index"] in indexes and product["status"] in ("generating", "rendering") \
-                        and product.get("routed_at"):
+                if (
+                    product["index"] in indexes
+                    and product["status"] in ("generating", "rendering")
+                    and product.get("routed_at")
+                ):
                     product["status"] = "pending"
                     product.pop("routed_at", None)
 
@@ -175,9 +201,15 @@ class ParserService:
             "violations": [v.to_json() for v in violations],
             "what_to_do": "fix every violation listed and upload the brief again; this upload will not be retried",
         }
-        self.s3.put_object(Bucket=self.store.bucket, Key=key, ContentType="application/json",
-                           Body=json.dumps(report, indent=2, ensure_ascii=False).encode())
+        self.s3.put_object(
+            Bucket=self.store.bucket,
+            Key=key,
+            ContentType="application/json",
+            Body=json.dumps(report, indent=2, ensure_ascii=False).encode(),
+        )
         self.metrics.add_metric(name=metric_names.BRIEFS_REJECTED, unit="Count", value=1)
-        self.logger.warning("brief rejected", extra={"brief_key": upload.key, "report_key": key,
-                                                     "violations": [v.to_json() for v in violations[:20]]})
+        self.logger.warning(
+            "brief rejected",
+            extra={"brief_key": upload.key, "report_key": key, "violations": [v.to_json() for v in violations[:20]]},
+        )
         return Outcome("rejected", report_key=key)

@@ -6,14 +6,32 @@ redelivery, Lambda's async retries). Everything else is permanent: reported, not
 
 from __future__ import annotations
 
-from botocore.exceptions import ClientError, ConnectionError as BotoConnectionError, HTTPClientError, ReadTimeoutError
+from botocore.exceptions import ClientError, HTTPClientError, ReadTimeoutError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 
 TRANSIENT_CODES = {
-    "Throttling", "ThrottlingException", "ThrottledException", "TooManyRequestsException", "SlowDown",
-    "RequestLimitExceeded", "RequestThrottled", "RequestThrottledException", "ProvisionedThroughputExceededException",
-    "RequestTimeout", "RequestTimeoutException", "InternalError", "InternalFailure", "InternalServerError",
-    "InternalServerException", "ServiceUnavailable", "ServiceUnavailableException", "ServiceException",
-    "ModelNotReadyException", "ModelTimeoutException", "EC2ThrottledException", "OperationAborted",
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "TooManyRequestsException",
+    "SlowDown",
+    "RequestLimitExceeded",
+    "RequestThrottled",
+    "RequestThrottledException",
+    "ProvisionedThroughputExceededException",
+    "RequestTimeout",
+    "RequestTimeoutException",
+    "InternalError",
+    "InternalFailure",
+    "InternalServerError",
+    "InternalServerException",
+    "ServiceUnavailable",
+    "ServiceUnavailableException",
+    "ServiceException",
+    "ModelNotReadyException",
+    "ModelTimeoutException",
+    "EC2ThrottledException",
+    "OperationAborted",
 }
 
 

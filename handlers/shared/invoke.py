@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 Transport = Callable[[str, dict[str, Any]], None]
 _transport: Transport | None = None
@@ -32,5 +33,6 @@ def invoke_async(function_env: str, payload: dict[str, Any]) -> None:
         import boto3
 
         _lambda_client = boto3.client("lambda")
-    _lambda_client.invoke(FunctionName=os.environ[function_env], InvocationType="Event",
-                          Payload=json.dumps(payload).encode())
+    _lambda_client.invoke(
+        FunctionName=os.environ[function_env], InvocationType="Event", Payload=json.dumps(payload).encode()
+    )

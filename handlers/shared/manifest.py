@@ -15,8 +15,9 @@ import copy
 import json
 import random
 import time
-from datetime import datetime, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -39,11 +40,12 @@ def manifest_key(campaign_id: str) -> str:
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def new_manifest(*, campaign_id: str, brief: dict[str, Any], brief_key: str,
-                 products: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+def new_manifest(
+    *, campaign_id: str, brief: dict[str, Any], brief_key: str, products: list[dict[str, Any]], **extra: Any
+) -> dict[str, Any]:
     """A manifest for a new campaign. `products` are the routed products (index, name, image_source, source_key)."""
     stamp = now_iso()
     return {
@@ -67,8 +69,11 @@ def new_manifest(*, campaign_id: str, brief: dict[str, Any], brief_key: str,
                 "variants": [],
                 "cost_usd": 0.0,
                 "error": None,
-                **{k: v for k, v in product.items()
-                   if k not in ("index", "name", "image_source", "source_key", "status")},
+                **{
+                    k: v
+                    for k, v in product.items()
+                    if k not in ("index", "name", "image_source", "source_key", "status")
+                },
             }
             for product in products
         ],
@@ -99,9 +104,17 @@ def product(manifest: dict[str, Any], index: int) -> dict[str, Any]:
 
 
 class ManifestStore:
-    def __init__(self, s3: Any, bucket: str, *, max_attempts: int = 25, base_delay: float = 0.02,
-                 max_delay: float = 1.0, sleep: Callable[[float], None] = time.sleep,
-                 on_settled: Callable[[dict[str, Any]], None] | None = None):
+    def __init__(
+        self,
+        s3: Any,
+        bucket: str,
+        *,
+        max_attempts: int = 25,
+        base_delay: float = 0.02,
+        max_delay: float = 1.0,
+        sleep: Callable[[float], None] = time.sleep,
+        on_settled: Callable[[dict[str, Any]], None] | None = None,
+    ):
         """`on_settled(manifest)` runs once per campaign, in the writer whose update settled it
         (the conditional write lets only one writer make that transition): emit metrics there."""
         self.s3 = s3
@@ -163,7 +176,7 @@ class ManifestStore:
                     self.on_settled(changed)
                 return changed
             # Full jitter keeps colliding writers from colliding again in lock-step.
-            self.sleep(random.uniform(0, min(self.max_delay, self.base_delay * 2 ** attempt)))
+            self.sleep(random.uniform(0, min(self.max_delay, self.base_delay * 2**attempt)))
         raise ManifestContention(f"manifest of {campaign_id} changed under {self.max_attempts} attempts to update it")
 
     def update_product(self, campaign_id: str, index: int, **fields: Any) -> dict[str, Any]:
@@ -181,9 +194,13 @@ class ManifestStore:
         return self.update_product(campaign_id, index, status="failed", error={"code": code, "message": message})
 
     def _put(self, manifest: dict[str, Any], **condition: str) -> None:
-        self.s3.put_object(Bucket=self.bucket, Key=manifest_key(manifest["campaign_id"]),
-                           Body=json.dumps(manifest, indent=2, ensure_ascii=False).encode(),
-                           ContentType="application/json", **condition)
+        self.s3.put_object(
+            Bucket=self.bucket,
+            Key=manifest_key(manifest["campaign_id"]),
+            Body=json.dumps(manifest, indent=2, ensure_ascii=False).encode(),
+            ContentType="application/json",
+            **condition,
+        )
 
 
 def _is_conflict(error: ClientError) -> bool:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from handlers.shared import gallery
 from handlers.shared.manifest import SETTLED_CAMPAIGN
@@ -17,8 +18,14 @@ def on_campaign_settled(metrics: Any, logger: Any, s3: Any, bucket: str) -> Call
 
     def settled(manifest: dict[str, Any]) -> None:
         metrics.add_metric(name=CAMPAIGN_SETTLED[manifest["status"]], unit="Count", value=1)
-        logger.info("campaign settled", extra={"campaign_id": manifest["campaign_id"], "status": manifest["status"],
-                                               "total_cost_usd": manifest["total_cost_usd"]})
+        logger.info(
+            "campaign settled",
+            extra={
+                "campaign_id": manifest["campaign_id"],
+                "status": manifest["status"],
+                "total_cost_usd": manifest["total_cost_usd"],
+            },
+        )
         gallery.publish(s3, bucket, manifest)
 
     return settled

@@ -23,10 +23,14 @@ def service() -> VariantsService:
     global _service
     if _service is None:
         s3 = boto3.client("s3")
-        store = ManifestStore(s3, os.environ["S3_BUCKET_NAME"], on_settled=on_campaign_settled(
-            metrics, logger, s3, os.environ["S3_BUCKET_NAME"]))
-        _service = VariantsService(s3, store, logger, metrics,
-                                   max_attempts=int(os.environ.get("ASYNC_MAX_ATTEMPTS", 3)))
+        store = ManifestStore(
+            s3,
+            os.environ["S3_BUCKET_NAME"],
+            on_settled=on_campaign_settled(metrics, logger, s3, os.environ["S3_BUCKET_NAME"]),
+        )
+        _service = VariantsService(
+            s3, store, logger, metrics, max_attempts=int(os.environ.get("ASYNC_MAX_ATTEMPTS", 3))
+        )
     return _service
 
 

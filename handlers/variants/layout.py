@@ -6,8 +6,8 @@ wrapped and sized to stay inside the frame with a margin, and text and band colo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 # CONTRACT §5.
 VARIANT_SIZES: dict[str, tuple[int, int]] = {
@@ -40,9 +40,13 @@ class Box:
     def height(self) -> int:
         return self.bottom - self.top
 
-    def inside(self, other: "Box") -> bool:
-        return (self.left >= other.left and self.top >= other.top and self.right <= other.right
-                and self.bottom <= other.bottom)
+    def inside(self, other: Box) -> bool:
+        return (
+            self.left >= other.left
+            and self.top >= other.top
+            and self.right <= other.right
+            and self.bottom <= other.bottom
+        )
 
 
 def cover_crop(source: tuple[int, int], target: tuple[int, int]) -> tuple[float, float, float, float]:
@@ -98,8 +102,9 @@ class TextLayout:
     frame: Box  # the frame less its margin: band and text stay inside it
 
 
-def fit_text(message: str, size: tuple[int, int], measure: Callable[[str, int], float],
-             line_height: Callable[[int], int]) -> TextLayout:
+def fit_text(
+    message: str, size: tuple[int, int], measure: Callable[[str, int], float], line_height: Callable[[int], int]
+) -> TextLayout:
     """Largest font size at which the wrapped message fits the frame with its margin (bottom band)."""
     width, height = size
     margin = round(min(width, height) * MARGIN_RATIO)
@@ -112,8 +117,11 @@ def fit_text(message: str, size: tuple[int, int], measure: Callable[[str, int], 
         step = line_height(font_size)
         band_height = step * len(lines) + 2 * padding
         widest = max(measure(line, font_size) for line in lines)
-        if widest > max_text_width or band_height > frame.height or \
-                (band_height > height * MAX_TEXT_HEIGHT_RATIO and font_size > SMALLEST_FONT):
+        if (
+            widest > max_text_width
+            or band_height > frame.height
+            or (band_height > height * MAX_TEXT_HEIGHT_RATIO and font_size > SMALLEST_FONT)
+        ):
             return None
         band = Box(frame.left, frame.bottom - band_height, frame.right, frame.bottom)
         text = Box(band.left + padding, band.top + padding, band.right - padding, band.bottom - padding)
@@ -137,9 +145,10 @@ def fit_text(message: str, size: tuple[int, int], measure: Callable[[str, int], 
 
 # --- colour -------------------------------------------------------------------------------------------
 
+
 def hex_to_rgb(value: str) -> tuple[int, int, int]:
     value = value.lstrip("#")
-    return tuple(int(value[i:i + 2], 16) for i in (0, 2, 4))  # type: ignore[return-value]
+    return tuple(int(value[i : i + 2], 16) for i in (0, 2, 4))  # type: ignore[return-value]
 
 
 def luminance(rgb: tuple[int, int, int]) -> float:

@@ -56,7 +56,10 @@ def line_height(size: int) -> int:
     return round((ascent + descent) * 1.12)
 
 
-def decode(data: bytes, sizes=tuple(VARIANT_SIZES.values())) -> Image.Image:
+ALL_SIZES = tuple(VARIANT_SIZES.values())
+
+
+def decode(data: bytes, sizes: tuple[tuple[int, int], ...] = ALL_SIZES) -> Image.Image:
     """Decode once, refusing bombs, truncated and corrupt files; a JPEG decodes straight at 1/2, 1/4 or
     1/8 scale (draft mode) when every variant stays covered at that scale."""
     with warnings.catch_warnings():
@@ -65,8 +68,11 @@ def decode(data: bytes, sizes=tuple(VARIANT_SIZES.values())) -> Image.Image:
             image = Image.open(io.BytesIO(data))
             width, height = image.size
             if width * height > MAX_SOURCE_PIXELS:
-                raise SourceImageError("SourceTooLarge", f"source image is {width}x{height} "
-                                       f"({width * height / 1e6:.0f} MP); the limit is {MAX_SOURCE_PIXELS / 1e6:.0f} MP")
+                raise SourceImageError(
+                    "SourceTooLarge",
+                    f"source image is {width}x{height} "
+                    f"({width * height / 1e6:.0f} MP); the limit is {MAX_SOURCE_PIXELS / 1e6:.0f} MP",
+                )
             if image.format not in ("PNG", "JPEG", "MPO", "WEBP"):
                 raise _unreadable(f"format {image.format}")
             if image.format == "JPEG":
@@ -76,8 +82,11 @@ def decode(data: bytes, sizes=tuple(VARIANT_SIZES.values())) -> Image.Image:
         except SourceImageError:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-            raise SourceImageError("SourceTooLarge", f"source image refused (limit {MAX_SOURCE_PIXELS / 1e6:.0f} MP, "
-                                   f"a decompression bomb or far larger than needed): {error}") from error
+            raise SourceImageError(
+                "SourceTooLarge",
+                f"source image refused (limit {MAX_SOURCE_PIXELS / 1e6:.0f} MP, "
+                f"a decompression bomb or far larger than needed): {error}",
+            ) from error
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
             raise _unreadable(error) from error
     if image.mode == "RGB":
@@ -112,8 +121,9 @@ def cover_resize(source: Image.Image, size: tuple[int, int]) -> Image.Image:
     return Image.frombuffer("RGB", size, enlarged, "raw", "RGB", 0, 1)  # shares the array: no copy
 
 
-def render_variant(source: Image.Image, name: str, size: tuple[int, int], message: str,
-                   brand_colors: list[str] | None) -> Variant:
+def render_variant(
+    source: Image.Image, name: str, size: tuple[int, int], message: str, brand_colors: list[str] | None
+) -> Variant:
     width, height = size
     frame = cover_resize(source, size)
     layout = fit_text(message, size, measure, line_height)

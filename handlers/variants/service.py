@@ -9,7 +9,8 @@ from botocore.exceptions import ClientError
 
 from handlers.shared import metrics as metric_names
 from handlers.shared.errors import error_code
-from handlers.shared.manifest import ManifestStore, product as find_product
+from handlers.shared.manifest import ManifestStore
+from handlers.shared.manifest import product as find_product
 from handlers.shared.paths import variant_key
 from handlers.shared.settled import republish_gallery
 from handlers.variants.render import SourceImageError, render_all
@@ -36,12 +37,14 @@ class VariantsService:
             return self._render(campaign_id, manifest, product, source_key, attempt)
         except Exception as error:
             if attempt >= self.max_attempts:
-                self.store.fail_product(campaign_id, index, error_code(error),
-                                        f"rendering failed after {attempt} attempts: {error}")
+                self.store.fail_product(
+                    campaign_id, index, error_code(error), f"rendering failed after {attempt} attempts: {error}"
+                )
             raise
 
-    def _render(self, campaign_id: str, manifest: dict[str, Any], product: dict[str, Any], source_key: str | None,
-                attempt: int) -> str:
+    def _render(
+        self, campaign_id: str, manifest: dict[str, Any], product: dict[str, Any], source_key: str | None, attempt: int
+    ) -> str:
         index = product["index"]
         if product["status"] in ("complete", "failed"):
             self.logger.info("product already settled; duplicate invocation ignored")
@@ -57,8 +60,9 @@ class VariantsService:
             data = self.s3.get_object(Bucket=self.store.bucket, Key=source_key)["Body"].read()
         except ClientError as error:
             if error.response["Error"]["Code"] in MISSING:
-                return self._fail(campaign_id, index, "SourceMissing",
-                                  f"source image {source_key} does not exist or is not readable")
+                return self._fail(
+                    campaign_id, index, "SourceMissing", f"source image {source_key} does not exist or is not readable"
+                )
             raise
 
         started = time.perf_counter()

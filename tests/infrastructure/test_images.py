@@ -14,8 +14,9 @@ from tools.mock_stack import Recording, record
 SERVICES = ["parser", "generator", "variants", "image-updater", "batch-worker"]
 DIGEST_URI = re.compile(r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com/[a-z0-9._/-]+@sha256:[0-9a-f]{64}$")
 PROD_PUSHED = {f"creative-automation-prod-{s}:v1.0.0": "sha256:" + f"{i:02d}" * 32 for i, s in enumerate(SERVICES)}
-PROD_PUSHED_CONSOLIDATED = {f"creative-automation-prod:{s}-v1.0.0": "sha256:" + f"{i + 10:02d}" * 32
-                            for i, s in enumerate(SERVICES)}
+PROD_PUSHED_CONSOLIDATED = {
+    f"creative-automation-prod:{s}-v1.0.0": "sha256:" + f"{i + 10:02d}" * 32 for i, s in enumerate(SERVICES)
+}
 
 VARIANTS = {
     "dev": ("dev", {}, None),
@@ -23,8 +24,11 @@ VARIANTS = {
     "prod": ("prod", {}, None),
     "prod-consolidated": ("prod", {"images.layout": "consolidated"}, None),
     "prod-resolve": ("prod", {"images.mode": "resolve"}, PROD_PUSHED),
-    "prod-consolidated-resolve": ("prod", {"images.layout": "consolidated", "images.mode": "resolve"},
-                                  PROD_PUSHED_CONSOLIDATED),
+    "prod-consolidated-resolve": (
+        "prod",
+        {"images.layout": "consolidated", "images.mode": "resolve"},
+        PROD_PUSHED_CONSOLIDATED,
+    ),
 }
 
 
@@ -90,7 +94,9 @@ def test_tags_mutability_scanning_and_lifecycle(variant):
         keeps = [r for r in rules if r["selection"]["countType"] == "imageCountMoreThan"]
         assert keeps and all(r["selection"]["countNumber"] == 10 for r in keeps)
         if "consolidated" in name:  # one budget per service, not one for all five together
-            assert sorted(p for r in keeps for p in r["selection"]["tagPrefixList"]) == sorted(f"{s}-" for s in SERVICES)
+            assert sorted(p for r in keeps for p in r["selection"]["tagPrefixList"]) == sorted(
+                f"{s}-" for s in SERVICES
+            )
         any_rules = [r for r in rules if r["selection"]["tagStatus"] == "any"]
         for rule in any_rules:  # AWS: a tagStatus=any rule must have the highest rulePriority
             assert rule["rulePriority"] == max(r["rulePriority"] for r in rules)
@@ -103,7 +109,9 @@ def test_tags_mutability_scanning_and_lifecycle(variant):
     expected_tag = "v1.0.0" if prod else "latest"
     for image in images:
         tag = image.inputs["imageName"].rsplit(":", 1)[1]
-        assert tag == (f"{image.name.removesuffix('-image')}-{expected_tag}" if "consolidated" in name else expected_tag)
+        assert tag == (
+            f"{image.name.removesuffix('-image')}-{expected_tag}" if "consolidated" in name else expected_tag
+        )
         build = image.inputs["build"]
         assert build["platform"] == "linux/amd64" and build["builderVersion"] == "BuilderBuildKit"
         assert build["cacheFrom"]["images"] == [image.inputs["imageName"]]
@@ -119,24 +127,30 @@ def test_platform_setting_reaches_the_build():
 def test_repository_names_follow_the_environment_setting():
     shared_account = record("dev")
     own_account = record("dev", {"images.environmentInRepositoryName": False})
-    assert {r.inputs["name"] for r in shared_account.of_type("aws:ecr/repository:Repository")} == \
-        {f"creative-automation-dev-{s}" for s in SERVICES}
-    assert {r.inputs["name"] for r in own_account.of_type("aws:ecr/repository:Repository")} == \
-        {f"creative-automation-{s}" for s in SERVICES}
+    assert {r.inputs["name"] for r in shared_account.of_type("aws:ecr/repository:Repository")} == {
+        f"creative-automation-dev-{s}" for s in SERVICES
+    }
+    assert {r.inputs["name"] for r in own_account.of_type("aws:ecr/repository:Repository")} == {
+        f"creative-automation-{s}" for s in SERVICES
+    }
 
 
 def test_prod_resolve_uses_the_pushed_digest_and_fails_clearly_when_the_tag_is_missing():
     resolved = record("prod", {"images.mode": "resolve"}, existing_image_tags=PROD_PUSHED)
     for service in SERVICES:
-        assert resolved.outputs["image_uris"][service].endswith(PROD_PUSHED[f"creative-automation-prod-{service}:v1.0.0"])
+        assert resolved.outputs["image_uris"][service].endswith(
+            PROD_PUSHED[f"creative-automation-prod-{service}:v1.0.0"]
+        )
     missing = record("prod", {"images.mode": "resolve", "images.tag": "v9.9.9"}, existing_image_tags=PROD_PUSHED)
     assert missing.error is not None
     assert "v9.9.9" in missing.error and "creative-automation-prod-" in missing.error
 
 
 def image_builds(recording: Recording) -> dict[str, dict]:
-    return {image.name.removesuffix("-image"): image.inputs["build"]
-            for image in recording.of_type("docker:index/image:Image")}
+    return {
+        image.name.removesuffix("-image"): image.inputs["build"]
+        for image in recording.of_type("docker:index/image:Image")
+    }
 
 
 def test_build_paths_are_relative_to_the_project_directory():
@@ -153,13 +167,31 @@ def test_build_paths_are_relative_to_the_project_directory():
 def test_build_inputs_are_the_same_from_another_checkout_folder(tmp_path, monkeypatch):
     root = Path(__file__).resolve().parents[2]
     checkout = tmp_path / "elsewhere" / "creative-automation"
-    shutil.copytree(root, checkout, ignore=shutil.ignore_patterns(
-        ".venv", "node_modules", ".git", "out", ".pytest_cache", ".test-artifacts", "__pycache__", "tests",
-        "benchmarks", "samples"))
+    shutil.copytree(
+        root,
+        checkout,
+        ignore=shutil.ignore_patterns(
+            ".venv",
+            "node_modules",
+            ".git",
+            "out",
+            ".pytest_cache",
+            ".test-artifacts",
+            "__pycache__",
+            "tests",
+            "benchmarks",
+            "samples",
+        ),
+    )
     monkeypatch.chdir(tmp_path)  # and a test cwd that is neither checkout
     request = json.dumps({"stack": "prod", "overrides": {}, "preview": False, "existing_image_tags": {}})
-    result = subprocess.run([sys.executable, "-m", "tools.mock_stack", "--request", request], cwd=checkout,
-                            capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-m", "tools.mock_stack", "--request", request],
+        cwd=checkout,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     elsewhere = Recording.from_json(json.loads(result.stdout.strip().splitlines()[-1]))
     assert elsewhere.error is None, elsewhere.error

@@ -20,13 +20,19 @@ def names(recording) -> Names:
 
 def dlq_names(recording) -> dict[str, str]:
     prefix = names(recording).prefix
-    return {"briefs-dlq": names(recording).dlq, "failed-invocations": f"{prefix}-failed-invocations",
-            "image-updater-dlq": f"{prefix}-image-updater-dlq"}
+    return {
+        "briefs-dlq": names(recording).dlq,
+        "failed-invocations": f"{prefix}-failed-invocations",
+        "image-updater-dlq": f"{prefix}-image-updater-dlq",
+    }
 
 
 def alarms_on(recording, metric: str, dimension: str, value: str):
-    return [a for a in recording.of_type(ALARM)
-            if a.inputs["metricName"] == metric and a.inputs["dimensions"].get(dimension) == value]
+    return [
+        a
+        for a in recording.of_type(ALARM)
+        if a.inputs["metricName"] == metric and a.inputs["dimensions"].get(dimension) == value
+    ]
 
 
 def dashboard_body(recording) -> dict:
@@ -34,8 +40,13 @@ def dashboard_body(recording) -> dict:
 
 
 def dashboard_dimension_values(recording) -> set[str]:
-    return {value for w in dashboard_body(recording)["widgets"] if w["type"] == "metric"
-            for _, _, dims, _ in metric_rows(w) for value in dims.values()}
+    return {
+        value
+        for w in dashboard_body(recording)["widgets"]
+        if w["type"] == "metric"
+        for _, _, dims, _ in metric_rows(w)
+        for value in dims.values()
+    }
 
 
 def test_dashboard_exists_is_valid_and_exported(stack):
@@ -100,11 +111,13 @@ def test_thresholds_come_from_settings_and_prod_is_stricter(dev, prod):
     expected = {"dev": (10, 20, 1800), "prod": (1, 5, 600)}  # Pulumi.<stack>.yaml alarms.*
     for recording in (dev, prod):
         n = names(recording)
-        got = (threshold(recording, "Errors", "FunctionName", n.function("parser")),
-               threshold(recording, "ModelThrottles", "service", "generator"),
-               threshold(recording, "ApproximateAgeOfOldestMessage", "QueueName", n.queue))
+        got = (
+            threshold(recording, "Errors", "FunctionName", n.function("parser")),
+            threshold(recording, "ModelThrottles", "service", "generator"),
+            threshold(recording, "ApproximateAgeOfOldestMessage", "QueueName", n.queue),
+        )
         assert got == expected[recording.stack]
-    assert all(p < d for p, d in zip(expected["prod"], expected["dev"]))
+    assert all(p < d for p, d in zip(expected["prod"], expected["dev"], strict=False))
 
 
 def test_a_changed_threshold_setting_changes_the_alarm():
@@ -184,6 +197,7 @@ def test_every_function_and_queue_the_stack_records_is_watched(stack):
     for function in functions:
         assert function in shown and alarms_on(stack, "Errors", "FunctionName", function), function
     for queue in queues:
-        alarmed = alarms_on(stack, "ApproximateNumberOfMessagesVisible", "QueueName", queue) + \
-            alarms_on(stack, "ApproximateAgeOfOldestMessage", "QueueName", queue)
+        alarmed = alarms_on(stack, "ApproximateNumberOfMessagesVisible", "QueueName", queue) + alarms_on(
+            stack, "ApproximateAgeOfOldestMessage", "QueueName", queue
+        )
         assert queue in shown and alarmed, queue

@@ -41,21 +41,30 @@ def as_list(value):
 
 
 def actions_of(statements, resource_arn):
-    return {a for s in statements if s["Effect"] == "Allow" and resource_arn in as_list(s["Resource"])
-            for a in as_list(s["Action"])}
+    return {
+        a
+        for s in statements
+        if s["Effect"] == "Allow" and resource_arn in as_list(s["Resource"])
+        for a in as_list(s["Action"])
+    }
 
 
 # --- bucket -----------------------------------------------------------------------------------------
+
 
 def test_bucket_is_private_encrypted_versioned_and_tls_only(stack):
     bucket = stack.one(BUCKET)
     assert bucket.inputs["bucket"] == f"creative-automation-{stack.stack}-{ACCOUNT_ID}-us-east-1"
     block = stack.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
-    assert all(block.inputs[k] is True for k in
-               ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"))
+    assert all(
+        block.inputs[k] is True
+        for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+    )
     encryption = stack.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")
     assert encryption.inputs["rules"][0]["applyServerSideEncryptionByDefault"]["sseAlgorithm"] in ("AES256", "aws:kms")
-    assert stack.one("aws:s3/bucketVersioning:BucketVersioning").inputs["versioningConfiguration"]["status"] == "Enabled"
+    assert (
+        stack.one("aws:s3/bucketVersioning:BucketVersioning").inputs["versioningConfiguration"]["status"] == "Enabled"
+    )
     policy = json.loads(stack.one("aws:s3/bucketPolicy:BucketPolicy").inputs["policy"])
     deny = policy["Statement"][0]
     assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
@@ -63,7 +72,10 @@ def test_bucket_is_private_encrypted_versioned_and_tls_only(stack):
 
 
 def test_lifecycle_expires_output_and_old_versions(stack):
-    rules = {r["id"]: r for r in stack.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs["rules"]}
+    rules = {
+        r["id"]: r
+        for r in stack.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs["rules"]
+    }
     assert rules["expire-output"]["filter"] == {"prefix": "output/"}
     assert rules["expire-output"]["expiration"]["days"] == 90
     assert rules["tidy-versions"]["noncurrentVersionExpiration"]["noncurrentDays"] == 30
@@ -80,11 +92,14 @@ def test_notification_sends_new_briefs_to_the_queue_after_its_policy_exists(stac
     assert stack.depends_on(notification, queue_policy)
     [statement] = json.loads(queue_policy.inputs["policy"])["Statement"]
     assert statement["Principal"] == {"Service": "s3.amazonaws.com"} and statement["Action"] == "sqs:SendMessage"
-    assert statement["Condition"] == {"ArnEquals": {"aws:SourceArn": stack.one(BUCKET).outputs["arn"]},
-                                      "StringEquals": {"aws:SourceAccount": ACCOUNT_ID}}
+    assert statement["Condition"] == {
+        "ArnEquals": {"aws:SourceArn": stack.one(BUCKET).outputs["arn"]},
+        "StringEquals": {"aws:SourceAccount": ACCOUNT_ID},
+    }
 
 
 # --- queues -----------------------------------------------------------------------------------------
+
 
 def test_queues_retention_polling_encryption_and_redrive(stack):
     queue = queue_by_name(stack, f"creative-automation-{stack.stack}-briefs")
@@ -115,12 +130,18 @@ def test_every_lambda_consumed_queue_has_a_dlq_and_visibility_of_six_consumer_ti
 
 # --- functions --------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("service,memory,timeout,concurrency", [
-    ("parser", 512, 300, 10), ("generator", 1024, 120, 5), ("variants", 2048, 180, 10)])
+
+@pytest.mark.parametrize(
+    "service,memory,timeout,concurrency",
+    [("parser", 512, 300, 10), ("generator", 1024, 120, 5), ("variants", 2048, 180, 10)],
+)
 def test_function_sizes_images_and_limits(stack, service, memory, timeout, concurrency):
     fn = function(stack, service)
-    assert (fn.inputs["memorySize"], fn.inputs["timeout"], fn.inputs["reservedConcurrentExecutions"]) == \
-        (memory, timeout, concurrency)
+    assert (fn.inputs["memorySize"], fn.inputs["timeout"], fn.inputs["reservedConcurrentExecutions"]) == (
+        memory,
+        timeout,
+        concurrency,
+    )
     assert fn.inputs["packageType"] == "Image"
     assert fn.inputs["imageUri"] == stack.outputs["image_uris"][service]
     assert fn.inputs["name"] == f"creative-automation-{stack.stack}-{service}"
@@ -140,9 +161,15 @@ def test_environment_variables_of_the_contract(stack):
         assert env[service]["LOG_LEVEL"] == ("DEBUG" if stack.stack == "dev" else "INFO")
         assert env[service]["POWERTOOLS_METRICS_NAMESPACE"] == f"CreativeAutomation/{stack.stack}"
     assert env["parser"]["GENERATOR_FUNCTION"] == function(stack, "generator").inputs["name"]
-    assert env["parser"]["VARIANTS_FUNCTION"] == env["generator"]["VARIANTS_FUNCTION"] == function(stack, "variants").inputs["name"]
+    assert (
+        env["parser"]["VARIANTS_FUNCTION"]
+        == env["generator"]["VARIANTS_FUNCTION"]
+        == function(stack, "variants").inputs["name"]
+    )
     assert env["generator"]["BEDROCK_MODEL_ID"] == "amazon.nova-canvas-v1:0"
-    assert env["parser"]["DLQ_URL"] == queue_by_name(stack, f"creative-automation-{stack.stack}-briefs-dlq").outputs["url"]
+    assert (
+        env["parser"]["DLQ_URL"] == queue_by_name(stack, f"creative-automation-{stack.stack}-briefs-dlq").outputs["url"]
+    )
 
 
 def test_log_groups_exist_before_functions_with_retention(stack):
@@ -169,13 +196,17 @@ def test_async_functions_retry_then_land_in_the_failure_destination(stack):
 
 # --- IAM --------------------------------------------------------------------------------------------
 
+
 def test_no_allow_statement_has_a_wildcard_action(stack):
     for resource, statement in all_policy_statements(stack):
         if statement["Effect"] == "Allow":
             assert not any("*" in action for action in as_list(statement["Action"])), (resource.name, statement)
     # The only wildcard action is the bucket's TLS-only deny, which must cover everything.
-    wildcard_denies = [(r.name, s["Action"]) for r, s in all_policy_statements(stack)
-                       if s["Effect"] == "Deny" and any("*" in a for a in as_list(s["Action"]))]
+    wildcard_denies = [
+        (r.name, s["Action"])
+        for r, s in all_policy_statements(stack)
+        if s["Effect"] == "Deny" and any("*" in a for a in as_list(s["Action"]))
+    ]
     assert wildcard_denies == [("bucket-policy", "s3:*")]
 
 
@@ -207,8 +238,12 @@ def test_each_role_grants_exactly_its_functions_needs(stack):
     assert actions_of(parser, f"{bucket_arn}/existing-assets/*") == {"s3:GetObject"}
     assert actions_of(parser, f"{bucket_arn}/output/*") == {"s3:GetObject", "s3:PutObject"}
     assert actions_of(parser, arn["generator"]) == actions_of(parser, arn["variants"]) == {"lambda:InvokeFunction"}
-    assert actions_of(parser, queue.outputs["arn"]) == {"sqs:ReceiveMessage", "sqs:DeleteMessage",
-                                                        "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"}
+    assert actions_of(parser, queue.outputs["arn"]) == {
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
+        "sqs:ChangeMessageVisibility",
+    }
     dlq = queue_by_name(stack, f"creative-automation-{stack.stack}-briefs-dlq")
     assert actions_of(parser, dlq.outputs["arn"]) == {"sqs:SendMessage"}  # permanent failures, at once
 
@@ -223,10 +258,14 @@ def test_each_role_grants_exactly_its_functions_needs(stack):
     assert actions_of(variants, f"{bucket_arn}/existing-assets/*") == {"s3:GetObject"}
     assert not any(a.startswith(("lambda:", "bedrock:")) for s in variants for a in as_list(s["Action"]))
 
-    for service, statements in zip(SERVICES, (parser, generator, variants)):
+    for service, statements in zip(SERVICES, (parser, generator, variants), strict=False):
         group_arn = stack.one("aws:cloudwatch/logGroup:LogGroup", f"{service}-logs").outputs["arn"]
-        log_resources = {r for s in statements for r in as_list(s["Resource"])
-                         if any(a.startswith("logs:") for a in as_list(s["Action"]))}
+        log_resources = {
+            r
+            for s in statements
+            for r in as_list(s["Resource"])
+            if any(a.startswith("logs:") for a in as_list(s["Action"]))
+        }
         assert log_resources == {f"{group_arn}:log-stream:*"}, "each function logs to its own group only"
         assert all(r != "*" for s in statements for r in as_list(s["Resource"]))
 
@@ -243,14 +282,18 @@ def test_one_role_per_function_assumable_only_by_lambda(stack):
 
 # --- settings that AWS would refuse fail at preview -----------------------------------------------
 
-@pytest.mark.parametrize("overrides,expected", [
-    ({"functions.parser.timeoutSeconds": 900}, "creative-automation:queue.visibilityTimeoutSeconds is 1800"),
-    ({"functions.parser.timeoutSeconds": 901}, "creative-automation:functions.parser.timeoutSeconds is 901"),
-    ({"functions.variants.memoryMb": 10241}, "creative-automation:functions.variants.memoryMb is 10241"),
-    ({"functions.parser.reservedConcurrency": 1}, "creative-automation:functions.parser.reservedConcurrency is 1"),
-    ({"queue.batchSize": 50, "queue.batchingWindowSeconds": 0}, "creative-automation:queue.batchSize is 50"),
-    ({"asyncInvoke.maxEventAgeSeconds": 30}, "creative-automation:asyncInvoke.maxEventAgeSeconds is 30"),
-])
+
+@pytest.mark.parametrize(
+    "overrides,expected",
+    [
+        ({"functions.parser.timeoutSeconds": 900}, "creative-automation:queue.visibilityTimeoutSeconds is 1800"),
+        ({"functions.parser.timeoutSeconds": 901}, "creative-automation:functions.parser.timeoutSeconds is 901"),
+        ({"functions.variants.memoryMb": 10241}, "creative-automation:functions.variants.memoryMb is 10241"),
+        ({"functions.parser.reservedConcurrency": 1}, "creative-automation:functions.parser.reservedConcurrency is 1"),
+        ({"queue.batchSize": 50, "queue.batchingWindowSeconds": 0}, "creative-automation:queue.batchSize is 50"),
+        ({"asyncInvoke.maxEventAgeSeconds": 30}, "creative-automation:asyncInvoke.maxEventAgeSeconds is 30"),
+    ],
+)
 def test_settings_that_break_aws_limits_fail_at_preview(overrides, expected):
     recording = record("dev", overrides)
     assert recording.error is not None and expected in recording.error

@@ -32,5 +32,7 @@ def test_offline_preview_prints_components_with_their_children(dev):
     tree = render_tree(dev)
     assert tree.splitlines()[0].startswith("stack dev")
     assert "images  (creative-automation:images:ContainerImages)" in tree
-    assert "    ├── parser-repository  (aws:ecr/repository:Repository)" in tree or \
-        "    └── parser-repository  (aws:ecr/repository:Repository)" in tree
+    assert (
+        "    ├── parser-repository  (aws:ecr/repository:Repository)" in tree
+        or "    └── parser-repository  (aws:ecr/repository:Repository)" in tree
+    )

@@ -23,9 +23,11 @@ def test_workflow_passes_actionlint(workflow):
 
 def test_actionlint_catches_a_broken_workflow(tmp_path):
     broken = tmp_path / "broken.yml"
-    broken.write_text("on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n"
-                      "      - run: echo ${{ github.event.pull_request.title }}\n"
-                      "      - uses: actions/checkout@v4\n        with:\n          nope: 1\n")
+    broken.write_text(
+        "on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - run: echo ${{ github.event.pull_request.title }}\n"
+        "      - uses: actions/checkout@v4\n        with:\n          nope: 1\n"
+    )
     result = actionlint(broken)
     assert result.returncode != 0
     assert "potentially untrusted" in result.stdout and 'input "nope" is not defined' in result.stdout

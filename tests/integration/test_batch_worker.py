@@ -16,17 +16,30 @@ def test_rerender_reopens_and_invokes_each_product_with_a_source(monkeypatch):
         s3 = boto3.client("s3", region_name="us-east-1")
         s3.create_bucket(Bucket=BUCKET)
         store = ManifestStore(s3, BUCKET)
-        manifest = new_manifest(campaign_id="c-1", brief={"campaign_name": "C", "campaign_message": "M"},
-                                brief_key="input/campaign-briefs/c.json", products=[
-                                    {"index": 0, "name": "A", "image_source": "existing", "source_key": "existing-assets/a.png",
-                                     "status": "complete"},
-                                    {"index": 1, "name": "B", "image_source": "generated", "source_key": None,
-                                     "status": "failed"}])
+        manifest = new_manifest(
+            campaign_id="c-1",
+            brief={"campaign_name": "C", "campaign_message": "M"},
+            brief_key="input/campaign-briefs/c.json",
+            products=[
+                {
+                    "index": 0,
+                    "name": "A",
+                    "image_source": "existing",
+                    "source_key": "existing-assets/a.png",
+                    "status": "complete",
+                },
+                {"index": 1, "name": "B", "image_source": "generated", "source_key": None, "status": "failed"},
+            ],
+        )
         store.create(manifest)
         calls = []
         assert rerender(store, "c-1", lambda target, payload: calls.append((target, payload))) == [0]
-        assert calls == [("VARIANTS_FUNCTION", {"campaign_id": "c-1", "product_index": 0, "bucket": BUCKET,
-                                                "source_key": "existing-assets/a.png"})]
+        assert calls == [
+            (
+                "VARIANTS_FUNCTION",
+                {"campaign_id": "c-1", "product_index": 0, "bucket": BUCKET, "source_key": "existing-assets/a.png"},
+            )
+        ]
         assert [p["status"] for p in store.get("c-1")["products"]] == ["rendering", "failed"]
 
 

@@ -5,8 +5,10 @@ import pytest
 from localrun.run import SAMPLE_BRIEF, RunOptions, run
 from tests.browser import Browser, chromium_path
 
-pytestmark = [pytest.mark.chromium,
-              pytest.mark.skipif(chromium_path() is None, reason="needs Debian's chromium: apt-get install -y chromium")]
+pytestmark = [
+    pytest.mark.chromium,
+    pytest.mark.skipif(chromium_path() is None, reason="needs Debian's chromium: apt-get install -y chromium"),
+]
 ARTIFACTS = __import__("pathlib").Path(__file__).resolve().parents[2] / ".test-artifacts"
 
 

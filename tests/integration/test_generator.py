@@ -34,15 +34,23 @@ RESPONSES = {  # what Bedrock returns, per model (InvokeModel response body)
     NOVA: {"images": [B64], "error": None},
     "amazon.titan-image-generator-v1": {"images": [B64], "error": None},
     "amazon.titan-image-generator-v2:0": {"images": [B64]},
-    "stability.stable-diffusion-xl-v1": {"result": "success", "artifacts": [
-        {"seed": 1, "base64": B64, "finishReason": "SUCCESS"}]},
+    "stability.stable-diffusion-xl-v1": {
+        "result": "success",
+        "artifacts": [{"seed": 1, "base64": B64, "finishReason": "SUCCESS"}],
+    },
     "stability.sd3-5-large-v1:0": {"seeds": [1], "finish_reasons": [None], "images": [B64]},
     "stability.stable-image-core-v1:1": {"seeds": [1], "finish_reasons": [None], "images": [B64]},
     "stability.stable-image-ultra-v1:1": {"seeds": [1], "finish_reasons": [None], "images": [B64]},
 }
-PRICES = {NOVA: 0.04, "amazon.titan-image-generator-v1": 0.01, "amazon.titan-image-generator-v2:0": 0.01,
-          "stability.stable-diffusion-xl-v1": 0.04, "stability.sd3-5-large-v1:0": 0.08,
-          "stability.stable-image-core-v1:1": 0.04, "stability.stable-image-ultra-v1:1": 0.14}
+PRICES = {
+    NOVA: 0.04,
+    "amazon.titan-image-generator-v1": 0.01,
+    "amazon.titan-image-generator-v2:0": 0.01,
+    "stability.stable-diffusion-xl-v1": 0.04,
+    "stability.sd3-5-large-v1:0": 0.08,
+    "stability.stable-image-core-v1:1": 0.04,
+    "stability.stable-image-ultra-v1:1": 0.14,
+}
 
 
 class Clock:
@@ -71,8 +79,9 @@ class SlowBedrock:
         seconds = self.durations.pop(0)
         self.clock.remaining_s -= seconds
         if seconds >= READ_TIMEOUT:
-            raise ReadTimeoutError(endpoint_url=f"https://bedrock-runtime.us-east-1.amazonaws.com/model/"
-                                                f"{kwargs['modelId']}/invoke")
+            raise ReadTimeoutError(
+                endpoint_url=f"https://bedrock-runtime.us-east-1.amazonaws.com/model/{kwargs['modelId']}/invoke"
+            )
         return self.client.invoke_model(**kwargs)
 
 
@@ -103,26 +112,52 @@ def world(aws_endpoint):
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket=BUCKET)
     store = ManifestStore(s3, BUCKET)
-    store.create(new_manifest(campaign_id=CID, brief={"campaign_name": "Summer Splash 2026",
-                                                      "campaign_message": "Stay cool"},
-                              brief_key="input/campaign-briefs/a.json",
-                              products=[{"index": 0, "name": "Berry Sparkling Water", "image_source": "generated",
-                                         "description": "Sparkling water with raspberry", "status": "generating"}],
-                              brand_colors=["#0A84FF"], target_audience="Active adults", target_regions=["US"]))
+    store.create(
+        new_manifest(
+            campaign_id=CID,
+            brief={"campaign_name": "Summer Splash 2026", "campaign_message": "Stay cool"},
+            brief_key="input/campaign-briefs/a.json",
+            products=[
+                {
+                    "index": 0,
+                    "name": "Berry Sparkling Water",
+                    "image_source": "generated",
+                    "description": "Sparkling water with raspberry",
+                    "status": "generating",
+                }
+            ],
+            brand_colors=["#0A84FF"],
+            target_audience="Active adults",
+            target_regions=["US"],
+        )
+    )
 
     def make(model_id, max_attempts=3, clock=None, durations=()):
         bedrock = boto3.client("bedrock-runtime", region_name="us-east-1")
         stubber = Stubber(bedrock)
         stubber.activate()
         make.sent = []  # the request bodies, as Bedrock receives them
-        bedrock.meta.events.register("before-parameter-build.bedrock-runtime.InvokeModel",
-                                     lambda params, **_: make.sent.append(json.loads(params["body"])))
+        bedrock.meta.events.register(
+            "before-parameter-build.bedrock-runtime.InvokeModel",
+            lambda params, **_: make.sent.append(json.loads(params["body"])),
+        )
         sleeps, invocations, metrics = [], [], Metrics()
         client = SlowBedrock(bedrock, clock, durations) if clock else bedrock
-        images = BedrockImages(client, model_id, sleep=clock.sleep if clock else sleeps.append,
-                               on_throttle=lambda: metrics.add_metric("ModelThrottles", "Count", 1))
-        service = GeneratorService(s3, store, images, Logger(), metrics, max_attempts=max_attempts,
-                                   invoke=lambda target, payload: invocations.append((target, payload)))
+        images = BedrockImages(
+            client,
+            model_id,
+            sleep=clock.sleep if clock else sleeps.append,
+            on_throttle=lambda: metrics.add_metric("ModelThrottles", "Count", 1),
+        )
+        service = GeneratorService(
+            s3,
+            store,
+            images,
+            Logger(),
+            metrics,
+            max_attempts=max_attempts,
+            invoke=lambda target, payload: invocations.append((target, payload)),
+        )
         return service, stubber, sleeps, invocations, metrics
 
     make.s3, make.store = s3, store
@@ -130,12 +165,16 @@ def world(aws_endpoint):
 
 
 def expect_invoke(stubber, model_id, response):
-    stubber.add_response("invoke_model", response, {"modelId": model_id, "body": stubbed_any(),
-                                                    "accept": "application/json", "contentType": "application/json"})
+    stubber.add_response(
+        "invoke_model",
+        response,
+        {"modelId": model_id, "body": stubbed_any(), "accept": "application/json", "contentType": "application/json"},
+    )
 
 
 def stubbed_any():
     from botocore.stub import ANY
+
     return ANY
 
 
@@ -156,8 +195,9 @@ def test_each_model_saves_the_png_records_the_cost_and_invokes_variants(world, m
     assert world.store.get(CID)["total_cost_usd"] == PRICES[model_id]
     saved = world.s3.get_object(Bucket=BUCKET, Key=key)
     assert saved["ContentType"] == "image/png" and saved["Body"].read() == png_bytes()
-    assert invocations == [("VARIANTS_FUNCTION", {"campaign_id": CID, "product_index": 0, "bucket": BUCKET,
-                                                  "source_key": key})]
+    assert invocations == [
+        ("VARIANTS_FUNCTION", {"campaign_id": CID, "product_index": 0, "bucket": BUCKET, "source_key": key})
+    ]
     assert ("ImageModelCostUSD", PRICES[model_id]) in metrics.added
 
 
@@ -198,8 +238,9 @@ def test_persistent_throttling_raises_and_the_last_lambda_attempt_settles_the_pr
 def test_read_and_model_timeouts_are_retried_with_backoff_while_time_allows(world):
     clock = Clock(remaining_s=900)
     service, stubber, _, _, _ = world(NOVA, clock=clock, durations=[READ_TIMEOUT, 5, 5])
-    stubber.add_client_error("invoke_model", **client_error(
-        "ModelTimeoutException", "Model has timed out in processing the request.", 408))
+    stubber.add_client_error(
+        "invoke_model", **client_error("ModelTimeoutException", "Model has timed out in processing the request.", 408)
+    )
     expect_invoke(stubber, NOVA, body(RESPONSES[NOVA]))
     assert service.handle(CID, 0, remaining_ms=clock.remaining_ms) == "rendering"
     stubber.assert_no_pending_responses()
@@ -240,14 +281,26 @@ def test_the_handler_passes_the_lambda_deadline_and_starts_no_call_that_cannot_f
     assert product["status"] == "failed" and product["error"]["code"] == "TimeoutError"
 
 
-@pytest.mark.parametrize("model_id,response,reason", [
-    ("stability.stable-image-core-v1:1", body({"seeds": [1], "finish_reasons": ["Filter reason: prompt"],
-                                               "images": []}), "Filter reason: prompt"),
-    ("stability.stable-diffusion-xl-v1", body({"result": "success", "artifacts": [
-        {"seed": 1, "base64": "", "finishReason": "CONTENT_FILTERED"}]}), "CONTENT_FILTERED"),
-    ("amazon.titan-image-generator-v2:0", body({"images": [], "error": "blocked by content moderation"}),
-     "content moderation"),
-])
+@pytest.mark.parametrize(
+    "model_id,response,reason",
+    [
+        (
+            "stability.stable-image-core-v1:1",
+            body({"seeds": [1], "finish_reasons": ["Filter reason: prompt"], "images": []}),
+            "Filter reason: prompt",
+        ),
+        (
+            "stability.stable-diffusion-xl-v1",
+            body({"result": "success", "artifacts": [{"seed": 1, "base64": "", "finishReason": "CONTENT_FILTERED"}]}),
+            "CONTENT_FILTERED",
+        ),
+        (
+            "amazon.titan-image-generator-v2:0",
+            body({"images": [], "error": "blocked by content moderation"}),
+            "content moderation",
+        ),
+    ],
+)
 def test_content_filtered_results_fail_the_product_without_retry(world, model_id, response, reason):
     service, stubber, sleeps, invocations, _ = world(model_id)
     expect_invoke(stubber, model_id, response)
@@ -260,8 +313,10 @@ def test_content_filtered_results_fail_the_product_without_retry(world, model_id
 
 def test_nova_refuses_a_filtered_prompt_with_a_validation_exception(world):
     service, stubber, sleeps, invocations, _ = world("amazon.nova-canvas-v1:0")
-    stubber.add_client_error("invoke_model", **client_error(
-        "ValidationException", "This request has been blocked by our content filters.", 400))
+    stubber.add_client_error(
+        "invoke_model",
+        **client_error("ValidationException", "This request has been blocked by our content filters.", 400),
+    )
     assert service.handle(CID, 0) == "failed"
     assert world.store.get(CID)["products"][0]["error"]["code"] == "ContentFiltered"
     assert sleeps == [] and invocations == []

@@ -18,8 +18,11 @@ from components.settings import SERVICES
 from tools import image_contents
 from tools.image_contents import HANDLERS, dockerfile_of, services_with_code
 
-BOTO3_PIN = next(line for line in (Path(__file__).parents[2] / "requirements-dev.txt").read_text().splitlines()
-                 if line.startswith("boto3=="))
+BOTO3_PIN = next(
+    line
+    for line in (Path(__file__).parents[2] / "requirements-dev.txt").read_text().splitlines()
+    if line.startswith("boto3==")
+)
 
 
 @pytest.fixture(scope="session")
@@ -35,8 +38,14 @@ def lambda_base_image(tmp_path_factory) -> Path:
 def import_in_image(code_root: Path, paths: list[Path], statement: str) -> subprocess.CompletedProcess:
     """Run `statement` in an interpreter without site-packages (-S): only stdlib + the given folders."""
     search_path = os.pathsep.join(str(folder) for folder in [code_root, *paths])
-    return subprocess.run([sys.executable, "-S", "-s", "-c", statement], capture_output=True, text=True,
-                          cwd=code_root, timeout=120, env={"PYTHONPATH": search_path})
+    return subprocess.run(
+        [sys.executable, "-S", "-s", "-c", statement],
+        capture_output=True,
+        text=True,
+        cwd=code_root,
+        timeout=120,
+        env={"PYTHONPATH": search_path},
+    )
 
 
 def build_image_tree(service: str, tmp_path: Path, context: Path = HANDLERS) -> tuple[Path, Path]:
@@ -59,8 +68,11 @@ def test_dockerfile_follows_the_image_conventions(service):
     assert spec.requirements == f"{service}/requirements.txt"
     sources = {c.source.rstrip("/"): c.destination.rstrip("/") for c in spec.copies}
     # The code keeps its package path in the image, so `handlers.<service>` imports as in the tests.
-    assert sources == {"__init__.py": "handlers/__init__.py", "shared": "handlers/shared",
-                       service: f"handlers/{service}"}
+    assert sources == {
+        "__init__.py": "handlers/__init__.py",
+        "shared": "handlers/shared",
+        service: f"handlers/{service}",
+    }
     assert spec.no_deps, "the requirements are the complete pinned list: installed with --no-deps"
     if spec.is_lambda:
         assert spec.base_image.startswith("public.ecr.aws/lambda/python:3.13")
@@ -75,14 +87,18 @@ def test_image_imports_its_entry_point_with_only_its_own_contents(service, tmp_p
     spec = dockerfile_of(service)
     base = {"boto3", "botocore"} if spec.is_lambda else set()
     entry = code_root / "handlers" / service / ("app.py" if spec.is_lambda else "__main__.py")
-    missing = image_contents.unresolved_imports(entry, code_root, installed, base | image_contents.LAMBDA_BASE_IMAGE_MODULES
-                                                if spec.is_lambda else set())
+    missing = image_contents.unresolved_imports(
+        entry, code_root, installed, base | image_contents.LAMBDA_BASE_IMAGE_MODULES if spec.is_lambda else set()
+    )
     assert missing == set(), f"{service}: imported but neither copied nor installed: {missing}"
     paths = [installed] + ([lambda_base_image] if spec.is_lambda else [])
     module = ".".join(spec.command[-1].split(".")[:-1]) if spec.is_lambda else f"handlers.{service}.__main__"
     assert module == f"handlers.{service}.{'app' if spec.is_lambda else '__main__'}"
-    statement = (f"from {module} import handler; assert callable(handler)" if spec.is_lambda
-                 else f"import importlib.util; assert importlib.util.find_spec({module!r})")
+    statement = (
+        f"from {module} import handler; assert callable(handler)"
+        if spec.is_lambda
+        else f"import importlib.util; assert importlib.util.find_spec({module!r})"
+    )
     result = import_in_image(code_root, paths, statement)
     assert result.returncode == 0, result.stderr[-3000:]
 
@@ -111,21 +127,24 @@ def synthetic_context(tmp_path: Path, requirements: str, copy_shared: bool) -> P
     (context / "shared" / "helpers.py").write_text("import json\n")
     (context / "demo").mkdir()
     (context / "demo" / "__init__.py").write_text("")
-    (context / "demo" / "app.py").write_text(textwrap.dedent("""
+    (context / "demo" / "app.py").write_text(
+        textwrap.dedent("""
         import six
         from handlers.shared import helpers
 
         def handler(event, context):
             return six.text_type(event)
-    """))
+    """)
+    )
     (context / "demo" / "requirements.txt").write_text(requirements)
     shared_line = "COPY shared/ ${LAMBDA_TASK_ROOT}/handlers/shared/\n" if copy_shared else ""
     (context / "demo" / "Dockerfile").write_text(
         "FROM public.ecr.aws/lambda/python:3.13\nCOPY demo/requirements.txt /tmp/requirements.txt\n"
-        "RUN pip install --requirement /tmp/requirements.txt --target \"${LAMBDA_TASK_ROOT}\"\n"
+        'RUN pip install --requirement /tmp/requirements.txt --target "${LAMBDA_TASK_ROOT}"\n'
         "COPY __init__.py ${LAMBDA_TASK_ROOT}/handlers/__init__.py\n"
         f"{shared_line}COPY demo/ ${{LAMBDA_TASK_ROOT}}/handlers/demo/\n"
-        'CMD ["handlers.demo.app.handler"]\n')
+        'CMD ["handlers.demo.app.handler"]\n'
+    )
     return context
 
 
@@ -140,4 +159,9 @@ def test_a_missing_copy_or_requirement_is_caught(tmp_path):
     context = synthetic_context(tmp_path / "b", requirements="six==1.17.0\n", copy_shared=True)
     code_root, installed = build_image_tree("demo", tmp_path / "b", context)
     assert image_contents.unresolved_imports(entry, code_root, installed, {"boto3"}) == set()
-    assert import_in_image(code_root, [installed], "from handlers.demo.app import handler; assert callable(handler)").returncode == 0
+    assert (
+        import_in_image(
+            code_root, [installed], "from handlers.demo.app import handler; assert callable(handler)"
+        ).returncode
+        == 0
+    )

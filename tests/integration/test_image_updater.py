@@ -1,7 +1,6 @@
 """The image-push updater against moto (ECR, Batch, Lambda), with the ECR events of the fixtures as they are."""
 
 import importlib
-import io
 import json
 
 import boto3
@@ -11,8 +10,8 @@ from moto.ecr.models import Image, ecr_backends
 
 from handlers.image_updater.events import parse
 from handlers.image_updater.service import Target, UpdaterService
-from tests.aws_events import fixture
 from localrun.lambda_context import LocalContext
+from tests.aws_events import fixture
 
 ACCOUNT, REGION, REPO = "123456789012", "us-west-2", "my-repository-name"
 REPO_URL = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/{REPO}"
@@ -30,8 +29,9 @@ class Quiet:
 def record_push(digest: str, tag: str = "latest") -> None:
     """An image as ECR holds it after a push (moto derives digests from manifests; the fixture's is given)."""
     repository = ecr_backends[ACCOUNT][REGION].repositories[REPO]
-    repository.images.append(Image(ACCOUNT, tag, json.dumps({"schemaVersion": 2, "digest": digest}), REPO,
-                                   digest=digest))
+    repository.images.append(
+        Image(ACCOUNT, tag, json.dumps({"schemaVersion": 2, "digest": digest}), REPO, digest=digest)
+    )
 
 
 def push_event(digest: str, tag: str = "latest", repository: str = REPO) -> dict:
@@ -41,19 +41,26 @@ def push_event(digest: str, tag: str = "latest", repository: str = REPO) -> dict
 
 
 JOB_DEFINITION = dict(
-    jobDefinitionName=JOB, type="container", platformCapabilities=["FARGATE"], propagateTags=True,
-    parameters={"campaign_id": "none"}, tags={"team": "creative"},
+    jobDefinitionName=JOB,
+    type="container",
+    platformCapabilities=["FARGATE"],
+    propagateTags=True,
+    parameters={"campaign_id": "none"},
+    tags={"team": "creative"},
     retryStrategy={"attempts": 3, "evaluateOnExit": [{"onStatusReason": "Host EC2*", "action": "RETRY"}]},
     timeout={"attemptDurationSeconds": 3600},
     containerProperties={
-        "image": f"{REPO_URL}@{OLD}", "command": ["Ref::campaign_id"],
+        "image": f"{REPO_URL}@{OLD}",
+        "command": ["Ref::campaign_id"],
         "resourceRequirements": [{"type": "VCPU", "value": "1"}, {"type": "MEMORY", "value": "2048"}],
-        "executionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/exec", "jobRoleArn": f"arn:aws:iam::{ACCOUNT}:role/job",
+        "executionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/exec",
+        "jobRoleArn": f"arn:aws:iam::{ACCOUNT}:role/job",
         "environment": [{"name": "S3_BUCKET_NAME", "value": "bucket"}],
         "secrets": [{"name": "API_KEY", "valueFrom": f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/api-key"}],
         "networkConfiguration": {"assignPublicIp": "ENABLED"},
         "fargatePlatformConfiguration": {"platformVersion": "LATEST"},
-    })
+    },
+)
 
 
 @pytest.fixture
@@ -66,10 +73,13 @@ def aws(monkeypatch):
         record_push(OLD)
         clients["batch"].register_job_definition(**JOB_DEFINITION)
         role = clients["iam"].create_role(RoleName="fn", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
-        clients["lambda"].create_function(FunctionName=FUNCTION, Role=role, PackageType="Image",
-                                          Code={"ImageUri": f"{REPO_URL}@{OLD}"})
-        targets = [Target("batch-worker", REPO, "latest", job_definition=JOB),
-                   Target("parser", REPO, "latest", function=FUNCTION)]
+        clients["lambda"].create_function(
+            FunctionName=FUNCTION, Role=role, PackageType="Image", Code={"ImageUri": f"{REPO_URL}@{OLD}"}
+        )
+        targets = [
+            Target("batch-worker", REPO, "latest", job_definition=JOB),
+            Target("parser", REPO, "latest", function=FUNCTION),
+        ]
         clients["service"] = UpdaterService(clients["batch"], clients["ecr"], clients["lambda"], targets, Quiet())
         yield clients
 
@@ -90,13 +100,23 @@ def test_the_documented_push_registers_a_revision_and_moves_the_function(aws, na
     assert outcome.updated == [f"registered job definition {JOB}:2 (was 1)", f"updated function {FUNCTION}"]
     newest = revisions(aws)[-1]
     assert newest["containerProperties"]["image"] == f"{REPO_URL}@{PUSHED}"
-    assert newest["tags"] == {"team": "creative", "image-updater:previous-revision": "1",
-                              "image-updater:image-digest": PUSHED}
+    assert newest["tags"] == {
+        "team": "creative",
+        "image-updater:previous-revision": "1",
+        "image-updater:image-digest": PUSHED,
+    }
     assert function_image(aws) == f"{REPO_URL}@{PUSHED}"
 
 
-@pytest.mark.parametrize("name", ["ecrdoc_image-delete.json", "ecrdoc_image-scan-basic.json",
-                                  "lambdago_ecr-image-scan-event.json", "powertools_eventBridgeEvent.json"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "ecrdoc_image-delete.json",
+        "ecrdoc_image-scan-basic.json",
+        "lambdago_ecr-image-scan-event.json",
+        "powertools_eventBridgeEvent.json",
+    ],
+)
 def test_deletions_scans_and_other_events_change_nothing(aws, name):
     outcome = aws["service"].handle(parse(fixture(name)))
     assert outcome.ignored and not outcome.updated
@@ -157,12 +177,18 @@ def test_the_handler_reports_each_outcome_as_a_metric(aws, monkeypatch, capsys):
     capsys.readouterr()
     assert app.handler(push_event(PUSHED), LocalContext("creative-automation-dev-image-updater"))["updated"]
     app.handler(fixture("ecrdoc_image-delete.json"), LocalContext("creative-automation-dev-image-updater"))
-    with pytest.raises(Exception):
+    with pytest.raises(Exception, match="ImageNotFound"):
         app.handler(push_event("sha256:" + "e" * 64), LocalContext("creative-automation-dev-image-updater"))
     documents = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
     emitted = [(m["Name"], d[m["Name"]]) for d in documents for m in d["_aws"]["CloudWatchMetrics"][0]["Metrics"]]
     # Two updates (the job definition and the function), one of them a Batch revision.
-    assert emitted == [("ImagePushUpdated", [2.0]), ("JobDefinitionRevisionsRegistered", [1.0]),
-                       ("ImagePushSkipped", [1.0]), ("ImagePushFailed", [1.0])]
-    assert all(d["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["service"]] and d["service"] == "image-updater"
-               for d in documents)
+    assert emitted == [
+        ("ImagePushUpdated", [2.0]),
+        ("JobDefinitionRevisionsRegistered", [1.0]),
+        ("ImagePushSkipped", [1.0]),
+        ("ImagePushFailed", [1.0]),
+    ]
+    assert all(
+        d["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["service"]] and d["service"] == "image-updater"
+        for d in documents
+    )

@@ -14,11 +14,15 @@ from PIL import Image
 from localrun.cli import main
 from localrun.run import SAMPLE_BRIEF, RunOptions, run
 
-SIZES = {"instagram-square": (1080, 1080), "instagram-story": (1080, 1920), "facebook-feed": (1200, 630),
-         "twitter-card": (1200, 675), "linkedin-post": (1200, 627)}
+SIZES = {
+    "instagram-square": (1080, 1080),
+    "instagram-story": (1080, 1920),
+    "facebook-feed": (1200, 630),
+    "twitter-card": (1200, 675),
+    "linkedin-post": (1200, 627),
+}
 ARTIFACTS = Path(__file__).resolve().parents[2] / ".test-artifacts"
-BAD_BRIEF = {"campaign_name": "", "target_regions": "US",
-             "products": [{"description": 5}]}
+BAD_BRIEF = {"campaign_name": "", "target_regions": "US", "products": [{"description": 5}]}
 
 
 def options(briefs, out, **extra):
@@ -108,10 +112,21 @@ def test_a_record_that_keeps_failing_reaches_the_dlq_and_the_run_fails(tmp_path)
 
         module.service().handle = handle
 
-    result = run(options(sorted(briefs.glob("*.json")), tmp_path / "out", prepare_function=poison_parser,
-                         settings_overrides={"queue": {"maxReceiveCount": 2, "batchSize": 10,
-                                                       "batchingWindowSeconds": 5,
-                                                       "visibilityTimeoutSeconds": 1800}}))
+    result = run(
+        options(
+            sorted(briefs.glob("*.json")),
+            tmp_path / "out",
+            prepare_function=poison_parser,
+            settings_overrides={
+                "queue": {
+                    "maxReceiveCount": 2,
+                    "batchSize": 10,
+                    "batchingWindowSeconds": 5,
+                    "visibilityTimeoutSeconds": 1800,
+                }
+            },
+        )
+    )
     assert len(receives) == 2  # received maxReceiveCount times, then moved by the redrive policy
     [message] = result.dlq_messages
     assert "poison.json" in message["Body"]
@@ -154,8 +169,11 @@ def test_the_parser_gets_lambda_shaped_sqs_events_and_failed_records_come_back(t
         module.handler = handler
 
     result = run(options([SAMPLE_BRIEF], tmp_path / "out", prepare_function=stand_in))
-    receives = [(r["attributes"]["ApproximateReceiveCount"], "TestEvent" in r["body"])
-                for event in events for r in event["Records"]]
+    receives = [
+        (r["attributes"]["ApproximateReceiveCount"], "TestEvent" in r["body"])
+        for event in events
+        for r in event["Records"]
+    ]
     assert sorted(receives) == [("1", False), ("1", True), ("2", False), ("2", True), ("3", False)]
     record = events[0]["Records"][0]
     assert record["eventSource"] == "aws:sqs" and record["awsRegion"] == "us-east-1"

@@ -1,7 +1,8 @@
 """Fault injection through the local run: 50 briefs, 10 % of AWS calls failing transiently, and the
 variants function crashing once mid-product after the generated image was saved.
 
-Each brief has one product to generate, so every campaign pays the image model once. The failures are injected under the handlers' own boto3 clients (a botocore `before-send` hook answers
+Each brief has one product to generate, so every campaign pays the image model once. The failures are injected
+under the handlers' own boto3 clients (a botocore `before-send` hook answers
 instead of moto, as S3/SQS would: 500 InternalError, 503 SlowDown, throttling), so every layer above
 reacts as in AWS: botocore's retries, the parser's partial batch failures and SQS redelivery, Lambda's
 asynchronous retries, the manifest's conditional writes.
@@ -44,8 +45,11 @@ def transient_failure(request, rng):
 
 
 def brief(number: int) -> dict:
-    return {"campaign_name": f"Fault Drill {number}", "campaign_message": f"Drill {number}: stay cool",
-            "products": [{"name": f"Berry {number}", "description": "sparkling water with raspberry"}]}
+    return {
+        "campaign_name": f"Fault Drill {number}",
+        "campaign_message": f"Drill {number}: stay cool",
+        "products": [{"name": f"Berry {number}", "description": "sparkling water with raspberry"}],
+    }
 
 
 def test_every_campaign_completes_under_transient_failures_and_crashes(tmp_path):
@@ -112,9 +116,17 @@ def test_every_campaign_completes_under_transient_failures_and_crashes(tmp_path)
 
             client.put_object = crash_mid_product
 
-    result = run(RunOptions(briefs=sorted(folder.glob("*.json")), out=tmp_path / "out", workers=8,
-                            batching_window_seconds=0.5, configure_session=configure, prepare_function=prepare,
-                            log_stream=io.StringIO()))
+    result = run(
+        RunOptions(
+            briefs=sorted(folder.glob("*.json")),
+            out=tmp_path / "out",
+            workers=8,
+            batching_window_seconds=0.5,
+            configure_session=configure,
+            prepare_function=prepare,
+            log_stream=io.StringIO(),
+        )
+    )
 
     assert calls["failed"] >= 0.05 * calls["all"] and calls["all"] > 1000, calls
     assert len(crashed) == BRIEFS and result.async_retries >= BRIEFS  # each crash was retried by "Lambda"
@@ -124,7 +136,8 @@ def test_every_campaign_completes_under_transient_failures_and_crashes(tmp_path)
     for manifest in result.campaigns.values():
         for product in manifest["products"]:
             assert sorted(v["name"] for v in product["variants"]) == sorted(
-                ["instagram-square", "instagram-story", "facebook-feed", "twitter-card", "linkedin-post"])
+                ["instagram-square", "instagram-story", "facebook-feed", "twitter-card", "linkedin-post"]
+            )
             assert len(product["variants"]) == VARIANTS
     # No saved image is paid for again: the crash and every retry after a save reuse the saved image.
     assert +paid_after_save == Counter(), paid_after_save

@@ -19,10 +19,12 @@ def store(aws_endpoint):
 
 def campaign(n_products: int, campaign_id: str = "summer-splash-2026-a1b2c3d4") -> dict:
     brief = {"campaign_name": "Summer Splash 2026", "campaign_message": "Stay cool"}
-    products = [{"index": i, "name": f"Product {i}", "image_source": "generated", "source_key": None}
-                for i in range(n_products)]
-    return new_manifest(campaign_id=campaign_id, brief=brief, brief_key="input/campaign-briefs/a.json",
-                        products=products)
+    products = [
+        {"index": i, "name": f"Product {i}", "image_source": "generated", "source_key": None} for i in range(n_products)
+    ]
+    return new_manifest(
+        campaign_id=campaign_id, brief=brief, brief_key="input/campaign-briefs/a.json", products=products
+    )
 
 
 def test_create_is_once_only(store):
@@ -40,9 +42,15 @@ def test_twenty_concurrent_product_updates_are_all_kept(store):
     def finish(index):
         try:
             barrier.wait()
-            store.update_product("summer-splash-2026-a1b2c3d4", index, status="complete", cost_usd=0.04,
-                                 variants=[{"name": "instagram-square", "width": 1080, "height": 1080,
-                                            "key": f"output/x/variants/{index}.jpg"}])
+            store.update_product(
+                "summer-splash-2026-a1b2c3d4",
+                index,
+                status="complete",
+                cost_usd=0.04,
+                variants=[
+                    {"name": "instagram-square", "width": 1080, "height": 1080, "key": f"output/x/variants/{index}.jpg"}
+                ],
+            )
         except Exception as error:  # surfaced below
             errors.append(error)
 
@@ -59,15 +67,18 @@ def test_twenty_concurrent_product_updates_are_all_kept(store):
     assert final["total_cost_usd"] == pytest.approx(0.8)
 
 
-@pytest.mark.parametrize("statuses,expected", [
-    (["complete", "complete"], "complete"),
-    (["complete", "failed"], "partial"),
-    (["failed", "failed"], "failed"),
-    (["complete", "rendering"], "processing"),
-])
+@pytest.mark.parametrize(
+    "statuses,expected",
+    [
+        (["complete", "complete"], "complete"),
+        (["complete", "failed"], "partial"),
+        (["failed", "failed"], "failed"),
+        (["complete", "rendering"], "processing"),
+    ],
+)
 def test_campaign_status_settles_when_the_last_product_does(statuses, expected):
     manifest = campaign(2)
-    for product, status in zip(manifest["products"], statuses):
+    for product, status in zip(manifest["products"], statuses, strict=False):
         product["status"] = status
     assert settle(manifest)["status"] == expected
 

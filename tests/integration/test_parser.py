@@ -45,14 +45,18 @@ def parser(aws_endpoint, monkeypatch):
 def upload(s3, key: str, brief) -> str:
     body = brief if isinstance(brief, bytes) else json.dumps(brief).encode()
     response = s3.put_object(Bucket=BUCKET, Key=key, Body=body)
-    return s3_notification(BUCKET, key, version_id=response.get("VersionId"), size=len(body),
-                           etag=response["ETag"].strip('"'))
+    return s3_notification(
+        BUCKET, key, version_id=response.get("VersionId"), size=len(body), etag=response["ETag"].strip('"')
+    )
 
 
 def manifests(s3) -> dict:
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET, Prefix="output/").get("Contents", [])]
-    return {k.split("/")[1]: json.loads(s3.get_object(Bucket=BUCKET, Key=k)["Body"].read())
-            for k in keys if k.endswith("/manifest.json")}
+    return {
+        k.split("/")[1]: json.loads(s3.get_object(Bucket=BUCKET, Key=k)["Body"].read())
+        for k in keys
+        if k.endswith("/manifest.json")
+    }
 
 
 def reports(s3) -> dict:
@@ -72,13 +76,23 @@ def test_the_contract_brief_starts_a_campaign_and_routes_each_product(parser):
     assert manifest["brief_key"] == BRIEFS + "summer splash.json"
     assert manifest["status"] == "processing" and manifest["expected_products"] == 2
     citrus, berry = manifest["products"]
-    assert (citrus["image_source"], citrus["source_key"], citrus["status"]) == \
-        ("existing", "existing-assets/acme/citrus/product.png", "rendering")
+    assert (citrus["image_source"], citrus["source_key"], citrus["status"]) == (
+        "existing",
+        "existing-assets/acme/citrus/product.png",
+        "rendering",
+    )
     assert (berry["image_source"], berry["source_key"], berry["status"]) == ("generated", None, "generating")
     assert manifest["brand_colors"] == ["#0A84FF", "#FFFFFF"]
     assert sorted(parser.invocations, key=lambda i: i[1]["product_index"]) == [
-        ("VARIANTS_FUNCTION", {"campaign_id": campaign_id, "product_index": 0, "bucket": BUCKET,
-                               "source_key": "existing-assets/acme/citrus/product.png"}),
+        (
+            "VARIANTS_FUNCTION",
+            {
+                "campaign_id": campaign_id,
+                "product_index": 0,
+                "bucket": BUCKET,
+                "source_key": "existing-assets/acme/citrus/product.png",
+            },
+        ),
         ("GENERATOR_FUNCTION", {"campaign_id": campaign_id, "product_index": 1, "bucket": BUCKET}),
     ]
 
@@ -134,12 +148,19 @@ def test_unicode_and_plus_encoded_keys_reach_the_right_object(parser):
 
 def test_path_traversal_is_refused_and_nothing_outside_assets_is_read(parser):
     requested = []
-    parser.s3.meta.events.register("before-parameter-build.s3.*", lambda params, model, **_: requested.append(
-        (model.name, params.get("Key") or params.get("Prefix"))))
+    parser.s3.meta.events.register(
+        "before-parameter-build.s3.*",
+        lambda params, model, **_: requested.append((model.name, params.get("Key") or params.get("Prefix"))),
+    )
     parser.s3.put_object(Bucket=BUCKET, Key="input/secret.json", Body=b"{}")
     requested.clear()
-    attempts = ["../input/secret.json", "existing-assets/../input/secret.json", "/input/secret.json",
-                "input/secret.json", "acme/%2e%2e/%2e%2e/input/secret.json"]
+    attempts = [
+        "../input/secret.json",
+        "existing-assets/../input/secret.json",
+        "/input/secret.json",
+        "input/secret.json",
+        "acme/%2e%2e/%2e%2e/input/secret.json",
+    ]
     brief = dict(CONTRACT_BRIEF, products=[{"name": f"P{i}", "existing_assets": a} for i, a in enumerate(attempts)])
     parser.handler(sqs_event(upload(parser.s3, BRIEFS + "evil.json", brief)), CONTEXT)
     reads = [(op, key) for op, key in requested if op in ("GetObject", "ListObjectsV2", "HeadObject")]
@@ -151,9 +172,13 @@ def test_path_traversal_is_refused_and_nothing_outside_assets_is_read(parser):
 
 def test_oversized_and_non_utf8_briefs_are_reported(parser):
     big = json.dumps(dict(CONTRACT_BRIEF, target_audience="x" * 70000)).encode()
-    parser.handler(sqs_event(upload(parser.s3, BRIEFS + "big.json", big),
-                             upload(parser.s3, BRIEFS + "latin1.json", "{\"campaign_name\": \"Caf\xe9\"}".encode("latin-1"))),
-                   CONTEXT)
+    parser.handler(
+        sqs_event(
+            upload(parser.s3, BRIEFS + "big.json", big),
+            upload(parser.s3, BRIEFS + "latin1.json", '{"campaign_name": "Caf\xe9"}'.encode("latin-1")),
+        ),
+        CONTEXT,
+    )
     found = reports(parser.s3)
     assert "limit is 65536 bytes" in found["output/rejected/big/report.json"]["violations"][0]["message"]
     assert "not UTF-8" in found["output/rejected/latin1/report.json"]["violations"][0]["message"]
@@ -167,8 +192,13 @@ def test_s3_throttling_fails_only_that_record_and_its_redelivery_succeeds(parser
     def throttle(params, **_):
         if params.get("Key", "").endswith("unlucky.json") and throttled["left"]:
             throttled["left"] -= 1
-            raise ClientError({"Error": {"Code": "SlowDown", "Message": "Please reduce your request rate."},
-                               "ResponseMetadata": {"HTTPStatusCode": 503}}, "GetObject")
+            raise ClientError(
+                {
+                    "Error": {"Code": "SlowDown", "Message": "Please reduce your request rate."},
+                    "ResponseMetadata": {"HTTPStatusCode": 503},
+                },
+                "GetObject",
+            )
 
     parser.s3.meta.events.register("before-parameter-build.s3.GetObject", throttle)
     event = sqs_event(good, unlucky)
@@ -197,11 +227,21 @@ def test_a_permanent_aws_error_moves_the_record_to_the_dlq_at_once(parser, monke
 
     def refuse(params, **_):
         if params.get("Key", "").endswith("denied.json"):
-            raise ClientError({"Error": {"Code": "AccessDenied", "Message": "Access Denied"},
-                               "ResponseMetadata": {"HTTPStatusCode": 403}}, "GetObject")
+            raise ClientError(
+                {
+                    "Error": {"Code": "AccessDenied", "Message": "Access Denied"},
+                    "ResponseMetadata": {"HTTPStatusCode": 403},
+                },
+                "GetObject",
+            )
         if params.get("Key", "").endswith("throttled.json"):
-            raise ClientError({"Error": {"Code": "SlowDown", "Message": "Please reduce your request rate."},
-                               "ResponseMetadata": {"HTTPStatusCode": 503}}, "GetObject")
+            raise ClientError(
+                {
+                    "Error": {"Code": "SlowDown", "Message": "Please reduce your request rate."},
+                    "ResponseMetadata": {"HTTPStatusCode": 503},
+                },
+                "GetObject",
+            )
 
     parser.s3.meta.events.register("before-parameter-build.s3.GetObject", refuse)
     event = sqs_event(good, denied, throttled)
@@ -221,8 +261,13 @@ def test_a_failed_invocation_is_retried_without_routing_twice(parser):
     def flaky(target, payload):
         calls.append(payload["product_index"])
         if len(calls) == 2:
-            raise ClientError({"Error": {"Code": "TooManyRequestsException", "Message": "Rate exceeded"},
-                               "ResponseMetadata": {"HTTPStatusCode": 429}}, "Invoke")
+            raise ClientError(
+                {
+                    "Error": {"Code": "TooManyRequestsException", "Message": "Rate exceeded"},
+                    "ResponseMetadata": {"HTTPStatusCode": 429},
+                },
+                "Invoke",
+            )
 
     set_transport(flaky)
     assert len(parser.handler(sqs_event(body), CONTEXT)["batchItemFailures"]) == 1
@@ -242,7 +287,9 @@ def test_every_fixture_that_can_reach_the_parser_is_handled(parser, name):
     response = parser.handler(event, CONTEXT)
     ids = {r["messageId"] for r in event["Records"]}
     assert failed_ids(response) <= ids
-    not_s3 = {r["messageId"] for r in event["Records"] if '"Records"' not in r["body"] and "s3:TestEvent" not in r["body"]}
+    not_s3 = {
+        r["messageId"] for r in event["Records"] if '"Records"' not in r["body"] and "s3:TestEvent" not in r["body"]
+    }
     assert failed_ids(response) == not_s3, "exactly the bodies that are not S3 notifications fail"
     assert manifests(parser.s3) == {}, "fixtures name other buckets and keys outside input/: nothing to start"
 
@@ -260,8 +307,9 @@ def test_logs_are_json_with_campaign_and_product_on_every_campaign_line(parser, 
     parser.handler(sqs_event(upload(parser.s3, BRIEFS + "logged.json", CONTRACT_BRIEF)), CONTEXT)
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
     logs = [json.loads(line) for line in stream.getvalue().splitlines()]
-    campaign_lines = [line for line in logs if line["message"] in ("campaign started", "product routed",
-                                                                    "upload processed")]
+    campaign_lines = [
+        line for line in logs if line["message"] in ("campaign started", "product routed", "upload processed")
+    ]
     assert len(campaign_lines) == 4
     [campaign_id] = manifests(parser.s3)
     assert all(line["campaign_id"] == campaign_id and line["service"] == "parser" for line in campaign_lines)

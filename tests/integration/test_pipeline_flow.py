@@ -12,8 +12,8 @@ import pytest
 
 from handlers.shared import metrics as names
 from handlers.shared.invoke import set_transport
-from tests.aws_events import s3_notification, sqs_event
 from localrun.lambda_context import LocalContext
+from tests.aws_events import s3_notification, sqs_event
 
 BUCKET = "creative-automation-dev-123456789012-us-east-1"
 NAMESPACE = "CreativeAutomation/test"
@@ -53,13 +53,20 @@ def upload(s3, key: str, body: bytes) -> dict:
 
 @pytest.fixture
 def pipeline(aws_endpoint, monkeypatch):
-    for name, value in {"S3_BUCKET_NAME": BUCKET, "IMAGE_BACKEND": "local", "MAX_BRIEF_BYTES": "1048576",
-                        "POWERTOOLS_METRICS_NAMESPACE": NAMESPACE, "BEDROCK_MODEL_ID": "amazon.nova-canvas-v1:0"}.items():
+    for name, value in {
+        "S3_BUCKET_NAME": BUCKET,
+        "IMAGE_BACKEND": "local",
+        "MAX_BRIEF_BYTES": "1048576",
+        "POWERTOOLS_METRICS_NAMESPACE": NAMESPACE,
+        "BEDROCK_MODEL_ID": "amazon.nova-canvas-v1:0",
+    }.items():
         monkeypatch.setenv(name, value)
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket=BUCKET)
-    from PIL import Image
     import io
+
+    from PIL import Image
+
     buffer = io.BytesIO()
     Image.new("RGB", (800, 800), (240, 200, 60)).save(buffer, "PNG")
     s3.put_object(Bucket=BUCKET, Key="existing-assets/acme/citrus/product.png", Body=buffer.getvalue())
@@ -111,17 +118,22 @@ def test_the_campaign_gallery_is_published_next_to_its_manifest(pipeline):
     body = SAMPLE.read_bytes()
     pipeline(sqs_event(upload(pipeline.s3, "input/campaign-briefs/summer-splash.json", body)))
 
-    [page_key] = [o["Key"] for o in pipeline.s3.list_objects_v2(Bucket=BUCKET, Prefix="output/")["Contents"]
-                  if o["Key"].endswith("/index.html")]
+    [page_key] = [
+        o["Key"]
+        for o in pipeline.s3.list_objects_v2(Bucket=BUCKET, Prefix="output/")["Contents"]
+        if o["Key"].endswith("/index.html")
+    ]
     campaign_id = page_key.split("/")[1]
     page = pipeline.s3.get_object(Bucket=BUCKET, Key=page_key)
     assert page["ContentType"] == "text/html; charset=utf-8"
     html = page["Body"].read().decode()
-    manifest = json.loads(pipeline.s3.get_object(Bucket=BUCKET, Key=f"output/{campaign_id}/manifest.json")["Body"].read())
+    manifest = json.loads(
+        pipeline.s3.get_object(Bucket=BUCKET, Key=f"output/{campaign_id}/manifest.json")["Body"].read()
+    )
     assert ">complete<" in html  # the settled state, not the "processing" page the parser wrote first
     for product in manifest["products"]:
         for variant in product["variants"]:  # linked relative to the page, as the bucket lays them out
-            assert f'src="{variant["key"][len(f"output/{campaign_id}/"):]}"' in html
+            assert f'src="{variant["key"][len(f"output/{campaign_id}/") :]}"' in html
     assert 'src="../../existing-assets/acme/citrus/product.png"' in html
 
 
@@ -143,14 +155,20 @@ def test_a_retry_after_the_gallery_could_not_be_written_publishes_it(pipeline, m
     event = sqs_event(upload(pipeline.s3, "input/campaign-briefs/summer-splash.json", body))
     with pytest.raises(ConnectionError):
         pipeline(event)  # the invocation that settled the campaign raised: Lambda retries it
-    page_key = next(o["Key"] for o in pipeline.s3.list_objects_v2(Bucket=BUCKET, Prefix="output/")["Contents"]
-                    if o["Key"].endswith("/index.html"))
+    page_key = next(
+        o["Key"]
+        for o in pipeline.s3.list_objects_v2(Bucket=BUCKET, Prefix="output/")["Contents"]
+        if o["Key"].endswith("/index.html")
+    )
     assert ">processing<" in pipeline.s3.get_object(Bucket=BUCKET, Key=page_key)["Body"].read().decode()
 
     from handlers.variants import app as variants_app
+
     campaign_id = page_key.split("/")[1]
-    variants_app.handler({"campaign_id": campaign_id, "product_index": 1, "bucket": BUCKET},
-                         LocalContext("creative-automation-dev-variants"))
+    variants_app.handler(
+        {"campaign_id": campaign_id, "product_index": 1, "bucket": BUCKET},
+        LocalContext("creative-automation-dev-variants"),
+    )
     assert failures == ["complete"]
     assert ">complete<" in pipeline.s3.get_object(Bucket=BUCKET, Key=page_key)["Body"].read().decode()
 
@@ -160,13 +178,24 @@ def test_rejections_and_partial_and_failed_campaigns_are_counted_in_emf(pipeline
     pipeline.s3.put_object(Bucket=BUCKET, Key="existing-assets/acme/broken/product.png", Body=b"\x89PNG not really")
     briefs = {
         "rejected.json": {"campaign_name": "", "products": []},
-        "partial.json": {"campaign_name": "Half", "campaign_message": "Half works", "products": [
-            {"name": "Good", "existing_assets": "acme/citrus/"}, {"name": "Bad", "existing_assets": "acme/broken/"}]},
-        "failed.json": {"campaign_name": "None", "campaign_message": "Nothing works", "products": [
-            {"name": "Bad", "existing_assets": "acme/broken/"}]},
+        "partial.json": {
+            "campaign_name": "Half",
+            "campaign_message": "Half works",
+            "products": [
+                {"name": "Good", "existing_assets": "acme/citrus/"},
+                {"name": "Bad", "existing_assets": "acme/broken/"},
+            ],
+        },
+        "failed.json": {
+            "campaign_name": "None",
+            "campaign_message": "Nothing works",
+            "products": [{"name": "Bad", "existing_assets": "acme/broken/"}],
+        },
     }
-    notifications = [upload(pipeline.s3, f"input/campaign-briefs/{name}", json.dumps(brief).encode())
-                     for name, brief in briefs.items()]
+    notifications = [
+        upload(pipeline.s3, f"input/campaign-briefs/{name}", json.dumps(brief).encode())
+        for name, brief in briefs.items()
+    ]
     capsys.readouterr()
     assert pipeline(sqs_event(*notifications)) == {"batchItemFailures": []}
 
@@ -187,31 +216,45 @@ def test_the_generator_counts_model_throttles_and_cost_through_bedrock(pipeline,
     import base64
     import io
 
-    from handlers.generator import app as generator_app
     from botocore.response import StreamingBody
     from botocore.stub import ANY, Stubber
     from PIL import Image
+
+    from handlers.generator import app as generator_app
 
     buffer = io.BytesIO()
     Image.new("RGB", (1024, 1024), (30, 90, 160)).save(buffer, "PNG")
     data = json.dumps({"images": [base64.b64encode(buffer.getvalue()).decode()], "error": None}).encode()
     bedrock = boto3.client("bedrock-runtime", region_name="us-east-1")
     stubber = Stubber(bedrock)
-    stubber.add_client_error("invoke_model", service_error_code="ThrottlingException",
-                             service_message="Too many requests, please wait before trying again.",
-                             http_status_code=429)
-    stubber.add_response("invoke_model", {"body": StreamingBody(io.BytesIO(data), len(data)),
-                                          "contentType": "application/json"},
-                         {"modelId": "amazon.nova-canvas-v1:0", "body": ANY, "accept": ANY, "contentType": ANY})
+    stubber.add_client_error(
+        "invoke_model",
+        service_error_code="ThrottlingException",
+        service_message="Too many requests, please wait before trying again.",
+        http_status_code=429,
+    )
+    stubber.add_response(
+        "invoke_model",
+        {"body": StreamingBody(io.BytesIO(data), len(data)), "contentType": "application/json"},
+        {"modelId": "amazon.nova-canvas-v1:0", "body": ANY, "accept": ANY, "contentType": ANY},
+    )
     stubber.activate()
     real_client = boto3.client
-    monkeypatch.setattr(generator_app.boto3, "client",
-                        lambda name, **kw: bedrock if name == "bedrock-runtime" else real_client(name, **kw))
+    monkeypatch.setattr(
+        generator_app.boto3,
+        "client",
+        lambda name, **kw: bedrock if name == "bedrock-runtime" else real_client(name, **kw),
+    )
     monkeypatch.setenv("IMAGE_BACKEND", "bedrock")
     generator_app.service().backend.sleep = lambda seconds: None  # the backoff itself is tested elsewhere
 
-    body = json.dumps({"campaign_name": "Berry", "campaign_message": "Taste it",
-                       "products": [{"name": "Berry Sparkling Water", "description": "raspberry"}]}).encode()
+    body = json.dumps(
+        {
+            "campaign_name": "Berry",
+            "campaign_message": "Taste it",
+            "products": [{"name": "Berry Sparkling Water", "description": "raspberry"}],
+        }
+    ).encode()
     event = sqs_event(upload(pipeline.s3, "input/campaign-briefs/berry.json", body))
     capsys.readouterr()
     pipeline(event)

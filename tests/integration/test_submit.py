@@ -6,11 +6,11 @@ import boto3
 import pytest
 
 import localrun  # noqa: F401
-from localrun.run import SAMPLE_BRIEF, upload_existing_assets
 from handlers.shared.invoke import set_transport
+from localrun.lambda_context import LocalContext
+from localrun.run import SAMPLE_BRIEF, upload_existing_assets
 from tests.aws_events import s3_notification, sqs_event
 from tools import submit
-from localrun.lambda_context import LocalContext
 
 BUCKET = "creative-automation-dev-123456789012-us-east-1"
 
@@ -18,8 +18,13 @@ BUCKET = "creative-automation-dev-123456789012-us-east-1"
 @pytest.fixture
 def pipeline(aws_endpoint, monkeypatch):
     """The real functions, run synchronously when the test's 'clock' ticks (as the stack would, meanwhile)."""
-    for name, value in {"S3_BUCKET_NAME": BUCKET, "IMAGE_BACKEND": "local", "POWERTOOLS_METRICS_DISABLED": "true",
-                        "GENERATOR_FUNCTION": "gen", "VARIANTS_FUNCTION": "var"}.items():
+    for name, value in {
+        "S3_BUCKET_NAME": BUCKET,
+        "IMAGE_BACKEND": "local",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "GENERATOR_FUNCTION": "gen",
+        "VARIANTS_FUNCTION": "var",
+    }.items():
         monkeypatch.setenv(name, value)
     from handlers.generator import app as generator_app
     from handlers.parser import app as parser_app
@@ -38,8 +43,13 @@ def pipeline(aws_endpoint, monkeypatch):
         """S3 -> SQS -> parser for every brief uploaded so far (the newest version of each)."""
         for version in s3.list_object_versions(Bucket=BUCKET, Prefix="input/")["Versions"]:
             if version["IsLatest"]:
-                body = s3_notification(BUCKET, version["Key"], version_id=version["VersionId"],
-                                       etag=version["ETag"].strip('"'), size=version["Size"])
+                body = s3_notification(
+                    BUCKET,
+                    version["Key"],
+                    version_id=version["VersionId"],
+                    etag=version["ETag"].strip('"'),
+                    size=version["Size"],
+                )
                 parser_app.handler(sqs_event(body), LocalContext("parser"))
 
     yield s3, deliver_uploads
@@ -49,8 +59,7 @@ def pipeline(aws_endpoint, monkeypatch):
 def test_submit_waits_for_the_parsers_campaign_and_downloads_it(pipeline, tmp_path):
     s3, deliver = pipeline
     said = []
-    status = submit.submit(s3, BUCKET, SAMPLE_BRIEF, tmp_path, interval=0, sleep=lambda _: deliver(),
-                           say=said.append)
+    status = submit.submit(s3, BUCKET, SAMPLE_BRIEF, tmp_path, interval=0, sleep=lambda _: deliver(), say=said.append)
     assert status == 0, said
     [folder] = [p for p in tmp_path.iterdir() if p.is_dir()]
     manifest = json.loads((folder / "manifest.json").read_text())
@@ -65,8 +74,9 @@ def test_a_rejected_brief_is_reported_with_its_violations(pipeline, tmp_path):
     brief = tmp_path / "broken.json"
     brief.write_text(json.dumps({"campaign_name": "x", "products": []}))
     said = []
-    assert submit.submit(s3, BUCKET, brief, tmp_path / "out", interval=0, sleep=lambda _: deliver(),
-                         say=said.append) == 1
+    assert (
+        submit.submit(s3, BUCKET, brief, tmp_path / "out", interval=0, sleep=lambda _: deliver(), say=said.append) == 1
+    )
     assert (tmp_path / "out" / "rejected" / "broken" / "report.json").is_file()
     assert any("rejected" in line for line in said) and any("products" in line for line in said)
 

@@ -25,12 +25,24 @@ def world(aws_endpoint):
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket=BUCKET)
     store = ManifestStore(s3, BUCKET)
-    store.create(new_manifest(
-        campaign_id=CID, brief={"campaign_name": "Summer Splash 2026", "campaign_message": "Stay cool all summer"},
-        brief_key="input/campaign-briefs/a.json", brand_colors=["#0A84FF", "#FFFFFF"],
-        products=[{"index": 0, "name": "Citrus Sparkling Water", "image_source": "existing", "source_key": SOURCE,
-                   "status": "rendering"},
-                  {"index": 1, "name": "Berry", "image_source": "generated", "status": "generating"}]))
+    store.create(
+        new_manifest(
+            campaign_id=CID,
+            brief={"campaign_name": "Summer Splash 2026", "campaign_message": "Stay cool all summer"},
+            brief_key="input/campaign-briefs/a.json",
+            brand_colors=["#0A84FF", "#FFFFFF"],
+            products=[
+                {
+                    "index": 0,
+                    "name": "Citrus Sparkling Water",
+                    "image_source": "existing",
+                    "source_key": SOURCE,
+                    "status": "rendering",
+                },
+                {"index": 1, "name": "Berry", "image_source": "generated", "status": "generating"},
+            ],
+        )
+    )
     buffer = io.BytesIO()
     Image.new("RGB", (1024, 1024), (250, 200, 40)).save(buffer, "PNG")
     s3.put_object(Bucket=BUCKET, Key=SOURCE, Body=buffer.getvalue())
@@ -42,8 +54,9 @@ def test_five_variants_written_and_recorded(world):
     assert service.handle(CID, 0, SOURCE) == "complete"
     product = store.get(CID)["products"][0]
     assert product["status"] == "complete" and product["error"] is None
-    assert [(v["name"], v["width"], v["height"]) for v in product["variants"]] == \
-        [(name, *size) for name, size in VARIANT_SIZES.items()]
+    assert [(v["name"], v["width"], v["height"]) for v in product["variants"]] == [
+        (name, *size) for name, size in VARIANT_SIZES.items()
+    ]
     for variant in product["variants"]:
         assert variant["key"].startswith(f"output/{CID}/variants/00-citrus-sparkling-water/")
         obj = s3.get_object(Bucket=BUCKET, Key=variant["key"])
@@ -81,8 +94,13 @@ def test_transient_failures_are_raised_and_the_last_attempt_settles_the_product(
     def unavailable(params, **_):
         if params.get("Key") != SOURCE:
             return
-        raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "try later"},
-                           "ResponseMetadata": {"HTTPStatusCode": 503}}, "GetObject")
+        raise ClientError(
+            {
+                "Error": {"Code": "ServiceUnavailable", "Message": "try later"},
+                "ResponseMetadata": {"HTTPStatusCode": 503},
+            },
+            "GetObject",
+        )
 
     s3.meta.events.register("before-parameter-build.s3.GetObject", unavailable)
     with pytest.raises(ClientError):

@@ -11,21 +11,39 @@ from handlers.shared import metrics as metric_names
 
 HANDLER_METRICS = {value for key, value in vars(metric_names).items() if key.isupper() and isinstance(value, str)}
 NAMESPACE = "CreativeAutomation/dev"
-FUNCTIONS = {"parser": "ca-dev-parser", "generator": "ca-dev-generator", "variants": "ca-dev-variants",
-             "image-updater": "ca-dev-image-updater"}
+FUNCTIONS = {
+    "parser": "ca-dev-parser",
+    "generator": "ca-dev-generator",
+    "variants": "ca-dev-variants",
+    "image-updater": "ca-dev-image-updater",
+}
 WORK_QUEUES = {"briefs": "ca-dev-briefs"}
-DLQS = {"briefs-dlq": "ca-dev-briefs-dlq", "failed-invocations": "ca-dev-failed-invocations",
-        "image-updater-dlq": "ca-dev-image-updater-dlq"}
-ALARMS = [f"arn:aws:cloudwatch:us-east-1:123456789012:alarm:ca-dev-{n}" for n in ("parser-errors", "briefs-dlq-messages")]
+DLQS = {
+    "briefs-dlq": "ca-dev-briefs-dlq",
+    "failed-invocations": "ca-dev-failed-invocations",
+    "image-updater-dlq": "ca-dev-image-updater-dlq",
+}
+ALARMS = [
+    f"arn:aws:cloudwatch:us-east-1:123456789012:alarm:ca-dev-{n}" for n in ("parser-errors", "briefs-dlq-messages")
+]
 RENDERING_OPTIONS = {"label", "stat", "period", "yAxis", "visible", "color", "id", "region", "accountId"}
 # What AWS publishes, with the dimension each per-resource metric carries.
-AWS_METRICS = {"AWS/Lambda": (set(dashboard.LAMBDA_METRICS), ("FunctionName",)),
-               "AWS/SQS": (set(dashboard.SQS_METRICS), ("QueueName",))}
+AWS_METRICS = {
+    "AWS/Lambda": (set(dashboard.LAMBDA_METRICS), ("FunctionName",)),
+    "AWS/SQS": (set(dashboard.SQS_METRICS), ("QueueName",)),
+}
 
 
 def body(**overrides) -> dict:
-    args = dict(region="us-east-1", namespace=NAMESPACE, functions=FUNCTIONS, work_queues=WORK_QUEUES,
-                dead_letter_queues=DLQS, job_definition_name="ca-dev-batch-worker", alarm_arns=ALARMS)
+    args = dict(
+        region="us-east-1",
+        namespace=NAMESPACE,
+        functions=FUNCTIONS,
+        work_queues=WORK_QUEUES,
+        dead_letter_queues=DLQS,
+        job_definition_name="ca-dev-batch-worker",
+        alarm_arns=ALARMS,
+    )
     args.update(overrides)
     text = dashboard.build_body(**args)
     assert isinstance(text, str)
@@ -51,7 +69,7 @@ def metric_rows(widget: dict) -> list[tuple[str, str, dict[str, str], dict]]:
             full.append(value)
         assert len(full) >= 2 and len(full) % 2 == 0, f"{row!r}: expected namespace, name, then name/value pairs"
         previous = full
-        resolved.append((full[0], full[1], dict(zip(full[2::2], full[3::2])), options))
+        resolved.append((full[0], full[1], dict(zip(full[2::2], full[3::2], strict=False)), options))
     return resolved
 
 
@@ -119,15 +137,19 @@ def test_every_function_queue_and_dlq_is_on_the_dashboard():
     for service, function in FUNCTIONS.items():
         shown = {name for ns, name, dims, _ in rows if ns == "AWS/Lambda" and dims == {"FunctionName": function}}
         assert shown == set(dashboard.LAMBDA_METRICS), service
-        durations = {opts.get("stat") for ns, name, dims, opts in rows
-                     if name == "Duration" and dims == {"FunctionName": function}}
+        durations = {
+            opts.get("stat")
+            for ns, name, dims, opts in rows
+            if name == "Duration" and dims == {"FunctionName": function}
+        }
         assert durations == {"p50", "p95"}
     for queue in WORK_QUEUES.values():
         shown = {name for ns, name, dims, _ in rows if ns == "AWS/SQS" and dims == {"QueueName": queue}}
         assert shown == set(dashboard.SQS_METRICS)
     for queue in DLQS.values():
         assert ("AWS/SQS", "ApproximateNumberOfMessagesVisible") in {
-            (ns, name) for ns, name, dims, _ in rows if dims == {"QueueName": queue}}
+            (ns, name) for ns, name, dims, _ in rows if dims == {"QueueName": queue}
+        }
 
 
 def test_every_handler_metric_is_shown_for_each_service_that_emits_it():
@@ -157,8 +179,7 @@ def test_validator_rejects_a_dot_with_nothing_above_it():
 
 
 def test_dot_shorthand_repeats_the_value_above():
-    widget = {"properties": {"metrics": [["AWS/Lambda", "Errors", "FunctionName", "f"],
-                                         [".", "Throttles", ".", "."]]}}
+    widget = {"properties": {"metrics": [["AWS/Lambda", "Errors", "FunctionName", "f"], [".", "Throttles", ".", "."]]}}
     assert metric_rows(widget)[1][:3] == ("AWS/Lambda", "Throttles", {"FunctionName": "f"})
 
 

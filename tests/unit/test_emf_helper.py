@@ -54,7 +54,9 @@ def test_log_lines_and_other_json_are_skipped_and_a_missing_metric_is_named():
 
 
 def test_a_declared_dimension_without_a_value_is_reported():
-    line = ('{"_aws": {"Timestamp": 1, "CloudWatchMetrics": [{"Namespace": "N", "Dimensions": [["service"]], '
-            '"Metrics": [{"Name": "X", "Unit": "Count"}]}]}, "X": 1}')
+    line = (
+        '{"_aws": {"Timestamp": 1, "CloudWatchMetrics": [{"Namespace": "N", "Dimensions": [["service"]], '
+        '"Metrics": [{"Name": "X", "Unit": "Count"}]}]}, "X": 1}'
+    )
     with pytest.raises(AssertionError, match="service"):
         emf.parse(line)

@@ -5,28 +5,63 @@ from html.parser import HTMLParser
 
 from handlers.shared.gallery import href, render
 
-SIZES = {"instagram-square": (1080, 1080), "instagram-story": (1080, 1920), "facebook-feed": (1200, 630),
-         "twitter-card": (1200, 675), "linkedin-post": (1200, 627)}
+SIZES = {
+    "instagram-square": (1080, 1080),
+    "instagram-story": (1080, 1920),
+    "facebook-feed": (1200, 630),
+    "twitter-card": (1200, 675),
+    "linkedin-post": (1200, 627),
+}
 CID = "summer-splash-2026-1a2b3c4d"
 
 
 def variants(slug):
-    return [{"name": name, "width": w, "height": h, "key": f"output/{CID}/variants/{slug}/{name}.jpg"}
-            for name, (w, h) in SIZES.items()]
+    return [
+        {"name": name, "width": w, "height": h, "key": f"output/{CID}/variants/{slug}/{name}.jpg"}
+        for name, (w, h) in SIZES.items()
+    ]
 
 
 MANIFEST = {
-    "campaign_id": CID, "campaign_name": "Summer <Splash> 2026", "campaign_message": "Stay cool & dry",
-    "brief_key": "input/campaign-briefs/summer splash.json", "status": "partial", "expected_products": 3,
-    "total_cost_usd": 0.08, "updated_at": "2026-11-25T05:00:00.000Z",
+    "campaign_id": CID,
+    "campaign_name": "Summer <Splash> 2026",
+    "campaign_message": "Stay cool & dry",
+    "brief_key": "input/campaign-briefs/summer splash.json",
+    "status": "partial",
+    "expected_products": 3,
+    "total_cost_usd": 0.08,
+    "updated_at": "2026-11-25T05:00:00.000Z",
     "products": [
-        {"index": 0, "name": "Citrus", "image_source": "existing", "status": "complete", "cost_usd": 0.0,
-         "source_key": "existing-assets/acme/citrus/product.png", "variants": variants("00-citrus"), "error": None},
-        {"index": 1, "name": "Berry", "image_source": "generated", "status": "complete", "cost_usd": 0.08,
-         "source_key": f"output/{CID}/generated/01-berry.png", "variants": variants("01-berry"), "error": None},
-        {"index": 2, "name": "Grape", "image_source": "generated", "status": "failed", "cost_usd": 0.0,
-         "source_key": None, "variants": [],
-         "error": {"code": "ContentFiltered", "message": "the model's filter refused the prompt"}},
+        {
+            "index": 0,
+            "name": "Citrus",
+            "image_source": "existing",
+            "status": "complete",
+            "cost_usd": 0.0,
+            "source_key": "existing-assets/acme/citrus/product.png",
+            "variants": variants("00-citrus"),
+            "error": None,
+        },
+        {
+            "index": 1,
+            "name": "Berry",
+            "image_source": "generated",
+            "status": "complete",
+            "cost_usd": 0.08,
+            "source_key": f"output/{CID}/generated/01-berry.png",
+            "variants": variants("01-berry"),
+            "error": None,
+        },
+        {
+            "index": 2,
+            "name": "Grape",
+            "image_source": "generated",
+            "status": "failed",
+            "cost_usd": 0.0,
+            "source_key": None,
+            "variants": [],
+            "error": {"code": "ContentFiltered", "message": "the model's filter refused the prompt"},
+        },
     ],
 }
 

@@ -5,20 +5,40 @@ import json
 
 import pytest
 
-from handlers.generator.models import (FAMILIES, ContentFiltered, ImageRequest, ModelError, family, image_from_response,
-                              model_table, price, request_body, seed_for)
+from handlers.generator.models import (
+    FAMILIES,
+    ContentFiltered,
+    ImageRequest,
+    ModelError,
+    family,
+    image_from_response,
+    model_table,
+    price,
+    request_body,
+    seed_for,
+)
 from handlers.generator.prompt import build_prompt, color_name
 
-CAMPAIGN = {"campaign_message": "Stay cool all summer", "target_audience": "Active adults 25-40",
-            "target_regions": ["US", "CA"], "brand_colors": ["#0A84FF", "#FFFFFF"]}
+CAMPAIGN = {
+    "campaign_message": "Stay cool all summer",
+    "target_audience": "Active adults 25-40",
+    "target_regions": ["US", "CA"],
+    "brand_colors": ["#0A84FF", "#FFFFFF"],
+}
 PRODUCT = {"name": "Berry Sparkling Water", "description": "Sparkling water with raspberry"}
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\nfake").decode()
 
 
 def test_prompt_names_product_description_audience_regions_and_colours():
     prompt = build_prompt(PRODUCT, CAMPAIGN)
-    for part in ("Berry Sparkling Water", "Sparkling water with raspberry", "Active adults 25-40", "US, CA",
-                 "bright blue (#0A84FF)", "white (#FFFFFF)"):
+    for part in (
+        "Berry Sparkling Water",
+        "Sparkling water with raspberry",
+        "Active adults 25-40",
+        "US, CA",
+        "bright blue (#0A84FF)",
+        "white (#FFFFFF)",
+    ):
         assert part in prompt
     assert "Stay cool" not in prompt, "the message is laid over by the variants, not drawn by the model"
 
@@ -41,11 +61,17 @@ def test_seed_is_stable_per_prompt():
 REQUEST = ImageRequest(prompt="a bottle", negative_prompt="text", seed=42)
 
 
-@pytest.mark.parametrize("model_id,expected_family", [
-    ("amazon.nova-canvas-v1:0", "amazon-image"), ("amazon.titan-image-generator-v2:0", "amazon-image"),
-    ("stability.stable-diffusion-xl-v1", "stability-sdxl"), ("stability.sd3-5-large-v1:0", "stability-image"),
-    ("stability.stable-image-core-v1:1", "stability-image"), ("stability.stable-image-ultra-v1:1", "stability-image"),
-])
+@pytest.mark.parametrize(
+    "model_id,expected_family",
+    [
+        ("amazon.nova-canvas-v1:0", "amazon-image"),
+        ("amazon.titan-image-generator-v2:0", "amazon-image"),
+        ("stability.stable-diffusion-xl-v1", "stability-sdxl"),
+        ("stability.sd3-5-large-v1:0", "stability-image"),
+        ("stability.stable-image-core-v1:1", "stability-image"),
+        ("stability.stable-image-ultra-v1:1", "stability-image"),
+    ],
+)
 def test_every_known_model_has_a_family(model_id, expected_family):
     assert family(model_id) == expected_family
 
@@ -69,9 +95,11 @@ def seed_sent(model_id: str, seed: int) -> int:
 
 SEED_LIMITS = {  # the largest seed each model accepts (AWS model parameter docs)
     "amazon.nova-canvas-v1:0": 858_993_459,
-    "amazon.titan-image-generator-v1": 2_147_483_646, "amazon.titan-image-generator-v2:0": 2_147_483_646,
+    "amazon.titan-image-generator-v1": 2_147_483_646,
+    "amazon.titan-image-generator-v2:0": 2_147_483_646,
     "stability.stable-diffusion-xl-v1": 4_294_967_295,
-    "stability.sd3-5-large-v1:0": 4_294_967_294, "stability.stable-image-core-v1:1": 4_294_967_294,
+    "stability.sd3-5-large-v1:0": 4_294_967_294,
+    "stability.stable-image-core-v1:1": 4_294_967_294,
     "stability.stable-image-ultra-v1:1": 4_294_967_294,
 }
 
@@ -100,8 +128,10 @@ def test_amazon_request_and_response():
     assert body["imageGenerationConfig"]["width"] == 1024 and body["imageGenerationConfig"]["seed"] == 42
     assert image_from_response("amazon.nova-canvas-v1:0", {"images": [PNG], "error": None}).startswith(b"\x89PNG")
     with pytest.raises(ContentFiltered, match="content moderation"):
-        image_from_response("amazon.titan-image-generator-v2:0",
-                            {"images": [], "error": "This request has been blocked by our content moderation"})
+        image_from_response(
+            "amazon.titan-image-generator-v2:0",
+            {"images": [], "error": "This request has been blocked by our content moderation"},
+        )
 
 
 def test_sdxl_request_and_response():
@@ -118,16 +148,23 @@ def test_sdxl_request_and_response():
 
 def test_stable_image_request_and_response():
     body = request_body("stability.sd3-5-large-v1:0", REQUEST)
-    assert body == {"prompt": "a bottle", "negative_prompt": "text", "aspect_ratio": "1:1", "output_format": "png",
-                    "seed": 42, "mode": "text-to-image"}
+    assert body == {
+        "prompt": "a bottle",
+        "negative_prompt": "text",
+        "aspect_ratio": "1:1",
+        "output_format": "png",
+        "seed": 42,
+        "mode": "text-to-image",
+    }
     assert "mode" not in request_body("stability.stable-image-core-v1:1", REQUEST)
     ok = {"seeds": [42], "finish_reasons": [None], "images": [PNG]}
     assert image_from_response("stability.stable-image-core-v1:1", ok).startswith(b"\x89PNG")
     with pytest.raises(ContentFiltered, match="Filter reason: prompt"):
         image_from_response("stability.stable-image-ultra-v1:1", {"finish_reasons": ["Filter reason: prompt"]})
     with pytest.raises(ModelError, match="Inference error"):
-        image_from_response("stability.sd3-5-large-v1:0", {"seeds": [1], "finish_reasons": ["Inference error"],
-                                                            "images": []})
+        image_from_response(
+            "stability.sd3-5-large-v1:0", {"seeds": [1], "finish_reasons": ["Inference error"], "images": []}
+        )
 
 
 def test_same_request_same_fingerprint_and_any_difference_changes_it():

@@ -7,9 +7,13 @@ from components.settings import StackSettings, read_stack_file
 
 
 def args(**overrides) -> MonitoringArgs:
-    values = dict(settings=StackSettings.from_values("dev", read_stack_file("dev")),
-                  functions={"parser": "fn"}, work_queues={"briefs": "q"}, dead_letter_queues={"briefs-dlq": "d"},
-                  job_definition_name="jd")
+    values = dict(
+        settings=StackSettings.from_values("dev", read_stack_file("dev")),
+        functions={"parser": "fn"},
+        work_queues={"briefs": "q"},
+        dead_letter_queues={"briefs-dlq": "d"},
+        job_definition_name="jd",
+    )
     values.update(overrides)
     return MonitoringArgs(**values)
 

@@ -16,8 +16,11 @@ CONTRACT_BRIEF = {
     "target_regions": ["US", "CA"],
     "brand_colors": ["#0A84FF", "#FFFFFF"],
     "products": [
-        {"name": "Citrus Sparkling Water", "description": "Lightly sparkling water with lemon and lime",
-         "existing_assets": "acme/citrus/"},
+        {
+            "name": "Citrus Sparkling Water",
+            "description": "Lightly sparkling water with lemon and lime",
+            "existing_assets": "acme/citrus/",
+        },
         {"name": "Berry Sparkling Water", "description": "Sparkling water with raspberry"},
     ],
 }
@@ -38,48 +41,63 @@ def test_unknown_fields_are_tolerated():
 
 
 def test_every_violation_is_reported_with_its_json_path():
-    brief = {"campaign_message": "", "brand_colors": ["blue"], "products": [{"description": 3}, {"name": "ok",
-             "existing_assets": "../secrets.png"}]}
+    brief = {
+        "campaign_message": "",
+        "brand_colors": ["blue"],
+        "products": [{"description": 3}, {"name": "ok", "existing_assets": "../secrets.png"}],
+    }
     check = check_brief(encode(brief), 1 << 20)
     paths = {v.path for v in check.violations}
     assert not check.ok
-    assert {"$", "$.campaign_message", "$.brand_colors[0]", "$.products[0]", "$.products[0].description",
-            "$.products[1].existing_assets"} <= paths
+    assert {
+        "$",
+        "$.campaign_message",
+        "$.brand_colors[0]",
+        "$.products[0]",
+        "$.products[0].description",
+        "$.products[1].existing_assets",
+    } <= paths
     by_path = {v.path: v for v in check.violations}
     assert "'campaign_name' is a required property" in by_path["$"].message
     assert by_path["$.brand_colors[0]"].value == "blue"
     assert "points outside existing-assets/" in by_path["$.products[1].existing_assets"].message
 
 
-@pytest.mark.parametrize("body,expected", [
-    (b"\xff\xfe{", "not UTF-8"),
-    (b"{\"campaign_name\": ", "not valid JSON"),
-    (b"x" * 2000, "2000 bytes; the limit is 1024 bytes"),
-    (b"[]", "is not of type 'object'"),
-    (b"[" * 100_000 + b"]" * 100_000, "nests arrays or objects too deeply"),  # 200 KB, under the size limit
-])
+@pytest.mark.parametrize(
+    "body,expected",
+    [
+        (b"\xff\xfe{", "not UTF-8"),
+        (b'{"campaign_name": ', "not valid JSON"),
+        (b"x" * 2000, "2000 bytes; the limit is 1024 bytes"),
+        (b"[]", "is not of type 'object'"),
+        (b"[" * 100_000 + b"]" * 100_000, "nests arrays or objects too deeply"),  # 200 KB, under the size limit
+    ],
+)
 def test_unreadable_briefs_are_refused_with_a_reason(body, expected):
     check = check_brief(body, 1024 if len(body) < 3000 else 1 << 20)
     assert not check.ok and expected in check.violations[0].message
 
 
-@pytest.mark.parametrize("value,expected", [
-    ("acme/citrus/", "existing-assets/acme/citrus/"),
-    ("acme/citrus/product.png", "existing-assets/acme/citrus/product.png"),
-    ("existing-assets/acme/citrus/", "existing-assets/acme/citrus/"),
-    ("acme/./citrus.png", "existing-assets/acme/citrus.png"),
-    ("../input/campaign-briefs/x.json", None),
-    ("acme/../../output/x.png", None),
-    ("/etc/passwd", None),
-    ("input/campaign-briefs/x.json", None),
-    ("output/other-campaign/generated/a.png", None),
-    ("s3://other-bucket/a.png", None),
-    ("acme/%2e%2e/%2e%2e/input/a.json", None),
-    ("acme\\..\\..\\input", None),
-    ("existing-assets/../input/x.json", None),
-    ("existing-assets/", None),
-    (".", None),
-])
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        ("acme/citrus/", "existing-assets/acme/citrus/"),
+        ("acme/citrus/product.png", "existing-assets/acme/citrus/product.png"),
+        ("existing-assets/acme/citrus/", "existing-assets/acme/citrus/"),
+        ("acme/./citrus.png", "existing-assets/acme/citrus.png"),
+        ("../input/campaign-briefs/x.json", None),
+        ("acme/../../output/x.png", None),
+        ("/etc/passwd", None),
+        ("input/campaign-briefs/x.json", None),
+        ("output/other-campaign/generated/a.png", None),
+        ("s3://other-bucket/a.png", None),
+        ("acme/%2e%2e/%2e%2e/input/a.json", None),
+        ("acme\\..\\..\\input", None),
+        ("existing-assets/../input/x.json", None),
+        ("existing-assets/", None),
+        (".", None),
+    ],
+)
 def test_existing_assets_never_leave_the_assets_prefix(value, expected):
     assert asset_key(value) == expected
 
@@ -94,8 +112,11 @@ def test_campaign_id_is_readable_and_stable_per_upload():
 
 
 def test_a_folder_means_its_product_png_or_its_first_image():
-    keys = ["existing-assets/acme/citrus/b.jpg", "existing-assets/acme/citrus/product.png",
-            "existing-assets/acme/citrus/notes.txt"]
+    keys = [
+        "existing-assets/acme/citrus/b.jpg",
+        "existing-assets/acme/citrus/product.png",
+        "existing-assets/acme/citrus/notes.txt",
+    ]
     assert pick_asset("existing-assets/acme/citrus/", keys) == "existing-assets/acme/citrus/product.png"
     assert pick_asset("existing-assets/acme/citrus/", keys[:1]) == "existing-assets/acme/citrus/b.jpg"
     assert pick_asset("existing-assets/acme/citrus", keys[:1]) == "existing-assets/acme/citrus/b.jpg"
@@ -103,13 +124,16 @@ def test_a_folder_means_its_product_png_or_its_first_image():
     assert pick_asset("existing-assets/acme/citrus-x/", keys) is None
 
 
-@pytest.mark.parametrize("name,key", [
-    ("scanii_s3-event_plus-encoded-key.json", "Screen Shot 2016-01-19 at 7.24.37 PM.png"),
-    ("e2u_s3-event_unicode-key.json", "你家娃🐱.png"),
-    ("powertools_s3EventDecodedKey.json", "Happy Face.jpg"),
-    ("lambdago_s3-event.json", "Happy Face.jpg"),
-    ("s3doc_objectcreated-put-message.json", "HappyFace.jpg"),
-])
+@pytest.mark.parametrize(
+    "name,key",
+    [
+        ("scanii_s3-event_plus-encoded-key.json", "Screen Shot 2016-01-19 at 7.24.37 PM.png"),
+        ("e2u_s3-event_unicode-key.json", "你家娃🐱.png"),
+        ("powertools_s3EventDecodedKey.json", "Happy Face.jpg"),
+        ("lambdago_s3-event.json", "Happy Face.jpg"),
+        ("s3doc_objectcreated-put-message.json", "HappyFace.jpg"),
+    ],
+)
 def test_keys_are_decoded_as_s3_encodes_them(name, key):
     notification = parse_body(json.dumps(fixture(name)))
     assert [u.key for u in notification.uploads] == [key]
@@ -124,8 +148,15 @@ def test_test_events_and_deletions_are_skipped_not_failed():
     assert [len(p.uploads) for p in parsed] == [1, 0, 1]
 
 
-@pytest.mark.parametrize("body", ["Test message.", '{"message": "foo1"}', "[1, 2]",
-                                  json.dumps(fixture("powertools_s3EventBridgeNotificationObjectCreatedEvent.json"))])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Test message.",
+        '{"message": "foo1"}',
+        "[1, 2]",
+        json.dumps(fixture("powertools_s3EventBridgeNotificationObjectCreatedEvent.json")),
+    ],
+)
 def test_bodies_that_are_not_s3_notifications_are_record_failures(body):
     with pytest.raises(NotAnS3Notification):
         parse_body(body)

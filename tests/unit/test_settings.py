@@ -49,7 +49,9 @@ def test_staging_may_track_latest_and_names_follow_the_stack():
 
 
 def test_unknown_model_fails_with_the_known_ones_listed():
-    with pytest.raises(SettingsError, match=r"creative-automation:bedrockModelId is 'stability.made-up-v9'.*amazon.nova-canvas-v1:0"):
+    with pytest.raises(
+        SettingsError, match=r"creative-automation:bedrockModelId is 'stability.made-up-v9'.*amazon.nova-canvas-v1:0"
+    ):
         settings_for("dev", bedrockModelId="stability.made-up-v9")
 
 
@@ -60,23 +62,26 @@ def test_visibility_below_six_times_parser_timeout_is_refused():
         settings_for("dev", functions__parser__timeoutSeconds=600)
 
 
-@pytest.mark.parametrize("path,value,expected", [
-    ("functions__variants__memoryMb", 64, "128 to 10240"),
-    ("functions__variants__memoryMb", 20000, "128 to 10240"),
-    ("functions__generator__timeoutSeconds", 901, "1 to 900"),
-    ("functions__generator__timeoutSeconds", "fast", "whole number"),
-    ("logRetentionDays", 10, "allowed values"),
-    ("images__layout", "mono", "per-service, consolidated"),
-    ("images__platform", "linux/s390x", "linux/amd64, linux/arm64"),
-    ("batch__memoryMib", 1024, "with 1 vCPU Fargate allows 2048..8192"),
-    ("batch__vcpu", 3, "Fargate allows"),
-    ("batch__subnetIds", ["not-a-subnet"], "subnet ids"),
-    ("alarms__email", "nobody", "e-mail address"),
-    ("asyncInvoke__maxRetryAttempts", 3, "0 to 2"),
-    ("queue__batchSize", 100, "batchingWindowSeconds of at least 1"),
-    ("functions__generator__reservedConcurrency", 0, "throttles every invocation"),
-    ("functions__parser__reservedConcurrency", 1, "must be 2 to 1000"),
-])
+@pytest.mark.parametrize(
+    "path,value,expected",
+    [
+        ("functions__variants__memoryMb", 64, "128 to 10240"),
+        ("functions__variants__memoryMb", 20000, "128 to 10240"),
+        ("functions__generator__timeoutSeconds", 901, "1 to 900"),
+        ("functions__generator__timeoutSeconds", "fast", "whole number"),
+        ("logRetentionDays", 10, "allowed values"),
+        ("images__layout", "mono", "per-service, consolidated"),
+        ("images__platform", "linux/s390x", "linux/amd64, linux/arm64"),
+        ("batch__memoryMib", 1024, "with 1 vCPU Fargate allows 2048..8192"),
+        ("batch__vcpu", 3, "Fargate allows"),
+        ("batch__subnetIds", ["not-a-subnet"], "subnet ids"),
+        ("alarms__email", "nobody", "e-mail address"),
+        ("asyncInvoke__maxRetryAttempts", 3, "0 to 2"),
+        ("queue__batchSize", 100, "batchingWindowSeconds of at least 1"),
+        ("functions__generator__reservedConcurrency", 0, "throttles every invocation"),
+        ("functions__parser__reservedConcurrency", 1, "must be 2 to 1000"),
+    ],
+)
 def test_out_of_range_values_name_key_value_and_allowed(path, value, expected):
     overrides = {path: value}
     if path == "queue__batchSize":
@@ -122,14 +127,21 @@ def test_missing_region_is_named():
         StackSettings.from_values("dev", values)
 
 
-@pytest.mark.parametrize("path,value,named,suggested", [
-    ("images__layot", "consolidated", "creative-automation:images.layot", "creative-automation:images.layout"),
-    ("imagse", {"tag": "latest"}, "creative-automation:imagse", "creative-automation:images"),
-    ("functions__parser__memoryMB", 1024, "creative-automation:functions.parser.memoryMB",
-     "creative-automation:functions.parser.memoryMb"),
-    ("functions__batchWorker__memoryMb", 1024, "creative-automation:functions.batchWorker", None),
-    ("logLevle", "INFO", "creative-automation:logLevle", "creative-automation:logLevel"),
-])
+@pytest.mark.parametrize(
+    "path,value,named,suggested",
+    [
+        ("images__layot", "consolidated", "creative-automation:images.layot", "creative-automation:images.layout"),
+        ("imagse", {"tag": "latest"}, "creative-automation:imagse", "creative-automation:images"),
+        (
+            "functions__parser__memoryMB",
+            1024,
+            "creative-automation:functions.parser.memoryMB",
+            "creative-automation:functions.parser.memoryMb",
+        ),
+        ("functions__batchWorker__memoryMb", 1024, "creative-automation:functions.batchWorker", None),
+        ("logLevle", "INFO", "creative-automation:logLevle", "creative-automation:logLevel"),
+    ],
+)
 def test_unknown_keys_are_refused_with_the_allowed_ones(path, value, named, suggested):
     with pytest.raises(SettingsError) as error:
         settings_for("dev", **{path: value})
@@ -150,8 +162,11 @@ def test_unknown_keys_in_json_text_and_fully_qualified_keys_are_checked_too():
 
 
 def test_keys_of_other_namespaces_are_left_to_their_providers():
-    values = read_stack_file("dev") | {"aws:profile": "ci", "aws:defaultTags": {"tags": {"team": "x"}},
-                                       "pulumi:disable-default-providers": ["aws"]}
+    values = read_stack_file("dev") | {
+        "aws:profile": "ci",
+        "aws:defaultTags": {"tags": {"team": "x"}},
+        "pulumi:disable-default-providers": ["aws"],
+    }
     assert StackSettings.from_values("dev", values).region == "us-east-1"
 
 
