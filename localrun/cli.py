@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from handlers.shared.bucket_layout import OUTPUT_PREFIX
 from localrun.progress import Progress
 from localrun.run import SAMPLE_BRIEF, RunOptions, RunResult, run
 
@@ -79,7 +80,9 @@ def summary(result: RunResult, out: Path) -> str:
         f"Campaigns   {len(result.campaigns)} from {result.uploads} upload(s): "
         + (", ".join(f"{n} {status}" for status, n in sorted(by_status.items())) or "none"),
         f"Rejected    {len(result.rejections)} brief(s)"
-        + "".join(f"\n              {_rel(out / key[len('output/') :])}" for key in sorted(result.rejections)),
+        + "".join(
+            f"\n              {_rel(out / key.removeprefix(OUTPUT_PREFIX))}" for key in sorted(result.rejections)
+        ),
         f"Products    {len(products)} ({len(failed_products)} not complete)",
         f"Variants    {variants}",
         f"Failures    {len(result.dlq_messages)} message(s) in the DLQ, "

@@ -12,9 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from handlers.shared import gallery
-
-OUTPUT = "output/"
-REJECTED = "output/rejected/"
+from handlers.shared.bucket_layout import OUTPUT_PREFIX, REJECTED_PREFIX, campaign_folder, campaign_of_manifest
 
 
 def list_keys(s3: Any, bucket: str, prefix: str) -> list[str]:
@@ -31,20 +29,20 @@ def read_json(s3: Any, bucket: str, key: str) -> Any:
 def manifests(s3: Any, bucket: str) -> dict[str, dict[str, Any]]:
     """Every campaign's manifest in the bucket, by campaign id."""
     found = {}
-    for key in list_keys(s3, bucket, OUTPUT):
-        parts = key.split("/")
-        if len(parts) == 3 and parts[2] == "manifest.json" and parts[1] not in ("rejected", "_image-cache"):
-            found[parts[1]] = read_json(s3, bucket, key)
+    for key in list_keys(s3, bucket, OUTPUT_PREFIX):
+        campaign_id = campaign_of_manifest(key)
+        if campaign_id is not None:
+            found[campaign_id] = read_json(s3, bucket, key)
     return found
 
 
 def rejection_reports(s3: Any, bucket: str) -> dict[str, dict[str, Any]]:
-    return {key: read_json(s3, bucket, key) for key in list_keys(s3, bucket, REJECTED) if key.endswith(".json")}
+    return {key: read_json(s3, bucket, key) for key in list_keys(s3, bucket, REJECTED_PREFIX) if key.endswith(".json")}
 
 
 def download_campaign(s3: Any, bucket: str, campaign_id: str, out: Path) -> Path:
     """Download the campaign's folder and write its gallery. Returns the path of index.html."""
-    folder = f"{OUTPUT}{campaign_id}/"
+    folder = campaign_folder(campaign_id)
     target = out / campaign_id
     for key in list_keys(s3, bucket, folder):
         if key.endswith("/index.html"):
@@ -61,7 +59,7 @@ def download_campaign(s3: Any, bucket: str, campaign_id: str, out: Path) -> Path
 
 
 def download_report(s3: Any, bucket: str, key: str, out: Path) -> Path:
-    path = out / key[len(OUTPUT) :]
+    path = out / key.removeprefix(OUTPUT_PREFIX)
     _download(s3, bucket, key, path)
     return path
 

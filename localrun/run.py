@@ -13,6 +13,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from handlers.shared.bucket_layout import ASSETS_PREFIX, BRIEFS_PREFIX
+from handlers.shared.environment import GENERATOR_FUNCTION
 from localrun import functions as function_loader
 from localrun import outputs
 from localrun.async_invoke import AsyncInvoker
@@ -23,7 +25,6 @@ from localrun.progress import Progress
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_BRIEF = ROOT / "samples" / "briefs" / "summer-splash.json"
 EXISTING_ASSETS = ROOT / "samples" / "existing-assets"
-BRIEFS_PREFIX = "input/campaign-briefs/"
 
 
 @dataclass
@@ -106,7 +107,7 @@ def run(options: RunOptions) -> RunResult:
         accept = invoker.transport
 
         def transport(function_env: str, payload: dict[str, Any]) -> None:
-            progress.expect("generate" if function_env == "GENERATOR_FUNCTION" else "render")
+            progress.expect("generate" if function_env == GENERATOR_FUNCTION else "render")
             accept(function_env, payload)
 
         set_transport(transport)
@@ -176,7 +177,7 @@ def upload_existing_assets(s3: Any, bucket: str, folder: Path = EXISTING_ASSETS)
     for path in sorted(folder.rglob("*")):
         if path.is_file():
             s3.put_object(
-                Bucket=bucket, Key=f"existing-assets/{path.relative_to(folder).as_posix()}", Body=path.read_bytes()
+                Bucket=bucket, Key=ASSETS_PREFIX + path.relative_to(folder).as_posix(), Body=path.read_bytes()
             )
 
 

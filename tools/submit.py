@@ -20,12 +20,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from handlers.parser.campaign import brief_stem, campaign_id
+from handlers.parser.campaign import campaign_id
 from handlers.parser.events import Upload
-from handlers.shared.manifest import SETTLED_CAMPAIGN, manifest_key
+from handlers.shared.bucket_layout import BRIEFS_PREFIX, manifest_key, rejection_report_key
+from handlers.shared.manifest import SETTLED, SETTLED_CAMPAIGN
 from localrun import outputs
-
-BRIEFS_PREFIX = "input/campaign-briefs/"
 
 
 def stack_bucket(stack: str | None) -> str:
@@ -78,14 +77,14 @@ def submit(
         + (f" (version {version_id})" if version_id else "")
         + (f"; waiting for campaign {cid}" if cid else "; waiting for the parser's verdict")
     )
-    report = f"output/rejected/{brief_stem(key)}/report.json"
+    report = rejection_report_key(key)
     deadline = time.monotonic() + timeout
     last_status = None
     while time.monotonic() < deadline:
         manifest = _read(s3, bucket, manifest_key(cid)) if cid else None
         if manifest is not None:
             status = manifest["status"]
-            done = sum(1 for p in manifest["products"] if p["status"] in ("complete", "failed"))
+            done = sum(1 for p in manifest["products"] if p["status"] in SETTLED)
             if status != last_status or status == "processing":
                 say(f"{cid}: {status}, {done}/{manifest['expected_products']} products settled")
             last_status = status

@@ -12,10 +12,11 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from handlers.shared.bucket_layout import ASSETS_PREFIX, INPUT_PREFIX, OUTPUT_PREFIX
+
 SCHEMA_FILE = Path(__file__).with_name("brief.schema.json")
-ASSETS_PREFIX = "existing-assets/"
 # Bucket prefixes a brief could name by mistake (or on purpose): never read for it.
-OTHER_PREFIXES = ("input/", "output/")
+OTHER_PREFIXES = (INPUT_PREFIX, OUTPUT_PREFIX)
 UNSAFE_ASSET_CHARS = re.compile(r"[\x00-\x1f\x7f\\%]|://")
 
 

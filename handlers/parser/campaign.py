@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import re
-import unicodedata
-from pathlib import PurePosixPath
+
+from handlers.shared.bucket_layout import slug
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
-
-
-def slug(text: str, limit: int = 40) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    words = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return words[:limit].rstrip("-") or "campaign"
 
 
 def campaign_id(campaign_name: str, upload_identity: str) -> str:
     """Readable and stable per upload: `summer-splash-2026-1a2b3c4d`. The same upload delivered again gets
     the same id; a new upload of the same key (a new version or etag) gets a new one."""
-    return f"{slug(campaign_name)}-{hashlib.sha256(upload_identity.encode()).hexdigest()[:8]}"
-
-
-def brief_stem(key: str) -> str:
-    return PurePosixPath(key).stem or "brief"
+    return f"{slug(campaign_name, 'campaign')}-{hashlib.sha256(upload_identity.encode()).hexdigest()[:8]}"
 
 
 def pick_asset(asset: str, keys: list[str]) -> str | None:

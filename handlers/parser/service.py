@@ -14,14 +14,15 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from handlers.parser.brief import Violation, asset_key, check_brief
-from handlers.parser.campaign import brief_stem, campaign_id, pick_asset
+from handlers.parser.campaign import campaign_id, pick_asset
 from handlers.parser.events import Upload
 from handlers.shared import gallery
 from handlers.shared import metrics as metric_names
+from handlers.shared.bucket_layout import INPUT_PREFIX, rejection_report_key
 from handlers.shared.invoke import invoke_async
 from handlers.shared.manifest import ManifestStore, new_manifest, now_iso
+from handlers.shared.payloads import GenerateImage, Payload, RenderVariants
 
-BRIEFS_PREFIX = "input/"
 MISSING_OBJECT_CODES = {"NoSuchKey", "NoSuchVersion", "404"}
 
 
@@ -33,10 +34,6 @@ class Outcome:
     report_key: str | None = None
 
 
-def report_key(brief_key: str) -> str:
-    return f"output/rejected/{brief_stem(brief_key)}/report.json"
-
-
 class ParserService:
     def __init__(
         self,
@@ -45,7 +42,7 @@ class ParserService:
         max_brief_bytes: int,
         logger: Any,
         metrics: Any,
-        invoke: Callable[[str, dict[str, Any]], None] = invoke_async,
+        invoke: Callable[[Payload], None] = invoke_async,
     ):
         self.s3 = s3
         self.store = store
@@ -58,7 +55,7 @@ class ParserService:
         if upload.bucket != self.store.bucket:
             self.logger.warning("upload in another bucket, skipped", extra={"bucket": upload.bucket, "key": upload.key})
             return Outcome("skipped")
-        if not upload.key.startswith(BRIEFS_PREFIX) or not upload.key.endswith(".json"):
+        if not upload.key.startswith(INPUT_PREFIX) or not upload.key.endswith(".json"):
             self.logger.info("not a brief upload, skipped", extra={"key": upload.key})
             return Outcome("skipped")
         body = self._read_brief(upload)
@@ -160,19 +157,18 @@ class ParserService:
         routed = []
         for product in claimed:
             index = product["index"]
-            payload = {"campaign_id": cid, "product_index": index, "bucket": bucket}
-            target = "GENERATOR_FUNCTION"
+            payload: Payload = GenerateImage(cid, index, bucket)
             if product["image_source"] == "existing":
-                payload["source_key"] = product["source_key"]
-                target = "VARIANTS_FUNCTION"
+                payload = RenderVariants(cid, index, bucket, product["source_key"])
                 self.metrics.add_metric(name=metric_names.PRODUCTS_REUSED, unit="Count", value=1)
             try:
-                self.invoke(target, payload)
+                self.invoke(payload)
             except Exception:
                 self._release([p["index"] for p in claimed if p["index"] not in routed], cid)
                 raise
             routed.append(index)
-            self.logger.info("product routed", extra={"product_index": index, "to": target.split("_")[0].lower()})
+            to = "variants" if isinstance(payload, RenderVariants) else "generator"
+            self.logger.info("product routed", extra={"product_index": index, "to": to})
         return tuple(routed)
 
     def _release(self, indexes: list[int], cid: str) -> None:
@@ -191,7 +187,7 @@ class ParserService:
     # -- rejection ------------------------------------------------------------------------------------
 
     def _reject(self, upload: Upload, violations: list[Violation]) -> Outcome:
-        key = report_key(upload.key)
+        key = rejection_report_key(upload.key)
         report = {
             "brief_key": upload.key,
             "bucket": upload.bucket,

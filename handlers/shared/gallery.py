@@ -12,7 +12,7 @@ from html import escape
 from typing import Any
 from urllib.parse import quote
 
-from handlers.shared.paths import gallery_key
+from handlers.shared.bucket_layout import campaign_folder, gallery_key
 
 STATUS_COLORS = {
     "complete": "#1f8a4c",
@@ -29,7 +29,7 @@ def href(key: str | None, campaign_id: str, root: str = "../../") -> str:
     """A relative link from the campaign's index.html to a bucket key."""
     if not key:
         return ""
-    folder = f"output/{campaign_id}/"
+    folder = campaign_folder(campaign_id)
     path = key[len(folder) :] if key.startswith(folder) else root + key
     return quote(path, safe="/.-_~")
 

@@ -156,7 +156,7 @@ def world(aws_endpoint):
             Logger(),
             metrics,
             max_attempts=max_attempts,
-            invoke=lambda target, payload: invocations.append((target, payload)),
+            invoke=lambda payload: invocations.append((payload.FUNCTION, payload.to_event())),
         )
         return service, stubber, sleeps, invocations, metrics
 
@@ -276,7 +276,7 @@ def test_the_handler_passes_the_lambda_deadline_and_starts_no_call_that_cannot_f
     monkeypatch.setattr(app, "_service", service)
     context = LocalContext("creative-automation-dev-generator", timeout_seconds=60)
     with pytest.raises(TimeoutError, match="too little"):
-        app.handler({"campaign_id": CID, "product_index": 0}, context)
+        app.handler({"campaign_id": CID, "product_index": 0, "bucket": BUCKET}, context)
     product = world.store.get(CID)["products"][0]
     assert product["status"] == "failed" and product["error"]["code"] == "TimeoutError"
 
@@ -366,7 +366,7 @@ def test_a_retry_after_saving_never_pays_the_model_again(world):
     expect_invoke(stubber, "amazon.nova-canvas-v1:0", body(RESPONSES["amazon.nova-canvas-v1:0"]))
     failing = {"left": 1}
 
-    def invoke(target, payload):
+    def invoke(payload):
         if failing["left"]:
             failing["left"] -= 1
             raise ConnectionError("lambda endpoint unreachable")

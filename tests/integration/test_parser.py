@@ -34,6 +34,7 @@ def parser(aws_endpoint, monkeypatch):
     s3.put_object(Bucket=BUCKET, Key="existing-assets/acme/citrus/product.png", Body=b"\x89PNG fake")
     invocations = []
     set_transport(lambda target, payload: invocations.append((target, payload)))
+    monkeypatch.setattr(app, "_environment", None)  # read afresh, as a new container would
     # The handler's own client, so tests can hook into the calls it makes.
     monkeypatch.setattr(app, "_service", ParserService(s3, ManifestStore(s3, BUCKET), 65536, app.logger, app.metrics))
     app.s3 = s3

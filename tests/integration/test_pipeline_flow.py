@@ -52,15 +52,8 @@ def upload(s3, key: str, body: bytes) -> dict:
 
 
 @pytest.fixture
-def pipeline(aws_endpoint, monkeypatch):
-    for name, value in {
-        "S3_BUCKET_NAME": BUCKET,
-        "IMAGE_BACKEND": "local",
-        "MAX_BRIEF_BYTES": "1048576",
-        "POWERTOOLS_METRICS_NAMESPACE": NAMESPACE,
-        "BEDROCK_MODEL_ID": "amazon.nova-canvas-v1:0",
-    }.items():
-        monkeypatch.setenv(name, value)
+def pipeline(aws_endpoint, monkeypatch, function_environment):
+    function_environment(BUCKET, POWERTOOLS_METRICS_NAMESPACE=NAMESPACE, POWERTOOLS_METRICS_DISABLED=None)
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket=BUCKET)
     import io

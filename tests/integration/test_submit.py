@@ -16,16 +16,9 @@ BUCKET = "creative-automation-dev-123456789012-us-east-1"
 
 
 @pytest.fixture
-def pipeline(aws_endpoint, monkeypatch):
+def pipeline(aws_endpoint, monkeypatch, function_environment):
     """The real functions, run synchronously when the test's 'clock' ticks (as the stack would, meanwhile)."""
-    for name, value in {
-        "S3_BUCKET_NAME": BUCKET,
-        "IMAGE_BACKEND": "local",
-        "POWERTOOLS_METRICS_DISABLED": "true",
-        "GENERATOR_FUNCTION": "gen",
-        "VARIANTS_FUNCTION": "var",
-    }.items():
-        monkeypatch.setenv(name, value)
+    function_environment(BUCKET)
     from handlers.generator import app as generator_app
     from handlers.parser import app as parser_app
     from handlers.variants import app as variants_app
