@@ -39,3 +39,43 @@ MAX_SEED: dict[str, int] = {
     "stability.stable-image-core-v1:1": 4_294_967_294,
     "stability.stable-image-ultra-v1:1": 4_294_967_294,
 }
+
+# Metrics AWS publishes, with the one dimension each per-resource metric is queried by: AWS/Lambda (Lambda
+# developer guide, "Types of metrics for Lambda functions") and AWS/SQS ("Available CloudWatch metrics for
+# Amazon SQS").
+AWS_PUBLISHED_METRICS: dict[str, tuple[set[str], tuple[str, ...]]] = {
+    "AWS/Lambda": (
+        {
+            "Invocations",
+            "Errors",
+            "Throttles",
+            "Duration",
+            "ConcurrentExecutions",
+            "DeadLetterErrors",
+            "DestinationDeliveryFailures",
+            "IteratorAge",
+            "AsyncEventsReceived",
+            "AsyncEventAge",
+            "AsyncEventsDropped",
+            "RecursiveInvocationsDropped",
+            "PostRuntimeExtensionsDuration",
+            "ProvisionedConcurrentExecutions",
+            "ProvisionedConcurrencyUtilization",
+        },
+        ("FunctionName",),
+    ),
+    "AWS/SQS": (
+        {
+            "ApproximateAgeOfOldestMessage",
+            "ApproximateNumberOfMessagesDelayed",
+            "ApproximateNumberOfMessagesNotVisible",
+            "ApproximateNumberOfMessagesVisible",
+            "NumberOfEmptyReceives",
+            "NumberOfMessagesDeleted",
+            "NumberOfMessagesReceived",
+            "NumberOfMessagesSent",
+            "SentMessageSize",
+        },
+        ("QueueName",),
+    ),
+}
