@@ -8,6 +8,8 @@ from components.settings import FUNCTION_SERVICES, Names
 from tests.unit.test_dashboard import metric_rows, validate
 from tools.mock_stack import record
 
+pytestmark = pytest.mark.slow  # the real program run under Pulumi's mocks
+
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 DASHBOARD = "aws:cloudwatch/dashboard:Dashboard"
 TOPIC = "aws:sns/topic:Topic"

@@ -23,6 +23,8 @@ from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 import guardrails
 from tools.mock_stack import Recording, record
 
+pytestmark = pytest.mark.slow  # the real program run under Pulumi's mocks
+
 OPTIONS = PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [])
 POLICY = Path(__file__).parents[2] / "policy"
 

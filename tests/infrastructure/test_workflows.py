@@ -17,12 +17,14 @@ def actionlint(path: Path) -> subprocess.CompletedProcess:
     return subprocess.run([str(ACTIONLINT), str(path)], capture_output=True, text=True, timeout=120, cwd=ROOT)
 
 
+@pytest.mark.slow  # actionlint under node
 @pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name)
 def test_workflow_passes_actionlint(workflow):
     result = actionlint(workflow)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_actionlint_catches_a_broken_workflow(tmp_path):
     broken = tmp_path / "broken.yml"
     broken.write_text(

@@ -14,6 +14,8 @@ from PIL import Image
 from localrun.cli import main
 from localrun.run import SAMPLE_BRIEF, RunOptions, run
 
+pytestmark = pytest.mark.slow  # whole pipeline runs
+
 SIZES = {
     "instagram-square": (1080, 1080),
     "instagram-story": (1080, 1920),

@@ -311,6 +311,7 @@ def emitted(pipeline, monkeypatch, capsys) -> list[emf.EmfMetric]:
 PIPELINE_FUNCTIONS = ["parser", "generator", "variants"]
 
 
+@pytest.mark.slow  # seven campaigns through the real handlers
 @pytest.mark.parametrize("service", PIPELINE_FUNCTIONS)
 def test_each_function_counts_in_the_stack_namespace_with_only_its_service_dimension(emitted, service):
     """The one dimension set the dashboard and alarms query; any other would show nothing in CloudWatch."""
@@ -320,6 +321,7 @@ def test_each_function_counts_in_the_stack_namespace_with_only_its_service_dimen
     assert all(set(metric.dimensions) == {"service"} for metric in emitted)
 
 
+@pytest.mark.slow  # seven campaigns through the real handlers
 @pytest.mark.parametrize("service", PIPELINE_FUNCTIONS)
 def test_every_metric_a_function_emits_is_on_the_dashboard_for_that_function(emitted, service):
     own = {(metric.name, service) for metric in emitted if metric.dimensions["service"] == service}
@@ -331,6 +333,7 @@ def test_every_metric_a_function_emits_is_on_the_dashboard_for_that_function(emi
 NEVER_FED = {"generator": {(names.CAMPAIGNS_COMPLETED, "generator")}}
 
 
+@pytest.mark.slow  # seven campaigns through the real handlers
 @pytest.mark.parametrize("service", PIPELINE_FUNCTIONS)
 def test_every_pipeline_series_on_the_dashboard_is_fed_by_its_function(emitted, service):
     own = {(metric.name, service) for metric in emitted if metric.dimensions["service"] == service}

@@ -156,6 +156,7 @@ def psnr(a: Image.Image, b: Image.Image) -> float:
     return 99.0 if mse == 0 else 10 * math.log10(255**2 / mse)
 
 
+@pytest.mark.slow  # full-size Lanczos references
 @pytest.mark.parametrize("source_size", [(1024, 1024), (4000, 3000)])
 def test_fast_resampling_matches_a_plain_pillow_lanczos_reference(source_size):
     from handlers.variants.render import cover_resize, decode
