@@ -65,6 +65,31 @@ def metric_rows(widget: dict) -> list[tuple[str, str, dict[str, str], dict]]:
     return resolved
 
 
+def validate(document: dict) -> None:
+    widgets = document["widgets"]
+    assert 0 < len(widgets) <= 500
+    cells = set()
+    for widget in widgets:
+        assert widget["type"] in {"metric", "text", "alarm"}
+        x, y, width, height = widget["x"], widget["y"], widget["width"], widget["height"]
+        assert all(isinstance(v, int) for v in (x, y, width, height))
+        assert x >= 0 and y >= 0 and 1 <= width <= 24 and 1 <= height <= 1000 and x + width <= 24, widget
+        covered = {(cx, cy) for cx in range(x, x + width) for cy in range(y, y + height)}
+        assert not covered & cells, f"widget {widget['properties'].get('title')!r} overlaps another"
+        cells |= covered
+        properties = widget["properties"]
+        if widget["type"] == "text":
+            assert isinstance(properties["markdown"], str) and properties["markdown"]
+        elif widget["type"] == "alarm":
+            assert 1 <= len(properties["alarms"]) <= 100
+            assert all(arn.startswith("arn:aws:cloudwatch:") and ":alarm:" in arn for arn in properties["alarms"])
+        else:
+            assert properties["region"] == "us-east-1"
+            assert properties["stat"] and properties["period"] % 60 == 0
+            assert properties["view"] == "timeSeries" and properties["title"]
+            assert metric_rows(widget)
+
+
 def all_rows(document: dict):
     return [row for w in document["widgets"] if w["type"] == "metric" for row in metric_rows(w)]
 

@@ -4,38 +4,13 @@ import pytest
 
 from components import dashboard
 from handlers.shared import metrics as metric_names
-from tests.dashboard_view import ALARMS, DLQS, FUNCTIONS, NAMESPACE, WORK_QUEUES, all_rows, body, metric_rows
+from tests.dashboard_view import ALARMS, DLQS, FUNCTIONS, NAMESPACE, WORK_QUEUES, all_rows, body, metric_rows, validate
 from tests.documented import AWS_PUBLISHED_METRICS
 
 HANDLER_METRICS = {value for key, value in vars(metric_names).items() if key.isupper() and isinstance(value, str)}
 # What the dashboard promises to show for each function and each work queue.
 FUNCTION_SERIES = {"Invocations", "Errors", "Throttles", "Duration", "ConcurrentExecutions"}
 QUEUE_SERIES = {"ApproximateNumberOfMessagesVisible", "ApproximateAgeOfOldestMessage"}
-
-
-def validate(document: dict) -> None:
-    widgets = document["widgets"]
-    assert 0 < len(widgets) <= 500
-    cells = set()
-    for widget in widgets:
-        assert widget["type"] in {"metric", "text", "alarm"}
-        x, y, width, height = widget["x"], widget["y"], widget["width"], widget["height"]
-        assert all(isinstance(v, int) for v in (x, y, width, height))
-        assert x >= 0 and y >= 0 and 1 <= width <= 24 and 1 <= height <= 1000 and x + width <= 24, widget
-        covered = {(cx, cy) for cx in range(x, x + width) for cy in range(y, y + height)}
-        assert not covered & cells, f"widget {widget['properties'].get('title')!r} overlaps another"
-        cells |= covered
-        properties = widget["properties"]
-        if widget["type"] == "text":
-            assert isinstance(properties["markdown"], str) and properties["markdown"]
-        elif widget["type"] == "alarm":
-            assert 1 <= len(properties["alarms"]) <= 100
-            assert all(arn.startswith("arn:aws:cloudwatch:") and ":alarm:" in arn for arn in properties["alarms"])
-        else:
-            assert properties["region"] == "us-east-1"
-            assert properties["stat"] and properties["period"] % 60 == 0
-            assert properties["view"] == "timeSeries" and properties["title"]
-            assert metric_rows(widget)
 
 
 def test_body_is_valid_dashboard_json():
