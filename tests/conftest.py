@@ -1,11 +1,15 @@
-"""Shared test set-up: moto's server, AWS credentials for it, Powertools' metric set emptied per test.
+"""Shared test set-up: moto's server, AWS credentials for it, Powertools' metric set emptied per test, and the
+`chromium` marker's rule (CI fails a browser test it cannot run; a laptop skips it, saying why).
 
 Imports resolve from the repository root (pyproject.toml: pytest's `pythonpath`), as `handlers.<function>`
 resolves in the images."""
 
+import os
+
 import pytest
 
 from localrun.emulator import reset_moto, start_moto_server
+from tests.browser import chromium_path
 
 
 @pytest.fixture(scope="session")
@@ -58,3 +62,15 @@ def function_environment(monkeypatch):
         return {name: value for name, value in values.items() if value is not None}
 
     return set_environment
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("chromium") is None or chromium_path() is not None:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(
+            "CI=true but Debian's chromium is not installed (.ci/run installs it): "
+            "the browser test must run in CI, never be skipped",
+            pytrace=False,
+        )
+    pytest.skip("needs Debian's chromium (apt-get install -y chromium); CI=true makes this a failure")

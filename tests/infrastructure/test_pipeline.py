@@ -7,6 +7,8 @@ import pytest
 
 from tools.mock_stack import ACCOUNT_ID, Recording, record
 
+pytestmark = pytest.mark.slow  # the real program run under Pulumi's mocks
+
 BUCKET = "aws:s3/bucket:Bucket"
 QUEUE = "aws:sqs/queue:Queue"
 FUNCTION = "aws:lambda/function:Function"

@@ -7,8 +7,8 @@ import pytest
 from PIL import Image
 
 from handlers.shared.manifest import ManifestStore, new_manifest
-from handlers.variants.layout import VARIANT_SIZES
 from handlers.variants.service import VariantsService
+from tests.documented import CONTRACT_VARIANT_SIZES
 
 BUCKET = "creative-automation-dev-123456789012-us-east-1"
 CID = "summer-splash-2026-0a1b2c3d"
@@ -55,7 +55,7 @@ def test_five_variants_written_and_recorded(world):
     product = store.get(CID)["products"][0]
     assert product["status"] == "complete" and product["error"] is None
     assert [(v["name"], v["width"], v["height"]) for v in product["variants"]] == [
-        (name, *size) for name, size in VARIANT_SIZES.items()
+        (name, *size) for name, size in CONTRACT_VARIANT_SIZES.items()
     ]
     for variant in product["variants"]:
         assert variant["key"].startswith(f"output/{CID}/variants/00-citrus-sparkling-water/")

@@ -5,8 +5,9 @@ import io
 import pytest
 from PIL import Image, ImageDraw
 
-from handlers.variants.layout import MIN_CONTRAST, VARIANT_SIZES, Box, contrast, cover_crop, fit_text, palette, wrap
+from handlers.variants.layout import Box, contrast, cover_crop, fit_text, palette, wrap
 from handlers.variants.render import SourceImageError, line_height, measure, render_all
+from tests.documented import CONTRACT_VARIANT_SIZES, WCAG_AA_CONTRAST
 
 MESSAGES = [
     "A",
@@ -34,7 +35,7 @@ def gray_source(size=(1024, 1024), fmt="PNG") -> bytes:
 
 def test_cover_crop_never_stretches():
     for source in [(1024, 1024), (4000, 3000), (600, 2000)]:
-        for size in VARIANT_SIZES.values():
+        for size in CONTRACT_VARIANT_SIZES.values():
             left, top, right, bottom = cover_crop(source, size)
             assert (right - left) / (bottom - top) == pytest.approx(size[0] / size[1], rel=1e-9)
             assert left >= 0 and top >= 0 and right <= source[0] + 1e-9 and bottom <= source[1] + 1e-9
@@ -48,9 +49,9 @@ def test_wrap_breaks_words_and_overlong_words():
 
 
 @pytest.mark.parametrize("message", MESSAGES, ids=lambda m: f"{len(m)}chars")
-@pytest.mark.parametrize("name", list(VARIANT_SIZES))
+@pytest.mark.parametrize("name", list(CONTRACT_VARIANT_SIZES))
 def test_message_fits_inside_the_frame_with_a_margin(name, message):
-    size = VARIANT_SIZES[name]
+    size = CONTRACT_VARIANT_SIZES[name]
     layout = fit_text(message, size, measure, line_height)
     margin = round(min(size) * 0.05)
     assert layout.band.inside(Box(margin, margin, size[0] - margin, size[1] - margin))
@@ -76,7 +77,7 @@ def test_message_fits_inside_the_frame_with_a_margin(name, message):
 )
 def test_text_and_band_keep_wcag_contrast_whatever_the_brand(brand):
     colors = palette(brand)
-    assert contrast(colors.band, colors.text) >= MIN_CONTRAST
+    assert contrast(colors.band, colors.text) >= WCAG_AA_CONTRAST
 
 
 def test_brand_colours_are_used_when_they_are_legible():
@@ -87,7 +88,7 @@ def test_brand_colours_are_used_when_they_are_legible():
 def test_five_variants_with_exact_sizes_from_png_and_large_jpeg():
     for source in (gray_source(), gray_source((4000, 3000), "JPEG")):
         variants = render_all(source, "Stay cool all summer", ["#0A84FF", "#FFFFFF"])
-        assert [(v.name, v.width, v.height) for v in variants] == [(n, *s) for n, s in VARIANT_SIZES.items()]
+        assert [(v.name, v.width, v.height) for v in variants] == [(n, *s) for n, s in CONTRACT_VARIANT_SIZES.items()]
         for variant in variants:
             image = Image.open(io.BytesIO(variant.jpeg))
             assert image.format == "JPEG" and image.size == (variant.width, variant.height)
@@ -155,6 +156,7 @@ def psnr(a: Image.Image, b: Image.Image) -> float:
     return 99.0 if mse == 0 else 10 * math.log10(255**2 / mse)
 
 
+@pytest.mark.slow  # full-size Lanczos references
 @pytest.mark.parametrize("source_size", [(1024, 1024), (4000, 3000)])
 def test_fast_resampling_matches_a_plain_pillow_lanczos_reference(source_size):
     from handlers.variants.render import cover_resize, decode
@@ -164,6 +166,6 @@ def test_fast_resampling_matches_a_plain_pillow_lanczos_reference(source_size):
         (source_size[0] // 3, source_size[1] // 3, source_size[0] // 2, source_size[1] // 2), fill=(200, 40, 90)
     )
     source = decode(encode(image, "PNG"))
-    for size in VARIANT_SIZES.values():
+    for size in CONTRACT_VARIANT_SIZES.values():
         reference = source.resize(size, Image.Resampling.LANCZOS, box=cover_crop(source.size, size))
         assert psnr(cover_resize(source, size), reference) >= 35, size
