@@ -15,6 +15,7 @@ from handlers.shared import gallery
 
 OUTPUT = "output/"
 REJECTED = "output/rejected/"
+LATEST_REPORT = "/report.json"
 
 
 def list_keys(s3: Any, bucket: str, prefix: str) -> list[str]:
@@ -39,7 +40,12 @@ def manifests(s3: Any, bucket: str) -> dict[str, dict[str, Any]]:
 
 
 def rejection_reports(s3: Any, bucket: str) -> dict[str, dict[str, Any]]:
-    return {key: read_json(s3, bucket, key) for key in list_keys(s3, bucket, REJECTED) if key.endswith(".json")}
+    """One report per rejected upload, by key (`report.json`, a copy of each brief's latest, is left out)."""
+    return {
+        key: read_json(s3, bucket, key)
+        for key in list_keys(s3, bucket, REJECTED)
+        if key.endswith(".json") and not key.endswith(LATEST_REPORT)
+    }
 
 
 def download_campaign(s3: Any, bucket: str, campaign_id: str, out: Path) -> Path:
@@ -58,6 +64,12 @@ def download_campaign(s3: Any, bucket: str, campaign_id: str, out: Path) -> Path
     page = target / "index.html"
     page.write_text(gallery.render(manifest, root=""), encoding="utf-8")
     return page
+
+
+def download_reports(s3: Any, bucket: str, out: Path) -> None:
+    """Every rejection report, each upload's and each brief's latest, into `<out>/rejected/`."""
+    for key in list_keys(s3, bucket, REJECTED):
+        download_report(s3, bucket, key, out)
 
 
 def download_report(s3: Any, bucket: str, key: str, out: Path) -> Path:

@@ -143,8 +143,7 @@ def run(options: RunOptions) -> RunResult:
         rejections = outputs.rejection_reports(s3, resources.bucket)
         options.out.mkdir(parents=True, exist_ok=True)
         galleries = {cid: outputs.download_campaign(s3, resources.bucket, cid, options.out) for cid in campaigns}
-        for key in rejections:
-            outputs.download_report(s3, resources.bucket, key, options.out)
+        outputs.download_reports(s3, resources.bucket, options.out)
         return RunResult(
             bucket=resources.bucket,
             campaigns=campaigns,

@@ -13,7 +13,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from handlers.parser.brief import Violation, asset_key, check_brief
+from handlers.parser.brief import Violation, asset_key, check_brief, not_a_brief_name, too_large
 from handlers.parser.campaign import brief_stem, campaign_id, pick_asset
 from handlers.parser.events import Upload
 from handlers.shared import gallery
@@ -22,6 +22,7 @@ from handlers.shared.invoke import invoke_async
 from handlers.shared.manifest import ManifestStore, new_manifest, now_iso
 
 BRIEFS_PREFIX = "input/"
+REJECTED_PREFIX = "output/rejected/"
 MISSING_OBJECT_CODES = {"NoSuchKey", "NoSuchVersion", "404"}
 
 
@@ -34,7 +35,16 @@ class Outcome:
 
 
 def report_key(brief_key: str) -> str:
-    return f"output/rejected/{brief_stem(brief_key)}/report.json"
+    """The latest report for a brief file (CONTRACT §3); each upload's own report sits beside it."""
+    return f"{REJECTED_PREFIX}{brief_stem(brief_key)}/report.json"
+
+
+def upload_report_key(upload: Upload) -> str:
+    """One report per upload, never overwritten by the next: `<upload time>-<version id (or etag)>.json`, so a
+    listing of the folder is oldest first. A redelivery of the same upload writes the same key."""
+    stamp = (upload.event_time or now_iso()).replace("-", "").replace(":", "")
+    tag = upload.version_id or (upload.etag or "")[:12] or "upload"
+    return f"{REJECTED_PREFIX}{brief_stem(upload.key)}/{stamp}-{tag}.json"
 
 
 class ParserService:
@@ -58,13 +68,19 @@ class ParserService:
         if upload.bucket != self.store.bucket:
             self.logger.warning("upload in another bucket, skipped", extra={"bucket": upload.bucket, "key": upload.key})
             return Outcome("skipped")
-        if not upload.key.startswith(BRIEFS_PREFIX) or not upload.key.endswith(".json"):
-            self.logger.info("not a brief upload, skipped", extra={"key": upload.key})
+        if not upload.key.startswith(BRIEFS_PREFIX) or upload.key.endswith("/"):
+            self.logger.info(
+                "not a brief upload (outside input/, or a folder marker), skipped", extra={"key": upload.key}
+            )
             return Outcome("skipped")
+        if not upload.key.lower().endswith(".json"):
+            return self._reject(upload, [not_a_brief_name(upload.key)])
         body = self._read_brief(upload)
         if body is None:
             self.logger.warning("brief was deleted before it could be read; nothing to do", extra={"key": upload.key})
             return Outcome("skipped")
+        if isinstance(body, int):
+            return self._reject(upload, [too_large(body, self.max_brief_bytes)])
 
         check = check_brief(body, self.max_brief_bytes)
         if not check.ok:
@@ -96,9 +112,11 @@ class ParserService:
 
     # -- reading --------------------------------------------------------------------------------------
 
-    def _read_brief(self, upload: Upload) -> bytes | None:
+    def _read_brief(self, upload: Upload) -> bytes | int | None:
+        """The brief's bytes; its real size (an int) when over the limit, refused without downloading it;
+        None when it is gone."""
         if upload.size is not None and upload.size > self.max_brief_bytes:
-            return b"\0" * (self.max_brief_bytes + 1)  # too large: refused without downloading it
+            return upload.size
         request = {"Bucket": upload.bucket, "Key": upload.key}
         if upload.version_id:
             request["VersionId"] = upload.version_id  # exactly the upload announced, not a later overwrite
@@ -109,7 +127,8 @@ class ParserService:
                 return None
             raise
         if response.get("ContentLength", 0) > self.max_brief_bytes:
-            return b"\0" * (self.max_brief_bytes + 1)
+            response["Body"].close()
+            return response["ContentLength"]
         return response["Body"].read()
 
     def _target(self, index: int, product: dict[str, Any]) -> dict[str, Any]:
@@ -191,22 +210,22 @@ class ParserService:
     # -- rejection ------------------------------------------------------------------------------------
 
     def _reject(self, upload: Upload, violations: list[Violation]) -> Outcome:
-        key = report_key(upload.key)
+        key, latest = upload_report_key(upload), report_key(upload.key)
         report = {
             "brief_key": upload.key,
             "bucket": upload.bucket,
             "version_id": upload.version_id,
+            "uploaded_at": upload.event_time,
             "rejected_at": now_iso(),
+            "report_key": key,
+            "latest_report_key": latest,
             "violation_count": len(violations),
             "violations": [v.to_json() for v in violations],
             "what_to_do": "fix every violation listed and upload the brief again; this upload will not be retried",
         }
-        self.s3.put_object(
-            Bucket=self.store.bucket,
-            Key=key,
-            ContentType="application/json",
-            Body=json.dumps(report, indent=2, ensure_ascii=False).encode(),
-        )
+        body = json.dumps(report, indent=2, ensure_ascii=False).encode()
+        for target in (key, latest):  # this upload's report, then the latest one (CONTRACT §3)
+            self.s3.put_object(Bucket=self.store.bucket, Key=target, ContentType="application/json", Body=body)
         self.metrics.add_metric(name=metric_names.BRIEFS_REJECTED, unit="Count", value=1)
         self.logger.warning(
             "brief rejected",
