@@ -71,6 +71,7 @@ def summary(result: RunResult, out: Path) -> str:
     products = [p for m in result.campaigns.values() for p in m["products"]]
     variants = sum(len(p.get("variants") or []) for p in products)
     failed_products = [p for p in products if p.get("status") != "complete"]
+    substituted = [p for p in products if p.get("asset_substitution")]
     by_status: dict[str, int] = {}
     for manifest in result.campaigns.values():
         by_status[manifest["status"]] = by_status.get(manifest["status"], 0) + 1
@@ -80,15 +81,27 @@ def summary(result: RunResult, out: Path) -> str:
         + (", ".join(f"{n} {status}" for status, n in sorted(by_status.items())) or "none"),
         f"Rejected    {len(result.rejections)} brief(s)"
         + "".join(f"\n              {_rel(out / key[len('output/') :])}" for key in sorted(result.rejections)),
-        f"Products    {len(products)} ({len(failed_products)} not complete)",
+        f"Products    {len(products)} ({len(failed_products)} not complete, "
+        f"{len(substituted)} generated instead of a missing existing asset)",
         f"Variants    {variants}",
         f"Failures    {len(result.dlq_messages)} message(s) in the DLQ, "
         f"{len(result.failed_invocations)} failed invocation(s)" + (", TIMED OUT" if result.timed_out else ""),
         f"Wall time   {result.wall_seconds:.1f} s",
     ]
-    for product in failed_products:
-        error = product.get("error") or {}
-        lines.append(f"  ! {product['name']}: {product['status']} {error.get('code', '')} {error.get('message', '')}")
+    for manifest in result.campaigns.values():
+        for product in manifest["products"]:
+            substitution = product.get("asset_substitution")
+            if substitution:
+                lines.append(
+                    f"  ~ {manifest['campaign_name']} / {product['name']}: generated instead of the missing "
+                    f'existing asset "{substitution["requested"]}" (the brief allows it: on_missing_asset)'
+                )
+            if product.get("status") != "complete":
+                error = product.get("error") or {}
+                lines.append(
+                    f"  ! {manifest['campaign_name']} / {product['name']}: {product['status']} "
+                    f"{error.get('code', '')}: {error.get('message', '')}"
+                )
     for record in result.failed_invocations:
         lines.append(
             f"  ! failed invocation {record['requestPayload']}: "

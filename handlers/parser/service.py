@@ -13,8 +13,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from handlers.parser.brief import Violation, asset_key, check_brief, not_a_brief_name, too_large
-from handlers.parser.campaign import brief_stem, campaign_id, pick_asset
+from handlers.parser.brief import ASSETS_PREFIX, Violation, asset_key, check_brief, not_a_brief_name, too_large
+from handlers.parser.campaign import brief_stem, campaign_id, missing_asset_reason, near_misses, pick_asset
 from handlers.parser.events import Upload
 from handlers.shared import gallery
 from handlers.shared import metrics as metric_names
@@ -24,6 +24,8 @@ from handlers.shared.manifest import ManifestStore, new_manifest, now_iso
 BRIEFS_PREFIX = "input/"
 REJECTED_PREFIX = "output/rejected/"
 MISSING_OBJECT_CODES = {"NoSuchKey", "NoSuchVersion", "404"}
+MISSING_ASSET_CODE = "ExistingAssetMissing"
+MAX_ASSET_KEYS_SCANNED = 10_000
 
 
 @dataclass
@@ -89,7 +91,8 @@ class ParserService:
         brief = check.brief
         cid = campaign_id(brief["campaign_name"], upload.identity)
         self.logger.append_keys(campaign_id=cid)
-        products = [self._target(index, product) for index, product in enumerate(brief["products"])]
+        on_missing = brief.get("on_missing_asset", "fail")
+        products = [self._target(index, product, on_missing) for index, product in enumerate(brief["products"])]
         manifest = new_manifest(
             campaign_id=cid,
             brief=brief,
@@ -107,6 +110,8 @@ class ParserService:
             self.logger.info("campaign started", extra={"products": len(products), "brief_key": upload.key})
             # The page shows the campaign while it runs; the function that settles it writes the final one.
             gallery.publish(self.s3, self.store.bucket, manifest)
+            if manifest["status"] == "failed":  # every product named a missing asset: nothing left to run
+                self.metrics.add_metric(name=metric_names.CAMPAIGNS_FAILED, unit="Count", value=1)
         routed = self._route(cid, upload.bucket)
         return Outcome("started" if created else "duplicate", cid, routed)
 
@@ -131,8 +136,9 @@ class ParserService:
             return response["ContentLength"]
         return response["Body"].read()
 
-    def _target(self, index: int, product: dict[str, Any]) -> dict[str, Any]:
-        """Where the product's image comes from: an existing asset if one is found, else the model."""
+    def _target(self, index: int, product: dict[str, Any], on_missing: str) -> dict[str, Any]:
+        """Where the product's image comes from: the model, or the existing asset it names. A named asset that
+        is not there fails the product with the reason, or, when the brief opts in, is generated instead."""
         entry = {
             "index": index,
             "name": product["name"],
@@ -142,20 +148,37 @@ class ParserService:
             "source_key": None,
         }
         requested = product.get("existing_assets")
-        if requested:
-            key = asset_key(requested)  # validated already; never None here
-            listing = self.s3.list_objects_v2(Bucket=self.store.bucket, Prefix=key.rstrip("/"), MaxKeys=1000)
-            found = pick_asset(key, [item["Key"] for item in listing.get("Contents", [])])
-            entry["existing_assets"] = requested
-            if found:
-                entry.update(image_source="existing", source_key=found)
-            else:
-                entry["asset_note"] = f"no image found under {key}; generating one instead"
-                self.logger.info(
-                    "existing asset not found, will generate",
-                    extra={"product_index": index, "existing_assets": requested},
-                )
-        return entry
+        if not requested:
+            return entry
+        key = asset_key(requested)  # validated already; never None here
+        entry["existing_assets"] = requested
+        listing = self.s3.list_objects_v2(Bucket=self.store.bucket, Prefix=key.rstrip("/"), MaxKeys=1000)
+        found = pick_asset(key, [item["Key"] for item in listing.get("Contents", [])])
+        if found:
+            return {**entry, "image_source": "existing", "source_key": found}
+        reason = missing_asset_reason(requested, key, near_misses(key, self._asset_keys()))
+        self.metrics.add_metric(name=metric_names.EXISTING_ASSETS_MISSING, unit="Count", value=1)
+        self.logger.warning("existing asset missing", extra={"product_index": index, "reason": reason})
+        if on_missing == "generate":
+            self.metrics.add_metric(name=metric_names.MISSING_ASSETS_GENERATED, unit="Count", value=1)
+            return {**entry, "asset_substitution": {"requested": requested, "reason": reason}}
+        return {
+            **entry,
+            "image_source": "existing",
+            "status": "failed",
+            "error": {"code": MISSING_ASSET_CODE, "message": reason},
+        }
+
+    def _asset_keys(self) -> list[str]:
+        """Keys under existing-assets/, to name near misses (other case, spaces, formats); bounded, as
+        S3 cannot list case-insensitively. Read only when a named asset is missing."""
+        keys: list[str] = []
+        pages = self.s3.get_paginator("list_objects_v2").paginate(
+            Bucket=self.store.bucket, Prefix=ASSETS_PREFIX, PaginationConfig={"MaxItems": MAX_ASSET_KEYS_SCANNED}
+        )
+        for page in pages:
+            keys.extend(item["Key"] for item in page.get("Contents", []))
+        return keys
 
     # -- routing --------------------------------------------------------------------------------------
 

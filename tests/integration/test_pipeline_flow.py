@@ -210,9 +210,9 @@ def test_rejections_and_partial_and_failed_campaigns_are_counted_in_emf(pipeline
         assert document["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["service"]]
 
 
-def test_the_generator_counts_model_throttles_and_cost_through_bedrock(pipeline, monkeypatch, capsys):
-    """The real generator handler against a stubbed Bedrock (one throttle, then an image): its EMF lines
-    carry ModelThrottles, ProductsGenerated and the model's price as ImageModelCostUSD."""
+def stub_bedrock(monkeypatch, images: int, throttles: int = 0):
+    """The generator's Bedrock client, stubbed (botocore Stubber): `throttles` ThrottlingExceptions, then
+    `images` Nova Canvas answers. Any call beyond them fails; `assert_no_pending_responses` checks all were used."""
     import base64
     import io
 
@@ -227,17 +227,19 @@ def test_the_generator_counts_model_throttles_and_cost_through_bedrock(pipeline,
     data = json.dumps({"images": [base64.b64encode(buffer.getvalue()).decode()], "error": None}).encode()
     bedrock = boto3.client("bedrock-runtime", region_name="us-east-1")
     stubber = Stubber(bedrock)
-    stubber.add_client_error(
-        "invoke_model",
-        service_error_code="ThrottlingException",
-        service_message="Too many requests, please wait before trying again.",
-        http_status_code=429,
-    )
-    stubber.add_response(
-        "invoke_model",
-        {"body": StreamingBody(io.BytesIO(data), len(data)), "contentType": "application/json"},
-        {"modelId": "amazon.nova-canvas-v1:0", "body": ANY, "accept": ANY, "contentType": ANY},
-    )
+    for _ in range(throttles):
+        stubber.add_client_error(
+            "invoke_model",
+            service_error_code="ThrottlingException",
+            service_message="Too many requests, please wait before trying again.",
+            http_status_code=429,
+        )
+    for _ in range(images):
+        stubber.add_response(
+            "invoke_model",
+            {"body": StreamingBody(io.BytesIO(data), len(data)), "contentType": "application/json"},
+            {"modelId": "amazon.nova-canvas-v1:0", "body": ANY, "accept": ANY, "contentType": ANY},
+        )
     stubber.activate()
     real_client = boto3.client
     monkeypatch.setattr(
@@ -247,7 +249,13 @@ def test_the_generator_counts_model_throttles_and_cost_through_bedrock(pipeline,
     )
     monkeypatch.setenv("IMAGE_BACKEND", "bedrock")
     generator_app.service().backend.sleep = lambda seconds: None  # the backoff itself is tested elsewhere
+    return stubber
 
+
+def test_the_generator_counts_model_throttles_and_cost_through_bedrock(pipeline, monkeypatch, capsys):
+    """The real generator handler against a stubbed Bedrock (one throttle, then an image): its EMF lines
+    carry ModelThrottles, ProductsGenerated and the model's price as ImageModelCostUSD."""
+    stubber = stub_bedrock(monkeypatch, images=1, throttles=1)
     body = json.dumps(
         {
             "campaign_name": "Berry",
@@ -265,3 +273,76 @@ def test_the_generator_counts_model_throttles_and_cost_through_bedrock(pipeline,
     assert totals[("generator", names.PRODUCTS_GENERATED)] == 1
     assert totals[("generator", names.IMAGE_MODEL_COST_USD)] == pytest.approx(0.04)  # Nova Canvas, 1024 x 1024
     assert totals[("variants", names.CAMPAIGNS_COMPLETED)] == 1
+
+
+def manifests_by_name(s3) -> dict:
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET, Prefix="output/").get("Contents", [])]
+    found = [
+        json.loads(s3.get_object(Bucket=BUCKET, Key=k)["Body"].read()) for k in keys if k.endswith("manifest.json")
+    ]
+    return {m["campaign_name"]: m for m in found}
+
+
+def test_a_batch_with_a_missing_asset_an_upper_case_json_and_a_txt_brief(pipeline, monkeypatch, capsys):
+    """Issue 17's batch: a good brief completes; the product whose existing asset is missing fails with the asset
+    reason and never reaches the model (the Stubber holds exactly one image, for the good brief's generated
+    product); `.JSON` is a brief like any other; `.txt` gets a report."""
+    pipeline.s3.put_object(Bucket=BUCKET, Key="existing-assets/acme/Lemon/product.png", Body=b"x")
+    pipeline.s3.put_object(Bucket=BUCKET, Key="existing-assets/acme/lemon/product.gif", Body=b"GIF89a")
+    stubber = stub_bedrock(monkeypatch, images=1)
+    good = json.loads(SAMPLE.read_bytes())  # one existing asset, one generated product
+    missing = dict(good, campaign_name="Lemon", products=[{"name": "Lemon", "existing_assets": "acme/lemon/"}])
+    upper = dict(good, campaign_name="Upper", products=[good["products"][0]])
+    briefs = {"good.json": good, "missing.json": missing, "UPPER.JSON": upper, "notes.txt": good}
+    notifications = [
+        upload(pipeline.s3, f"input/campaign-briefs/{name}", json.dumps(brief).encode())
+        for name, brief in briefs.items()
+    ]
+    capsys.readouterr()
+    assert pipeline(sqs_event(*notifications)) == {"batchItemFailures": []}
+    stubber.assert_no_pending_responses()
+
+    found = manifests_by_name(pipeline.s3)
+    assert {name: m["status"] for name, m in found.items()} == {
+        "Summer Splash 2026": "complete",
+        "Lemon": "failed",
+        "Upper": "complete",
+    }
+    [lemon] = found["Lemon"]["products"]
+    assert lemon["error"]["code"] == "ExistingAssetMissing"
+    message = lemon["error"]["message"]
+    assert message.startswith(
+        'existing_assets "acme/lemon/": no PNG, JPEG or WebP image under "existing-assets/acme/lemon/"'
+    )
+    assert '"existing-assets/acme/Lemon/product.png" (other letter case)' in message
+    assert '"existing-assets/acme/lemon/product.gif" (a GIF file, not PNG, JPEG or WebP)' in message
+    assert '"on_missing_asset": "generate"' in message
+    rejected = [o["Key"] for o in pipeline.s3.list_objects_v2(Bucket=BUCKET, Prefix="output/rejected/")["Contents"]]
+    assert [k for k in rejected if k.endswith("/report.json")] == ["output/rejected/notes/report.json"]
+
+    totals = metric_values(emf_lines(capsys.readouterr().out))
+    assert totals[("parser", names.EXISTING_ASSETS_MISSING)] == 1
+    assert totals[("parser", names.CAMPAIGNS_FAILED)] == 1  # settled by the parser: nothing left to run
+    assert totals[("generator", names.PRODUCTS_GENERATED)] == 1
+    assert totals[("parser", names.BRIEFS_REJECTED)] == 1
+
+
+def test_a_brief_that_allows_it_gets_a_generated_image_for_a_missing_asset_shown_everywhere(pipeline, capsys):
+    brief = {
+        "campaign_name": "Stand-in",
+        "campaign_message": "Still here",
+        "on_missing_asset": "generate",
+        "products": [{"name": "Lime", "existing_assets": "acme/Citrus/"}],
+    }
+    capsys.readouterr()
+    pipeline(sqs_event(upload(pipeline.s3, "input/campaign-briefs/stand-in.json", json.dumps(brief).encode())))
+    [manifest] = manifests_by_name(pipeline.s3).values()
+    [product] = manifest["products"]
+    assert (manifest["status"], product["image_source"]) == ("complete", "generated")
+    assert product["asset_substitution"]["requested"] == "acme/Citrus/"
+    assert '"existing-assets/acme/citrus/product.png" (other letter case)' in product["asset_substitution"]["reason"]
+    page = pipeline.s3.get_object(Bucket=BUCKET, Key=f"output/{manifest['campaign_id']}/index.html")
+    assert "generated instead of the missing existing asset <code>acme/Citrus/</code>" in page["Body"].read().decode()
+    totals = metric_values(emf_lines(capsys.readouterr().out))
+    assert totals[("parser", names.MISSING_ASSETS_GENERATED)] == 1
+    assert totals[("generator", names.PRODUCTS_GENERATED)] == 1

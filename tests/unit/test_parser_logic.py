@@ -5,7 +5,7 @@ import json
 import pytest
 
 from handlers.parser.brief import asset_key, check_brief
-from handlers.parser.campaign import campaign_id, pick_asset, slug
+from handlers.parser.campaign import campaign_id, missing_asset_reason, near_misses, pick_asset, slug
 from handlers.parser.events import NotAnS3Notification, parse_body
 from tests.aws_events import fixture
 
@@ -241,3 +241,44 @@ def test_a_report_per_upload_is_keyed_by_upload_time_and_version_or_etag():
         "output/rejected/Summer/20261202T100000.000Z-0123456789ab.json",
     ]
     assert report_key("input/campaign-briefs/Summer.JSON") == "output/rejected/Summer/report.json"
+
+
+ASSET_KEYS = [
+    "existing-assets/acme/Citrus/product.png",
+    "existing-assets/acme/lime/product.gif",
+    "existing-assets/acme/lime/notes",
+    "existing-assets/acme/melon /product.jpg",
+    "existing-assets/acme/melon-2/product.png",
+]
+
+
+@pytest.mark.parametrize(
+    "asked,expected",
+    [
+        ("existing-assets/acme/citrus/", [("existing-assets/acme/Citrus/product.png", "other letter case")]),
+        (
+            "existing-assets/acme/lime/",
+            [
+                ("existing-assets/acme/lime/notes", "no file extension"),
+                ("existing-assets/acme/lime/product.gif", "a GIF file, not PNG, JPEG or WebP"),
+            ],
+        ),
+        ("existing-assets/acme/melon/", [("existing-assets/acme/melon /product.jpg", "spaces around a name")]),
+        (
+            "existing-assets/acme/CITRUS/product.png ",
+            [("existing-assets/acme/Citrus/product.png", "other letter case and spaces around a name")],
+        ),
+        ("existing-assets/acme/kiwi/", []),
+    ],
+)
+def test_near_misses_name_what_a_person_probably_meant(asked, expected):
+    assert pick_asset(asked, ASSET_KEYS) is None
+    assert near_misses(asked, ASSET_KEYS) == expected
+
+
+def test_a_missing_asset_reason_says_what_was_asked_what_is_there_and_what_to_do():
+    reason = missing_asset_reason("acme/kiwi/", "existing-assets/acme/kiwi/", [])
+    assert reason == (
+        'existing_assets "acme/kiwi/": no PNG, JPEG or WebP image under "existing-assets/acme/kiwi/"; nothing is '
+        'there. Upload one there or correct existing_assets; or add "on_missing_asset": "generate" to the brief'
+    )
