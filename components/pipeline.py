@@ -201,8 +201,9 @@ class Pipeline(pulumi.ComponentResource):
                 {
                     "queue_arn": self.queue.arn,
                     "events": ["s3:ObjectCreated:*"],
+                    # No suffix filter: S3 matches suffixes case-sensitively, so `.JSON` would vanish, and a
+                    # `.txt` would get no answer. The parser reads every upload and answers each one.
                     "filter_prefix": INPUT_PREFIX,
-                    "filter_suffix": ".json",
                 }
             ],
             # S3 sends a test event and checks the queue policy when the notification is created.
