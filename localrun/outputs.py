@@ -81,3 +81,20 @@ def download_report(s3: Any, bucket: str, key: str, out: Path) -> Path:
 def _download(s3: Any, bucket: str, key: str, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+
+
+LATEST = "latest"
+
+
+def point_latest(out: Path, galleries: dict[str, Path], summary: str) -> Path:
+    """`<out>/latest/`: a link to each campaign folder of the newest run, and that run's summary. Rebuilt on
+    every run; only the links and summary.txt in it are removed, nothing else the folder may hold."""
+    latest = out / LATEST
+    latest.mkdir(parents=True, exist_ok=True)
+    for entry in latest.iterdir():
+        if entry.is_symlink() or entry.name == "summary.txt":
+            entry.unlink()
+    for campaign_id in sorted(galleries):
+        (latest / campaign_id).symlink_to(Path("..") / campaign_id, target_is_directory=True)
+    (latest / "summary.txt").write_text(summary.strip() + "\n", encoding="utf-8")
+    return latest

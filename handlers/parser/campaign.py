@@ -57,11 +57,12 @@ def near_misses(asset: str, keys: list[str]) -> list[tuple[str, str]]:
         exact = key == asset or key.startswith(folder)
         if key.endswith("/") or not (exact or loose(key) == loose(asset) or loose(key).startswith(loose(folder))):
             continue
-        if not key.lower().endswith(IMAGE_SUFFIXES):
-            suffix = PurePosixPath(key).suffix.lstrip(".").upper()
-            found.append((key, f"a {suffix} file, not {SUPPORTED_WORDS}" if suffix else "no file extension"))
-        elif not exact:
-            found.append((key, " and ".join(_differences(asset, key))))
+        image = key.lower().endswith(IMAGE_SUFFIXES)
+        if image and exact:
+            continue  # usable: pick_asset would have taken it
+        suffix = PurePosixPath(key).suffix.lstrip(".").upper()
+        unreadable = [] if image else [f"a {suffix} file, not {SUPPORTED_WORDS}" if suffix else "no file extension"]
+        found.append((key, "; ".join(unreadable + ([] if exact else [" and ".join(_differences(asset, key))]))))
     return found[:MAX_NEAR_MISSES]
 
 

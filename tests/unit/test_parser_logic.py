@@ -282,3 +282,10 @@ def test_a_missing_asset_reason_says_what_was_asked_what_is_there_and_what_to_do
         'existing_assets "acme/kiwi/": no PNG, JPEG or WebP image under "existing-assets/acme/kiwi/"; nothing is '
         'there. Upload one there or correct existing_assets; or add "on_missing_asset": "generate" to the brief'
     )
+
+
+def test_a_near_miss_in_another_case_and_format_says_both():
+    keys = ["existing-assets/acme/Lemon/product.gif"]
+    assert near_misses("existing-assets/acme/lemon/", keys) == [
+        ("existing-assets/acme/Lemon/product.gif", "a GIF file, not PNG, JPEG or WebP; other letter case")
+    ]
