@@ -138,3 +138,35 @@ def test_plain_progress_lines_count_each_stage():
     progress.expect("render")
     progress.advance("render")
     assert stream.getvalue().splitlines() == ["parse briefs: 1 of 2", "render variants: 1 of 1"]
+
+
+def test_a_bad_brief_uploaded_twice_is_two_reports_and_the_counts_add_up(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"campaign_name": "Twice", "products": []}))
+    status, stdout, _ = run_cli(
+        ["--brief", str(bad), "--brief", str(bad), "--brief", str(SAMPLE_BRIEF), "--out", str(tmp_path / "out")], []
+    )
+    assert status == 0
+    assert "Campaigns   1 from 3 upload(s): 1 complete" in stdout and "Rejected    2 upload(s)" in stdout
+    reports = sorted((tmp_path / "out" / "rejected" / "bad").glob("*.json"))
+    assert len(reports) == 3  # two uploads' own reports, and report.json, the latest
+    assert stdout.count('  x bad.json: $.campaign_message: missing: every brief needs a "campaign_message" field') == 2
+
+
+def test_the_summary_shows_each_substituted_asset_with_its_campaign(tmp_path):
+    from localrun.run import RunResult
+
+    product = {
+        "name": "Lime",
+        "status": "complete",
+        "variants": [],
+        "asset_substitution": {"requested": "acme/Citrus/", "reason": "..."},
+    }
+    manifest = {"campaign_name": "Stand-in", "status": "complete", "products": [product]}
+    result = RunResult("b", {"stand-in-1": manifest}, {}, [], [], {}, 1, {}, 1, 0, 0, 1.0)
+    text = cli.summary(result, tmp_path)
+    assert "Products    1 (0 not complete, 1 generated instead of a missing existing asset)" in text
+    assert (
+        '  ~ Stand-in / Lime: generated instead of the missing existing asset "acme/Citrus/" '
+        "(the brief allows it: on_missing_asset)"
+    ) in text.splitlines()

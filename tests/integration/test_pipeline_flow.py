@@ -317,6 +317,8 @@ def test_a_batch_with_a_missing_asset_an_upper_case_json_and_a_txt_brief(pipelin
     assert '"existing-assets/acme/Lemon/product.png" (other letter case)' in message
     assert '"existing-assets/acme/lemon/product.gif" (a GIF file, not PNG, JPEG or WebP)' in message
     assert '"on_missing_asset": "generate"' in message
+    page = pipeline.s3.get_object(Bucket=BUCKET, Key=f"output/{found['Lemon']['campaign_id']}/index.html")
+    assert "Source: existing asset <code>acme/lemon/</code>, not found" in page["Body"].read().decode()
     rejected = [o["Key"] for o in pipeline.s3.list_objects_v2(Bucket=BUCKET, Prefix="output/rejected/")["Contents"]]
     assert [k for k in rejected if k.endswith("/report.json")] == ["output/rejected/notes/report.json"]
 
