@@ -201,9 +201,7 @@ class Pipeline(pulumi.ComponentResource):
                 {
                     "queue_arn": self.queue.arn,
                     "events": ["s3:ObjectCreated:*"],
-                    # No suffix filter: S3 matches suffixes case-sensitively, so `.JSON` would vanish, and a
-                    # `.txt` would get no answer. The parser reads every upload and answers each one.
-                    "filter_prefix": INPUT_PREFIX,
+                    "filter_prefix": INPUT_PREFIX,  # no suffix: S3's is case-sensitive; the parser answers all
                 }
             ],
             # S3 sends a test event and checks the queue policy when the notification is created.

@@ -110,6 +110,7 @@ class ParserService:
             self.logger.info("campaign started", extra={"products": len(products), "brief_key": upload.key})
             # The page shows the campaign while it runs; the function that settles it writes the final one.
             gallery.publish(self.s3, self.store.bucket, manifest)
+            self._count_missing_assets(products)
             if manifest["status"] == "failed":  # every product named a missing asset: nothing left to run
                 self.metrics.add_metric(name=metric_names.CAMPAIGNS_FAILED, unit="Count", value=1)
         routed = self._route(cid, upload.bucket)
@@ -157,10 +158,8 @@ class ParserService:
         if found:
             return {**entry, "image_source": "existing", "source_key": found}
         reason = missing_asset_reason(requested, key, near_misses(key, self._asset_keys()))
-        self.metrics.add_metric(name=metric_names.EXISTING_ASSETS_MISSING, unit="Count", value=1)
         self.logger.warning("existing asset missing", extra={"product_index": index, "reason": reason})
         if on_missing == "generate":
-            self.metrics.add_metric(name=metric_names.MISSING_ASSETS_GENERATED, unit="Count", value=1)
             return {**entry, "asset_substitution": {"requested": requested, "reason": reason}}
         return {
             **entry,
@@ -168,6 +167,15 @@ class ParserService:
             "status": "failed",
             "error": {"code": MISSING_ASSET_CODE, "message": reason},
         }
+
+    def _count_missing_assets(self, products: list[dict[str, Any]]) -> None:
+        """Once per campaign (not per delivery): assets asked for and missing, and those generated instead."""
+        substituted = sum(1 for p in products if p.get("asset_substitution"))
+        failed = sum(1 for p in products if (p.get("error") or {}).get("code") == MISSING_ASSET_CODE)
+        if substituted + failed:
+            self.metrics.add_metric(name=metric_names.EXISTING_ASSETS_MISSING, unit="Count", value=substituted + failed)
+        if substituted:
+            self.metrics.add_metric(name=metric_names.MISSING_ASSETS_GENERATED, unit="Count", value=substituted)
 
     def _asset_keys(self) -> list[str]:
         """Keys under existing-assets/, to name near misses (other case, spaces, formats); bounded, as

@@ -408,3 +408,18 @@ def test_every_report_the_parser_writes_is_short_plain_and_states_its_limits(par
             assert violation["value"] is None or len(str(violation["value"])) <= 80, (name, violation)
             if expected == LIMIT and violation["path"] in ("$", "$.products", "$.campaign_message", "$.brand_colors"):
                 assert re.search(LIMIT + r".*; this (brief )?(has|is) ", violation["message"]), (name, violation)
+
+
+def test_a_missing_asset_fails_its_product_unrouted_and_is_counted_once_per_upload(parser, capsys):
+    brief = dict(CONTRACT_BRIEF, products=[{"name": "Kiwi", "existing_assets": "acme/kiwi/"}, {"name": "Plain"}])
+    body = upload(parser.s3, BRIEFS + "kiwi.json", brief)
+    capsys.readouterr()
+    for _ in range(2):  # the same upload delivered twice
+        assert parser.handler(sqs_event(body), CONTEXT) == {"batchItemFailures": []}
+    [manifest] = manifests(parser.s3).values()
+    kiwi, plain = manifest["products"]
+    assert (kiwi["status"], kiwi["error"]["code"]) == ("failed", "ExistingAssetMissing")
+    assert [(target, p["product_index"]) for target, p in parser.invocations] == [("GENERATOR_FUNCTION", 1)]
+    documents = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    counted = [value for d in documents for value in d.get("ExistingAssetsMissing", [])]
+    assert counted == [1.0]
