@@ -164,8 +164,7 @@ class Pipeline(pulumi.ComponentResource):
                 {
                     "queue_arn": self.queue.arn,
                     "events": ["s3:ObjectCreated:*"],
-                    "filter_prefix": INPUT_PREFIX,
-                    "filter_suffix": ".json",
+                    "filter_prefix": INPUT_PREFIX,  # no suffix: S3's is case-sensitive; the parser answers all
                 }
             ],
             # S3 sends a test event and checks the queue policy when the notification is created.

@@ -145,10 +145,7 @@ def create_resources(session: Any, settings: StackSettings) -> Resources:
                     "Events": ["s3:ObjectCreated:*"],
                     "Filter": {
                         "Key": {
-                            "FilterRules": [
-                                {"Name": "prefix", "Value": INPUT_PREFIX},
-                                {"Name": "suffix", "Value": ".json"},
-                            ]
+                            "FilterRules": [{"Name": "prefix", "Value": INPUT_PREFIX}]  # as the stack: no suffix
                         }
                     },
                 }

@@ -19,6 +19,7 @@ from handlers.generator.prompt import NEGATIVE_PROMPT, build_prompt
 from handlers.shared import metrics as metric_names
 from handlers.shared.bucket_layout import generated_key, image_cache_key
 from handlers.shared.errors import error_code
+from handlers.shared.image_words import found
 from handlers.shared.invoke import invoke_async
 from handlers.shared.manifest import SETTLED, ManifestStore
 from handlers.shared.manifest import product as find_product
@@ -166,5 +167,7 @@ def check_png(data: bytes) -> None:
     try:
         with Image.open(io.BytesIO(data)) as image:
             image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError) as error:
-        raise ValueError(f"the model returned bytes that are not an image: {error}") from error
+    except UnidentifiedImageError as error:
+        raise ValueError(f"the image model returned {found(data)}, not a PNG image") from error
+    except (OSError, SyntaxError) as error:
+        raise ValueError(f"the image model returned {found(data)} that is damaged or cut short") from error

@@ -8,7 +8,8 @@ output/<campaign-id>/manifest.json         the campaign's state
 output/<campaign-id>/generated/<slug>.png  images made by the image model
 output/<campaign-id>/variants/<slug>/<variant>.jpg
 output/<campaign-id>/index.html            the campaign's gallery
-output/rejected/<brief stem>/report.json   why a brief was refused
+output/rejected/<brief stem>/report.json   why a brief was refused (the latest upload; each upload's own
+                                           report beside it: <upload time>-<version>.json)
 output/_image-cache/<fp[:2]>/<fp>.png      generated images by content fingerprint, shared by campaigns
 ```
 """
@@ -29,6 +30,7 @@ IMAGE_CACHE_PREFIX = f"{OUTPUT_PREFIX}_image-cache/"
 NOT_CAMPAIGNS = frozenset({"rejected", "_image-cache"})
 MANIFEST_FILE = "manifest.json"
 GALLERY_FILE = "index.html"
+LATEST_REPORT_FILE = "report.json"
 
 
 def slug(text: str, fallback: str, limit: int = 40) -> str:
@@ -72,7 +74,13 @@ def brief_stem(brief_key: str) -> str:
 
 
 def rejection_report_key(brief_key: str) -> str:
-    return f"{REJECTED_PREFIX}{brief_stem(brief_key)}/report.json"
+    """The latest report for a brief file (CONTRACT §3); each upload's own report sits beside it."""
+    return f"{REJECTED_PREFIX}{brief_stem(brief_key)}/{LATEST_REPORT_FILE}"
+
+
+def upload_rejection_report_key(brief_key: str, upload_stamp: str, upload_tag: str) -> str:
+    """One upload's report: `<upload time>-<version id or etag>.json`, so a listing is oldest first."""
+    return f"{REJECTED_PREFIX}{brief_stem(brief_key)}/{upload_stamp}-{upload_tag}.json"
 
 
 def campaign_of_manifest(key: str) -> str | None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
+from handlers.shared.image_words import damaged, too_many_pixels, unidentified, unsupported
 from handlers.variants.layout import VARIANT_SIZES, TextLayout, cover_crop, cover_scale, fit_text, palette
 
 FONT_FILE = Path(__file__).resolve().parent.parent / "shared" / "fonts" / "DejaVuSans-Bold.ttf"
@@ -64,17 +65,14 @@ def decode(data: bytes, sizes: tuple[tuple[int, int], ...] = ALL_SIZES) -> Image
     1/8 scale (draft mode) when every variant stays covered at that scale."""
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
+        image = None
         try:
             image = Image.open(io.BytesIO(data))
             width, height = image.size
             if width * height > MAX_SOURCE_PIXELS:
-                raise SourceImageError(
-                    "SourceTooLarge",
-                    f"source image is {width}x{height} "
-                    f"({width * height / 1e6:.0f} MP); the limit is {MAX_SOURCE_PIXELS / 1e6:.0f} MP",
-                )
+                raise SourceImageError("SourceTooLarge", too_many_pixels(data, MAX_SOURCE_PIXELS, (width, height)))
             if image.format not in ("PNG", "JPEG", "MPO", "WEBP"):
-                raise _unreadable(f"format {image.format}")
+                raise SourceImageError("SourceUnreadable", unsupported(data, image.format))
             if image.format == "JPEG":
                 scale = cover_scale(image.size, sizes)
                 image.draft("RGB", (max(1, round(width * scale)), max(1, round(height * scale))))
@@ -83,12 +81,12 @@ def decode(data: bytes, sizes: tuple[tuple[int, int], ...] = ALL_SIZES) -> Image
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
             raise SourceImageError(
-                "SourceTooLarge",
-                f"source image refused (limit {MAX_SOURCE_PIXELS / 1e6:.0f} MP, "
-                f"a decompression bomb or far larger than needed): {error}",
+                "SourceTooLarge", too_many_pixels(data, MAX_SOURCE_PIXELS, None, str(error))
             ) from error
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
-            raise _unreadable(error) from error
+        except UnidentifiedImageError as error:
+            raise SourceImageError("SourceUnreadable", unidentified(data)) from error
+        except (OSError, SyntaxError, ValueError) as error:
+            raise SourceImageError("SourceUnreadable", damaged(data, image and image.format)) from error
     if image.mode == "RGB":
         return image
     if image.mode in ("RGBA", "LA", "PA", "P") or "transparency" in image.info:
@@ -97,10 +95,6 @@ def decode(data: bytes, sizes: tuple[tuple[int, int], ...] = ALL_SIZES) -> Image
         background.paste(flat, mask=flat.getchannel("A"))
         return background
     return image.convert("RGB")
-
-
-def _unreadable(reason) -> SourceImageError:
-    return SourceImageError("SourceUnreadable", f"source is not a readable PNG, JPEG or WebP image: {reason}")
 
 
 def cover_resize(source: Image.Image, size: tuple[int, int]) -> Image.Image:

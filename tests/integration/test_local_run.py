@@ -40,10 +40,11 @@ def folder_run(tmp_path_factory):
 def test_one_rejection_report_per_bad_brief_listing_every_violation(folder_run):
     result, out = folder_run
     [(key, report)] = result.rejections.items()
-    assert key == "output/rejected/broken/report.json"
+    assert key.startswith("output/rejected/broken/") and report["brief_key"].endswith("/broken.json")
     paths = {violation["path"] for violation in report["violations"]}
     assert len(paths) >= 3, report  # every violation, not only the first
-    assert (out / "rejected" / "broken" / "report.json").is_file()
+    assert (out / "rejected" / "broken" / "report.json").is_file()  # the latest, where CONTRACT §3 says
+    assert (out / key[len("output/") :]).is_file()  # and this upload's own
     assert result.dlq_messages == []  # a bad brief is reported, not retried
 
 

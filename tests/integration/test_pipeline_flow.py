@@ -279,6 +279,15 @@ def run_every_scenario(pipeline, monkeypatch, capsys) -> list[emf.EmfMetric]:
         "rejected.json": json.dumps({"campaign_name": "", "products": []}).encode(),
         "partial.json": brief("Half", citrus, broken),
         "failed.json": brief("None", broken),
+        "missing.json": brief("Missing", {"name": "Kiwi", "existing_assets": "acme/kiwi/"}),  # failed by the parser
+        "stand-in.json": json.dumps(
+            {
+                "campaign_name": "Stand-in",
+                "campaign_message": "Stand-in now",
+                "on_missing_asset": "generate",
+                "products": [{"name": "Lime", "existing_assets": "acme/lime/"}],
+            }
+        ).encode(),
     }
     capsys.readouterr()
     for name, body in offline.items():  # one at a time: the second sample must find the first one's image
@@ -304,7 +313,7 @@ def emitted(pipeline, monkeypatch, capsys) -> list[emf.EmfMetric]:
 PIPELINE_FUNCTIONS = ["parser", "generator", "variants"]
 
 
-@pytest.mark.slow  # seven campaigns through the real handlers
+@pytest.mark.slow  # nine campaigns through the real handlers
 @pytest.mark.parametrize("service", PIPELINE_FUNCTIONS)
 def test_each_function_counts_in_the_stack_namespace_with_only_its_service_dimension(emitted, service):
     """The one dimension set the dashboard and alarms query; any other would show nothing in CloudWatch."""
@@ -314,21 +323,91 @@ def test_each_function_counts_in_the_stack_namespace_with_only_its_service_dimen
     assert all(set(metric.dimensions) == {"service"} for metric in emitted)
 
 
-@pytest.mark.slow  # seven campaigns through the real handlers
+@pytest.mark.slow  # nine campaigns through the real handlers
 @pytest.mark.parametrize("service", PIPELINE_FUNCTIONS)
 def test_every_metric_a_function_emits_is_on_the_dashboard_for_that_function(emitted, service):
     own = {(metric.name, service) for metric in emitted if metric.dimensions["service"] == service}
     assert own <= pipeline_series()
 
 
-# A series the dashboard shows that no run of its function can feed. Known and reported: the generator settles
-# a campaign only by failing its last product, so it never counts a completed one.
-NEVER_FED = {"generator": {(names.CAMPAIGNS_COMPLETED, "generator")}}
-
-
-@pytest.mark.slow  # seven campaigns through the real handlers
+@pytest.mark.slow  # nine campaigns through the real handlers
 @pytest.mark.parametrize("service", PIPELINE_FUNCTIONS)
 def test_every_pipeline_series_on_the_dashboard_is_fed_by_its_function(emitted, service):
     own = {(metric.name, service) for metric in emitted if metric.dimensions["service"] == service}
     shown = {(name, shown_for) for name, shown_for in pipeline_series() if shown_for == service}
-    assert shown - own == NEVER_FED.get(service, set())
+    assert shown - own == set()
+
+
+def manifests_by_name(s3) -> dict:
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET, Prefix="output/").get("Contents", [])]
+    found = [
+        json.loads(s3.get_object(Bucket=BUCKET, Key=k)["Body"].read()) for k in keys if k.endswith("manifest.json")
+    ]
+    return {m["campaign_name"]: m for m in found}
+
+
+def test_a_batch_with_a_missing_asset_an_upper_case_json_and_a_txt_brief(pipeline, monkeypatch, capsys):
+    """Issue 17's batch: a good brief completes; the product whose existing asset is missing fails with the asset
+    reason and never reaches the model (the Stubber holds exactly one image, for the good brief's generated
+    product); `.JSON` is a brief like any other; `.txt` gets a report."""
+    pipeline.s3.put_object(Bucket=BUCKET, Key="existing-assets/acme/Lemon/product.png", Body=b"x")
+    pipeline.s3.put_object(Bucket=BUCKET, Key="existing-assets/acme/lemon/product.gif", Body=b"GIF89a")
+    stubber = stub_bedrock(monkeypatch, ["image"])
+    good = json.loads(SAMPLE.read_bytes())  # one existing asset, one generated product
+    missing = dict(good, campaign_name="Lemon", products=[{"name": "Lemon", "existing_assets": "acme/lemon/"}])
+    upper = dict(good, campaign_name="Upper", products=[good["products"][0]])
+    briefs = {"good.json": good, "missing.json": missing, "UPPER.JSON": upper, "notes.txt": good}
+    notifications = [
+        upload(pipeline.s3, f"input/campaign-briefs/{name}", json.dumps(brief).encode())
+        for name, brief in briefs.items()
+    ]
+    capsys.readouterr()
+    assert pipeline(sqs_event(*notifications)) == {"batchItemFailures": []}
+    stubber.assert_no_pending_responses()
+
+    found = manifests_by_name(pipeline.s3)
+    assert {name: m["status"] for name, m in found.items()} == {
+        "Summer Splash 2026": "complete",
+        "Lemon": "failed",
+        "Upper": "complete",
+    }
+    [lemon] = found["Lemon"]["products"]
+    assert lemon["error"]["code"] == "ExistingAssetMissing"
+    message = lemon["error"]["message"]
+    assert message.startswith(
+        'existing_assets "acme/lemon/": no PNG, JPEG or WebP image under "existing-assets/acme/lemon/"'
+    )
+    assert '"existing-assets/acme/Lemon/product.png" (other letter case)' in message
+    assert '"existing-assets/acme/lemon/product.gif" (a GIF file, not PNG, JPEG or WebP)' in message
+    assert '"on_missing_asset": "generate"' in message
+    page = pipeline.s3.get_object(Bucket=BUCKET, Key=f"output/{found['Lemon']['campaign_id']}/index.html")
+    assert "Source: existing asset <code>acme/lemon/</code>, not found" in page["Body"].read().decode()
+    rejected = [o["Key"] for o in pipeline.s3.list_objects_v2(Bucket=BUCKET, Prefix="output/rejected/")["Contents"]]
+    assert [k for k in rejected if k.endswith("/report.json")] == ["output/rejected/notes/report.json"]
+
+    totals = metric_values(capsys.readouterr().out)
+    assert totals[("parser", names.EXISTING_ASSETS_MISSING)] == 1
+    assert totals[("parser", names.CAMPAIGNS_FAILED)] == 1  # settled by the parser: nothing left to run
+    assert totals[("generator", names.PRODUCTS_GENERATED)] == 1
+    assert totals[("parser", names.BRIEFS_REJECTED)] == 1
+
+
+def test_a_brief_that_allows_it_gets_a_generated_image_for_a_missing_asset_shown_everywhere(pipeline, capsys):
+    brief = {
+        "campaign_name": "Stand-in",
+        "campaign_message": "Still here",
+        "on_missing_asset": "generate",
+        "products": [{"name": "Lime", "existing_assets": "acme/Citrus/"}],
+    }
+    capsys.readouterr()
+    pipeline(sqs_event(upload(pipeline.s3, "input/campaign-briefs/stand-in.json", json.dumps(brief).encode())))
+    [manifest] = manifests_by_name(pipeline.s3).values()
+    [product] = manifest["products"]
+    assert (manifest["status"], product["image_source"]) == ("complete", "generated")
+    assert product["asset_substitution"]["requested"] == "acme/Citrus/"
+    assert '"existing-assets/acme/citrus/product.png" (other letter case)' in product["asset_substitution"]["reason"]
+    page = pipeline.s3.get_object(Bucket=BUCKET, Key=f"output/{manifest['campaign_id']}/index.html")
+    assert "generated instead of the missing existing asset <code>acme/Citrus/</code>" in page["Body"].read().decode()
+    totals = metric_values(capsys.readouterr().out)
+    assert totals[("parser", names.MISSING_ASSETS_GENERATED)] == 1
+    assert totals[("generator", names.PRODUCTS_GENERATED)] == 1

@@ -74,6 +74,9 @@ def test_a_missing_or_corrupt_source_fails_the_product_not_the_invocation(world)
     assert service.handle(CID, 1, "output/x/broken.png") == "failed"
     manifest = store.get(CID)
     assert manifest["products"][1]["error"]["code"] == "SourceUnreadable"
+    assert manifest["products"][1]["error"]["message"] == (
+        "output/x/broken.png: a PNG file that is damaged or cut short (14 bytes); export it again and upload it"
+    )
     assert manifest["status"] == "failed"
 
 

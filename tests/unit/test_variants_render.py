@@ -128,7 +128,8 @@ def test_decompression_bomb_is_refused():
     assert len(bomb) < 1_000_000
     with pytest.raises(SourceImageError) as error:
         render_all(bomb, "x")
-    assert error.value.code == "SourceTooLarge" and "144000000 pixels" in str(error.value)
+    assert error.value.code == "SourceTooLarge"
+    assert str(error.value).startswith("a PNG file of 144,000,000 pixels (144.0 MP); the limit is 64 MP.")
 
 
 @pytest.mark.parametrize(
@@ -137,7 +138,10 @@ def test_decompression_bomb_is_refused():
 def test_corrupt_sources_are_refused_with_a_clear_error(data):
     with pytest.raises(SourceImageError) as error:
         render_all(data, "x")
-    assert error.value.code == "SourceUnreadable" and "PNG, JPEG or WebP" in str(error.value)
+    assert error.value.code == "SourceUnreadable"
+    assert "BytesIO" not in str(error.value) and (
+        "PNG, JPEG or WebP" in str(error.value) or "cut short" in str(error.value)
+    )
 
 
 def test_transparent_and_palette_sources_render_on_white():
