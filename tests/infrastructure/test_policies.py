@@ -181,7 +181,104 @@ CASES = [
         "parser-image",
         _set("imageName", "123456789012.dkr.ecr.us-east-1.amazonaws.com/creative-automation-prod-parser:main"),
         "images-by-digest",
-        "prod pushes a version tag",
+        "prod pushes an exact version tag",
+    ),
+    (
+        "prod",
+        "docker:index/image:Image",
+        "parser-image",
+        _set(
+            "imageName", "123456789012.dkr.ecr.us-east-1.amazonaws.com/creative-automation-prod-parser:nightly-v1.0.0"
+        ),
+        "images-by-digest",
+        "not 'nightly-v1.0.0'",
+    ),
+    (
+        "prod",
+        "aws:batch/jobDefinition:JobDefinition",
+        None,
+        _set(
+            "ecsProperties",
+            json.dumps(
+                {
+                    "taskProperties": [
+                        {
+                            "containers": [
+                                {"name": "worker", "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/x:v1.0.0"}
+                            ]
+                        }
+                    ]
+                }
+            ),
+        ),
+        "images-by-digest",
+        "ecsProperties.taskProperties[0].containers[0].image",
+    ),
+    (
+        "prod",
+        "aws:lambda/function:Function",
+        "generator",
+        lambda p: p["environment"]["variables"].__setitem__("MODEL_TAG", "Latest"),
+        "no-latest-in-prod",
+        "environment.variables.MODEL_TAG is 'Latest'",
+    ),
+    (
+        "prod",
+        "aws:batch/jobDefinition:JobDefinition",
+        None,
+        _container(lambda c: c["environment"].append({"name": "MODEL", "value": "nova:LATEST"})),
+        "no-latest-in-prod",
+        "containerProperties.environment[3].value is 'nova:LATEST'",
+    ),
+    (
+        "dev",
+        "aws:iam/role:Role",
+        "parser-role",
+        _set("managedPolicyArns", ["arn:aws:iam::aws:policy/AdministratorAccess"]),
+        "iam-no-managed-policies",
+        "managedPolicyArns attaches 'arn:aws:iam::aws:policy/AdministratorAccess'",
+    ),
+    (
+        "prod",
+        "aws:iam/rolePolicy:RolePolicy",
+        "updater-policy",
+        _policy_add({"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}),
+        "iam-passrole-named-roles",
+        "iam:PassRole on ['*']",
+    ),
+    (
+        "dev",
+        "aws:sqs/queuePolicy:QueuePolicy",
+        "briefs-queue-policy",
+        _policy_add({"Effect": "Allow", "Principal": "*", "Action": "sqs:SendMessage", "Resource": "*"}),
+        "resource-policies-not-public",
+        "to Principal '*' with no condition",
+    ),
+    (
+        "prod",
+        "aws:sns/topicPolicy:TopicPolicy",
+        None,
+        _policy_add({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sns:Subscribe", "Resource": "*"}),
+        "resource-policies-not-public",
+        "allows sns:Subscribe to Principal '*'",
+    ),
+    (
+        "prod",
+        "aws:s3/bucketPolicy:BucketPolicy",
+        None,
+        _policy_add(
+            {"Sid": "Open", "Effect": "Allow", "Principal": {"AWS": ["*"]}, "Action": "s3:GetObject", "Resource": "*"}
+        ),
+        "resource-policies-not-public",
+        "statement 'Open' allows s3:GetObject",
+    ),
+    (
+        "dev",
+        "aws:lambda/permission:Permission",
+        None,
+        lambda p: p.update(principal="*", sourceArn=None),
+        "resource-policies-not-public",
+        "principal '*' may invoke the function",
     ),
     (
         "prod",
@@ -288,6 +385,177 @@ def test_each_policy_fails_a_broken_resource_saying_what_to_change(
     violations = broken(record(stack_name), type_token, name, change)
     assert [v[0] for v in violations] == [policy], violations
     assert message in violations[0][1]
+
+
+def synthetic(stack: str, type_token: str, name: str, props: dict, dependencies=()) -> dict:
+    return {
+        "type": type_token,
+        "name": name,
+        "urn": f"urn:pulumi:{stack}::creative-automation::{type_token}::{name}",
+        "props": props,
+        "dependencies": list(dependencies),
+    }
+
+
+ROUTE = "aws:apigatewayv2/route:Route"
+EXTRA_CASES = [  # resources the stacks do not declare (yet): each added alone to a stack must be reported
+    (
+        synthetic(
+            "prod",
+            "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+            "admin",
+            {
+                "role": "creative-automation-prod-parser-role",
+                "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess",
+            },
+        ),
+        "iam-no-managed-policies",
+        "policyArn attaches 'arn:aws:iam::aws:policy/AdministratorAccess'",
+    ),
+    (
+        synthetic(
+            "dev",
+            "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+            "read-only",
+            {"role": "creative-automation-dev-parser-role", "policyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"},
+        ),
+        "iam-no-managed-policies",
+        "ReadOnlyAccess",
+    ),
+    (
+        synthetic("prod", "aws:s3/bucketV2:BucketV2", "legacy", {"bucket": "legacy-bucket"}),
+        "s3-no-v2-types",
+        "aws.s3.BucketV2 is deprecated",
+    ),
+    (
+        synthetic(
+            "dev", ROUTE, "open-route", {"apiId": "a1b2c3", "routeKey": "POST /briefs", "authorizationType": "NONE"}
+        ),
+        "api-routes-authorized",
+        "route 'POST /briefs' has no authorizer",
+    ),
+    (
+        synthetic("prod", ROUTE, "default-route", {"apiId": "a1b2c3", "routeKey": "$default"}),
+        "api-routes-authorized",
+        "route '$default' has no authorizer",
+    ),
+    (
+        synthetic("prod", ROUTE, "jwt-route", {"apiId": "a1b2c3", "routeKey": "GET /x", "authorizationType": "JWT"}),
+        "api-routes-authorized",
+        "is JWT but names no authorizer_id",
+    ),
+    (
+        synthetic("dev", "aws:apigatewayv2/api:Api", "quick", {"protocolType": "HTTP", "target": "arn:aws:lambda:x"}),
+        "api-routes-authorized",
+        "quick create",
+    ),
+]
+
+
+@pytest.mark.parametrize("wrap", [lambda props: props, as_analyzer_props], ids=["plain", "as-analyzer"])
+@pytest.mark.parametrize("extra,policy,message", EXTRA_CASES, ids=[c[0]["name"] for c in EXTRA_CASES])
+def test_each_policy_reports_a_resource_added_to_the_stack(extra, policy, message, wrap):
+    resources = as_policy_resources(record(stack_of(extra["urn"]))) + [copy.deepcopy(extra)]
+    violations = evaluate(resources, wrap)
+    assert [v[0] for v in violations] == [policy], violations
+    assert message in violations[0][1]
+
+
+def stack_of(urn: str) -> str:
+    return urn.split("::")[0].rsplit(":", 1)[-1]
+
+
+def test_an_authorized_api_route_passes(dev):
+    routes = [
+        synthetic("dev", ROUTE, "jwt", {"routeKey": "POST /briefs", "authorizationType": "JWT", "authorizerId": "ab1"}),
+        synthetic("dev", ROUTE, "iam", {"routeKey": "GET /status", "authorizationType": "AWS_IAM"}),
+    ]
+    assert evaluate(as_policy_resources(dev) + routes) == []
+
+
+def test_a_latest_image_tag_in_prod_fails_as_a_mutable_tag_and_as_no_version(prod):
+    violations = broken(
+        prod,
+        "docker:index/image:Image",
+        "variants-image",
+        _set("imageName", "123456789012.dkr.ecr.us-east-1.amazonaws.com/creative-automation-prod-variants:Latest"),
+    )
+    assert sorted(v[0] for v in violations) == ["images-by-digest", "no-latest-in-prod"]
+
+
+def test_a_public_statement_with_a_condition_passes(prod):
+    """Principal '*' narrowed by a condition is how the bucket denies plain HTTP, and how access is tied to a VPC."""
+    violations = broken(
+        prod,
+        "aws:s3/bucketPolicy:BucketPolicy",
+        None,
+        _policy_add(
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": "arn:aws:s3:::creative-automation-prod-123456789012-us-east-1/output/*",
+                "Condition": {"StringEquals": {"aws:SourceVpce": "vpce-0a1b2c3d4e5f60718"}},
+            }
+        ),
+    )
+    assert violations == []
+
+
+def _mapping_elsewhere(function_name: str, visibility: int | None = None):
+    """The stack with its event source mapping pointed at `function_name` by name only (no dependency)."""
+
+    def resources(recording: Recording) -> list[dict]:
+        specs = as_policy_resources(recording)
+        for spec in specs:
+            if spec["type"] == "aws:lambda/eventSourceMapping:EventSourceMapping":
+                spec["props"]["functionName"] = function_name
+                spec["dependencies"] = [d for d in spec["dependencies"] if "lambda/function" not in d]
+            if visibility is not None and spec["name"] == "briefs-queue":
+                spec["props"]["visibilityTimeoutSeconds"] = visibility
+        return specs
+
+    return resources
+
+
+def test_an_event_source_mapping_to_a_function_outside_the_stack_is_reported_not_skipped(dev):
+    resources = _mapping_elsewhere("arn:aws:lambda:us-east-1:123456789012:function:someone-elses-parser")(dev)
+    violations = evaluate(resources, as_analyzer_props)
+    assert [v[0] for v in violations] == ["lambda-queues-dlq-and-visibility"], violations
+    assert (
+        "'arn:aws:lambda:us-east-1:123456789012:function:someone-elses-parser', which is not a function"
+        in (violations[0][1])
+    )
+    assert "cannot be checked" in violations[0][1]
+
+
+@pytest.mark.parametrize(
+    "reference",
+    [
+        "creative-automation-dev-parser",
+        "arn:aws:lambda:us-east-1:123456789012:function:creative-automation-dev-parser",
+        "arn:aws:lambda:us-east-1:123456789012:function:creative-automation-dev-parser:live",
+        "123456789012:function:creative-automation-dev-parser",
+    ],
+)
+def test_a_mapping_names_its_function_in_any_form_lambda_accepts_and_the_visibility_rule_applies(dev, reference):
+    parser = dev.one("aws:lambda/function:Function", "parser")
+    assert evaluate(_mapping_elsewhere(reference)(dev)) == []
+    too_short = _mapping_elsewhere(reference, visibility=int(parser.outputs["timeout"]))(dev)
+    violations = evaluate(too_short)
+    assert [v[0] for v in violations] == ["lambda-queues-dlq-and-visibility"], violations
+    assert f"raise it to at least {6 * parser.outputs['timeout']:g}s" in violations[0][1]
+
+
+def test_a_mapping_from_a_queue_outside_the_stack_is_reported(dev):
+    resources = as_policy_resources(dev)
+    for spec in resources:
+        if spec["type"] == "aws:lambda/eventSourceMapping:EventSourceMapping":
+            spec["props"]["eventSourceArn"] = "arn:aws:sqs:us-east-1:123456789012:someone-elses-queue"
+            spec["dependencies"] = [d for d in spec["dependencies"] if "sqs/queue" not in d]
+    violations = evaluate(resources)
+    assert [v[0] for v in violations] == ["lambda-queues-dlq-and-visibility"], violations
+    assert "someone-elses-queue', which is not in this stack" in violations[0][1]
 
 
 def test_a_bucket_without_encryption_or_block_is_reported(dev):
