@@ -2,10 +2,16 @@
 
 import copy
 import json
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
+import grpc
 import pytest
-from google.protobuf import json_format, struct_pb2
+import yaml
+from google.protobuf import empty_pb2, json_format, struct_pb2
+from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 from pulumi_policy import (
     EnforcementLevel,
     PolicyCustomTimeouts,
@@ -655,3 +661,129 @@ def test_mandatory_by_default_and_in_prod_advisory_only_in_dev():
     assert "enforcement_level=DEFAULT_ENFORCEMENT" in (POLICY / "__main__.py").read_text()
     assert enforcement_levels("prod.json") == {"mandatory"}
     assert enforcement_levels("dev.json") == {"advisory"}
+
+
+# --- the pack as Pulumi's analyzer starts it: from a fresh clone, in policy/venv, over gRPC -------------------
+# Pulumi (pkg NewPolicyAnalyzer) reads policy/PulumiPolicy.yaml and, for runtime python, runs its
+# pulumi-analyzer-policy-python shim in the pack's folder with `<engine> . -virtualenv=venv -toolchain=pip`
+# and PULUMI_PROJECT/STACK/DRY_RUN/CONFIG in the environment. The shim needs venv/bin/python to exist (it only
+# puts it first on PATH and unsets PYTHONHOME), runs `venv/bin/python -u -m pulumi.policy <engine> .`, and
+# reads the port the pack prints on its first line of stdout; the engine then speaks the Analyzer service.
+ROOT = POLICY.parent
+
+
+@pytest.fixture(scope="session")
+def fresh_clone(tmp_path_factory) -> Path:
+    """The files a clone of this repository has (tracked and new, nothing ignored), with `make policy-venv` run:
+    the documented set-up, done once per test session."""
+    clone = tmp_path_factory.mktemp("clone")
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.split(b"\0")
+    for name in filter(None, (n.decode() for n in listed)):
+        if (ROOT / name).is_file():
+            (clone / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, clone / name)
+    assert not (clone / "policy" / "venv").exists()
+    made = subprocess.run(["make", "policy-venv"], cwd=clone, capture_output=True, text=True, timeout=900)
+    assert made.returncode == 0, made.stdout[-3000:] + made.stderr[-3000:]
+    return clone
+
+
+@pytest.fixture(scope="session")
+def started_pack(fresh_clone):
+    pack = fresh_clone / "policy"
+    options = yaml.safe_load((pack / "PulumiPolicy.yaml").read_text())["runtime"]["options"]
+    python = pack / options["virtualenv"] / "bin" / "python"
+    assert python.is_file(), f"the analyzer would stop here: {python} is not a virtual environment"
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONHOME", "PYTHONPATH", "VIRTUAL_ENV")}
+    env.update(
+        PATH=f"{python.parent}:{env['PATH']}",
+        PULUMI_PROJECT="creative-automation",
+        PULUMI_STACK="prod",
+        PULUMI_ORGANIZATION="organization",
+        PULUMI_DRY_RUN="true",
+        PULUMI_CONFIG="{}",
+    )
+    process = subprocess.Popen(
+        [str(python), "-u", "-m", "pulumi.policy", "127.0.0.1:1", "."],
+        cwd=pack,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        port = process.stdout.readline().strip()
+        assert port.isdigit(), f"the pack printed no port: {port!r}; stderr: {process.stderr.read()[-3000:]}"
+        channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+        yield analyzer_pb2_grpc.AnalyzerStub(channel)
+        channel.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def configure(analyzer, config_file: str) -> None:
+    """What `--policy-pack-config policy/config/<stack>.json` makes the engine send: `all` spread over every policy."""
+    level = json.loads((POLICY / "config" / config_file).read_text())["all"]
+    names = [p.name for p in analyzer.GetAnalyzerInfo(empty_pb2.Empty()).policies]
+    analyzer.Configure(
+        analyzer_pb2.ConfigureAnalyzerRequest(
+            policyConfig={n: analyzer_pb2.PolicyConfig(enforcementLevel=level.upper()) for n in names}
+        )
+    )
+
+
+def _struct(props: dict) -> struct_pb2.Struct:
+    struct = struct_pb2.Struct()
+    struct.update(props)
+    return struct
+
+
+def analyze(analyzer, resources: list[dict]) -> list[tuple[str, str, int]]:
+    """(policy, message, enforcement level) of every diagnostic, resource by resource and for the stack."""
+    diagnostics = []
+    for spec in resources:
+        request = analyzer_pb2.AnalyzeRequest(
+            type=spec["type"], name=spec["name"], urn=spec["urn"], properties=_struct(spec["props"])
+        )
+        diagnostics += analyzer.Analyze(request).diagnostics
+    stack = [
+        analyzer_pb2.AnalyzerResource(
+            type=s["type"], name=s["name"], urn=s["urn"], properties=_struct(s["props"]), dependencies=s["dependencies"]
+        )
+        for s in resources
+    ]
+    diagnostics += analyzer.AnalyzeStack(analyzer_pb2.AnalyzeStackRequest(resources=stack)).diagnostics
+    return [(d.policyName, d.message, d.enforcementLevel) for d in diagnostics]
+
+
+@pytest.mark.slow
+@pytest.mark.network
+def test_the_pack_starts_as_the_analyzer_starts_it_from_a_fresh_clone(started_pack):
+    info = started_pack.GetAnalyzerInfo(empty_pb2.Empty())
+    assert info.name == "creative-automation-guardrails"
+    assert {p.name for p in info.policies} == {p.name for p in guardrails.policies()}
+    assert {p.enforcementLevel for p in info.policies} == {analyzer_pb2.MANDATORY}  # no config: mandatory
+
+
+@pytest.mark.slow
+@pytest.mark.network
+@pytest.mark.parametrize("stack_name", ["dev", "prod"])
+def test_the_started_pack_passes_both_stacks_and_fails_a_broken_one(started_pack, stack_name):
+    configure(started_pack, f"{stack_name}.json")
+    resources = as_policy_resources(record(stack_name))
+    assert analyze(started_pack, resources) == []
+
+    # the prod image pushed as `Latest`: refused, and refused mandatorily in prod, advisorily in dev
+    image = next(r for r in resources if r["name"] == "parser-image")
+    for key in ("imageName", "baseImageName"):
+        image["props"][key] = image["props"][key].rsplit(":", 1)[0] + ":Latest"
+    image["urn"] = image["urn"].replace(f"urn:pulumi:{stack_name}::", "urn:pulumi:prod::")
+    found = analyze(started_pack, [image])
+    level = analyzer_pb2.MANDATORY if stack_name == "prod" else analyzer_pb2.ADVISORY
+    assert {(policy, lvl) for policy, _, lvl in found} == {("images-by-digest", level), ("no-latest-in-prod", level)}
