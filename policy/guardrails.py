@@ -221,10 +221,15 @@ MANAGED_POLICY_ATTACHMENTS = {  # type -> the prop that names the attached polic
 
 def no_managed_policies(resource_type: str, props: dict, urn: str) -> list[str]:
     key = MANAGED_POLICY_ATTACHMENTS.get(resource_type)
-    attached = [a for a in _list(props.get(key)) if a] if key else []
+    if key is None or props.get(key) == UNKNOWN and resource_type == "aws:iam/role:Role":
+        return []  # a role's list not known until apply may well be empty: judged then
+    attached = [a for a in _list(props.get(key)) if a]
+    if not attached and resource_type != "aws:iam/role:Role":
+        attached = [UNKNOWN]  # an attachment attaches something, whatever its ARN turns out to be
     return [
-        f"{key} attaches {arn!r}: a managed policy grants whatever its owner puts in it (AdministratorAccess "
-        "grants everything); give the role an inline policy (aws.iam.RolePolicy) with the exact actions"
+        f"{key} attaches {'a policy known after apply' if arn == UNKNOWN else repr(arn)}: a managed policy grants "
+        "whatever its owner puts in it (AdministratorAccess grants everything); give the role an inline policy "
+        "(aws.iam.RolePolicy) with the exact actions"
         for arn in attached
     ]
 
