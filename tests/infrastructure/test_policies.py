@@ -461,14 +461,10 @@ EXTRA_CASES = [  # resources the stacks do not declare (yet): each added alone t
 @pytest.mark.parametrize("wrap", [lambda props: props, as_analyzer_props], ids=["plain", "as-analyzer"])
 @pytest.mark.parametrize("extra,policy,message", EXTRA_CASES, ids=[c[0]["name"] for c in EXTRA_CASES])
 def test_each_policy_reports_a_resource_added_to_the_stack(extra, policy, message, wrap):
-    resources = as_policy_resources(record(stack_of(extra["urn"]))) + [copy.deepcopy(extra)]
+    resources = as_policy_resources(record(guardrails.stack_of(extra["urn"]))) + [copy.deepcopy(extra)]
     violations = evaluate(resources, wrap)
     assert [v[0] for v in violations] == [policy], violations
     assert message in violations[0][1]
-
-
-def stack_of(urn: str) -> str:
-    return urn.split("::")[0].rsplit(":", 1)[-1]
 
 
 def test_a_managed_policy_not_known_until_apply_is_still_reported(dev):
