@@ -13,7 +13,8 @@ from components.settings.limits import IMAGE_MODELS_FILE, PROJECT
 
 def image_models() -> dict[str, dict[str, Any]]:
     """Bedrock image models the generator has adapters for: id -> {family, usd_per_image, ...}."""
-    return json.loads(IMAGE_MODELS_FILE.read_text())["models"]
+    models: dict[str, dict[str, Any]] = json.loads(IMAGE_MODELS_FILE.read_text())["models"]
+    return models
 
 
 @dataclass(frozen=True)
