@@ -30,7 +30,7 @@ from pulumi_policy.proxy import UnknownValueError
 
 DIGEST_IMAGE = re.compile(r"^[^@\s]+@sha256:[0-9a-f]{64}$")
 # Only an exact vMAJOR.MINOR.PATCH is a version prod may push (ECR keeps it immutable); `nightly-v1.0.0` is not.
-# The program checks the same (components/settings.py); the pack runs in its own venv, without the program.
+# The program checks the same (components/settings/limits.py); the pack runs in its own venv, without the program.
 VERSION_TAG = re.compile(r"^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 # `latest` in any case is a moving tag; `$LATEST` is Lambda's name for the unpublished version, not a tag.
 MUTABLE_TAG = re.compile(r"(?<!\$)latest", re.IGNORECASE)
