@@ -21,6 +21,7 @@ from components.settings.limits import (
 )
 from components.settings.loading import load, read_stack_file, stack_file_config
 from components.settings.model import Names, StackSettings, image_models
+from components.settings.validation import settings_from_values
 
 __all__ = [
     "CONFIG_KEYS",
@@ -36,5 +37,6 @@ __all__ = [
     "image_models",
     "load",
     "read_stack_file",
+    "settings_from_values",
     "stack_file_config",
 ]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -152,10 +151,3 @@ class StackSettings:
                 "for a queue Lambda consumes, so that a throttled batch is not sent to the DLQ too soon"
             )
         return notes
-
-    @classmethod
-    def from_values(cls, environment: str, values: Mapping[str, Any], *, deployed: bool = True) -> StackSettings:
-        """Validate config `values` (keys without the project prefix; `aws:region` as is): see validation.py."""
-        from components.settings.validation import settings_from_values
-
-        return settings_from_values(environment, values, deployed=deployed)

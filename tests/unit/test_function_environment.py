@@ -3,7 +3,7 @@
 import pytest
 
 from components.function_environment import StackValues, function_environment
-from components.settings import StackSettings, read_stack_file
+from components.settings import read_stack_file, settings_from_values
 from handlers.shared.environment import (
     GeneratorEnvironment,
     MisconfiguredFunction,
@@ -17,7 +17,7 @@ DLQ = "https://sqs.us-east-1.amazonaws.com/123456789012/creative-automation-dev-
 
 @pytest.fixture(scope="module")
 def dev():
-    return StackSettings.from_values("dev", read_stack_file("dev"))
+    return settings_from_values("dev", read_stack_file("dev"))
 
 
 def environment(settings, service):
