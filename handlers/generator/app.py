@@ -39,10 +39,9 @@ def service() -> GeneratorService:
     global _service
     if _service is None:
         environment = GeneratorEnvironment.read()
-        s3 = boto3.client("s3")
-        store = settling_store(s3, environment.bucket, logger, metrics)
+        store = settling_store(environment.bucket, logger, metrics)
         _service = GeneratorService(
-            s3, store, backend(environment), logger, metrics, max_attempts=environment.async_max_attempts
+            store.s3, store, backend(environment), logger, metrics, max_attempts=environment.async_max_attempts
         )
     return _service
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import boto3
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -17,7 +18,10 @@ P = TypeVar("P", bound=ProductPayload)
 Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 
-def settling_store(s3: Any, bucket: str, logger: Logger, metrics: Metrics) -> ManifestStore:
+def settling_store(bucket: str, logger: Logger, metrics: Metrics) -> ManifestStore:
+    """The manifest store, on a new S3 client (`store.s3`, for the service too), that reports the campaign its
+    writer settles."""
+    s3 = boto3.client("s3")
     return ManifestStore(s3, bucket, on_settled=on_campaign_settled(metrics, logger, s3, bucket))
 
 
