@@ -1,12 +1,12 @@
-"""What the services need of a logger and a metrics sink: Powertools' Logger and Metrics in the functions, quiet
-stand-ins in the tests and the local run."""
+"""Each function's Powertools logger and metrics, and what the services need of them (protocols: the tests pass
+quiet stand-ins)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Protocol
 
-if TYPE_CHECKING:  # the Batch worker's image has no Powertools, and needs only the protocols
+if TYPE_CHECKING:  # the services import only the protocols; Powertools is loaded where a function starts
     from aws_lambda_powertools import Logger, Metrics
 
 
