@@ -170,8 +170,15 @@ def test_topic_policy_lets_only_this_stacks_alarms_publish(stack):
     assert all(a.outputs["arn"].startswith(pattern[:-1]) for a in stack.of_type(ALARM))
 
 
-def test_no_email_subscription_unless_configured(stack):
-    assert stack.of_type(SUBSCRIPTION) == []
+def test_dev_has_no_email_subscription_unless_configured(dev):
+    assert dev.of_type(SUBSCRIPTION) == []
+
+
+def test_prod_subscribes_the_committed_address_to_its_topic(prod):
+    [subscription] = prod.of_type(SUBSCRIPTION)
+    assert subscription.inputs["protocol"] == "email"
+    assert subscription.inputs["endpoint"] == "platform-alerts@example.com"
+    assert subscription.inputs["topic"] == prod.one(TOPIC).outputs["arn"]
 
 
 @pytest.mark.parametrize("stack_name", ["dev", "prod"])
@@ -182,6 +189,33 @@ def test_email_subscription_when_configured(stack_name):
     assert subscription.inputs["protocol"] == "email"
     assert subscription.inputs["endpoint"] == "ops@example.com"
     assert subscription.inputs["topic"] == recording.one(TOPIC).outputs["arn"]
+
+
+def test_prod_without_an_alarm_destination_fails_naming_both_keys():
+    recording = record("prod", {"alarms.email": ""})
+    assert "creative-automation:alarms.email" in recording.error
+    assert "creative-automation:alarms.topicArn" in recording.error
+    assert recording.resources == []
+    dev = record("dev", {"alarms.email": ""})
+    assert dev.error is None, "dev may deploy without a destination"
+
+
+def test_an_existing_topic_gets_every_alarm_besides_the_stacks_own():
+    team_topic = "arn:aws:sns:us-east-1:123456789012:platform-pager"
+    recording = record("prod", {"alarms.email": "", "alarms.topicArn": team_topic})
+    assert recording.error is None, recording.error
+    own = recording.one(TOPIC).outputs["arn"]
+    assert recording.outputs["alarm_topic_arn"] == own
+    assert recording.of_type(SUBSCRIPTION) == []
+    for alarm in recording.of_type(ALARM):
+        assert alarm.inputs["alarmActions"] == [own, team_topic]
+        assert alarm.inputs["okActions"] == [own, team_topic]
+
+
+def test_a_malformed_topic_arn_fails_naming_the_key():
+    recording = record("prod", {"alarms.topicArn": "platform-pager"})
+    assert "creative-automation:alarms.topicArn is 'platform-pager'" in recording.error
+    assert recording.resources == []
 
 
 def test_a_malformed_email_fails_before_any_resource():
