@@ -248,7 +248,7 @@ CASES = [
         "managedPolicyArns attaches 'arn:aws:iam::aws:policy/AdministratorAccess'",
     ),
     (
-        "prod",
+        "dev",
         "aws:iam/rolePolicy:RolePolicy",
         "updater-policy",
         _policy_add({"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}),
