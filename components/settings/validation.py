@@ -174,6 +174,16 @@ def settings_from_values(environment: str, values: Mapping[str, Any], *, deploye
         ),
     )
 
+    if environment == "prod":
+        for key, given in (("batch.subnetIds", batch.subnet_ids), ("batch.securityGroupIds", batch.security_group_ids)):
+            if not given:
+                raise SettingsError(
+                    f"{config_key(key)} is empty: prod runs its Batch tasks in private subnets of your VPC, without "
+                    "a public IP; list them (subnetIds: private subnets with a NAT gateway or VPC endpoints for ECR, "
+                    "S3, CloudWatch Logs and Lambda; securityGroupIds: groups allowing outbound HTTPS), see "
+                    "docs/deploying.md"
+                )
+
     email = reader.string("alarms.email", default="") or None
     if email and not EMAIL.match(email):
         raise SettingsError(f"{config_key('alarms.email')} is {email!r}: expected an e-mail address, or leave it empty")

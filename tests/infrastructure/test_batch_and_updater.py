@@ -53,15 +53,17 @@ def test_fargate_job_definition_by_digest_with_settings(stack):
     assert stack.outputs["batch_job_queue"] == stack.one("aws:batch/jobQueue:JobQueue").outputs["name"]
 
 
-def test_compute_environment_uses_the_default_vpc_unless_told_otherwise(stack):
-    compute = stack.one("aws:batch/computeEnvironment:ComputeEnvironment")
+def test_dev_uses_the_default_vpc_with_public_ips_unless_told_otherwise(dev):
+    compute = dev.one("aws:batch/computeEnvironment:ComputeEnvironment")
     resources = compute.inputs["computeResources"]
-    assert resources["type"] == "FARGATE" and resources["maxVcpus"] == (16 if stack.stack == "dev" else 32)
+    assert resources["type"] == "FARGATE" and resources["maxVcpus"] == 16
     assert resources["subnets"] == ["subnet-0a1b2c3d4e5f60711", "subnet-0a1b2c3d4e5f60722", "subnet-0a1b2c3d4e5f60733"]
-    group = stack.one("aws:ec2/securityGroup:SecurityGroup")
+    group = dev.one("aws:ec2/securityGroup:SecurityGroup")
     [group_id] = resources["securityGroupIds"]
     assert group_id.startswith("sg-"), "the stack-made group"
     assert not group.inputs.get("ingress") and [e["toPort"] for e in group.inputs["egress"]] == [443]
+    container = json.loads(dev.one("aws:batch/jobDefinition:JobDefinition").inputs["containerProperties"])
+    assert container["networkConfiguration"] == {"assignPublicIp": "ENABLED"}  # default-VPC subnets are public
     configured = record(
         "dev", {"batch.subnetIds": ["subnet-0123456789abcdef0"], "batch.securityGroupIds": ["sg-0123456789abcdef0"]}
     )
@@ -70,6 +72,23 @@ def test_compute_environment_uses_the_default_vpc_unless_told_otherwise(stack):
         "sg-0123456789abcdef0"
     ]
     assert configured.of_type("aws:ec2/securityGroup:SecurityGroup") == []
+
+
+def test_prod_runs_in_the_configured_private_subnets_without_a_public_ip(prod):
+    resources = prod.one("aws:batch/computeEnvironment:ComputeEnvironment").inputs["computeResources"]
+    assert resources["maxVcpus"] == 32
+    assert resources["subnets"] == ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]
+    assert resources["securityGroupIds"] == ["sg-0123456789abcdef0"]
+    assert prod.of_type("aws:ec2/securityGroup:SecurityGroup") == []
+    container = json.loads(prod.one("aws:batch/jobDefinition:JobDefinition").inputs["containerProperties"])
+    assert container["networkConfiguration"] == {"assignPublicIp": "DISABLED"}
+
+
+@pytest.mark.parametrize("key", ["batch.subnetIds", "batch.securityGroupIds"])
+def test_prod_without_explicit_subnets_or_groups_fails_naming_the_key(key):
+    recording = record("prod", {key: []})
+    assert f"creative-automation:{key} is empty: prod runs its Batch tasks in private subnets" in recording.error
+    assert recording.resources == []
 
 
 @pytest.mark.parametrize("layout", ["per-service", "consolidated"])

@@ -106,6 +106,19 @@ def test_prod_needs_an_alarm_destination_and_warns_about_a_documentation_address
     assert not any("alarms.email" in note for note in settings_for("prod", alarms__email="ops@acme.io").advice())
 
 
+@pytest.mark.parametrize("key", ["subnetIds", "securityGroupIds"])
+def test_prod_needs_explicit_subnets_and_security_groups_dev_does_not(key):
+    with pytest.raises(
+        SettingsError, match=rf"creative-automation:batch\.{key} is empty: prod runs .* private subnets"
+    ):
+        settings_for("prod", **{f"batch__{key}": []})
+    dev = settings_for("dev").batch  # the committed dev file leaves both empty: the default VPC
+    assert dev.subnet_ids == () and dev.security_group_ids == ()
+    prod = settings_for("prod").batch
+    assert prod.subnet_ids == ("subnet-0123456789abcdef0", "subnet-0123456789abcdef1")
+    assert prod.security_group_ids == ("sg-0123456789abcdef0",)
+
+
 def test_local_backend_is_for_the_local_run_only():
     with pytest.raises(SettingsError, match="imageBackend is 'local'"):
         settings_for("dev", imageBackend="local")
