@@ -36,6 +36,11 @@ def test_fargate_job_definition_by_digest_with_settings(stack):
     assert job.inputs["platformCapabilities"] == ["FARGATE"]
     assert {r["type"]: r["value"] for r in container["resourceRequirements"]} == {"VCPU": "1", "MEMORY": "2048"}
     assert job.inputs["retryStrategy"]["attempts"] == 3
+    # No campaign id (2) or a missing campaign (3) ends the job at once; any other failure is retried.
+    assert job.inputs["retryStrategy"]["evaluateOnExits"] == [
+        {"onExitCode": "2", "action": "EXIT"},
+        {"onExitCode": "3", "action": "EXIT"},
+    ]
     assert job.inputs["timeout"]["attemptDurationSeconds"] == 3600
     assert container["logConfiguration"]["logDriver"] == "awslogs"
     assert (
@@ -194,6 +199,10 @@ def test_the_job_role_may_only_touch_output_and_invoke_variants(stack):
     statements = policy(stack, "worker-job-policy")
     bucket = stack.one("aws:s3/bucket:Bucket").outputs["arn"]
     assert grants(statements, "s3:GetObject") == [f"{bucket}/output/*"]
+    # Listing output/ only: a missing manifest then reads as NoSuchKey (404), not AccessDenied.
+    [listing] = [s for s in statements if "s3:ListBucket" in as_list(s["Action"])]
+    assert listing["Resource"] == bucket
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": ["output/*"]}}
     assert grants(statements, "lambda:InvokeFunction") == [
         stack.one("aws:lambda/function:Function", "variants").outputs["arn"]
     ]
