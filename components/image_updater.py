@@ -33,6 +33,16 @@ BATCH_WORKER = "batch-worker"
 PASSED_TO = ["batch.amazonaws.com", "ecs-tasks.amazonaws.com"]
 
 
+def updater_owns_code(settings: StackSettings, service: str) -> bool:
+    """True for a function whose code the updater alone updates after creation (dev: parser, generator, variants).
+
+    Pulumi creates such a function and then ignores its image (`ignore_changes`), so a dev `pulumi up` and the
+    updater run for the same push never both call UpdateFunctionCode on it. Pulumi still owns its configuration;
+    the provider retries a configuration update that meets the updater's code update, and the updater retries the
+    other way round (handlers/image_updater/service.py)."""
+    return settings.images.tracks_latest and service in UPDATABLE_FUNCTIONS
+
+
 def image_targets_config(
     targets: Mapping[str, ImageTarget], settings: StackSettings, job_definition_name: str
 ) -> list[dict[str, Any]]:
@@ -45,7 +55,7 @@ def image_targets_config(
             "service": service,
             "repository": target.repository_name,
             "tag": target.tag,
-            "function": settings.names.function(service) if service in UPDATABLE_FUNCTIONS else None,
+            "function": settings.names.function(service) if updater_owns_code(settings, service) else None,
             "job_definition": job_definition_name if service == BATCH_WORKER else None,
         }
         for service, target in targets.items()

@@ -210,3 +210,23 @@ def test_the_job_role_may_only_touch_output_and_invoke_variants(stack):
     assert grants(execution, "ecr:BatchGetImage") == [
         stack.one("aws:ecr/repository:Repository", "batch-worker-repository").outputs["arn"]
     ]
+
+
+def test_dev_code_has_one_owner_the_updater_and_prod_code_is_pulumis(dev, prod):
+    """In dev, Pulumi creates the pipeline functions and then leaves their image to the updater, so a `pulumi up`
+    and the updater run its push fires never both update the same function's code. The updater's own function,
+    and every prod function, take their image from `pulumi up`."""
+    owned = {f.name: f.ignore_changes for f in dev.of_type("aws:lambda/function:Function")}
+    assert owned == {"parser": ["imageUri"], "generator": ["imageUri"], "variants": ["imageUri"], "image-updater": []}
+    assert {f.name: f.ignore_changes for f in prod.of_type("aws:lambda/function:Function")} == {
+        "parser": [],
+        "generator": [],
+        "variants": [],
+    }
+    # What Pulumi leaves alone is exactly what the updater may change.
+    targets = json.loads(
+        dev.one("aws:lambda/function:Function", "image-updater").inputs["environment"]["variables"]["IMAGE_TARGETS"]
+    )
+    assert sorted(t["function"] for t in targets if t["function"]) == sorted(
+        dev.one("aws:lambda/function:Function", name).inputs["name"] for name in ("parser", "generator", "variants")
+    )
