@@ -25,20 +25,27 @@ batch = BatchJobs(
         variants_function_arn=pipeline.functions["variants"].arn,
     ),
 )
-updater = ImagePushUpdater(
-    "image-updater",
-    ImagePushUpdaterArgs(
-        settings=settings,
-        image_uri=images.image_uris["image-updater"],
-        targets=images.targets,
-        repository_arns={service: repository.arn for service, repository in images.repositories.items()},
-        functions=pipeline.functions,
-        job_definition_name=batch.job_definition_name,
-        job_queue_name=batch.job_queue.name,
-        job_role_arns=[batch.execution_role.arn, batch.job_role.arn],
-    ),
+# Only stacks that track `latest` get the image-push updater: a pinned stack (prod) runs exactly the digests
+# `pulumi up` deployed, so nothing may register job-definition revisions or update functions behind its back.
+updater = (
+    ImagePushUpdater(
+        "image-updater",
+        ImagePushUpdaterArgs(
+            settings=settings,
+            image_uri=images.image_uris["image-updater"],
+            targets=images.targets,
+            repository_arns={service: repository.arn for service, repository in images.repositories.items()},
+            repository_urls=images.repository_urls,
+            functions=pipeline.functions,
+            job_definition_name=batch.job_definition_name,
+            job_queue_name=batch.job_queue.name,
+            job_role_arns=[batch.execution_role.arn, batch.job_role.arn],
+        ),
+    )
+    if settings.images.tracks_latest
+    else None
 )
-functions = {**pipeline.functions, "image-updater": updater.function}
+functions = {**pipeline.functions, **({"image-updater": updater.function} if updater else {})}
 monitoring = Monitoring(
     "monitoring",
     MonitoringArgs(
@@ -48,7 +55,7 @@ monitoring = Monitoring(
         dead_letter_queues={
             "briefs-dlq": pipeline.dlq.name,
             "failed-invocations": pipeline.failed_invocations.name,
-            "image-updater-dlq": updater.dlq.name,
+            **({"image-updater-dlq": updater.dlq.name} if updater else {}),
         },
         job_definition_name=batch.job_definition.name,
     ),
@@ -65,8 +72,9 @@ pulumi.export("function_names", {service: function.name for service, function in
 pulumi.export("repository_urls", images.repository_urls)
 pulumi.export("image_uris", images.image_uris)
 pulumi.export("batch_job_queue", batch.job_queue.name)
-# Without a revision: Batch runs the newest ACTIVE one, so jobs pick up the updater's revisions.
+# Without a revision: Batch runs the newest ACTIVE one: in dev the updater's, in prod the one `pulumi up` registered.
 pulumi.export("batch_job_definition", batch.job_definition.arn_prefix)
-pulumi.export("image_updater_dlq_url", updater.dlq.url)
+if updater:
+    pulumi.export("image_updater_dlq_url", updater.dlq.url)
 pulumi.export("dashboard_name", monitoring.dashboard_name)
 pulumi.export("alarm_topic_arn", monitoring.alarm_topic_arn)

@@ -13,8 +13,9 @@ import pulumi
 import pulumi_aws as aws
 
 from components.function_environment import StackValues, function_environment
-from components.iam import assume_role, log_statement, objects, policy_document
+from components.iam import assume_role, list_prefixes, log_statement, objects, policy_document
 from components.settings import StackSettings
+from handlers.batch_worker.exit_codes import NOT_RETRYABLE
 from handlers.shared.bucket_layout import OUTPUT_PREFIX
 
 ECS_TASKS_ASSUME_ROLE = assume_role("ecs-tasks.amazonaws.com")
@@ -123,6 +124,9 @@ class BatchJobs(pulumi.ComponentResource):
                         "Action": ["s3:GetObject", "s3:PutObject"],
                         "Resource": [objects(args.bucket_arn, OUTPUT_PREFIX)],
                     },
+                    # With ListBucket, reading a missing manifest is NoSuchKey (404), not AccessDenied (403): the
+                    # worker can tell a mistyped campaign from a permission problem.
+                    list_prefixes(args.bucket_arn, OUTPUT_PREFIX),
                     {"Effect": "Allow", "Action": ["lambda:InvokeFunction"], "Resource": [args.variants_function_arn]},
                 ]
             ),
@@ -192,7 +196,11 @@ class BatchJobs(pulumi.ComponentResource):
             platform_capabilities=["FARGATE"],
             container_properties=container,
             parameters={"campaign_id": "none"},
-            retry_strategy={"attempts": batch.retry_attempts},
+            # Retried unless the worker exits with a code no retry can fix (a missing campaign, no campaign id).
+            retry_strategy={
+                "attempts": batch.retry_attempts,
+                "evaluate_on_exits": [{"on_exit_code": str(code), "action": "EXIT"} for code in NOT_RETRYABLE],
+            },
             timeout={"attempt_duration_seconds": batch.timeout_seconds},
             propagate_tags=True,
             opts=child,

@@ -1,5 +1,6 @@
-"""The image-push updater: ECR push -> EventBridge -> Lambda -> new job-definition revision (and, in
-stacks that track `latest`, the functions built from the pushed repository) on the pushed digest.
+"""The image-push updater: ECR push -> EventBridge -> Lambda -> new job-definition revision and the functions built
+from the pushed repository, on the pushed digest. Only stacks that track `latest` have one (`__main__.py`): a pinned
+stack (prod) runs exactly what `pulumi up` deployed.
 
 Failures are never silent: EventBridge retries delivery and keeps undeliverable events in the DLQ;
 Lambda retries a failed run twice and then sends the event to the same DLQ (on-failure destination).
@@ -25,31 +26,41 @@ SERVICE = "image-updater"
 # The updater does not update itself: a broken updater image must not disable the mechanism that
 # would roll it forward; its own changes deploy with `pulumi up`.
 UPDATABLE_FUNCTIONS = ("parser", "generator", "variants")
+BATCH_WORKER = "batch-worker"
+# Batch's RegisterJobDefinition passes the job's execution and job roles on. AWS does not document which service
+# name that check reports, so both the service registering them (batch) and the one that assumes them (ecs-tasks,
+# the only principal their trust policies admit) are allowed; passing them to anything else (Lambda, EC2) is not.
+PASSED_TO = ["batch.amazonaws.com", "ecs-tasks.amazonaws.com"]
+
+
+def updater_owns_code(settings: StackSettings, service: str) -> bool:
+    """True for a function whose code the updater alone updates after creation (dev: parser, generator, variants).
+
+    Pulumi creates such a function and then ignores its image (`ignore_changes`), so a dev `pulumi up` and the
+    updater run for the same push never both call UpdateFunctionCode on it. Pulumi still owns its configuration;
+    the provider retries a configuration update that meets the updater's code update, and the updater retries the
+    other way round (handlers/image_updater/service.py)."""
+    return settings.images.tracks_latest and service in UPDATABLE_FUNCTIONS
 
 
 def image_targets_config(
     targets: Mapping[str, ImageTarget], settings: StackSettings, job_definition_name: str
 ) -> list[dict[str, Any]]:
-    """What the updater watches (env IMAGE_TARGETS), per service: repository, tracked tag, consumers."""
-    config = []
-    for service, target in targets.items():
-        function = (
-            settings.names.function(service)
-            if settings.images.tracks_latest and service in UPDATABLE_FUNCTIONS
-            else None
-        )
-        job_definition = job_definition_name if service == "batch-worker" else None
-        if function or job_definition:
-            config.append(
-                {
-                    "service": service,
-                    "repository": target.repository_name,
-                    "tag": target.tag,
-                    "function": function,
-                    "job_definition": job_definition,
-                }
-            )
-    return config
+    """What the updater watches (env IMAGE_TARGETS), per service: repository, tracked tag, consumers. Nothing in a
+    stack that pins a version tag: its functions and job definition change only through `pulumi up`."""
+    if not settings.images.tracks_latest:
+        return []
+    return [
+        {
+            "service": service,
+            "repository": target.repository_name,
+            "tag": target.tag,
+            "function": settings.names.function(service) if updater_owns_code(settings, service) else None,
+            "job_definition": job_definition_name if service == BATCH_WORKER else None,
+        }
+        for service, target in targets.items()
+        if service in UPDATABLE_FUNCTIONS or service == BATCH_WORKER
+    ]
 
 
 def event_pattern(targets: list[dict[str, Any]]) -> str:
@@ -74,6 +85,7 @@ class ImagePushUpdaterArgs:
     image_uri: pulumi.Input[str]
     targets: Mapping[str, ImageTarget]
     repository_arns: Mapping[str, pulumi.Input[str]]  # by service
+    repository_urls: Mapping[str, pulumi.Input[str]]  # by service
     functions: Mapping[str, aws.lambda_.Function]  # the pipeline's, by service
     job_definition_name: str
     job_queue_name: pulumi.Input[str]
@@ -89,6 +101,8 @@ class ImagePushUpdater(pulumi.ComponentResource):
         names = settings.names
         child = pulumi.ResourceOptions(parent=self)
         targets = image_targets_config(args.targets, settings, args.job_definition_name)
+        if not targets:
+            raise ValueError(f"{names.prefix} pins {settings.images.tag}: a pinned stack has no image-push updater")
         region = settings.region
         account_id = aws.get_caller_identity_output().account_id
         job_definition_arn = pulumi.Output.concat(
@@ -107,12 +121,29 @@ class ImagePushUpdater(pulumi.ComponentResource):
             # DescribeJobDefinitions has no resource-level permission: AWS requires "*".
             {"Effect": "Allow", "Action": ["batch:DescribeJobDefinitions"], "Resource": "*"},
             {
+                # Only revisions that run an image of this stack's batch-worker repository, by digest.
                 "Effect": "Allow",
-                "Action": ["batch:RegisterJobDefinition", "batch:TagResource"],
+                "Action": ["batch:RegisterJobDefinition"],
+                "Resource": [job_definition_arn, pulumi.Output.concat(job_definition_arn, ":*")],
+                "Condition": {
+                    "StringLike": {
+                        "batch:Image": [pulumi.Output.concat(args.repository_urls[BATCH_WORKER], "@sha256:*")]
+                    }
+                },
+            },
+            # Tagging the new revision (propagated tags); batch:Image does not apply to TagResource.
+            {
+                "Effect": "Allow",
+                "Action": ["batch:TagResource"],
                 "Resource": [job_definition_arn, pulumi.Output.concat(job_definition_arn, ":*")],
             },
             # Registering a revision passes the job's roles on to Batch: exactly those two roles.
-            {"Effect": "Allow", "Action": ["iam:PassRole"], "Resource": list(args.job_role_arns)},
+            {
+                "Effect": "Allow",
+                "Action": ["iam:PassRole"],
+                "Resource": list(args.job_role_arns),
+                "Condition": {"StringEquals": {"iam:PassedToService": PASSED_TO}},
+            },
             {
                 "Effect": "Allow",
                 "Action": ["ecr:DescribeImages"],
@@ -121,7 +152,7 @@ class ImagePushUpdater(pulumi.ComponentResource):
             {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [self.dlq.arn]},
         ]
         updated = [t["function"] for t in targets if t["function"]]
-        if updated:  # only stacks that track `latest`
+        if updated:
             service_of = {settings.names.function(s): s for s in args.functions}
             statements.append(
                 {

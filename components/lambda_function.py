@@ -36,9 +36,11 @@ def lambda_function(
     statements: list[dict[str, Any]],
     environment: Mapping[str, pulumi.Input[str]],
     logical_prefix: str | None = None,
+    image_owned_by_updater: bool = False,
 ) -> LambdaFunction:
     """`service`'s function (settings.functions[service]); `logical_prefix` names its log group, role and
-    policy (`<prefix>-logs`, `-role`, `-policy`; default: the service)."""
+    policy (`<prefix>-logs`, `-role`, `-policy`; default: the service). `image_owned_by_updater`: Pulumi sets the
+    image only when it creates the function; later images reach it through the image-push updater alone."""
     names = settings.names
     prefix = logical_prefix or service
     config = settings.functions[service]
@@ -70,6 +72,10 @@ def lambda_function(
         reserved_concurrent_executions=config.reserved_concurrency,
         logging_config={"log_format": "JSON", "log_group": log_group.name},
         environment={"variables": dict(environment)},
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=[log_group, role_policy]),
+        opts=pulumi.ResourceOptions(
+            parent=parent,
+            depends_on=[log_group, role_policy],
+            ignore_changes=["image_uri"] if image_owned_by_updater else None,
+        ),
     )
     return LambdaFunction(function, log_group, role, role_policy)

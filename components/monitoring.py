@@ -1,4 +1,5 @@
-"""Monitoring: a dashboard per stack and alarms to an encrypted SNS topic (e-mail when configured).
+"""Monitoring: a dashboard per stack and alarms to an encrypted SNS topic (e-mail when configured), and also to an
+existing topic when `alarms.topicArn` is set (prod needs one of the two: settings refuse it otherwise).
 
 It watches plain names, so it wires to whatever created them: `functions` (service -> function name),
 `work_queues` and `dead_letter_queues` (label -> queue name), the Batch job definition's name. The
@@ -163,14 +164,17 @@ class Monitoring(pulumi.ComponentResource):
                 "alarm-email", topic=topic.arn, protocol="email", endpoint=thresholds.email, opts=child
             )
 
+        # The stack's own topic stays (its ARN is a contract output); an existing topic gets the same alarms, so
+        # a team's paging or chat integration receives them without a subscription made here.
+        actions: list[pulumi.Input[str]] = [topic.arn, *([thresholds.topic_arn] if thresholds.topic_arn else [])]
         self.alarms = {}
         for spec in alarm_specs(args):
             self.alarms[spec.name] = aws.cloudwatch.MetricAlarm(
                 spec.name,
                 name=f"{alarm_prefix}{spec.name}",
                 alarm_description=spec.description,
-                alarm_actions=[topic.arn],
-                ok_actions=[topic.arn],
+                alarm_actions=actions,
+                ok_actions=actions,
                 treat_missing_data=TREAT_MISSING[spec.kind],
                 evaluation_periods=1,
                 namespace=spec.namespace,

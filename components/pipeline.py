@@ -16,6 +16,7 @@ import pulumi_aws as aws
 
 from components.function_environment import StackValues, function_environment
 from components.iam import list_prefixes, objects, policy_document, service_may_send
+from components.image_updater import updater_owns_code
 from components.lambda_function import lambda_function
 from components.settings import StackSettings
 from handlers.shared.bucket_layout import ASSETS_PREFIX, INPUT_PREFIX, OUTPUT_PREFIX
@@ -185,6 +186,7 @@ class Pipeline(pulumi.ComponentResource):
                 image_uri=args.image_uris[service],
                 statements=statements,
                 environment=function_environment(settings, service, stack_values),
+                image_owned_by_updater=updater_owns_code(settings, service),
             )
             self.functions[service] = made.function
             self.log_groups[service] = made.log_group

@@ -42,6 +42,7 @@ class Resource:
     custom: bool
     secret_paths: list[str] = field(default_factory=list)
     dependencies: list[str] = field(default_factory=list)  # urns it depends on (explicit and through inputs)
+    ignore_changes: list[str] = field(default_factory=list)  # input properties `pulumi up` leaves as they are
 
     @property
     def is_component(self) -> bool:
@@ -366,6 +367,7 @@ def record_in_process(request: dict[str, Any]) -> Recording:
                     custom=bool(args.custom),
                     secret_paths=secret_paths,
                     dependencies=registering.dependencies,
+                    ignore_changes=registering.ignore_changes,
                 )
             )
             return resource_id, outputs
@@ -377,6 +379,7 @@ def record_in_process(request: dict[str, Any]) -> Recording:
         def RegisterResource(self, request):
             registering.urn = self.make_urn(request.parent, request.type, request.name)
             registering.dependencies = sorted(set(request.dependencies))
+            registering.ignore_changes = list(request.ignoreChanges)  # as the engine gets them: camelCase names
             parent = request.parent or None
             registering.parent = None if parent is None or "::pulumi:pulumi:Stack::" in parent else parent
             return super().RegisterResource(request)

@@ -4,7 +4,9 @@
 
 Runs the real `__main__.py` under Pulumi's mocks (tools/mock_stack.py) with the committed
 Pulumi.<stack>.yaml, and prints what `pulumi preview` would create: each component with its
-children and their types, then the stack outputs as they would be (ids and digests are mock values).
+children and their types, then the stack outputs as they would be (ids and digests are mock values), then
+the policy pack's verdict on those resources (tools/policy_check.py). Exits 1 when the program fails or a
+policy is violated, as `pulumi preview --policy-pack policy` would.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import json
 import sys
 
 from tools.mock_stack import Recording, record
+from tools.policy_check import check, policy_names
 
 
 def render_tree(recording: Recording) -> str:
@@ -35,6 +38,17 @@ def render_outputs(recording: Recording) -> str:
     return "\n".join(f"{key}: {json.dumps(value, indent=2)}" for key, value in sorted(recording.outputs.items()))
 
 
+def render_policies(violations: list[tuple[str, str, str | None]]) -> str:
+    """The policy pack's verdict, one line per violation: policy, message, resource name."""
+    head = f"Policy pack (policy/guardrails.py, {len(policy_names())} policies): "
+    if not violations:
+        return head + "passed"
+    lines = [head + f"{len(violations)} violation(s)"]
+    for policy, message, urn in violations:
+        lines.append(f"  {policy}: {message}" + (f"  [{urn.rsplit('::', 1)[-1]}]" if urn else ""))
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Print a stack's resource tree and outputs, offline.")
     parser.add_argument("stacks", nargs="*", default=["dev", "prod"], help="stack names (default: dev prod)")
@@ -54,6 +68,9 @@ def main(argv: list[str] | None = None) -> int:
         print(render_tree(recording))
         print(f"\n{counts['resources']} resources in {counts['components']} components\n\nOutputs:")
         print(render_outputs(recording))
+        violations = check(recording)
+        print("\n" + render_policies(violations))
+        status = status or int(bool(violations))
         print()
     return status
 

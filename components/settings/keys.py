@@ -46,7 +46,7 @@ CONFIG_KEYS = frozenset(
                 "securityGroupIds",
             )
         ),
-        *(f"alarms.{k}" for k in ("email", "functionErrors", "modelThrottles", "oldestMessageAgeSeconds")),
+        *(f"alarms.{k}" for k in ("email", "topicArn", "functionErrors", "modelThrottles", "oldestMessageAgeSeconds")),
         "bedrockModelId",
         "imageBackend",
         "logLevel",

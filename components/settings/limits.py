@@ -61,3 +61,6 @@ FARGATE_VCPU_MEMORY_MIB = {  # vCPU -> allowed memory (MiB), per the AWS Batch/F
     16: tuple(range(32768, 122881, 8192)),
 }
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
+# Domains reserved for documentation (RFC 2606): nobody receives mail there.
+EXAMPLE_MAIL_DOMAINS = ("example.com", "example.net", "example.org")

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from components.settings.keys import config_key
-from components.settings.limits import IMAGE_MODELS_FILE, PROJECT
+from components.settings.limits import EXAMPLE_MAIL_DOMAINS, IMAGE_MODELS_FILE, PROJECT
 
 
 def image_models() -> dict[str, dict[str, Any]]:
@@ -77,7 +77,8 @@ class BatchSettings:
 
 @dataclass(frozen=True)
 class AlarmSettings:
-    email: str | None
+    email: str | None  # subscribed to the stack's alarm topic
+    topic_arn: str | None  # an existing topic the alarms publish to as well (its policy must let CloudWatch publish)
     function_errors: int  # errors per function in 5 minutes
     model_throttles: int  # Bedrock throttles in 5 minutes
     oldest_message_age_seconds: int
@@ -145,6 +146,11 @@ class StackSettings:
     def advice(self) -> list[str]:
         """Settings AWS accepts but advises against: warned about at preview, not refused."""
         notes = []
+        if self.alarms.email and self.alarms.email.rsplit("@", 1)[-1].lower() in EXAMPLE_MAIL_DOMAINS:
+            notes.append(
+                f"{config_key('alarms.email')} is {self.alarms.email!r}: a documentation domain nobody receives "
+                "mail at; set the address of the people who answer this stack's alarms"
+            )
         if self.queue.max_receive_count < 5:
             notes.append(
                 f"{config_key('queue.maxReceiveCount')} is {self.queue.max_receive_count}: AWS advises at least 5 "

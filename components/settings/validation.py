@@ -20,6 +20,7 @@ from components.settings.limits import (
     LOG_RETENTION_DAYS,
     PIPELINE_FUNCTIONS,
     PROJECT,
+    SNS_TOPIC_ARN,
     SQS_MAX_BATCH_SIZE,
     SQS_MAX_BATCH_SIZE_WITHOUT_WINDOW,
     SQS_MAX_BATCH_WINDOW,
@@ -173,11 +174,33 @@ def settings_from_values(environment: str, values: Mapping[str, Any], *, deploye
         ),
     )
 
+    if environment == "prod":
+        for key, given in (("batch.subnetIds", batch.subnet_ids), ("batch.securityGroupIds", batch.security_group_ids)):
+            if not given:
+                raise SettingsError(
+                    f"{config_key(key)} is empty: prod runs its Batch tasks in private subnets of your VPC, without "
+                    "a public IP; list them (subnetIds: private subnets with a NAT gateway or VPC endpoints for ECR, "
+                    "S3, CloudWatch Logs and Lambda; securityGroupIds: groups allowing outbound HTTPS), see "
+                    "docs/deploying.md"
+                )
+
     email = reader.string("alarms.email", default="") or None
     if email and not EMAIL.match(email):
         raise SettingsError(f"{config_key('alarms.email')} is {email!r}: expected an e-mail address, or leave it empty")
+    topic_arn = reader.string("alarms.topicArn", default="") or None
+    if topic_arn and not SNS_TOPIC_ARN.match(topic_arn):
+        raise SettingsError(
+            f"{config_key('alarms.topicArn')} is {topic_arn[:120]!r}: expected the ARN of an existing SNS topic "
+            "such as arn:aws:sns:us-east-1:123456789012:ops-alarms, or leave it empty"
+        )
+    if environment == "prod" and not (email or topic_arn):
+        raise SettingsError(
+            f"{config_key('alarms.email')} and {config_key('alarms.topicArn')} are both empty: prod alarms must "
+            "reach someone; set an e-mail address to subscribe, or the ARN of an existing SNS topic to publish to"
+        )
     alarms = AlarmSettings(
         email=email,
+        topic_arn=topic_arn,
         function_errors=reader.integer("alarms.functionErrors", 1, 100000, default=5),
         model_throttles=reader.integer("alarms.modelThrottles", 1, 100000, default=10),
         oldest_message_age_seconds=reader.integer("alarms.oldestMessageAgeSeconds", 60, 1209600, default=900),

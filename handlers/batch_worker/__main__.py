@@ -7,7 +7,8 @@ import sys
 
 import boto3
 
-from handlers.batch_worker.rerender import rerender
+from handlers.batch_worker import exit_codes
+from handlers.batch_worker.rerender import CampaignNotFound, rerender
 from handlers.shared.environment import LOG_LEVEL, S3_BUCKET_NAME
 from handlers.shared.invoke import invoke_async
 from handlers.shared.manifest import ManifestStore
@@ -17,9 +18,13 @@ def main(argv: list[str]) -> int:
     logging.basicConfig(level=os.environ.get(LOG_LEVEL, "INFO"), format="%(levelname)s %(message)s")
     if len(argv) != 1 or not argv[0] or argv[0] == "none":
         print("usage: python -m handlers.batch_worker <campaign-id>", file=sys.stderr)
-        return 2
+        return exit_codes.USAGE
     s3 = boto3.client("s3")
-    indexes = rerender(ManifestStore(s3, os.environ[S3_BUCKET_NAME]), argv[0], invoke_async)
+    try:
+        indexes = rerender(ManifestStore(s3, os.environ[S3_BUCKET_NAME]), argv[0], invoke_async)
+    except CampaignNotFound as missing:
+        print(f"{missing}: nothing to re-render (check the campaign id)", file=sys.stderr)
+        return exit_codes.MISSING_CAMPAIGN
     logging.info("re-render of campaign %s started for products %s", argv[0], indexes)
     return 0
 

@@ -13,10 +13,14 @@ from handlers.shared.manifest import ManifestStore
 from handlers.shared.payloads import RenderVariants
 
 
+class CampaignNotFound(LookupError):
+    """The campaign has no manifest: re-running cannot help."""
+
+
 def rerender(store: ManifestStore, campaign_id: str, invoke: Callable[[RenderVariants], None]) -> list[int]:
     manifest = store.get(campaign_id)
     if manifest is None:
-        raise SystemExit(f"campaign {campaign_id!r} has no manifest in {store.bucket}")
+        raise CampaignNotFound(f"campaign {campaign_id!r} has no manifest in {store.bucket}")
     indexes = [p["index"] for p in manifest["products"] if p.get("source_key")]
 
     def reopen(current: dict[str, Any]) -> None:

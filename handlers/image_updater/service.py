@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from botocore.exceptions import ClientError, WaiterError
 
 from handlers.image_updater import jobdefs
 from handlers.image_updater.events import Ignored, Push
@@ -29,6 +33,11 @@ class Outcome:
     revisions_registered: int = 0  # of `updated`, the Batch job-definition revisions
 
 
+# Lambda allows one update of a function at a time and answers ResourceConflictException meanwhile (a dev
+# `pulumi up` may be updating the function's configuration). Waited out, then retried: at most this many tries.
+CODE_UPDATE_ATTEMPTS = 5
+
+
 @dataclass
 class UpdaterService:
     batch: Any
@@ -36,6 +45,8 @@ class UpdaterService:
     lambda_client: Any
     targets: list[Target]
     logger: Log
+    settle_poll_seconds: int = 2  # GetFunction polls while an update is in progress
+    sleep: Callable[[float], None] = time.sleep  # between conflicting tries (backoff 2, 4, 8, 16 s)
 
     def handle(self, push: Push | Ignored) -> Outcome:
         if isinstance(push, Ignored):
@@ -95,11 +106,35 @@ class UpdaterService:
         return f"registered job definition {name}:{registered['revision']} (was {newest['revision']})"
 
     def _function(self, name: str, push: Push) -> str:
-        current = self.lambda_client.get_function(FunctionName=name)["Code"].get("ImageUri")
-        if current == push.image_uri:
-            return f"skipped function {name}: already on {push.digest}"
-        self.lambda_client.update_function_code(FunctionName=name, ImageUri=push.image_uri)
+        """Move the function to the pushed digest. An update in progress (Pulumi's, or another updater run's) is
+        waited for first; a conflict is retried with backoff; the result is checked once Lambda has applied it."""
+        for attempt in range(1, CODE_UPDATE_ATTEMPTS + 1):
+            self._settled(name, tolerate_failed=True)
+            current = self.lambda_client.get_function(FunctionName=name)["Code"].get("ImageUri")
+            if current == push.image_uri:
+                return f"skipped function {name}: already on {push.digest}"
+            try:
+                self.lambda_client.update_function_code(FunctionName=name, ImageUri=push.image_uri)
+                break
+            except ClientError as error:
+                if error.response["Error"]["Code"] != "ResourceConflictException" or attempt == CODE_UPDATE_ATTEMPTS:
+                    raise
+                self.logger.info("function busy with another update; retrying", extra={"function": name})
+                self.sleep(2**attempt)
+        self._settled(name, tolerate_failed=False)
         self.logger.info(
             "function image updated", extra={"function": name, "previous_image": current, "image": push.image_uri}
         )
         return f"updated function {name}"
+
+    def _settled(self, name: str, *, tolerate_failed: bool) -> None:
+        """Wait until the function's LastUpdateStatus is no longer InProgress. A Failed earlier update (someone
+        else's) does not stop a new one; a Failed update of ours raises."""
+        try:
+            self.lambda_client.get_waiter("function_updated_v2").wait(
+                FunctionName=name, WaiterConfig={"Delay": self.settle_poll_seconds, "MaxAttempts": 50}
+            )
+        except WaiterError as error:
+            status = (error.last_response or {}).get("Configuration", {}).get("LastUpdateStatus")
+            if not (tolerate_failed and status == "Failed"):
+                raise

@@ -36,6 +36,11 @@ def test_fargate_job_definition_by_digest_with_settings(stack):
     assert job.inputs["platformCapabilities"] == ["FARGATE"]
     assert {r["type"]: r["value"] for r in container["resourceRequirements"]} == {"VCPU": "1", "MEMORY": "2048"}
     assert job.inputs["retryStrategy"]["attempts"] == 3
+    # No campaign id (2) or a missing campaign (3) ends the job at once; any other failure is retried.
+    assert job.inputs["retryStrategy"]["evaluateOnExits"] == [
+        {"onExitCode": "2", "action": "EXIT"},
+        {"onExitCode": "3", "action": "EXIT"},
+    ]
     assert job.inputs["timeout"]["attemptDurationSeconds"] == 3600
     assert container["logConfiguration"]["logDriver"] == "awslogs"
     assert (
@@ -53,15 +58,17 @@ def test_fargate_job_definition_by_digest_with_settings(stack):
     assert stack.outputs["batch_job_queue"] == stack.one("aws:batch/jobQueue:JobQueue").outputs["name"]
 
 
-def test_compute_environment_uses_the_default_vpc_unless_told_otherwise(stack):
-    compute = stack.one("aws:batch/computeEnvironment:ComputeEnvironment")
+def test_dev_uses_the_default_vpc_with_public_ips_unless_told_otherwise(dev):
+    compute = dev.one("aws:batch/computeEnvironment:ComputeEnvironment")
     resources = compute.inputs["computeResources"]
-    assert resources["type"] == "FARGATE" and resources["maxVcpus"] == (16 if stack.stack == "dev" else 32)
+    assert resources["type"] == "FARGATE" and resources["maxVcpus"] == 16
     assert resources["subnets"] == ["subnet-0a1b2c3d4e5f60711", "subnet-0a1b2c3d4e5f60722", "subnet-0a1b2c3d4e5f60733"]
-    group = stack.one("aws:ec2/securityGroup:SecurityGroup")
+    group = dev.one("aws:ec2/securityGroup:SecurityGroup")
     [group_id] = resources["securityGroupIds"]
     assert group_id.startswith("sg-"), "the stack-made group"
     assert not group.inputs.get("ingress") and [e["toPort"] for e in group.inputs["egress"]] == [443]
+    container = json.loads(dev.one("aws:batch/jobDefinition:JobDefinition").inputs["containerProperties"])
+    assert container["networkConfiguration"] == {"assignPublicIp": "ENABLED"}  # default-VPC subnets are public
     configured = record(
         "dev", {"batch.subnetIds": ["subnet-0123456789abcdef0"], "batch.securityGroupIds": ["sg-0123456789abcdef0"]}
     )
@@ -72,23 +79,63 @@ def test_compute_environment_uses_the_default_vpc_unless_told_otherwise(stack):
     assert configured.of_type("aws:ec2/securityGroup:SecurityGroup") == []
 
 
+def test_prod_runs_in_the_configured_private_subnets_without_a_public_ip(prod):
+    resources = prod.one("aws:batch/computeEnvironment:ComputeEnvironment").inputs["computeResources"]
+    assert resources["maxVcpus"] == 32
+    assert resources["subnets"] == ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]
+    assert resources["securityGroupIds"] == ["sg-0123456789abcdef0"]
+    assert prod.of_type("aws:ec2/securityGroup:SecurityGroup") == []
+    container = json.loads(prod.one("aws:batch/jobDefinition:JobDefinition").inputs["containerProperties"])
+    assert container["networkConfiguration"] == {"assignPublicIp": "DISABLED"}
+
+
+@pytest.mark.parametrize("key", ["batch.subnetIds", "batch.securityGroupIds"])
+def test_prod_without_explicit_subnets_or_groups_fails_naming_the_key(key):
+    recording = record("prod", {key: []})
+    assert f"creative-automation:{key} is empty: prod runs its Batch tasks in private subnets" in recording.error
+    assert recording.resources == []
+
+
 @pytest.mark.parametrize("layout", ["per-service", "consolidated"])
 def test_rule_matches_exactly_this_stacks_successful_pushes(layout):
-    for stack_name, tag in (("dev", "latest"), ("prod", "v1.0.0")):
-        stack = record(stack_name, {"images.layout": layout})
-        pattern = json.loads(stack.one("aws:cloudwatch/eventRule:EventRule").inputs["eventPattern"])
-        assert pattern["source"] == ["aws.ecr"] and pattern["detail-type"] == ["ECR Image Action"]
-        assert pattern["detail"]["action-type"] == ["PUSH"] and pattern["detail"]["result"] == ["SUCCESS"]
-        services = ["batch-worker", "generator", "parser", "variants"] if stack_name == "dev" else ["batch-worker"]
-        if layout == "per-service":
-            assert pattern["detail"]["repository-name"] == [f"creative-automation-{stack_name}-{s}" for s in services]
-            assert pattern["detail"]["image-tag"] == [tag]
-        else:
-            assert pattern["detail"]["repository-name"] == [f"creative-automation-{stack_name}"]
-            assert pattern["detail"]["image-tag"] == [f"{s}-{tag}" for s in services]
+    stack = record("dev", {"images.layout": layout})
+    pattern = json.loads(stack.one("aws:cloudwatch/eventRule:EventRule").inputs["eventPattern"])
+    assert pattern["source"] == ["aws.ecr"] and pattern["detail-type"] == ["ECR Image Action"]
+    assert pattern["detail"]["action-type"] == ["PUSH"] and pattern["detail"]["result"] == ["SUCCESS"]
+    services = ["batch-worker", "generator", "parser", "variants"]
+    if layout == "per-service":
+        assert pattern["detail"]["repository-name"] == [f"creative-automation-dev-{s}" for s in services]
+        assert pattern["detail"]["image-tag"] == ["latest"]
+    else:
+        assert pattern["detail"]["repository-name"] == ["creative-automation-dev"]
+        assert pattern["detail"]["image-tag"] == [f"{s}-latest" for s in services]
 
 
-def test_target_retries_and_keeps_failures_in_an_encrypted_dlq(stack):
+@pytest.mark.parametrize("layout", ["per-service", "consolidated"])
+def test_a_pinned_stack_has_no_updater_so_only_pulumi_up_changes_its_code(layout):
+    """Prod runs exactly the digests `pulumi up` deployed: no rule watches its pushes, no function may register a
+    job-definition revision or update a function, and the job definition output is the one Pulumi registered."""
+    prod = record("prod", {"images.layout": layout})
+    assert prod.error is None, prod.error
+    for kind in ("eventRule:EventRule", "eventTarget:EventTarget"):
+        assert prod.of_type(f"aws:cloudwatch/{kind}") == []
+    assert "image-updater" not in prod.outputs["function_names"]
+    assert sorted(f.name for f in prod.of_type("aws:lambda/function:Function")) == ["generator", "parser", "variants"]
+    every_grant = [
+        a
+        for p in prod.of_type("aws:iam/rolePolicy:RolePolicy")
+        for s in json.loads(p.inputs["policy"])["Statement"]
+        for a in as_list(s["Action"])
+    ]
+    for action in ("batch:RegisterJobDefinition", "lambda:UpdateFunctionCode", "iam:PassRole"):
+        assert action not in every_grant
+    job = prod.one("aws:batch/jobDefinition:JobDefinition")
+    assert prod.outputs["batch_job_definition"] == job.outputs["arnPrefix"]
+    assert "image_updater_dlq_url" not in prod.outputs
+
+
+def test_target_retries_and_keeps_failures_in_an_encrypted_dlq(dev):
+    stack = dev
     target = stack.one("aws:cloudwatch/eventTarget:EventTarget")
     function = stack.one("aws:lambda/function:Function", "image-updater")
     dlq = next(q for q in stack.of_type("aws:sqs/queue:Queue") if q.inputs["name"].endswith("image-updater-dlq"))
@@ -111,43 +158,51 @@ def test_target_retries_and_keeps_failures_in_an_encrypted_dlq(stack):
     assert (config.inputs["maximumRetryAttempts"], config.inputs["maximumEventAgeInSeconds"]) == (2, 3600)
 
 
-def test_updater_may_register_only_this_stacks_job_definition(stack):
+@pytest.mark.parametrize("layout", ["per-service", "consolidated"])
+def test_updater_may_register_only_this_stacks_job_definition_with_its_worker_image(layout):
+    stack = record("dev", {"images.layout": layout})
     statements = policy(stack, "updater-policy")
-    job = f"arn:aws:batch:us-east-1:{ACCOUNT_ID}:job-definition/creative-automation-{stack.stack}-rerender"
-    assert sorted(grants(statements, "batch:RegisterJobDefinition")) == [job, job + ":*"]
+    job = f"arn:aws:batch:us-east-1:{ACCOUNT_ID}:job-definition/creative-automation-dev-rerender"
+    [register] = [s for s in statements if "batch:RegisterJobDefinition" in as_list(s["Action"])]
+    assert as_list(register["Action"]) == ["batch:RegisterJobDefinition"]
+    assert sorted(register["Resource"]) == [job, job + ":*"]
+    repository = "creative-automation-dev" + ("-batch-worker" if layout == "per-service" else "")
+    worker_images = f"{ACCOUNT_ID}.dkr.ecr.us-east-1.amazonaws.com/{repository}@sha256:*"
+    assert register["Condition"] == {"StringLike": {"batch:Image": [worker_images]}}
+    assert sorted(grants(statements, "batch:TagResource")) == [job, job + ":*"]
     assert grants(statements, "batch:DescribeJobDefinitions") == ["*"]  # no resource-level permission exists
     roles = {r.name: r.outputs["arn"] for r in stack.of_type("aws:iam/role:Role")}
-    assert sorted(grants(statements, "iam:PassRole")) == sorted(
-        [roles["worker-execution-role"], roles["worker-job-role"]]
-    )
+    [pass_role] = [s for s in statements if "iam:PassRole" in as_list(s["Action"])]
+    assert sorted(pass_role["Resource"]) == sorted([roles["worker-execution-role"], roles["worker-job-role"]])
+    passed_to = pass_role["Condition"]["StringEquals"]["iam:PassedToService"]
+    assert "ecs-tasks.amazonaws.com" in passed_to and "lambda.amazonaws.com" not in passed_to
     env = json.loads(
         stack.one("aws:lambda/function:Function", "image-updater").inputs["environment"]["variables"]["IMAGE_TARGETS"]
     )
-    assert {t["job_definition"] for t in env if t["job_definition"]} == {f"creative-automation-{stack.stack}-rerender"}
+    assert {t["job_definition"] for t in env if t["job_definition"]} == {"creative-automation-dev-rerender"}
 
 
-def test_only_dev_updates_functions_and_only_its_own(dev, prod):
+def test_dev_updater_updates_only_its_own_pipeline_functions(dev):
     functions = {f.name: f.outputs["arn"] for f in dev.of_type("aws:lambda/function:Function")}
     assert sorted(grants(policy(dev, "updater-policy"), "lambda:UpdateFunctionCode")) == sorted(
         functions[s] for s in ("parser", "generator", "variants")
     )
-    assert grants(policy(prod, "updater-policy"), "lambda:UpdateFunctionCode") == []
-    targets = json.loads(
-        prod.one("aws:lambda/function:Function", "image-updater").inputs["environment"]["variables"]["IMAGE_TARGETS"]
-    )
-    assert [t["function"] for t in targets] == [None]
 
 
-def test_updater_environment_names_the_batch_resources(stack):
-    env = stack.one("aws:lambda/function:Function", "image-updater").inputs["environment"]["variables"]
-    assert env["BATCH_JOB_DEFINITION_NAME"] == f"creative-automation-{stack.stack}-rerender"
-    assert env["BATCH_JOB_QUEUE"] == stack.outputs["batch_job_queue"]
+def test_updater_environment_names_the_batch_resources(dev):
+    env = dev.one("aws:lambda/function:Function", "image-updater").inputs["environment"]["variables"]
+    assert env["BATCH_JOB_DEFINITION_NAME"] == "creative-automation-dev-rerender"
+    assert env["BATCH_JOB_QUEUE"] == dev.outputs["batch_job_queue"]
 
 
 def test_the_job_role_may_only_touch_output_and_invoke_variants(stack):
     statements = policy(stack, "worker-job-policy")
     bucket = stack.one("aws:s3/bucket:Bucket").outputs["arn"]
     assert grants(statements, "s3:GetObject") == [f"{bucket}/output/*"]
+    # Listing output/ only: a missing manifest then reads as NoSuchKey (404), not AccessDenied.
+    [listing] = [s for s in statements if "s3:ListBucket" in as_list(s["Action"])]
+    assert listing["Resource"] == bucket
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": ["output/*"]}}
     assert grants(statements, "lambda:InvokeFunction") == [
         stack.one("aws:lambda/function:Function", "variants").outputs["arn"]
     ]
@@ -155,3 +210,23 @@ def test_the_job_role_may_only_touch_output_and_invoke_variants(stack):
     assert grants(execution, "ecr:BatchGetImage") == [
         stack.one("aws:ecr/repository:Repository", "batch-worker-repository").outputs["arn"]
     ]
+
+
+def test_dev_code_has_one_owner_the_updater_and_prod_code_is_pulumis(dev, prod):
+    """In dev, Pulumi creates the pipeline functions and then leaves their image to the updater, so a `pulumi up`
+    and the updater run its push fires never both update the same function's code. The updater's own function,
+    and every prod function, take their image from `pulumi up`."""
+    owned = {f.name: f.ignore_changes for f in dev.of_type("aws:lambda/function:Function")}
+    assert owned == {"parser": ["imageUri"], "generator": ["imageUri"], "variants": ["imageUri"], "image-updater": []}
+    assert {f.name: f.ignore_changes for f in prod.of_type("aws:lambda/function:Function")} == {
+        "parser": [],
+        "generator": [],
+        "variants": [],
+    }
+    # What Pulumi leaves alone is exactly what the updater may change.
+    targets = json.loads(
+        dev.one("aws:lambda/function:Function", "image-updater").inputs["environment"]["variables"]["IMAGE_TARGETS"]
+    )
+    assert sorted(t["function"] for t in targets if t["function"]) == sorted(
+        dev.one("aws:lambda/function:Function", name).inputs["name"] for name in ("parser", "generator", "variants")
+    )

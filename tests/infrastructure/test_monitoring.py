@@ -14,7 +14,12 @@ ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 DASHBOARD = "aws:cloudwatch/dashboard:Dashboard"
 TOPIC = "aws:sns/topic:Topic"
 SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
-FUNCTION_SERVICES = ("parser", "generator", "variants", "image-updater")  # the stack's four functions
+PIPELINE_SERVICES = ("parser", "generator", "variants")
+
+
+def function_services(recording) -> tuple[str, ...]:
+    """The stack's functions: dev also has the image-push updater; prod (pinned) has none."""
+    return PIPELINE_SERVICES + (("image-updater",) if recording.stack == "dev" else ())
 
 
 def names(recording) -> Names:
@@ -26,7 +31,7 @@ def dlq_names(recording) -> dict[str, str]:
     return {
         "briefs-dlq": names(recording).dlq,
         "failed-invocations": f"{prefix}-failed-invocations",
-        "image-updater-dlq": f"{prefix}-image-updater-dlq",
+        **({"image-updater-dlq": f"{prefix}-image-updater-dlq"} if recording.stack == "dev" else {}),
     }
 
 
@@ -62,7 +67,7 @@ def test_dashboard_exists_is_valid_and_exported(stack):
 
 def test_every_function_has_an_errors_alarm_and_is_on_the_dashboard(stack):
     shown = dashboard_dimension_values(stack)
-    for service in FUNCTION_SERVICES:
+    for service in function_services(stack):
         function = names(stack).function(service)
         alarms = alarms_on(stack, "Errors", "FunctionName", function)
         assert len(alarms) == 1, service
@@ -94,7 +99,8 @@ def test_every_alarmed_resource_is_on_the_dashboard_and_every_alarm_on_its_alarm
     assert sorted(alarm_widget["properties"]["alarms"]) == sorted(a.outputs["arn"] for a in stack.of_type(ALARM))
 
 
-def test_pipeline_alarms_watch_the_metrics_the_handlers_emit_with_the_service_dimension(stack):
+def test_pipeline_alarms_watch_the_metrics_the_handlers_emit_with_the_service_dimension(dev):
+    stack = dev
     namespace = f"CreativeAutomation/{stack.stack}"
     [throttles] = alarms_on(stack, "ModelThrottles", "service", "generator")
     [push_failed] = alarms_on(stack, "ImagePushFailed", "service", "image-updater")
@@ -129,14 +135,15 @@ def test_a_changed_threshold_setting_changes_the_alarm():
     assert threshold(recording, "Errors", "FunctionName", names(recording).function("generator")) == 3
 
 
-def test_the_updater_function_alarms_on_any_error(stack):
-    assert threshold(stack, "Errors", "FunctionName", names(stack).function("image-updater")) == 1
+def test_the_updater_function_alarms_on_any_error(dev, prod):
+    assert threshold(dev, "Errors", "FunctionName", names(dev).function("image-updater")) == 1
+    assert alarms_on(prod, "ImagePushFailed", "service", "image-updater") == []
 
 
 def test_alarms_notify_the_topic_and_treat_missing_data_as_not_breaching(stack):
     topic_arn = stack.one(TOPIC).outputs["arn"]
     alarms = stack.of_type(ALARM)
-    assert len(alarms) == len(FUNCTION_SERVICES) + 1 + len(dlq_names(stack)) + 2
+    assert len(alarms) == len(function_services(stack)) + 1 + len(dlq_names(stack)) + (2 if stack.stack == "dev" else 1)
     for alarm in alarms:
         assert alarm.inputs["alarmActions"] == [topic_arn]
         assert alarm.inputs["okActions"] == [topic_arn]
@@ -170,8 +177,15 @@ def test_topic_policy_lets_only_this_stacks_alarms_publish(stack):
     assert all(a.outputs["arn"].startswith(pattern[:-1]) for a in stack.of_type(ALARM))
 
 
-def test_no_email_subscription_unless_configured(stack):
-    assert stack.of_type(SUBSCRIPTION) == []
+def test_dev_has_no_email_subscription_unless_configured(dev):
+    assert dev.of_type(SUBSCRIPTION) == []
+
+
+def test_prod_subscribes_the_committed_address_to_its_topic(prod):
+    [subscription] = prod.of_type(SUBSCRIPTION)
+    assert subscription.inputs["protocol"] == "email"
+    assert subscription.inputs["endpoint"] == "platform-alerts@example.com"
+    assert subscription.inputs["topic"] == prod.one(TOPIC).outputs["arn"]
 
 
 @pytest.mark.parametrize("stack_name", ["dev", "prod"])
@@ -182,6 +196,33 @@ def test_email_subscription_when_configured(stack_name):
     assert subscription.inputs["protocol"] == "email"
     assert subscription.inputs["endpoint"] == "ops@example.com"
     assert subscription.inputs["topic"] == recording.one(TOPIC).outputs["arn"]
+
+
+def test_prod_without_an_alarm_destination_fails_naming_both_keys():
+    recording = record("prod", {"alarms.email": ""})
+    assert "creative-automation:alarms.email" in recording.error
+    assert "creative-automation:alarms.topicArn" in recording.error
+    assert recording.resources == []
+    dev = record("dev", {"alarms.email": ""})
+    assert dev.error is None, "dev may deploy without a destination"
+
+
+def test_an_existing_topic_gets_every_alarm_besides_the_stacks_own():
+    team_topic = "arn:aws:sns:us-east-1:123456789012:platform-pager"
+    recording = record("prod", {"alarms.email": "", "alarms.topicArn": team_topic})
+    assert recording.error is None, recording.error
+    own = recording.one(TOPIC).outputs["arn"]
+    assert recording.outputs["alarm_topic_arn"] == own
+    assert recording.of_type(SUBSCRIPTION) == []
+    for alarm in recording.of_type(ALARM):
+        assert alarm.inputs["alarmActions"] == [own, team_topic]
+        assert alarm.inputs["okActions"] == [own, team_topic]
+
+
+def test_a_malformed_topic_arn_fails_naming_the_key():
+    recording = record("prod", {"alarms.topicArn": "platform-pager"})
+    assert "creative-automation:alarms.topicArn is 'platform-pager'" in recording.error
+    assert recording.resources == []
 
 
 def test_a_malformed_email_fails_before_any_resource():
@@ -196,7 +237,7 @@ def test_every_function_and_queue_the_stack_records_is_watched(stack):
     shown = dashboard_dimension_values(stack)
     functions = [f.inputs["name"] for f in stack.of_type("aws:lambda/function:Function")]
     queues = [q.inputs["name"] for q in stack.of_type("aws:sqs/queue:Queue")]
-    assert len(functions) == len(FUNCTION_SERVICES) and len(queues) == 4
+    assert len(functions) == len(function_services(stack)) and len(queues) == len(dlq_names(stack)) + 1
     for function in functions:
         assert function in shown and alarms_on(stack, "Errors", "FunctionName", function), function
     for queue in queues:

@@ -11,86 +11,20 @@ from pathlib import Path
 import grpc
 import pytest
 import yaml
-from google.protobuf import empty_pb2, json_format, struct_pb2
+from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 from pulumi_policy import (
     EnforcementLevel,
-    PolicyCustomTimeouts,
-    PolicyResource,
-    PolicyResourceOptions,
-    ResourceValidationArgs,
-    ResourceValidationPolicy,
-    StackValidationArgs,
 )
-from pulumi_policy.deserialize import deserialize_properties
-from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
 # The pack's importable module (policy/ is on pytest's pythonpath); building the PolicyPack would start a server.
 import guardrails
 from tools.mock_stack import Recording, record
+from tools.policy_check import as_analyzer_props, as_policy_resources, evaluate
 
 pytestmark = pytest.mark.slow  # the real program run under Pulumi's mocks
 
-OPTIONS = PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [])
 POLICY = Path(__file__).parents[2] / "policy"
-
-
-def as_analyzer_props(props: dict):
-    """Props as pulumi_policy's analyzer hands them to a policy (policy.py, Analyze and AnalyzeStack): off the
-    wire as a protobuf Struct (numbers become floats), deserialized, wrapped in its unknown-checking proxy."""
-    struct = struct_pb2.Struct()
-    struct.update(props)
-    return unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(struct)))
-
-
-def evaluate(resources: list[dict], wrap=lambda props: props) -> list[tuple[str, str, str | None]]:
-    """(policy, message, urn) for every violation the pack reports on these resources.
-
-    Each resource is {type, name, urn, props, dependencies (urns)}; `wrap` presents the props (as_analyzer_props:
-    as the real analyzer does). A policy the analyzer would skip for an unknown value is reported as a violation
-    too, since it checked nothing."""
-    violations = []
-    by_urn = {}
-    for spec in resources:
-        by_urn[spec["urn"]] = PolicyResource(
-            spec["type"], wrap(spec["props"]), spec["urn"], spec["name"], OPTIONS, None, None, [], {}
-        )
-    for spec in resources:
-        by_urn[spec["urn"]].dependencies = [by_urn[d] for d in spec.get("dependencies", []) if d in by_urn]
-    for policy in guardrails.policies():
-
-        def report(message, urn=None, name=policy.name):
-            violations.append((name, message, urn))
-
-        try:
-            if isinstance(policy, ResourceValidationPolicy):
-                for spec in resources:
-                    policy.validate(
-                        ResourceValidationArgs(
-                            spec["type"], wrap(spec["props"]), spec["urn"], spec["name"], OPTIONS, None
-                        ),
-                        report,
-                    )
-            else:
-                policy.validate(StackValidationArgs(list(by_urn.values())), report)
-        except UnknownValueError as error:
-            violations.append((policy.name, f"skipped during preview: {error.message}", None))
-    return violations
-
-
-def as_policy_resources(recording: Recording) -> list[dict]:
-    # In a real preview, props hold inputs and whatever outputs are known; the mocks know them all.
-    return [
-        {
-            "type": r.type,
-            "name": r.name,
-            "urn": r.urn,
-            "props": copy.deepcopy(r.outputs),
-            "dependencies": r.dependencies,
-        }
-        for r in recording.resources
-        if r.custom
-    ]
 
 
 @pytest.mark.parametrize(
@@ -248,7 +182,7 @@ CASES = [
         "managedPolicyArns attaches 'arn:aws:iam::aws:policy/AdministratorAccess'",
     ),
     (
-        "prod",
+        "dev",
         "aws:iam/rolePolicy:RolePolicy",
         "updater-policy",
         _policy_add({"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}),

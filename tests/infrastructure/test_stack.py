@@ -2,8 +2,10 @@
 
 import pytest
 
+from tools import offline_preview
 from tools.mock_stack import record
 from tools.offline_preview import render_tree
+from tools.policy_check import as_analyzer_props, as_policy_resources, evaluate
 
 pytestmark = pytest.mark.slow  # the real program run under Pulumi's mocks
 
@@ -38,3 +40,21 @@ def test_offline_preview_prints_components_with_their_children(dev):
         "    ├── parser-repository  (aws:ecr/repository:Repository)" in tree
         or "    └── parser-repository  (aws:ecr/repository:Repository)" in tree
     )
+
+
+def test_offline_preview_runs_the_policy_pack_over_both_stacks(capsys):
+    assert offline_preview.main(["dev", "prod"]) == 0
+    printed = capsys.readouterr().out
+    assert printed.count("Policy pack (policy/guardrails.py, 13 policies): passed") == 2
+
+
+def test_offline_preview_lists_each_violation_with_its_policy_and_resource(dev):
+    resources = as_policy_resources(dev)
+    parser = next(r for r in resources if r["type"] == "aws:lambda/function:Function" and r["name"] == "parser")
+    parser["props"]["imageUri"] = parser["props"]["imageUri"].split("@")[0] + ":latest"
+    verdict = offline_preview.render_policies(evaluate(resources, as_analyzer_props))
+    first, *rest = verdict.splitlines()
+    assert first == "Policy pack (policy/guardrails.py, 13 policies): 1 violation(s)"
+    [line] = rest
+    assert line.startswith("  images-by-digest: ") and "must reference the image by digest" in line
+    assert line.endswith("  [parser]")

@@ -46,3 +46,16 @@ def test_rerender_reopens_and_invokes_each_product_with_a_source(monkeypatch):
 def test_the_job_refuses_to_run_without_a_campaign(capsys):
     assert main([]) == 2 and main(["none"]) == 2
     assert "usage" in capsys.readouterr().err
+
+
+def test_a_missing_campaign_ends_the_job_with_one_line_and_a_code_batch_does_not_retry(monkeypatch, capsys):
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.setenv("S3_BUCKET_NAME", BUCKET)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    with mock_aws():
+        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=BUCKET)
+        assert main(["spring-sale-2O26"]) == 3  # the job definition's retry strategy EXITs on 3
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert line == (
+        f"campaign 'spring-sale-2O26' has no manifest in {BUCKET}: nothing to re-render (check the campaign id)"
+    )

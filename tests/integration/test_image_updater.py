@@ -5,6 +5,7 @@ import json
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.ecr.models import Image, ecr_backends
 
@@ -208,3 +209,57 @@ def test_the_dashboard_shows_exactly_the_metrics_the_updater_emits(aws, monkeypa
         for metric in every_outcome_through_the_handler(aws, monkeypatch, capsys)
     }
     assert emitted == {(name, service) for name, service in pipeline_series() if service == "image-updater"}
+
+
+class BusyLambda:
+    """The moto Lambda client, except that UpdateFunctionCode meets another update in progress (a dev `pulumi up`
+    changing the function's configuration) for its first `busy_for` calls, as Lambda answers then."""
+
+    def __init__(self, client, busy_for: int):
+        self.client, self.busy_for, self.code_updates = client, busy_for, 0
+
+    def update_function_code(self, **kwargs):
+        self.code_updates += 1
+        if self.code_updates <= self.busy_for:
+            raise ClientError(
+                {
+                    "Error": {
+                        "Code": "ResourceConflictException",
+                        "Message": f"The operation cannot be performed at this time. An update is in progress "
+                        f"for resource: arn:aws:lambda:{REGION}:{ACCOUNT}:function:{FUNCTION}",
+                    }
+                },
+                "UpdateFunctionCode",
+            )
+        return self.client.update_function_code(**kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.client, name)
+
+
+def busy_service(aws, busy_for: int):
+    waits: list[float] = []
+    lambda_client = BusyLambda(aws["lambda"], busy_for)
+    targets = [Target("parser", REPO, "latest", function=FUNCTION)]
+    service = UpdaterService(
+        aws["batch"], aws["ecr"], lambda_client, targets, Quiet(), settle_poll_seconds=0, sleep=waits.append
+    )
+    return service, lambda_client, waits
+
+
+def test_an_update_in_progress_is_waited_out_and_the_function_ends_on_the_pushed_digest(aws):
+    record_push(PUSHED)
+    service, lambda_client, waits = busy_service(aws, busy_for=2)
+    outcome = service.handle(parse(push_event(PUSHED)))
+    assert outcome.updated == [f"updated function {FUNCTION}"]
+    assert function_image(aws) == f"{REPO_URL}@{PUSHED}"
+    assert lambda_client.code_updates == 3 and waits == [2, 4]  # two conflicts, backed off, then applied
+
+
+def test_a_function_that_stays_busy_fails_the_run_so_eventbridge_retries_it(aws):
+    record_push(PUSHED)
+    service, lambda_client, waits = busy_service(aws, busy_for=99)
+    with pytest.raises(ClientError, match="ResourceConflictException"):
+        service.handle(parse(push_event(PUSHED)))
+    assert lambda_client.code_updates == 5 and waits == [2, 4, 8, 16]
+    assert function_image(aws) == f"{REPO_URL}@{OLD}"  # unchanged; the retried event moves it later

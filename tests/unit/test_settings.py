@@ -81,6 +81,7 @@ def test_visibility_below_six_times_parser_timeout_is_refused():
         ("batch__vcpu", 3, "Fargate allows"),
         ("batch__subnetIds", ["not-a-subnet"], "subnet ids"),
         ("alarms__email", "nobody", "e-mail address"),
+        ("alarms__topicArn", "arn:aws:sqs:us-east-1:123456789012:q", "ARN of an existing SNS topic"),
         ("asyncInvoke__maxRetryAttempts", 3, "0 to 2"),
         ("queue__batchSize", 100, "batchingWindowSeconds of at least 1"),
         ("functions__generator__reservedConcurrency", 0, "throttles every invocation"),
@@ -96,6 +97,31 @@ def test_out_of_range_values_name_key_value_and_allowed(path, value, expected):
     message = str(error.value)
     assert "creative-automation:" + path.replace("__", ".") in message
     assert expected in message
+
+
+def test_prod_needs_an_alarm_destination_and_warns_about_a_documentation_address():
+    with pytest.raises(SettingsError) as error:
+        settings_for("prod", alarms__email="")
+    assert "creative-automation:alarms.email and creative-automation:alarms.topicArn are both empty" in str(error.value)
+    topic = "arn:aws:sns:us-east-1:123456789012:platform-pager"
+    assert settings_for("prod", alarms__email="", alarms__topicArn=topic).alarms.topic_arn == topic
+    assert settings_for("dev", alarms__email="").alarms.email is None
+    committed = settings_for("prod")
+    assert any("alarms.email is 'platform-alerts@example.com'" in note for note in committed.advice())
+    assert not any("alarms.email" in note for note in settings_for("prod", alarms__email="ops@acme.io").advice())
+
+
+@pytest.mark.parametrize("key", ["subnetIds", "securityGroupIds"])
+def test_prod_needs_explicit_subnets_and_security_groups_dev_does_not(key):
+    with pytest.raises(
+        SettingsError, match=rf"creative-automation:batch\.{key} is empty: prod runs .* private subnets"
+    ):
+        settings_for("prod", **{f"batch__{key}": []})
+    dev = settings_for("dev").batch  # the committed dev file leaves both empty: the default VPC
+    assert dev.subnet_ids == () and dev.security_group_ids == ()
+    prod = settings_for("prod").batch
+    assert prod.subnet_ids == ("subnet-0123456789abcdef0", "subnet-0123456789abcdef1")
+    assert prod.security_group_ids == ("sg-0123456789abcdef0",)
 
 
 def test_local_backend_is_for_the_local_run_only():
@@ -151,7 +177,7 @@ def test_a_generator_timeout_too_short_for_one_model_call_fails_at_preview():
 
 
 def test_a_low_max_receive_count_is_advised_against_not_refused():
-    assert settings_for("dev").advice() == [] and settings_for("prod").advice() == []
+    assert settings_for("dev").advice() == []
     [note] = settings_for("dev", queue__maxReceiveCount=2).advice()
     assert "queue.maxReceiveCount is 2: AWS advises at least 5" in note
 
