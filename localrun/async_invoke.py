@@ -15,8 +15,8 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,34 +42,25 @@ class FailedInvocation:
     error: str
 
 
+@dataclass
 class AsyncInvoker:
-    def __init__(
-        self,
-        functions: dict[str, Function],
-        *,
-        workers: int,
-        max_retry_attempts: int,
-        max_event_age_seconds: int,
-        on_failure: Callable[[dict[str, Any]], None],
-        retry_delays: tuple[float, ...] = (0.2, 0.5),
-        on_finished: Callable[[str, dict[str, Any], str], None] | None = None,
-    ):
-        self.functions = functions
-        self.workers = workers
-        self.max_retry_attempts = max_retry_attempts
-        self.max_event_age_seconds = max_event_age_seconds
-        self.retry_delays = retry_delays
-        self.on_failure = on_failure
-        self.on_finished = on_finished  # (service, payload, outcome: ok | retry | failed)
-        self.failed: list[FailedInvocation] = []
-        self.invocations: dict[str, int] = {}  # service -> runs, retries included
-        self.retries = 0  # runs that raised and were queued again
-        self._queue: list[_Event] = []
-        self._seq = itertools.count()
-        self._busy = 0
-        self._lock = threading.Condition()
-        self._stopping = False
-        self._threads: list[threading.Thread] = []
+    functions: dict[str, Function]
+    _: KW_ONLY
+    workers: int
+    max_retry_attempts: int
+    max_event_age_seconds: int
+    on_failure: Callable[[dict[str, Any]], None]
+    retry_delays: tuple[float, ...] = (0.2, 0.5)
+    on_finished: Callable[[str, dict[str, Any], str], None] | None = None  # (service, payload, ok | retry | failed)
+    failed: list[FailedInvocation] = field(default_factory=list, init=False)
+    invocations: dict[str, int] = field(default_factory=dict, init=False)  # service -> runs, retries included
+    retries: int = field(default=0, init=False)  # runs that raised and were queued again
+    _queue: list[_Event] = field(default_factory=list, init=False)
+    _seq: Iterator[int] = field(default_factory=itertools.count, init=False)
+    _busy: int = field(default=0, init=False)
+    _lock: threading.Condition = field(default_factory=threading.Condition, init=False)
+    _stopping: bool = field(default=False, init=False)
+    _threads: list[threading.Thread] = field(default_factory=list, init=False)
 
     # -- the transport handed to shared.invoke.set_transport ------------------------------------------
 

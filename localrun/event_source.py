@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -23,32 +24,21 @@ from botocore.exceptions import BotoCoreError, ClientError
 from localrun.functions import Function
 
 
+@dataclass
 class QueueEventSource:
-    def __init__(
-        self,
-        sqs: Any,
-        queue_url: str,
-        queue_arn: str,
-        function: Function,
-        *,
-        batch_size: int,
-        batching_window_seconds: float,
-        receive_wait_seconds: int,
-        retry_visibility_seconds: int = 1,
-        on_record_done: Callable[[str], None] | None = None,
-    ):
-        self.sqs = sqs
-        self.queue_url = queue_url
-        self.queue_arn = queue_arn
-        self.function = function
-        self.batch_size = batch_size
-        self.batching_window_seconds = batching_window_seconds
-        self.receive_wait_seconds = receive_wait_seconds
-        self.retry_visibility_seconds = retry_visibility_seconds
-        self.on_record_done = on_record_done  # called with the body of each record deleted as done
-        self.batches = 0
-        self.records_failed = 0
-        self.poll_errors = 0
+    sqs: Any
+    queue_url: str
+    queue_arn: str
+    function: Function
+    _: KW_ONLY
+    batch_size: int
+    batching_window_seconds: float
+    receive_wait_seconds: int
+    retry_visibility_seconds: int = 1
+    on_record_done: Callable[[str], None] | None = None  # called with the body of each record deleted as done
+    batches: int = field(default=0, init=False)
+    records_failed: int = field(default=0, init=False)
+    poll_errors: int = field(default=0, init=False)
 
     def poll_once(self) -> int:
         """Receive one batch (long polling) and invoke the parser with it. Returns the records handled."""
