@@ -16,8 +16,10 @@ def generated_key(campaign_id: str, index: int, name: str) -> str:
     return f"output/{campaign_id}/generated/{product_slug(index, name)}.png"
 
 
-def variant_key(campaign_id: str, index: int, name: str, variant: str) -> str:
-    return f"output/{campaign_id}/variants/{product_slug(index, name)}/{variant}.jpg"
+def variant_key(campaign_id: str, index: int, name: str, variant: str, locale: str | None = None) -> str:
+    """A plain-string message keeps `variants/<product>/<size>.jpg`; a localized one adds the locale folder."""
+    folder = f"{product_slug(index, name)}/{locale}" if locale else product_slug(index, name)
+    return f"output/{campaign_id}/variants/{folder}/{variant}.jpg"
 
 
 def gallery_key(campaign_id: str) -> str:

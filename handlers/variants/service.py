@@ -13,7 +13,7 @@ from handlers.shared.manifest import ManifestStore
 from handlers.shared.manifest import product as find_product
 from handlers.shared.paths import variant_key
 from handlers.shared.settled import republish_gallery
-from handlers.variants.render import SourceImageError, render_all
+from handlers.variants.render import SourceImageError, prepare, render_locale
 
 MISSING = {"NoSuchKey", "NoSuchVersion", "404", "AccessDenied"}
 
@@ -67,17 +67,39 @@ class VariantsService:
 
         started = time.perf_counter()
         try:
-            variants = render_all(data, manifest["campaign_message"], manifest.get("brand_colors"))
+            prepared = prepare(data)  # the framing, once for every locale
         except SourceImageError as error:
             return self._fail(campaign_id, index, error.code, f"{source_key}: {error}")
+        rendered = [
+            variant
+            for locale, message in messages(manifest["campaign_message"]).items()
+            for variant in render_locale(prepared, message, manifest.get("brand_colors"), locale)
+        ]
         render_ms = (time.perf_counter() - started) * 1000
 
         recorded = []
-        for variant in variants:
-            key = variant_key(campaign_id, index, product["name"], variant.name)
+        for variant in rendered:
+            key = variant_key(campaign_id, index, product["name"], variant.name, variant.locale)
             self.s3.put_object(Bucket=self.store.bucket, Key=key, Body=variant.jpeg, ContentType="image/jpeg")
-            recorded.append({"name": variant.name, "width": variant.width, "height": variant.height, "key": key})
-        self.store.update_product(campaign_id, index, status="complete", variants=recorded, error=None)
+            entry = {"name": variant.name, "width": variant.width, "height": variant.height, "key": key}
+            locale = {"locale": variant.locale} if variant.locale else {}
+            recorded.append(locale | entry | {"check": variant.check.to_json()})
+        review = sorted(
+            {
+                f"{v['locale']}/{v['name']}" if "locale" in v else v["name"]
+                for v in recorded
+                if v["check"]["needs_review"]
+            }
+        )
+        self.store.update_product(
+            campaign_id,
+            index,
+            status="complete",
+            variants=recorded,
+            error=None,
+            needs_review=review,
+            source_frames=prepared.frames,
+        )
         self.metrics.add_metric(name=metric_names.VARIANTS_RENDERED, unit="Count", value=len(recorded))
         self.metrics.add_metric(name=metric_names.RENDER_DURATION_MS, unit="Milliseconds", value=render_ms)
         self.logger.info("variants rendered", extra={"variants": len(recorded), "render_ms": round(render_ms, 1)})
@@ -87,3 +109,10 @@ class VariantsService:
         self.logger.warning("product failed", extra={"error_code": code, "error": message})
         self.store.fail_product(campaign_id, index, code, message)
         return "failed"
+
+
+def messages(campaign_message: str | dict[str, str]) -> dict[str | None, str]:
+    """Locale -> message; a plain string is the one message of no particular locale (today's layout)."""
+    if isinstance(campaign_message, dict):
+        return dict(campaign_message)
+    return {None: campaign_message}
