@@ -26,6 +26,7 @@ NOTO = Path("/usr/share/fonts/truetype/noto")
 NOTO_CJK = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc")
 CJK_FACE = "Noto Sans CJK SC Bold"  # one face of the collection; kana and hangul are in every face
 
+SPACES = {0x20, 0xA0}  # in every font that has them: a space then stays in its word's run (one shaping run)
 PUNCTUATION = [(0x2000, 0x206F), (0x20A0, 0x20CF), (0x2100, 0x214F), (0x25CC, 0x25CC)]  # 25CC: dotted circle
 
 
@@ -96,7 +97,7 @@ def build() -> None:
     coverage = []
     for name, source, wanted in CHAIN:
         font = open_font(source)
-        keep = wanted & set(font.getBestCmap())
+        keep = (wanted | SPACES) & set(font.getBestCmap())
         options = subset.Options()
         options.layout_features = ["*"]  # shaping needs them all (init/medi/fina, conjuncts, marks)
         options.name_IDs = ["*"]

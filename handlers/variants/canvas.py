@@ -14,6 +14,7 @@ from handlers.variants.detect import Detection
 from handlers.variants.framing import Framing
 
 GRID = 48  # the plain extension is evaluated on a grid this many cells across, then smoothly enlarged
+FEATHER_RATIO = 0.03  # the source's edge fades into the extension over this share of the frame's shorter side
 
 
 def compose(image: Image.Image, detection: Detection | None, framing: Framing) -> Image.Image:
@@ -29,8 +30,45 @@ def compose(image: Image.Image, detection: Detection | None, framing: Framing) -
         canvas = _plain_extension(detection, framing, image.size)
     else:
         canvas = _blurred_extension(image, framing.size)
+    feather = _feathered_edges(canvas, framing, covered)
     canvas.paste(picture, (covered.left, covered.top))
+    for strip, position, ramp in feather:
+        canvas.paste(strip, position, ramp)
     return canvas
+
+
+def _feathered_edges(canvas: Image.Image, framing: Framing, covered) -> list:
+    """(extension strip, position, mask) for each edge of the source that meets the extension and that the
+    product does not reach: pasted back over the source's edge, fading from the extension into the picture,
+    so the seam between the two does not show."""
+    width = max(2, round(min(framing.size) * FEATHER_RATIO))
+    product = framing.product
+    ramp = Image.linear_gradient("L").resize((1, width)).point(lambda v: 255 - v)  # 255 at the edge, 0 inside
+    strips = []
+    sides = [  # (the extension is on this side, the strip, the ramp's rotation): top, bottom, left, right
+        (covered.top > 0, (covered.left, covered.top, covered.right, covered.top + width), 0),
+        (
+            covered.bottom < framing.size[1],
+            (covered.left, covered.bottom - width, covered.right, covered.bottom),
+            180,
+        ),
+        (covered.left > 0, (covered.left, covered.top, covered.left + width, covered.bottom), 90),
+        (
+            covered.right < framing.size[0],
+            (covered.right - width, covered.top, covered.right, covered.bottom),
+            270,
+        ),
+    ]
+    for meets, box, angle in sides:
+        if not meets or (product is not None and _reaches(product, box)):
+            continue
+        mask = ramp.rotate(angle, expand=True).resize((box[2] - box[0], box[3] - box[1]))
+        strips.append((canvas.crop(box), box[:2], mask))
+    return strips
+
+
+def _reaches(product, box) -> bool:
+    return product.left < box[2] and product.right > box[0] and product.top < box[3] and product.bottom > box[1]
 
 
 def _plain_extension(detection: Detection, framing: Framing, source_size: tuple[int, int]) -> Image.Image:
