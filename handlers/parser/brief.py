@@ -125,6 +125,16 @@ def check_brief(body: bytes, max_bytes: int) -> BriefCheck:
                 )
     if isinstance(brief, dict):
         violations.extend(message_violations(brief.get("campaign_message")))
+        logo = brief.get("logo")
+        if isinstance(logo, str) and logo and (asset_key(logo) is None or asset_key(logo).endswith("/")):
+            violations.append(
+                Violation(
+                    "$.logo",
+                    f"{logo[:200]!r} is not an image key under existing-assets/: give the key of one PNG or JPEG file "
+                    "(not a folder) without '..', a leading '/', '\\', '%' escapes, URLs or another prefix",
+                    logo[:200],
+                )
+            )
     return BriefCheck(brief if not violations else None, violations)
 
 

@@ -23,6 +23,7 @@ from handlers.shared.manifest import ManifestStore, new_manifest, now_iso
 
 BRIEFS_PREFIX = "input/"
 MISSING_OBJECT_CODES = {"NoSuchKey", "NoSuchVersion", "404"}
+IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")  # PNG, JPEG: what a logo may be
 
 
 @dataclass
@@ -71,6 +72,9 @@ class ParserService:
             return self._reject(upload, check.violations)
 
         brief = check.brief
+        logo_problem = self._check_logo(brief.get("logo"))
+        if logo_problem:
+            return self._reject(upload, [logo_problem])
         cid = campaign_id(brief["campaign_name"], upload.identity)
         self.logger.append_keys(campaign_id=cid)
         products = [self._target(index, product) for index, product in enumerate(brief["products"])]
@@ -84,6 +88,7 @@ class ParserService:
             target_audience=brief.get("target_audience"),
             target_regions=brief.get("target_regions", []),
             brand_colors=brief.get("brand_colors", []),
+            **({"logo_key": asset_key(brief["logo"])} if brief.get("logo") else {}),
         )
         _, created = self.store.create(manifest)
         if created:
@@ -111,6 +116,27 @@ class ParserService:
         if response.get("ContentLength", 0) > self.max_brief_bytes:
             return b"\0" * (self.max_brief_bytes + 1)
         return response["Body"].read()
+
+    def _check_logo(self, logo: str | None) -> Violation | None:
+        """A logo that is missing or not a PNG/JPEG rejects the brief, naming the key (its first bytes are
+        enough to tell; the variants decode it fully)."""
+        if not logo:
+            return None
+        key = asset_key(logo)
+        try:
+            head = self.s3.get_object(Bucket=self.store.bucket, Key=key, Range="bytes=0-15")["Body"].read()
+        except ClientError as error:
+            code = error.response["Error"]["Code"]
+            if code in MISSING_OBJECT_CODES or code == "AccessDenied":
+                return Violation("$.logo", f"logo {key} does not exist (or cannot be read)", logo[:200])
+            if code != "InvalidRange":  # InvalidRange: an empty file, refused below
+                raise
+            head = b""
+        if not head.startswith(IMAGE_SIGNATURES):
+            return Violation(
+                "$.logo", f"logo {key} is not a PNG or JPEG image (it starts with {head[:8]!r})", logo[:200]
+            )
+        return None
 
     def _target(self, index: int, product: dict[str, Any]) -> dict[str, Any]:
         """Where the product's image comes from: an existing asset if one is found, else the model."""

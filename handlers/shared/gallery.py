@@ -81,10 +81,10 @@ def _messages(message: Any) -> str:
     if isinstance(message, dict):
         return "\n".join(
             f'  <p class="message"><span class="locale-tag">{_e(locale)}</span> '
-            f'<span lang="{_e(locale)}" dir="auto">“{_e(text)}”</span></p>'
+            f'“<bdi lang="{_e(locale)}">{_e(text)}</bdi>”</p>'
             for locale, text in message.items()
         )
-    return f'  <p class="message" dir="auto">“{_e(message)}”</p>'
+    return f'  <p class="message">“<bdi>{_e(message)}</bdi>”</p>'
 
 
 def _locale_switch(locales: list[str]) -> tuple[str, str]:
@@ -193,7 +193,7 @@ def _check(check: dict[str, Any] | None) -> str:
         ("text", f"{check.get('text_px')} px"),
         ("upscale", f"{check.get('upscale')}×"),
         ("fonts", ", ".join(check.get("fonts") or [])),
-    ]
+    ] + ([("logo", str(check["logo"]))] if check.get("logo") else [])
     rows = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in facts)
     return f'{verdict}<dl class="check">{rows}</dl>'
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from handlers.variants.framing import Framing
 from handlers.variants.layout import MIN_CONTRAST, Box
+from handlers.variants.logo import Placement
 
 MIN_TEXT_PX = 20  # a font size below this is hard to read on a phone
 MAX_UPSCALE = 2.0  # source pixels enlarged more than this look soft
@@ -25,6 +26,7 @@ class CreativeCheck:
     upscale: float  # frame pixels per source pixel (above 1: the source was enlarged)
     fonts: list[str]
     extended: bool  # the canvas was extended past the source
+    logo: str | None = None  # the corner the logo went to; None without one
     reasons: list[str] = field(default_factory=list)
 
     @property
@@ -43,18 +45,22 @@ class CreativeCheck:
             "upscale": round(self.upscale, 2),
             "fonts": self.fonts,
             "extended": self.extended,
+            "logo": self.logo,
         }
 
 
 def check(
     framing: Framing,
     block: Box,
+    *,
     contrast: float,
     text_px: int,
     upscale: float,
     fonts: list[str],
     extended: bool,
     no_product_reason: str = "",
+    logo_wanted: bool = False,
+    logo: Placement | None = None,
 ) -> CreativeCheck:
     product = framing.product
     visible = None if product is None else product.inside(framing.inner)
@@ -74,4 +80,17 @@ def check(
         reasons.append(f"text is {text_px} px, smaller than {MIN_TEXT_PX} px")
     if upscale > MAX_UPSCALE:
         reasons.append(f"source enlarged {upscale:.1f}x (more than {MAX_UPSCALE:g}x): may look soft")
-    return CreativeCheck(framing.placement, visible, overlap, contrast, text_px, upscale, fonts, extended, reasons)
+    if logo_wanted and logo is None:
+        reasons.append("no corner has room for the logo clear of the product and the message: logo left out")
+    return CreativeCheck(
+        framing.placement,
+        visible,
+        overlap,
+        contrast,
+        text_px,
+        upscale,
+        fonts,
+        extended,
+        logo.corner if logo else None,
+        reasons,
+    )

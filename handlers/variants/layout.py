@@ -182,9 +182,13 @@ def fit_text(
     as wide as its widest line, aligned "start"/"end"/"centre" across the region and placed at its
     "top"/"bottom"/"centre"."""
 
+    words = [word for paragraph in message.split("\n") for word, _ in tokens(paragraph)]
+
     def layout_at(font_size: int) -> TextLayout | None:
         padding = round(font_size * PADDING_RATIO)
         max_text_width = region.width - 2 * padding
+        if font_size > SMALLEST_FONT and max((measure(w, font_size) for w in words), default=0) > max_text_width:
+            return None  # a smaller size before a word broken in two (Thai, a long compound, a web address)
         lines = wrap(message, max_text_width, lambda s: measure(s, font_size))
         step = line_height(font_size)
         block_height = step * len(lines) + 2 * padding

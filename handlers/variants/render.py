@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from PIL import Image
 
 from handlers.shared import glyphs
-from handlers.variants import text
+from handlers.variants import logo, text
 from handlers.variants.canvas import compose
 from handlers.variants.checks import MAX_UPSCALE, CreativeCheck, check
 from handlers.variants.detect import Detection, detect
 from handlers.variants.framing import Framing, frame_product
-from handlers.variants.layout import VARIANT_SIZES, TextLayout, cover_scale
+from handlers.variants.layout import VARIANT_SIZES, Box, TextLayout, cover_scale
 from handlers.variants.sources import SourceImageError, decode
 
 JPEG_QUALITY = 86
@@ -37,6 +37,7 @@ class Variant:
     framing: Framing
     check: CreativeCheck
     locale: str | None = None
+    logo: logo.Placement | None = None
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,11 @@ def prepare(data: bytes, sizes: Mapping[str, tuple[int, int]] = VARIANT_SIZES) -
 
 
 def render_locale(
-    prepared: Prepared, message: str, brand_colors: list[str] | None = None, locale: str | None = None
+    prepared: Prepared,
+    message: str,
+    brand_colors: list[str] | None = None,
+    locale: str | None = None,
+    brand_logo: Image.Image | None = None,
 ) -> list[Variant]:
     variants = []
     fonts = [glyphs.chain()[index].family for index in text.fonts_of(message)]
@@ -75,36 +80,48 @@ def render_locale(
         frame = prepared.canvases[name]
         fitted = text.layout(message, framing.text_region, framing.size, framing.placement)
         ink = text.choose_ink(frame, fitted.band, brand_colors)
-        # The canvas is shared by every locale: keep what the text covers and put it back once encoded
-        # (a crop of the block, instead of a copy of the frame per locale).
-        pad = fitted.font_size
-        touched = (
-            max(0, fitted.band.left - pad),
-            max(0, fitted.band.top - pad),
-            min(frame.width, fitted.band.right + pad),
-            min(frame.height, fitted.band.bottom + pad),
-        )
-        kept = frame.crop(touched)
+        avoid = [fitted.band] + ([framing.product] if framing.product else [])
+        placed = logo.place(brand_logo.size, framing.inner, framing.size, avoid) if brand_logo else None
+        # The canvas is shared by every locale: keep what the text and logo cover and put it back once
+        # encoded (crops of a few blocks, instead of a copy of the frame per locale).
+        kept = [_keep(frame, fitted.band, fitted.font_size)] + ([_keep(frame, placed.box, 0)] if placed else [])
         text.draw_message(frame, fitted, ink)
-        extended = framing.extension(prepared.source_size) > 0
+        if placed:
+            logo.draw(frame, brand_logo, placed)
         variant_check = check(
             framing,
             fitted.band,
-            ink.contrast,
-            fitted.font_size,
-            prepared.upscale[name],
-            fonts,
-            extended,
-            prepared.detection.reason,
+            contrast=ink.contrast,
+            text_px=fitted.font_size,
+            upscale=prepared.upscale[name],
+            fonts=fonts,
+            extended=framing.extension(prepared.source_size) > 0,
+            no_product_reason=prepared.detection.reason,
+            logo_wanted=brand_logo is not None,
+            logo=placed,
         )
         buffer = io.BytesIO()
         frame.save(buffer, "JPEG", quality=JPEG_QUALITY, subsampling="4:2:0")
-        frame.paste(kept, touched[:2])
+        for crop, position in reversed(kept):
+            frame.paste(crop, position)
         width, height = framing.size
-        variants.append(Variant(name, width, height, buffer.getvalue(), fitted, framing, variant_check, locale))
+        variants.append(Variant(name, width, height, buffer.getvalue(), fitted, framing, variant_check, locale, placed))
     return variants
 
 
-def render_all(data: bytes, message: str, brand_colors: list[str] | None = None) -> list[Variant]:
+def _keep(frame: Image.Image, box: Box, pad: int) -> tuple[Image.Image, tuple[int, int]]:
+    touched = (
+        max(0, box.left - pad),
+        max(0, box.top - pad),
+        min(frame.width, box.right + pad),
+        min(frame.height, box.bottom + pad),
+    )
+    return frame.crop(touched), touched[:2]
+
+
+def render_all(
+    data: bytes, message: str, brand_colors: list[str] | None = None, logo_data: bytes | None = None
+) -> list[Variant]:
     """The five variants of one message (one locale)."""
-    return render_locale(prepare(data), message, brand_colors)
+    brand_logo = logo.load(logo_data) if logo_data else None
+    return render_locale(prepare(data), message, brand_colors, brand_logo=brand_logo)

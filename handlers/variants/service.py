@@ -13,6 +13,7 @@ from handlers.shared.manifest import ManifestStore
 from handlers.shared.manifest import product as find_product
 from handlers.shared.paths import variant_key
 from handlers.shared.settled import republish_gallery
+from handlers.variants import logo
 from handlers.variants.render import SourceImageError, prepare, render_locale
 
 MISSING = {"NoSuchKey", "NoSuchVersion", "404", "AccessDenied"}
@@ -65,15 +66,29 @@ class VariantsService:
                 )
             raise
 
+        logo_key = manifest.get("logo_key")
+        logo_data = None
+        if logo_key:
+            try:
+                logo_data = self.s3.get_object(Bucket=self.store.bucket, Key=logo_key)["Body"].read()
+            except ClientError as error:
+                if error.response["Error"]["Code"] in MISSING:
+                    return self._fail(campaign_id, index, "LogoMissing", f"logo {logo_key} does not exist any more")
+                raise
+
         started = time.perf_counter()
         try:
             prepared = prepare(data)  # the framing, once for every locale
         except SourceImageError as error:
             return self._fail(campaign_id, index, error.code, f"{source_key}: {error}")
+        try:
+            brand_logo = logo.load(logo_data) if logo_data else None
+        except SourceImageError as error:
+            return self._fail(campaign_id, index, error.code, f"{logo_key}: {error}")
         rendered = [
             variant
             for locale, message in messages(manifest["campaign_message"]).items()
-            for variant in render_locale(prepared, message, manifest.get("brand_colors"), locale)
+            for variant in render_locale(prepared, message, manifest.get("brand_colors"), locale, brand_logo)
         ]
         render_ms = (time.perf_counter() - started) * 1000
 

@@ -117,7 +117,10 @@ def layout(message: str, region: Box, size: tuple[int, int], placement: str) -> 
         # exactly, and a size whose hinted widths overflow by a pixel or two steps down.
         fitted = fit_text(message, region, _scaled, line_height, max_font=max_font, anchor=anchor, align=align)
         exact = max(measure(line, fitted.font_size) for line in fitted.lines)
-        if exact <= fitted.text.width or fitted.font_size <= SMALLEST_FONT:
+        if exact <= fitted.text.width:
+            break
+        if fitted.font_size <= SMALLEST_FONT:  # the smallest size: break the lines by exact widths
+            fitted = fit_text(message, region, measure, line_height, max_font=SMALLEST_FONT, anchor=anchor, align=align)
             break
         max_font = fitted.font_size - 1
     return TextLayout(

@@ -149,3 +149,27 @@ def test_localized_messages_get_five_variants_each_under_their_locale(world):
     placements = {(v["name"], v["locale"]): v["check"]["placement"] for v in product["variants"]}
     for name in VARIANT_SIZES:
         assert len({placements[(name, locale)] for locale in messages}) == 1
+
+
+def test_the_brief_logo_is_placed_and_an_unreadable_one_fails_the_product_naming_it(world):
+    s3, store, service = world
+    shot = Image.new("RGB", (1024, 1024), (236, 240, 244))
+    ImageDraw.Draw(shot).rounded_rectangle((400, 200, 620, 880), radius=40, fill=(200, 30, 160))
+    mark = Image.new("RGBA", (200, 200), (0, 0, 0, 0))
+    ImageDraw.Draw(mark).ellipse((0, 0, 199, 199), fill=(20, 170, 60, 255))
+    for key, image in ((SOURCE, shot), ("existing-assets/acme/logo.png", mark)):
+        buffer = io.BytesIO()
+        image.save(buffer, "PNG")
+        s3.put_object(Bucket=BUCKET, Key=key, Body=buffer.getvalue())
+    store.update(CID, lambda manifest: manifest.update(logo_key="existing-assets/acme/logo.png"))
+    assert service.handle(CID, 0, SOURCE) == "complete"
+    corners = [v["check"]["logo"] for v in store.get(CID)["products"][0]["variants"]]
+    assert len(corners) == 5 and all(
+        corner in ("top-left", "top-right", "bottom-right", "bottom-left") for corner in corners
+    )
+
+    s3.put_object(Bucket=BUCKET, Key="existing-assets/acme/logo.png", Body=b"\x89PNG\r\n\x1a\n truncated")
+    store.update_product(CID, 1, status="rendering", source_key=SOURCE)
+    assert service.handle(CID, 1, SOURCE) == "failed"
+    error = store.get(CID)["products"][1]["error"]
+    assert error["code"] == "LogoUnreadable" and "existing-assets/acme/logo.png" in error["message"]

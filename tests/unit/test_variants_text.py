@@ -176,3 +176,13 @@ def test_a_locale_that_is_not_a_language_tag_is_refused_in_plain_words():
     (violation,) = check.violations
     assert violation.path == "$.campaign_message" and violation.value == "english please"
     assert "not a language tag" in violation.message and "en-US" in violation.message
+
+
+def test_a_word_is_set_smaller_rather_than_broken_in_two():
+    size = (1200, 630)
+    region, _ = placements(size)["beside-right"]
+    thai = "สดชื่นตลอดฤดูร้อน"  # one word to a line breaker: Thai writes no spaces between words
+    fitted = text.layout(thai, region, size, "beside-right")
+    assert fitted.lines == [thai]
+    long_word = text.layout("Sommerfrischegetränkeauswahl", region, size, "beside-right")
+    assert long_word.lines == ["Sommerfrischegetränkeauswahl"]
