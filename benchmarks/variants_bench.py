@@ -6,8 +6,8 @@ For two sources (a 1024x1024 PNG, as the image model returns, and a 4000x3000 JP
 existing asset) it renders the five variants of one product several ways, each in a fresh process pinned to
 one core (so peak RSS is that case's own):
 - optimized: the variants function's code, one locale (product detection, framing, text placement, checks);
-- two locales: the same product with a second message (the framing and canvases are reused): the cost of a
-  further locale is the difference;
+- further locale: the same product rendered in a second language after the first (the framing and canvases
+  are reused): only the second locale's CPU is counted;
 - today (main): the renderer on the `main` branch (centre crop, bottom band), read with `git show main:`,
   so a change is measured side by side with what it replaces;
 - baseline: for each size, LANCZOS resize of the full image to cover, centre crop, draw the text, save JPEG q90;
@@ -65,20 +65,26 @@ SECOND_MESSAGE = "涼しい夏を、三つの新しいスパークリングフ�
 
 def optimized(data: bytes) -> None:
     from handlers.variants.render import render_all
-    from handlers.variants.text import measure
+    from handlers.variants.text import _run_length, measure
 
     measure.cache_clear()  # each product starts cold: no credit for layouts measured in an earlier run
+    _run_length.cache_clear()
     render_all(data, MESSAGE, BRAND)
 
 
-def two_locales(data: bytes) -> None:
+def further_locale(data: bytes) -> float:
+    """The product rendered in English, then in Japanese: returns the CPU seconds of the Japanese locale alone
+    (the framing and canvases are reused; only layout, drawing and encoding are paid again)."""
     from handlers.variants.render import prepare, render_locale
-    from handlers.variants.text import measure
+    from handlers.variants.text import _run_length, measure
 
     measure.cache_clear()
+    _run_length.cache_clear()
     prepared = prepare(data)
     render_locale(prepared, MESSAGE, BRAND, "en-US")
+    start = time.process_time()
     render_locale(prepared, SECOND_MESSAGE, BRAND, "ja-JP")
+    return time.process_time() - start
 
 
 def today(data: bytes) -> None:
@@ -136,7 +142,7 @@ def codec_floor(data: bytes) -> None:
 
 CASES = {
     "optimized": optimized,
-    "two locales": two_locales,
+    "further locale": further_locale,
     "today (main)": today,
     "baseline": baseline,
     "codec floor": codec_floor,
@@ -152,8 +158,8 @@ def run_case(case: str, source: Path, runs: int) -> dict:
     times = []
     for _ in range(runs):
         start = time.process_time()
-        CASES[case](data)
-        times.append((time.process_time() - start) * 1000)
+        own = CASES[case](data)  # a case may time its own part
+        times.append((own if own is not None else time.process_time() - start) * 1000)
     return {"cpu_ms": statistics.median(times), "peak_rss_mb": peak_rss_kb() / 1024}
 
 
@@ -205,7 +211,7 @@ def main() -> None:
             ratio = result["cpu_ms"] / results["optimized"]["cpu_ms"]
             print(f"{label:<22} {case:<13} {result['cpu_ms']:>8.0f} {result['peak_rss_mb']:>12.0f} {ratio:>12.2f}x")
         one = results["optimized"]["cpu_ms"]
-        further = results["two locales"]["cpu_ms"] - one
+        further = results["further locale"]["cpu_ms"]
         print(
             f"{'':<22} optimized / today: {one / results['today (main)']['cpu_ms']:.2f}x (target <= 1.3x); "
             f"a further locale: {further:.0f} ms = {further / one:.2f}x the first (target <= 0.4x); "

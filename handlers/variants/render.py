@@ -11,6 +11,7 @@ import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy
 from PIL import Image
 
 from handlers.shared import glyphs
@@ -47,6 +48,7 @@ class Prepared:
     detection: Detection
     framings: dict[str, Framing]
     canvases: dict[str, Image.Image]
+    luminance: dict[str, numpy.ndarray]  # what is behind any text, per size (text.luminance_map)
     upscale: dict[str, float]  # frame pixels per file pixel, per size
     source_size: tuple[int, int]  # decoded
     frames: int  # in the file; the first is rendered
@@ -64,7 +66,8 @@ def prepare(data: bytes, sizes: Mapping[str, tuple[int, int]] = VARIANT_SIZES) -
         framings[name] = framing
         canvases[name] = compose(image, detection, framing)
         upscale[name] = framing.scale * source.decoded_ratio
-    return Prepared(detection, framings, canvases, upscale, image.size, source.frames)
+    luminance = {name: text.luminance_map(canvas) for name, canvas in canvases.items()}
+    return Prepared(detection, framings, canvases, luminance, upscale, image.size, source.frames)
 
 
 def render_locale(
@@ -79,7 +82,7 @@ def render_locale(
     for name, framing in prepared.framings.items():
         frame = prepared.canvases[name]
         fitted = text.layout(message, framing.text_region, framing.size, framing.placement)
-        ink = text.choose_ink(frame, fitted.band, brand_colors)
+        ink = text.choose_ink(prepared.luminance[name], fitted.band, brand_colors)
         avoid = [fitted.band] + ([framing.product] if framing.product else [])
         placed = logo.place(brand_logo.size, framing.inner, framing.size, avoid) if brand_logo else None
         # The canvas is shared by every locale: keep what the text and logo cover and put it back once

@@ -65,7 +65,12 @@ def runs(text: str) -> tuple[tuple[int, str], ...]:
 
 @lru_cache(maxsize=8192)
 def measure(text: str, size: int) -> float:
-    return sum(font(index, size).getlength(run) for index, run in runs(text))
+    return sum(_run_length(index, run, size) for index, run in runs(text))
+
+
+@lru_cache(maxsize=8192)
+def _run_length(index: int, run: str, size: int) -> float:
+    return font(index, size).getlength(run)
 
 
 REFERENCE_SIZE = 64
@@ -135,13 +140,15 @@ class Ink:
     contrast: float  # worst case over the picture (or scrim) behind the text
 
 
-def choose_ink(canvas: Image.Image, block: Box, brand_colors: list[str] | None) -> Ink:
+def choose_ink(luminances: numpy.ndarray, block: Box, brand_colors: list[str] | None) -> Ink:
     """The first brand colour, then white or black, with contrast >= 4.5:1 against every (slightly
-    smoothed) pixel behind the block; else a scrim."""
-    luminances = behind(canvas, block)
+    smoothed) pixel behind the block; else a scrim. `luminances`: the canvas's `luminance_map`."""
+    behind = luminances[
+        block.top // SMOOTHING : -(-block.bottom // SMOOTHING), block.left // SMOOTHING : -(-block.right // SMOOTHING)
+    ]
     candidates = [hex_to_rgb(c) for c in brand_colors or []] + [(255, 255, 255), (0, 0, 0)]
     for colour in candidates:
-        measured = worst_contrast(colour, luminances)
+        measured = worst_contrast(colour, behind)
         if measured >= MIN_CONTRAST:
             return Ink(colour, None, measured)
     colours = palette(brand_colors)  # the scrim is then all that is behind the text
@@ -150,13 +157,13 @@ def choose_ink(canvas: Image.Image, block: Box, brand_colors: list[str] | None) 
 
 # WCAG relative luminance of each 8-bit channel value, linearized once.
 _LINEAR = numpy.array([c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in numpy.arange(256) / 255])
+SMOOTHING = 4  # luminance is judged over 4x4 pixels: what the eye sees at text size, not single grain
 
 
-def behind(canvas: Image.Image, block: Box) -> numpy.ndarray:
-    """Relative luminance (WCAG) of the picture behind `block`, averaged over 4x4 pixels (what the eye
-    sees at text size, not single grain)."""
-    crop = canvas.crop((block.left, block.top, block.right, block.bottom))
-    reduced = crop.reduce(4) if min(crop.size) >= 8 else crop
+def luminance_map(canvas: Image.Image) -> numpy.ndarray:
+    """Relative luminance (WCAG) of the canvas, averaged over 4x4 pixels; computed once per canvas and
+    shared by every locale's text."""
+    reduced = canvas.reduce(SMOOTHING)
     return _LINEAR[numpy.asarray(reduced)] @ numpy.array([0.2126, 0.7152, 0.0722])
 
 
@@ -190,7 +197,7 @@ def draw_message(canvas: Image.Image, fitted: TextLayout, ink: Ink) -> None:
         for index, run in reversed(pieces) if fitted.rtl else pieces:
             face = font(index, fitted.font_size)
             draw.text((x, baseline), run, font=face, fill=ink.text, anchor="ls")
-            x += face.getlength(run)
+            x += _run_length(index, run, fitted.font_size)
 
 
 def _centred(fitted: TextLayout) -> bool:
