@@ -2,8 +2,9 @@
 
     .venv/bin/python -m benchmarks.variants_bench [--runs 7]
 
-For two sources (a 1024x1024 PNG, as the image model returns, and a 4000x3000 JPEG, as a photographer's
-existing asset) it renders the five variants of one product several ways, each in a fresh process pinned to
+For three sources (a 1024x1024 PNG, as the image model returns, and a 4000x3000 JPEG, as a photographer's
+existing asset, both full-bleed pictures with no product to frame; and the sample's product shot, framed with
+its canvas extended) it renders the five variants of one product several ways, each in a fresh process pinned to
 one core (so peak RSS is that case's own):
 - optimized: the variants function's code, one locale (product detection, framing, text placement, checks);
 - further locale: the same product rendered in a second language after the first (the framing and canvases
@@ -33,6 +34,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
+SAMPLE = ROOT / "samples" / "existing-assets" / "acme" / "citrus" / "product.png"  # a product on a plain gradient
 MESSAGE = "Stay cool all summer with three new sparkling flavours"
 BRAND = ["#0A84FF", "#FFFFFF"]
 
@@ -184,9 +186,9 @@ def main() -> None:
 
     print(f"five variants per product, median of {args.runs} runs, one core, fresh process per case\n")
     print(f"{'source':<22} {'case':<13} {'CPU ms':>8} {'peak RSS MB':>12} {'vs optimized':>13}")
-    for kind, label in (("png", "1024x1024 PNG"), ("jpeg", "4000x3000 JPEG")):
+    for kind, label in (("png", "1024x1024 PNG"), ("jpeg", "4000x3000 JPEG"), ("sample", "sample product shot")):
         source = folder / f"source.{kind}"
-        source.write_bytes(make_source(kind))
+        source.write_bytes(SAMPLE.read_bytes() if kind == "sample" else make_source(kind))
         results = {}
         for case in CASES:
             out = subprocess.run(

@@ -14,6 +14,7 @@ from handlers.variants.detect import Detection
 from handlers.variants.framing import Framing
 
 GRID = 48  # the plain extension is evaluated on a grid this many cells across, then smoothly enlarged
+MILD_SHRINK = 0.7  # from here up (a slight shrink, or any enlargement) OpenCV's bilinear is sharp and fast
 FEATHER_RATIO = 0.03  # the source's edge fades into the extension over this share of the frame's shorter side
 
 
@@ -99,9 +100,10 @@ def _blurred_extension(image: Image.Image, size: tuple[int, int]) -> Image.Image
 def resample(source: Image.Image, box: tuple[float, float, float, float], size: tuple[int, int]) -> Image.Image:
     """`box` of `source` scaled to exactly `size`.
 
-    Shrinking: Pillow, which box-reduces by whole factors first and then resamples only the rest, reading
-    the crop in place. Enlarging: OpenCV (`_enlarge`)."""
-    if size[0] <= box[2] - box[0] + 1:
+    Shrinking by more than MILD_SHRINK: Pillow, which box-reduces by whole factors first and then resamples
+    only the rest, reading the crop in place. A slight shrink or an enlargement: OpenCV's bilinear
+    (`_enlarge`), several times faster than Pillow's bicubic convolution and as sharp at these scales."""
+    if size[0] < (box[2] - box[0]) * MILD_SHRINK:
         return source.resize(size, Image.Resampling.BICUBIC, box=box, reducing_gap=1.1)
     return _enlarge(numpy.asarray(source.crop(tuple(round(edge) for edge in box))), size)
 

@@ -11,7 +11,6 @@ import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import numpy
 from PIL import Image
 
 from handlers.shared import glyphs
@@ -48,7 +47,7 @@ class Prepared:
     detection: Detection
     framings: dict[str, Framing]
     canvases: dict[str, Image.Image]
-    luminance: dict[str, numpy.ndarray]  # what is behind any text, per size (text.luminance_map)
+    luminance: dict[str, text.LuminanceMap]  # what is behind the text region, per size
     upscale: dict[str, float]  # frame pixels per file pixel, per size
     source_size: tuple[int, int]  # decoded
     frames: int  # in the file; the first is rendered
@@ -66,7 +65,7 @@ def prepare(data: bytes, sizes: Mapping[str, tuple[int, int]] = VARIANT_SIZES) -
         framings[name] = framing
         canvases[name] = compose(image, detection, framing)
         upscale[name] = framing.scale * source.decoded_ratio
-    luminance = {name: text.luminance_map(canvas) for name, canvas in canvases.items()}
+    luminance = {name: text.luminance_map(canvases[name], framings[name].text_region) for name in canvases}
     return Prepared(detection, framings, canvases, luminance, upscale, image.size, source.frames)
 
 

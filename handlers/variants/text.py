@@ -140,12 +140,25 @@ class Ink:
     contrast: float  # worst case over the picture (or scrim) behind the text
 
 
-def choose_ink(luminances: numpy.ndarray, block: Box, brand_colors: list[str] | None) -> Ink:
+@dataclass(frozen=True)
+class LuminanceMap:
+    """Relative luminance (WCAG) of a canvas's text region, averaged over SMOOTHING x SMOOTHING pixels (what
+    the eye sees at text size, not single grain); computed once per canvas, shared by every locale."""
+
+    values: numpy.ndarray
+    left: int  # canvas pixel of values[0, 0]
+    top: int
+
+    def behind(self, block: Box) -> numpy.ndarray:
+        top, left = (block.top - self.top) // SMOOTHING, (block.left - self.left) // SMOOTHING
+        bottom, right = -(-(block.bottom - self.top) // SMOOTHING), -(-(block.right - self.left) // SMOOTHING)
+        return self.values[max(0, top) : bottom, max(0, left) : right]
+
+
+def choose_ink(luminances: LuminanceMap, block: Box, brand_colors: list[str] | None) -> Ink:
     """The first brand colour, then white or black, with contrast >= 4.5:1 against every (slightly
-    smoothed) pixel behind the block; else a scrim. `luminances`: the canvas's `luminance_map`."""
-    behind = luminances[
-        block.top // SMOOTHING : -(-block.bottom // SMOOTHING), block.left // SMOOTHING : -(-block.right // SMOOTHING)
-    ]
+    smoothed) pixel behind the block; else a scrim."""
+    behind = luminances.behind(block)
     candidates = [hex_to_rgb(c) for c in brand_colors or []] + [(255, 255, 255), (0, 0, 0)]
     for colour in candidates:
         measured = worst_contrast(colour, behind)
@@ -157,14 +170,14 @@ def choose_ink(luminances: numpy.ndarray, block: Box, brand_colors: list[str] | 
 
 # WCAG relative luminance of each 8-bit channel value, linearized once.
 _LINEAR = numpy.array([c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in numpy.arange(256) / 255])
-SMOOTHING = 4  # luminance is judged over 4x4 pixels: what the eye sees at text size, not single grain
+SMOOTHING = 4
 
 
-def luminance_map(canvas: Image.Image) -> numpy.ndarray:
-    """Relative luminance (WCAG) of the canvas, averaged over 4x4 pixels; computed once per canvas and
-    shared by every locale's text."""
-    reduced = canvas.reduce(SMOOTHING)
-    return _LINEAR[numpy.asarray(reduced)] @ numpy.array([0.2126, 0.7152, 0.0722])
+def luminance_map(canvas: Image.Image, region: Box) -> LuminanceMap:
+    left, top = region.left - region.left % SMOOTHING, region.top - region.top % SMOOTHING
+    crop = canvas.crop((left, top, region.right, region.bottom))
+    values = _LINEAR[numpy.asarray(crop.reduce(SMOOTHING))] @ numpy.array([0.2126, 0.7152, 0.0722])
+    return LuminanceMap(values, left, top)
 
 
 def worst_contrast(colour: tuple[int, int, int], luminances: numpy.ndarray) -> float:

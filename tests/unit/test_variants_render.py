@@ -180,7 +180,7 @@ def psnr(a: Image.Image, b: Image.Image) -> float:
     return 99.0 if mse == 0 else 10 * math.log10(255**2 / mse)
 
 
-@pytest.mark.parametrize("source_size", [(1024, 1024), (4000, 3000)])
+@pytest.mark.parametrize("source_size", [(1024, 1024), (1400, 1300), (4000, 3000)])
 def test_fast_resampling_matches_a_plain_pillow_lanczos_reference(source_size):
     from handlers.variants.canvas import resample
     from handlers.variants.sources import decode
