@@ -104,6 +104,11 @@ def _locale_switch(locales: list[str]) -> tuple[str, str]:
     return f'{inputs}\n<nav class="locales">Locale: {labels}</nav>\n', css
 
 
+def _frames(product: dict[str, Any]) -> str:
+    frames = int(product.get("source_frames") or 1)
+    return f" · animated source: its first of {frames} frames is used" if frames > 1 else ""
+
+
 def _review(product: dict[str, Any]) -> str:
     flagged = [v for v in product.get("variants") or [] if (v.get("check") or {}).get("needs_review")]
     if not flagged:
@@ -150,7 +155,7 @@ def _product(product: dict[str, Any], campaign_id: str, root: str, locales: list
     <div>
       <h2>{_e(product.get("name"))} {_badge(product.get("status", ""))}</h2>
       <p class="meta">Source: {origin}{f" · <code>{_e(source)}</code>" if source else ""}</p>
-      <p class="meta">Cost: ${cost:.3f} · {len(product.get("variants") or [])} variants</p>
+      <p class="meta">Cost: ${cost:.3f} · {len(product.get("variants") or [])} variants{_frames(product)}</p>
       {error_html}
       {_review(product)}
     </div>

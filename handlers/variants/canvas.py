@@ -12,6 +12,7 @@ from PIL import Image, ImageFilter
 
 from handlers.variants.detect import Detection
 from handlers.variants.framing import Framing
+from handlers.variants.layout import Box
 
 GRID = 48  # the plain extension is evaluated on a grid this many cells across, then smoothly enlarged
 MILD_SHRINK = 0.7  # from here up (a slight shrink, or any enlargement) OpenCV's bilinear is sharp and fast
@@ -28,63 +29,80 @@ def compose(image: Image.Image, detection: Detection | None, framing: Framing) -
     if (covered.width, covered.height) == (width, height):
         return picture
     if detection is not None and detection.background == "plain" and detection.surface is not None:
-        canvas = _plain_extension(detection, framing, image.size)
+        fill = _plain_fill(detection, framing, image.size)
     else:
-        canvas = _blurred_extension(image, framing.size)
-    feather = _feathered_edges(canvas, framing, covered)
+        fill = _blurred_fill(image, framing.size)
+    canvas = Image.new("RGB", (width, height))
     canvas.paste(picture, (covered.left, covered.top))
-    for strip, position, ramp in feather:
-        canvas.paste(strip, position, ramp)
+    for strip, mask in _extension_strips(framing, covered):
+        canvas.paste(fill(strip), (strip.left, strip.top), mask)
     return canvas
 
 
-def _feathered_edges(canvas: Image.Image, framing: Framing, covered) -> list:
-    """(extension strip, position, mask) for each edge of the source that meets the extension and that the
-    product does not reach: pasted back over the source's edge, fading from the extension into the picture,
-    so the seam between the two does not show."""
-    width = max(2, round(min(framing.size) * FEATHER_RATIO))
-    product = framing.product
-    ramp = Image.linear_gradient("L").resize((1, width)).point(lambda v: 255 - v)  # 255 at the edge, 0 inside
-    strips = []
-    sides = [  # (the extension is on this side, the strip, the ramp's rotation): top, bottom, left, right
-        (covered.top > 0, (covered.left, covered.top, covered.right, covered.top + width), 0),
-        (
-            covered.bottom < framing.size[1],
-            (covered.left, covered.bottom - width, covered.right, covered.bottom),
-            180,
-        ),
-        (covered.left > 0, (covered.left, covered.top, covered.left + width, covered.bottom), 90),
-        (
-            covered.right < framing.size[0],
-            (covered.right - width, covered.top, covered.right, covered.bottom),
-            270,
-        ),
+def _extension_strips(framing: Framing, covered: Box) -> list[tuple[Box, Image.Image | None]]:
+    """The frame outside the source, in up to four strips (top and bottom full width, left and right between
+    them), each reaching `feather` pixels into the source where the product does not: there its mask fades
+    from the extension into the picture, so the seam between the two does not show."""
+    width, height = framing.size
+    feather = max(2, round(min(width, height) * FEATHER_RATIO))
+    ramp = Image.linear_gradient("L").resize((1, feather)).point(lambda v: 255 - v)  # 255 outside, 0 inside
+    sides = [  # (extension on this side, strip without feathering, inward step, ramp rotation)
+        (covered.top > 0, Box(0, 0, width, covered.top), (0, 0, 0, feather), 0),
+        (covered.bottom < height, Box(0, covered.bottom, width, height), (0, -feather, 0, 0), 180),
+        (covered.left > 0, Box(0, covered.top, covered.left, covered.bottom), (0, 0, feather, 0), 90),
+        (covered.right < width, Box(covered.right, covered.top, width, covered.bottom), (-feather, 0, 0, 0), 270),
     ]
-    for meets, box, angle in sides:
-        if not meets or (product is not None and _reaches(product, box)):
+    strips = []
+    for meets, strip, (dl, dt, dr, db), angle in sides:
+        if not meets:
             continue
-        mask = ramp.rotate(angle, expand=True).resize((box[2] - box[0], box[3] - box[1]))
-        strips.append((canvas.crop(box), box[:2], mask))
+        inward = Box(strip.left + dl, strip.top + dt, strip.right + dr, strip.bottom + db)
+        seam = Box(
+            min(strip.left, inward.left),
+            min(strip.top, inward.top),
+            max(strip.right, inward.right),
+            max(strip.bottom, inward.bottom),
+        )
+        reach = Box(*_difference(seam, strip))
+        if framing.product is not None and framing.product.overlap(reach) > 0:
+            strips.append((strip, None))
+            continue
+        mask = Image.new("L", (seam.width, seam.height), 255)
+        fade = ramp.rotate(angle, expand=True).resize((reach.width, reach.height))
+        mask.paste(fade, (reach.left - seam.left, reach.top - seam.top))
+        strips.append((seam, mask))
     return strips
 
 
-def _reaches(product, box) -> bool:
-    return product.left < box[2] and product.right > box[0] and product.top < box[3] and product.bottom > box[1]
+def _difference(outer: Box, inner: Box) -> tuple[int, int, int, int]:
+    """The part of `outer` beyond `inner` (they share three sides)."""
+    if outer.top < inner.top:
+        return (outer.left, outer.top, outer.right, inner.top)
+    if outer.bottom > inner.bottom:
+        return (outer.left, inner.bottom, outer.right, outer.bottom)
+    if outer.left < inner.left:
+        return (outer.left, outer.top, inner.left, outer.bottom)
+    return (inner.right, outer.top, outer.right, outer.bottom)
 
 
-def _plain_extension(detection: Detection, framing: Framing, source_size: tuple[int, int]) -> Image.Image:
-    width, height = framing.size
-    cells = (GRID, max(2, round(GRID * height / width)))
-    left, top, right, bottom = framing.source_box
-    u = numpy.linspace(left, right, cells[0]) / source_size[0]
-    v = numpy.linspace(top, bottom, cells[1]) / source_size[1]
-    grid = detection.background_at(*numpy.meshgrid(u, v))
-    return _enlarge(grid, (width, height))
+def _plain_fill(detection: Detection, framing: Framing, source_size: tuple[int, int]):
+    """Box -> the plain background over that part of the frame: the fitted surface evaluated on a coarse grid
+    (GRID cells across the frame) and smoothly enlarged."""
+    s, (ox, oy) = framing.scale, framing.offset
+    cell = framing.size[0] / GRID
+
+    def fill(box: Box) -> Image.Image:
+        columns, rows = max(2, round(box.width / cell)), max(2, round(box.height / cell))
+        u = (numpy.linspace(box.left, box.right, columns) - ox) / s / source_size[0]
+        v = (numpy.linspace(box.top, box.bottom, rows) - oy) / s / source_size[1]
+        return _enlarge(detection.background_at(*numpy.meshgrid(u, v)), (box.width, box.height))
+
+    return fill
 
 
-def _blurred_extension(image: Image.Image, size: tuple[int, int]) -> Image.Image:
-    """The whole source, cover-fitted to the frame at 1/16 scale, blurred and enlarged: a soft continuation
-    of the photo's colours that does not compete with the sharp picture pasted over it."""
+def _blurred_fill(image: Image.Image, size: tuple[int, int]):
+    """Box -> that part of the whole source, cover-fitted to the frame at 1/16 scale, blurred and enlarged: a
+    soft continuation of the photo's colours that does not compete with the sharp picture."""
     small = (max(1, size[0] // 16), max(1, size[1] // 16))
     scale = max(small[0] / image.width, small[1] / image.height)
     reduced = image.resize(
@@ -94,7 +112,8 @@ def _blurred_extension(image: Image.Image, size: tuple[int, int]) -> Image.Image
     )
     left, top = (reduced.width - small[0]) // 2, (reduced.height - small[1]) // 2
     reduced = reduced.crop((left, top, left + small[0], top + small[1])).filter(ImageFilter.GaussianBlur(2))
-    return _enlarge(numpy.asarray(reduced), size)
+    whole = _enlarge(numpy.asarray(reduced), size)
+    return lambda box: whole.crop((box.left, box.top, box.right, box.bottom))
 
 
 def resample(source: Image.Image, box: tuple[float, float, float, float], size: tuple[int, int]) -> Image.Image:

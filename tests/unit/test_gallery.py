@@ -201,3 +201,9 @@ def test_a_localized_campaign_has_a_locale_switch_without_scripts():
 def test_a_plain_message_keeps_one_block_of_variants_and_no_switch():
     html = render(MANIFEST)
     assert 'name="locale"' not in html and 'class="variants"' in html
+
+
+def test_an_animated_source_says_which_frame_was_used():
+    manifest = {**MANIFEST, "products": [{**MANIFEST["products"][0], "source_frames": 12}]}
+    assert "its first of 12 frames is used" in " ".join(Page(render(manifest)).text)
+    assert "frames" not in " ".join(Page(render(MANIFEST)).text)
