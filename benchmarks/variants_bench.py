@@ -20,6 +20,7 @@ Prints median CPU ms, peak RSS MB, and the baseline/optimized CPU ratio.
 from __future__ import annotations
 
 import argparse
+import functools
 import io
 import json
 import os
@@ -95,23 +96,20 @@ def today(data: bytes) -> None:
     module.render_all(data, MESSAGE, BRAND)
 
 
+@functools.cache
 def _today_module():
-    """main's handlers/variants/{layout,render}.py as the package `today_variants` in a temporary folder."""
+    """main's renderer: its whole `handlers` package (`git archive main`) in a temporary folder, imported
+    first in this (fresh) process, so the renderer runs with main's own shared modules and fonts."""
     import importlib
+    import tarfile
 
-    folder = Path(tempfile.mkdtemp(prefix="today-variants-")) / "today_variants"
-    folder.mkdir()
-    (folder / "__init__.py").write_text("")
-    for name in ("layout", "render"):
-        source = subprocess.run(
-            ["git", "show", f"main:handlers/variants/{name}.py"], cwd=ROOT, capture_output=True, text=True, check=True
-        ).stdout
-        source = source.replace("handlers.variants.", "today_variants.").replace(
-            'Path(__file__).resolve().parent.parent / "shared"', f'Path({str(ROOT / "handlers")!r}) / "shared"'
-        )
-        (folder / f"{name}.py").write_text(source)
-    sys.path.insert(0, str(folder.parent))
-    return importlib.import_module("today_variants.render")
+    folder = Path(tempfile.mkdtemp(prefix="today-variants-"))
+    archive = subprocess.run(["git", "archive", "main", "handlers"], cwd=ROOT, capture_output=True, check=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(folder, filter="data")
+    assert "handlers" not in sys.modules, "main's handlers must be the first imported in this process"
+    sys.path.insert(0, str(folder))
+    return importlib.import_module("handlers.variants.render")
 
 
 FONT_FILE = ROOT / "handlers" / "shared" / "fonts" / "DejaVuSans-Bold.ttf"
