@@ -7,6 +7,7 @@ REQUIREMENTS := requirements.txt requirements-dev.txt constraints.txt $(wildcard
 .PHONY: local test lint preview venv constraints browser clean
 
 $(VENV)/.installed: $(REQUIREMENTS)
+	@echo "Installing the Python environment into $(VENV) (first run, or requirements changed; about a minute)..."
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
 	touch $@

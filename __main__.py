@@ -22,7 +22,6 @@ batch = BatchJobs(
         repository_arn=images.repositories["batch-worker"].arn,
         bucket_name=pipeline.bucket.bucket,
         bucket_arn=pipeline.bucket.arn,
-        variants_function_name=pipeline.functions["variants"].name,
         variants_function_arn=pipeline.functions["variants"].arn,
     ),
 )

@@ -7,23 +7,17 @@ by digest; the image-push updater registers new revisions when a new digest is p
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
-from components.pipeline import OUTPUT_PREFIX, objects, policy_document
+from components.function_environment import StackValues, function_environment
+from components.iam import assume_role, log_statement, objects, policy_document
 from components.settings import StackSettings
+from handlers.shared.bucket_layout import OUTPUT_PREFIX
 
-ECS_TASKS_ASSUME_ROLE = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}
-        ],
-    }
-)
+ECS_TASKS_ASSUME_ROLE = assume_role("ecs-tasks.amazonaws.com")
 
 
 def fargate_vcpu(vcpu: float) -> str:
@@ -37,7 +31,6 @@ class BatchJobsArgs:
     repository_arn: pulumi.Input[str]
     bucket_name: pulumi.Input[str]
     bucket_arn: pulumi.Input[str]
-    variants_function_name: pulumi.Input[str]
     variants_function_arn: pulumi.Input[str]
 
 
@@ -107,11 +100,7 @@ class BatchJobs(pulumi.ComponentResource):
                         "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
                         "Resource": [args.repository_arn],
                     },
-                    {
-                        "Effect": "Allow",
-                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                        "Resource": [pulumi.Output.concat(self.log_group.arn, ":log-stream:*")],
-                    },
+                    log_statement(self.log_group.arn),
                 ]
             ),
             opts=child,
@@ -169,9 +158,10 @@ class BatchJobs(pulumi.ComponentResource):
                 "executionRoleArn": self.execution_role.arn,
                 "jobRoleArn": self.job_role.arn,
                 "environment": [
-                    {"name": "S3_BUCKET_NAME", "value": args.bucket_name},
-                    {"name": "VARIANTS_FUNCTION", "value": args.variants_function_name},
-                    {"name": "LOG_LEVEL", "value": settings.log_level},
+                    {"name": name, "value": value}
+                    for name, value in function_environment(
+                        settings, "batch-worker", StackValues(bucket_name=args.bucket_name)
+                    ).items()
                 ],
                 "logConfiguration": {
                     "logDriver": "awslogs",

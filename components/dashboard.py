@@ -27,17 +27,21 @@ SQS_METRICS = ("ApproximateNumberOfMessagesVisible", "ApproximateAgeOfOldestMess
 
 # Which service (POWERTOOLS_SERVICE_NAME, the `service` dimension) emits each pipeline metric. The
 # campaign-settled metrics come from whichever function settled the campaign: the generator (a product
-# refused by the content filter or out of attempts) or variants; the parser only starts campaigns.
+# refused by the content filter or out of attempts) or variants; the parser starts campaigns, and settles one
+# as failed only when every product named an existing asset that is missing.
 SETTLERS = ("generator", "variants")
 UPDATER = "image-updater"
 EMITTERS: dict[str, tuple[str, ...]] = {
     m.CAMPAIGNS_STARTED: ("parser",),
     m.BRIEFS_REJECTED: ("parser",),
-    m.CAMPAIGNS_COMPLETED: SETTLERS,
+    # The generator settles a campaign only by failing its last product: only variants completes one.
+    m.CAMPAIGNS_COMPLETED: ("variants",),
     m.CAMPAIGNS_PARTIAL: SETTLERS,
-    m.CAMPAIGNS_FAILED: SETTLERS,
+    m.CAMPAIGNS_FAILED: ("parser", *SETTLERS),
     m.PRODUCTS_GENERATED: ("generator",),
     m.PRODUCTS_REUSED: ("parser", "generator"),
+    m.EXISTING_ASSETS_MISSING: ("parser",),
+    m.MISSING_ASSETS_GENERATED: ("parser",),
     m.VARIANTS_RENDERED: ("variants",),
     m.IMAGE_MODEL_COST_USD: ("generator",),
     m.MODEL_THROTTLES: ("generator",),
@@ -251,7 +255,18 @@ def build_body(
             "Sum",
             {},
         ),
-        ("Products and variants", series(m.PRODUCTS_GENERATED, m.PRODUCTS_REUSED, m.VARIANTS_RENDERED), "Sum", {}),
+        (
+            "Products and variants",
+            series(
+                m.PRODUCTS_GENERATED,
+                m.PRODUCTS_REUSED,
+                m.VARIANTS_RENDERED,
+                m.EXISTING_ASSETS_MISSING,
+                m.MISSING_ASSETS_GENERATED,
+            ),
+            "Sum",
+            {},
+        ),
         ("Image-model cost (USD)", series(m.IMAGE_MODEL_COST_USD), "Sum", {}),
         ("Image-model throttles", series(m.MODEL_THROTTLES), "Sum", {}),
         (

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.function_environment import StackValues, function_environment
+from components.iam import policy_document
 from components.images import ImageTarget
-from components.pipeline import LAMBDA_ASSUME_ROLE, log_statement, policy_document
+from components.lambda_function import lambda_function
 from components.settings import StackSettings
 
 SERVICE = "image-updater"
@@ -100,12 +102,6 @@ class ImagePushUpdater(pulumi.ComponentResource):
             sqs_managed_sse_enabled=True,
             opts=child,
         )
-        log_group = aws.cloudwatch.LogGroup(
-            "updater-logs", name=names.log_group(SERVICE), retention_in_days=settings.log_retention_days, opts=child
-        )
-        role = aws.iam.Role(
-            "updater-role", name=f"{names.function(SERVICE)}-role", assume_role_policy=LAMBDA_ASSUME_ROLE, opts=child
-        )
         statements = [
             # DescribeJobDefinitions has no resource-level permission: AWS requires "*".
             {"Effect": "Allow", "Action": ["batch:DescribeJobDefinitions"], "Resource": "*"},
@@ -122,7 +118,6 @@ class ImagePushUpdater(pulumi.ComponentResource):
                 "Resource": list({t["repository"]: args.repository_arns[t["service"]] for t in targets}.values()),
             },
             {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [self.dlq.arn]},
-            log_statement(log_group.arn),
         ]
         updated = [t["function"] for t in targets if t["function"]]
         if updated:  # only stacks that track `latest`
@@ -134,32 +129,21 @@ class ImagePushUpdater(pulumi.ComponentResource):
                     "Resource": [args.functions[service_of[f]].arn for f in updated],
                 }
             )
-        role_policy = aws.iam.RolePolicy("updater-policy", role=role.id, policy=policy_document(statements), opts=child)
-        function_settings = settings.functions[SERVICE]
-        self.function = aws.lambda_.Function(
-            SERVICE,
-            name=names.function(SERVICE),
-            role=role.arn,
-            package_type="Image",
-            image_uri=args.image_uri,
-            architectures=["arm64" if settings.images.platform == "linux/arm64" else "x86_64"],
-            memory_size=function_settings.memory_mb,
-            timeout=function_settings.timeout_seconds,
-            reserved_concurrent_executions=function_settings.reserved_concurrency,
-            logging_config={"log_format": "JSON", "log_group": log_group.name},
-            environment={
-                "variables": {
-                    "BATCH_JOB_DEFINITION_NAME": args.job_definition_name,
-                    "BATCH_JOB_QUEUE": args.job_queue_name,
-                    "IMAGE_TARGETS": json.dumps(targets),
-                    "LOG_LEVEL": settings.log_level,
-                    "POWERTOOLS_LOG_LEVEL": settings.log_level,
-                    "POWERTOOLS_SERVICE_NAME": SERVICE,
-                    "POWERTOOLS_METRICS_NAMESPACE": names.metrics_namespace,
-                }
-            },
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group, role_policy]),
+        values = StackValues(
+            bucket_name="",
+            image_targets=targets,
+            job_definition_name=args.job_definition_name,
+            job_queue_name=args.job_queue_name,
         )
+        self.function = lambda_function(
+            self,
+            settings,
+            SERVICE,
+            image_uri=args.image_uri,
+            statements=statements,
+            environment=function_environment(settings, SERVICE, values),
+            logical_prefix="updater",
+        ).function
         # EventBridge invokes asynchronously: a failed run is retried by Lambda, then kept in the DLQ.
         aws.lambda_.FunctionEventInvokeConfig(
             "updater-async",

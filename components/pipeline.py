@@ -7,54 +7,17 @@ settings), log groups exist before their functions, and every role grants only w
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
+from components.function_environment import StackValues, function_environment
+from components.iam import list_prefixes, objects, policy_document
+from components.lambda_function import lambda_function
 from components.settings import StackSettings
-
-LAMBDA_ASSUME_ROLE = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
-        ],
-    }
-)
-INPUT_PREFIX = "input/"
-ASSETS_PREFIX = "existing-assets/"
-OUTPUT_PREFIX = "output/"
-
-
-def policy_document(statements: list[dict[str, Any]]) -> pulumi.Output[str]:
-    return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": statements})
-
-
-def objects(bucket_arn: pulumi.Input[str], prefix: str) -> pulumi.Output[str]:
-    return pulumi.Output.concat(bucket_arn, "/", prefix, "*")
-
-
-def list_prefixes(bucket_arn: pulumi.Input[str], *prefixes: str) -> dict[str, Any]:
-    # ListBucket is granted on the bucket ARN (AWS has no object-level form) and narrowed by s3:prefix.
-    return {
-        "Effect": "Allow",
-        "Action": ["s3:ListBucket"],
-        "Resource": bucket_arn,
-        "Condition": {"StringLike": {"s3:prefix": [f"{p}*" for p in prefixes]}},
-    }
-
-
-def log_statement(log_group_arn: pulumi.Input[str]) -> dict[str, Any]:
-    # The log group is made by the stack, so no logs:CreateLogGroup; streams live under the group's ARN.
-    return {
-        "Effect": "Allow",
-        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-        "Resource": pulumi.Output.concat(log_group_arn, ":log-stream:*"),
-    }
+from handlers.shared.bucket_layout import ASSETS_PREFIX, INPUT_PREFIX, OUTPUT_PREFIX
 
 
 @dataclass
@@ -201,8 +164,7 @@ class Pipeline(pulumi.ComponentResource):
                 {
                     "queue_arn": self.queue.arn,
                     "events": ["s3:ObjectCreated:*"],
-                    "filter_prefix": INPUT_PREFIX,
-                    "filter_suffix": ".json",
+                    "filter_prefix": INPUT_PREFIX,  # no suffix: S3's is case-sensitive; the parser answers all
                 }
             ],
             # S3 sends a test event and checks the queue policy when the notification is created.
@@ -224,23 +186,7 @@ class Pipeline(pulumi.ComponentResource):
         self._role_policies: dict[str, aws.iam.RolePolicy] = {}
         model_arn = f"arn:aws:bedrock:{settings.region}::foundation-model/{settings.bedrock_model_id}"
         send_failed = {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": self.failed_invocations.arn}
-        # The last of Lambda's attempts settles the product as failed before raising.
-        max_attempts = str(settings.async_invoke.max_retry_attempts + 1)
-        environment = {
-            "variants": {"ASYNC_MAX_ATTEMPTS": max_attempts},
-            "generator": {
-                "VARIANTS_FUNCTION": names.function("variants"),
-                "BEDROCK_MODEL_ID": settings.bedrock_model_id,
-                "IMAGE_BACKEND": settings.image_backend,
-                "ASYNC_MAX_ATTEMPTS": max_attempts,
-            },
-            "parser": {
-                "GENERATOR_FUNCTION": names.function("generator"),
-                "VARIANTS_FUNCTION": names.function("variants"),
-                "MAX_BRIEF_BYTES": str(settings.max_brief_bytes),
-                "DLQ_URL": self.dlq.url,
-            },
-        }
+        stack_values = StackValues(bucket_name=self.bucket.bucket, dlq_url=self.dlq.url)
         for service in ("variants", "generator", "parser"):
             statements = {
                 "variants": lambda: [
@@ -307,14 +253,18 @@ class Pipeline(pulumi.ComponentResource):
                     {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [self.dlq.arn]},
                 ],
             }[service]()
-            self._function(
-                service,
+            made = lambda_function(
+                self,
                 settings,
-                args.image_uris[service],
-                statements,
-                environment[service],
-                bucket_name=self.bucket.bucket,
+                service,
+                image_uri=args.image_uris[service],
+                statements=statements,
+                environment=function_environment(settings, service, stack_values),
             )
+            self.functions[service] = made.function
+            self.log_groups[service] = made.log_group
+            self.roles[service] = made.role
+            self._role_policies[service] = made.role_policy
 
         # --- Wiring: asynchronous invocations and the queue ---------------------------------------------
         for service in ("generator", "variants"):
@@ -349,55 +299,3 @@ class Pipeline(pulumi.ComponentResource):
                 "function_names": {s: f.name for s, f in self.functions.items()},
             }
         )
-
-    def _function(
-        self,
-        service: str,
-        settings: StackSettings,
-        image_uri: pulumi.Input[str],
-        statements: list[dict[str, Any]],
-        extra_environment: dict[str, pulumi.Input[str]],
-        bucket_name: pulumi.Input[str],
-    ) -> None:
-        names = settings.names
-        function_settings = settings.functions[service]
-        child = pulumi.ResourceOptions(parent=self)
-        log_group = aws.cloudwatch.LogGroup(
-            f"{service}-logs", name=names.log_group(service), retention_in_days=settings.log_retention_days, opts=child
-        )
-        role = aws.iam.Role(
-            f"{service}-role", name=f"{names.function(service)}-role", assume_role_policy=LAMBDA_ASSUME_ROLE, opts=child
-        )
-        role_policy = aws.iam.RolePolicy(
-            f"{service}-policy",
-            role=role.id,
-            policy=policy_document(statements + [log_statement(log_group.arn)]),
-            opts=child,
-        )
-        function = aws.lambda_.Function(
-            service,
-            name=names.function(service),
-            role=role.arn,
-            package_type="Image",
-            image_uri=image_uri,
-            architectures=["arm64" if settings.images.platform == "linux/arm64" else "x86_64"],
-            memory_size=function_settings.memory_mb,
-            timeout=function_settings.timeout_seconds,
-            reserved_concurrent_executions=function_settings.reserved_concurrency,
-            logging_config={"log_format": "JSON", "log_group": log_group.name},
-            environment={
-                "variables": {
-                    "S3_BUCKET_NAME": bucket_name,
-                    "LOG_LEVEL": settings.log_level,
-                    "POWERTOOLS_LOG_LEVEL": settings.log_level,
-                    "POWERTOOLS_SERVICE_NAME": service,
-                    "POWERTOOLS_METRICS_NAMESPACE": names.metrics_namespace,
-                    **extra_environment,
-                }
-            },
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group, role_policy]),
-        )
-        self.functions[service] = function
-        self.log_groups[service] = log_group
-        self.roles[service] = role
-        self._role_policies[service] = role_policy

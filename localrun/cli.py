@@ -6,8 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
+from handlers.shared.bucket_layout import OUTPUT_PREFIX
+from localrun import outputs
 from localrun.progress import Progress
 from localrun.run import SAMPLE_BRIEF, RunOptions, RunResult, run
+
+
+class UsageError(Exception):
+    """A mistake in the command line or its files: one line on stderr, exit status 2."""
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -25,45 +31,71 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=[],
         help="a brief JSON to upload (repeatable; default: samples/briefs/summer-splash.json)",
     )
-    group.add_argument("--briefs", type=Path, help="a folder: upload every *.json in it")
+    group.add_argument(
+        "--briefs", type=Path, help="a folder: upload every file in it (the parser answers each, .json or not)"
+    )
+    parser.add_argument(
+        "--assets",
+        type=Path,
+        help="a folder of your product images, uploaded under existing-assets/ (beside the samples)",
+    )
     parser.add_argument("--workers", type=int, default=4, help="concurrent function runs (default 4)")
     parser.add_argument("--out", type=Path, default=Path("out"), help="where campaigns land (default ./out)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
     if args.workers < 1:
-        parser.error(f"--workers is {args.workers}: expected 1 or more")
+        raise UsageError(f"--workers is {args.workers}: expected 1 or more")
+    if args.assets is not None and not args.assets.is_dir():
+        raise UsageError(f"--assets {args.assets}: not a folder")
+    if args.out.exists() and not args.out.is_dir():
+        raise UsageError(f"--out {args.out}: is a file; give a folder (it is created if missing)")
     if args.briefs is not None:
         if not args.briefs.is_dir():
-            parser.error(f"--briefs {args.briefs}: not a folder")
-        args.files = sorted(args.briefs.glob("*.json"))
+            raise UsageError(f"--briefs {args.briefs}: not a folder")
+        args.files = sorted(p for p in args.briefs.iterdir() if p.is_file() and not p.name.startswith("."))
         if not args.files:
-            parser.error(f"--briefs {args.briefs}: no *.json files in it")
+            raise UsageError(f"--briefs {args.briefs}: the folder has no files to upload")
     else:
         args.files = args.brief or [SAMPLE_BRIEF]
         for path in args.files:
             if not path.is_file():
-                parser.error(f"--brief {path}: no such file")
+                raise UsageError(f"--brief {path}: no such file")
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
-    log_path = args.out / "local-run.log"
+    try:
+        args = parse_args(argv)
+        args.out.mkdir(parents=True, exist_ok=True)
+        log = (args.out / "local-run.log").open("w", encoding="utf-8")
+    except UsageError as error:
+        print(f"make local: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:  # --out not writable, a path through a file, a full disk
+        print(f"make local: cannot use {error.filename}: {error.strerror or error}", file=sys.stderr)
+        return 2
     print(
-        f"Local run: {len(args.files)} brief(s), {args.workers} workers; function logs in {log_path}", file=sys.stderr
+        f"Local run: {len(args.files)} upload(s), {args.workers} workers; function logs in {log.name}",
+        file=sys.stderr,
     )
-    with log_path.open("w", encoding="utf-8") as log:
-        result = run(
-            RunOptions(
-                briefs=args.files,
-                out=args.out,
-                workers=args.workers,
-                log_stream=log,
-                progress=Progress(show=not args.quiet),
+    with log:
+        try:
+            result = run(
+                RunOptions(
+                    briefs=args.files,
+                    out=args.out,
+                    workers=args.workers,
+                    log_stream=log,
+                    progress=Progress(show=not args.quiet),
+                    assets=args.assets,
+                )
             )
-        )
-    print(summary(result, args.out))
+        except OSError as error:  # the emulator's port, the output folder: the machine, not the pipeline
+            print(f"make local: the run could not go on: {error}", file=sys.stderr)
+            return 1
+    text = summary(result, args.out)
+    print(text)
+    outputs.point_latest(args.out, result.galleries, text)
     return 0 if result.ok else 1
 
 
@@ -71,6 +103,7 @@ def summary(result: RunResult, out: Path) -> str:
     products = [p for m in result.campaigns.values() for p in m["products"]]
     variants = sum(len(p.get("variants") or []) for p in products)
     failed_products = [p for p in products if p.get("status") != "complete"]
+    substituted = [p for p in products if p.get("asset_substitution")]
     by_status: dict[str, int] = {}
     for manifest in result.campaigns.values():
         by_status[manifest["status"]] = by_status.get(manifest["status"], 0) + 1
@@ -78,17 +111,33 @@ def summary(result: RunResult, out: Path) -> str:
         "",
         f"Campaigns   {len(result.campaigns)} from {result.uploads} upload(s): "
         + (", ".join(f"{n} {status}" for status, n in sorted(by_status.items())) or "none"),
-        f"Rejected    {len(result.rejections)} brief(s)"
-        + "".join(f"\n              {_rel(out / key[len('output/') :])}" for key in sorted(result.rejections)),
-        f"Products    {len(products)} ({len(failed_products)} not complete)",
+        f"Rejected    {len(result.rejections)} upload(s)"
+        + "".join(
+            f"\n  x {report['brief_key'].rsplit('/', 1)[-1]}: {_first_reason(report)}"
+            f"\n      report: {_rel(out / key.removeprefix(OUTPUT_PREFIX))}"
+            for key, report in sorted(result.rejections.items())
+        ),
+        f"Products    {len(products)} ({len(failed_products)} not complete, "
+        f"{len(substituted)} generated instead of a missing existing asset)",
         f"Variants    {variants}",
         f"Failures    {len(result.dlq_messages)} message(s) in the DLQ, "
         f"{len(result.failed_invocations)} failed invocation(s)" + (", TIMED OUT" if result.timed_out else ""),
         f"Wall time   {result.wall_seconds:.1f} s",
     ]
-    for product in failed_products:
-        error = product.get("error") or {}
-        lines.append(f"  ! {product['name']}: {product['status']} {error.get('code', '')} {error.get('message', '')}")
+    for manifest in result.campaigns.values():
+        for product in manifest["products"]:
+            substitution = product.get("asset_substitution")
+            if substitution:
+                lines.append(
+                    f"  ~ {manifest['campaign_name']} / {product['name']}: generated instead of the missing "
+                    f'existing asset "{substitution["requested"]}" (the brief allows it: on_missing_asset)'
+                )
+            if product.get("status") != "complete":
+                error = product.get("error") or {}
+                lines.append(
+                    f"  ! {manifest['campaign_name']} / {product['name']}: {product['status']} "
+                    f"{error.get('code', '')}: {error.get('message', '')}"
+                )
     review = [
         (product, variant)
         for product in products
@@ -106,8 +155,16 @@ def summary(result: RunResult, out: Path) -> str:
         )
     for _campaign_id, page in sorted(result.galleries.items()):
         lines.append(f"Gallery     {_rel(page)}")
+    lines.append(f"Latest      {_rel(out / outputs.LATEST)} (this run's campaigns)")
     lines.append("Done." if result.ok else "Finished with failures (exit status 1).")
     return "\n".join(lines)
+
+
+def _first_reason(report: dict) -> str:
+    first = report["violations"][0]
+    more = len(report["violations"]) - 1
+    where = "" if first["path"] == "$" else f"{first['path']}: "
+    return f"{where}{first['message']}" + (f" (and {more} more)" if more else "")
 
 
 def _rel(path: Path) -> str:

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from components.settings import StackSettings, read_stack_file
+from handlers.shared.bucket_layout import INPUT_PREFIX
 
 ACCOUNT_ID = "123456789012"  # moto's account
-INPUT_PREFIX = "input/"
 ENVIRONMENT = "dev"
 
 
@@ -44,18 +44,10 @@ class Emulator:
         self._saved_env: dict[str, str | None] = {}
 
     def start(self) -> Emulator:
-        from moto.server import ThreadedMotoServer
-
         patch_moto_notifications()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the server's access log would drown the progress
-        port = _free_port()
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-        self._server.start()
-        self.url = f"http://127.0.0.1:{port}"
-        # moto keeps its state in module globals shared by every server in this process: start empty.
-        import requests
-
-        requests.post(f"{self.url}/moto-api/reset", timeout=30).raise_for_status()
+        self._server, self.url = start_moto_server()
+        reset_moto(self.url)
         self.set_env(
             {
                 "AWS_ENDPOINT_URL": self.url,
@@ -88,6 +80,24 @@ class Emulator:
             else:
                 os.environ[name] = value
         self._saved_env.clear()
+
+
+def start_moto_server() -> tuple[Any, str]:
+    """moto's server on a free port of 127.0.0.1 (thread-safe, unlike the in-process mock under concurrent
+    readers): the server and its URL."""
+    from moto.server import ThreadedMotoServer
+
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    return server, f"http://127.0.0.1:{port}"
+
+
+def reset_moto(url: str) -> None:
+    """Empty every service: moto keeps its state in module globals shared by every server in this process."""
+    import requests
+
+    requests.post(f"{url}/moto-api/reset", timeout=30).raise_for_status()
 
 
 def create_resources(session: Any, settings: StackSettings) -> Resources:
@@ -135,10 +145,7 @@ def create_resources(session: Any, settings: StackSettings) -> Resources:
                     "Events": ["s3:ObjectCreated:*"],
                     "Filter": {
                         "Key": {
-                            "FilterRules": [
-                                {"Name": "prefix", "Value": INPUT_PREFIX},
-                                {"Name": "suffix", "Value": ".json"},
-                            ]
+                            "FilterRules": [{"Name": "prefix", "Value": INPUT_PREFIX}]  # as the stack: no suffix
                         }
                     },
                 }

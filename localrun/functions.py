@@ -16,13 +16,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from components.settings import StackSettings
+from components.function_environment import StackValues, function_environment
+from components.settings import PIPELINE_FUNCTIONS, StackSettings
+from handlers.shared import environment as env
 from localrun.lambda_context import LocalContext
 
 # Metrics are disabled here (no CloudWatch), so an invocation that adds none is no news worth a warning.
 warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 # Env var the callers use -> function service name.
-TARGETS = {"GENERATOR_FUNCTION": "generator", "VARIANTS_FUNCTION": "variants"}
+TARGETS = {env.GENERATOR_FUNCTION: "generator", env.VARIANTS_FUNCTION: "variants"}
 
 
 @dataclass
@@ -49,22 +51,14 @@ class Function:
 
 
 def environment(settings: StackSettings, bucket: str, dlq_url: str) -> dict[str, str]:
-    """The variables the pipeline component sets on the functions (CONTRACT §8), for the local run."""
-    names = settings.names
-    return {
-        "S3_BUCKET_NAME": bucket,
-        "DLQ_URL": dlq_url,
-        "GENERATOR_FUNCTION": names.function("generator"),
-        "VARIANTS_FUNCTION": names.function("variants"),
-        "BEDROCK_MODEL_ID": settings.bedrock_model_id,
-        "IMAGE_BACKEND": settings.image_backend,
-        "LOG_LEVEL": settings.log_level,
-        "POWERTOOLS_LOG_LEVEL": settings.log_level,
-        "POWERTOOLS_METRICS_NAMESPACE": names.metrics_namespace,
-        "POWERTOOLS_METRICS_DISABLED": "true",  # no CloudWatch here; EMF lines would only clutter the terminal
-        "MAX_BRIEF_BYTES": str(settings.max_brief_bytes),
-        "ASYNC_MAX_ATTEMPTS": str(settings.async_invoke.max_retry_attempts + 1),
-    }
+    """The variables the stack sets on the pipeline's functions (one process here, so their union), with
+    metrics disabled: no CloudWatch here, and EMF lines would only clutter the terminal."""
+    values = StackValues(bucket_name=bucket, dlq_url=dlq_url)
+    merged: dict[str, str] = {}
+    for service in PIPELINE_FUNCTIONS:
+        merged.update({name: str(value) for name, value in function_environment(settings, service, values).items()})
+    merged.pop(env.POWERTOOLS_SERVICE_NAME)  # each function's Logger and Metrics name their service themselves
+    return merged | {env.POWERTOOLS_METRICS_DISABLED: "true"}
 
 
 class Loaded(dict):
@@ -87,7 +81,7 @@ def load(
     Each app module is imported afresh (its Logger and Metrics read the environment set for this run) and
     the previous one is put back by `restore()`, so code that imported it before is not affected."""
     functions = Loaded()
-    for service in ("parser", "generator", "variants"):
+    for service in PIPELINE_FUNCTIONS:
         name = f"handlers.{service}.app"
         functions._undo.append(_forget_module(name))
         module = importlib.import_module(name)

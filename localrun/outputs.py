@@ -12,9 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from handlers.shared import gallery
-
-OUTPUT = "output/"
-REJECTED = "output/rejected/"
+from handlers.shared.bucket_layout import (
+    LATEST_REPORT_FILE,
+    OUTPUT_PREFIX,
+    REJECTED_PREFIX,
+    campaign_folder,
+    campaign_of_manifest,
+)
 
 
 def list_keys(s3: Any, bucket: str, prefix: str) -> list[str]:
@@ -31,20 +35,25 @@ def read_json(s3: Any, bucket: str, key: str) -> Any:
 def manifests(s3: Any, bucket: str) -> dict[str, dict[str, Any]]:
     """Every campaign's manifest in the bucket, by campaign id."""
     found = {}
-    for key in list_keys(s3, bucket, OUTPUT):
-        parts = key.split("/")
-        if len(parts) == 3 and parts[2] == "manifest.json" and parts[1] not in ("rejected", "_image-cache"):
-            found[parts[1]] = read_json(s3, bucket, key)
+    for key in list_keys(s3, bucket, OUTPUT_PREFIX):
+        campaign_id = campaign_of_manifest(key)
+        if campaign_id is not None:
+            found[campaign_id] = read_json(s3, bucket, key)
     return found
 
 
 def rejection_reports(s3: Any, bucket: str) -> dict[str, dict[str, Any]]:
-    return {key: read_json(s3, bucket, key) for key in list_keys(s3, bucket, REJECTED) if key.endswith(".json")}
+    """One report per rejected upload, by key (`report.json`, a copy of each brief's latest, is left out)."""
+    return {
+        key: read_json(s3, bucket, key)
+        for key in list_keys(s3, bucket, REJECTED_PREFIX)
+        if key.endswith(".json") and not key.endswith("/" + LATEST_REPORT_FILE)
+    }
 
 
 def download_campaign(s3: Any, bucket: str, campaign_id: str, out: Path) -> Path:
     """Download the campaign's folder and write its gallery. Returns the path of index.html."""
-    folder = f"{OUTPUT}{campaign_id}/"
+    folder = campaign_folder(campaign_id)
     target = out / campaign_id
     for key in list_keys(s3, bucket, folder):
         if key.endswith("/index.html"):
@@ -60,8 +69,14 @@ def download_campaign(s3: Any, bucket: str, campaign_id: str, out: Path) -> Path
     return page
 
 
+def download_reports(s3: Any, bucket: str, out: Path) -> None:
+    """Every rejection report, each upload's and each brief's latest, into `<out>/rejected/`."""
+    for key in list_keys(s3, bucket, REJECTED_PREFIX):
+        download_report(s3, bucket, key, out)
+
+
 def download_report(s3: Any, bucket: str, key: str, out: Path) -> Path:
-    path = out / key[len(OUTPUT) :]
+    path = out / key.removeprefix(OUTPUT_PREFIX)
     _download(s3, bucket, key, path)
     return path
 
@@ -69,3 +84,20 @@ def download_report(s3: Any, bucket: str, key: str, out: Path) -> Path:
 def _download(s3: Any, bucket: str, key: str, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+
+
+LATEST = "latest"
+
+
+def point_latest(out: Path, galleries: dict[str, Path], summary: str) -> Path:
+    """`<out>/latest/`: a link to each campaign folder of the newest run, and that run's summary. Rebuilt on
+    every run; only the links and summary.txt in it are removed, nothing else the folder may hold."""
+    latest = out / LATEST
+    latest.mkdir(parents=True, exist_ok=True)
+    for entry in latest.iterdir():
+        if entry.is_symlink() or entry.name == "summary.txt":
+            entry.unlink()
+    for campaign_id in sorted(galleries):
+        (latest / campaign_id).symlink_to(Path("..") / campaign_id, target_is_directory=True)
+    (latest / "summary.txt").write_text(summary.strip() + "\n", encoding="utf-8")
+    return latest

@@ -13,6 +13,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from handlers.shared.bucket_layout import ASSETS_PREFIX, BRIEFS_PREFIX
+from handlers.shared.environment import GENERATOR_FUNCTION
 from localrun import functions as function_loader
 from localrun import outputs
 from localrun.async_invoke import AsyncInvoker
@@ -23,7 +25,6 @@ from localrun.progress import Progress
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_BRIEF = ROOT / "samples" / "briefs" / "summer-splash.json"
 EXISTING_ASSETS = ROOT / "samples" / "existing-assets"
-BRIEFS_PREFIX = "input/campaign-briefs/"
 
 
 @dataclass
@@ -39,6 +40,7 @@ class RunOptions:
     timeout_seconds: float = 900
     progress: Progress | None = None
     log_stream: TextIO | None = None  # where the handlers' logs go (None: left as they are, stdout)
+    assets: Path | None = None  # a folder of the user's own images, uploaded under existing-assets/
     # Test hooks: register botocore event handlers on the session the handlers' clients come from, and
     # adjust a function module once it is loaded.
     configure_session: Callable[[boto3.Session], None] | None = None
@@ -92,6 +94,8 @@ def run(options: RunOptions) -> RunResult:
         emulator.set_env(function_loader.environment(settings, resources.bucket, resources.dlq_url))
         s3, sqs = platform.client("s3", config=patient), platform.client("sqs", config=patient)
         upload_existing_assets(s3, resources.bucket)
+        if options.assets is not None:
+            upload_existing_assets(s3, resources.bucket, options.assets)
 
         loaded = function_loader.load(settings, options.log_stream, options.prepare_function)
         invoker = AsyncInvoker(
@@ -106,7 +110,7 @@ def run(options: RunOptions) -> RunResult:
         accept = invoker.transport
 
         def transport(function_env: str, payload: dict[str, Any]) -> None:
-            progress.expect("generate" if function_env == "GENERATOR_FUNCTION" else "render")
+            progress.expect("generate" if function_env == GENERATOR_FUNCTION else "render")
             accept(function_env, payload)
 
         set_transport(transport)
@@ -133,7 +137,7 @@ def run(options: RunOptions) -> RunResult:
                 Bucket=resources.bucket,
                 Key=BRIEFS_PREFIX + path.name,
                 Body=path.read_bytes(),
-                ContentType="application/json",
+                ContentType="application/json" if path.suffix.lower() == ".json" else "application/octet-stream",
             )
 
         timed_out = not _drive(source, invoker, sqs, resources.queue_url, started + options.timeout_seconds)
@@ -143,8 +147,7 @@ def run(options: RunOptions) -> RunResult:
         rejections = outputs.rejection_reports(s3, resources.bucket)
         options.out.mkdir(parents=True, exist_ok=True)
         galleries = {cid: outputs.download_campaign(s3, resources.bucket, cid, options.out) for cid in campaigns}
-        for key in rejections:
-            outputs.download_report(s3, resources.bucket, key, options.out)
+        outputs.download_reports(s3, resources.bucket, options.out)
         return RunResult(
             bucket=resources.bucket,
             campaigns=campaigns,
@@ -172,11 +175,12 @@ def run(options: RunOptions) -> RunResult:
 
 
 def upload_existing_assets(s3: Any, bucket: str, folder: Path = EXISTING_ASSETS) -> None:
-    """The repository's sample assets, at `existing-assets/<path>` as a team would keep them."""
+    """A folder of images (the repository's samples, or the user's `--assets`) at `existing-assets/<path>`,
+    as a team would keep them."""
     for path in sorted(folder.rglob("*")):
         if path.is_file():
             s3.put_object(
-                Bucket=bucket, Key=f"existing-assets/{path.relative_to(folder).as_posix()}", Body=path.read_bytes()
+                Bucket=bucket, Key=ASSETS_PREFIX + path.relative_to(folder).as_posix(), Body=path.read_bytes()
             )
 
 

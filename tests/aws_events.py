@@ -3,6 +3,7 @@
 import copy
 import json
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote_plus
 
@@ -47,6 +48,7 @@ def s3_notification(
     message = copy.deepcopy(fixture("s3doc_objectcreated-put-message.json"))
     record = message["Records"][0]
     record["eventName"] = event_name
+    record["eventTime"] = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     record["s3"]["bucket"]["name"] = bucket
     record["s3"]["bucket"]["arn"] = f"arn:aws:s3:::{bucket}"
     obj = record["s3"]["object"]

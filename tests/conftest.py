@@ -1,37 +1,29 @@
-"""Shared test set-up: moto's server, AWS credentials for it, Powertools' metric set emptied per test.
+"""Shared test set-up: moto's server, AWS credentials for it, Powertools' metric set emptied per test, and the
+`chromium` marker's rule (CI fails a browser test it cannot run; a laptop skips it, saying why).
 
 Imports resolve from the repository root (pyproject.toml: pytest's `pythonpath`), as `handlers.<function>`
 resolves in the images."""
 
-import socket
+import os
 
 import pytest
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from localrun.emulator import reset_moto, start_moto_server
+from tests.browser import chromium_path
 
 
 @pytest.fixture(scope="session")
 def moto_server():
-    """moto's server on 127.0.0.1 (thread-safe, unlike the in-process mock under concurrent readers)."""
-    from moto.server import ThreadedMotoServer
-
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
+    """moto's server on 127.0.0.1, started as the local run starts it."""
+    server, url = start_moto_server()
+    yield url
     server.stop()
 
 
 @pytest.fixture
 def aws_endpoint(moto_server, monkeypatch):
     """Point boto3 at a freshly reset moto server, with dummy credentials."""
-    import requests
-
-    requests.post(f"{moto_server}/moto-api/reset", timeout=10)
+    reset_moto(moto_server)
     for name, value in {
         "AWS_ENDPOINT_URL": moto_server,
         "AWS_ACCESS_KEY_ID": "testing",
@@ -50,3 +42,35 @@ def _empty_powertools_metrics():
     from aws_lambda_powertools import Metrics
 
     Metrics().clear_metrics()
+
+
+@pytest.fixture
+def function_environment(monkeypatch):
+    """Set the pipeline functions' environment as the stack sets it (the local run's settings: offline images),
+    for bucket `bucket`; `overrides` change variables (None removes one). Returns what was set."""
+
+    def set_environment(bucket: str, **overrides: str | None) -> dict[str, str]:
+        from localrun.emulator import local_settings
+        from localrun.functions import environment
+
+        values: dict[str, str | None] = {**environment(local_settings(), bucket, dlq_url=""), **overrides}
+        for name, value in values.items():
+            if value is None:
+                monkeypatch.delenv(name, raising=False)
+            else:
+                monkeypatch.setenv(name, value)
+        return {name: value for name, value in values.items() if value is not None}
+
+    return set_environment
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("chromium") is None or chromium_path() is not None:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(
+            "CI=true but Debian's chromium is not installed (.ci/run installs it): "
+            "the browser test must run in CI, never be skipped",
+            pytrace=False,
+        )
+    pytest.skip("needs Debian's chromium (apt-get install -y chromium); CI=true makes this a failure")

@@ -22,11 +22,11 @@ import sys
 import threading
 import traceback
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-PROJECT = "creative-automation"
+from components.settings import PROJECT, ROOT
+from components.settings.loading import stack_file_config
+
 ACCOUNT_ID = "123456789012"
 SECRET_SIG = "4dabf18193072939515e22adb298388d"  # Pulumi's marker for secret values on the wire
 
@@ -94,11 +94,7 @@ class Recording:
 
 def stack_config(stack: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Config of Pulumi.<stack>.yaml as the CLI hands it to the program: fully qualified keys."""
-    import yaml
-
-    path = ROOT / f"Pulumi.{stack}.yaml"
-    document = yaml.safe_load(path.read_text()) if path.exists() else {}
-    config = dict((document or {}).get("config") or {})
+    config = stack_file_config(stack)
     for key, value in (overrides or {}).items():
         key = key if ":" in key else f"{PROJECT}:{key}"
         head, _, rest = key.partition(".")

@@ -6,7 +6,7 @@
 The bucket is `pulumi stack output bucket_name` unless --bucket is given. The campaign id is computed
 exactly as the parser computes it (campaign name + the upload's identity: bucket, key and version), so the
 command knows which manifest to wait for; a refused brief is reported from `output/rejected/`.
-Exit status: 0 complete, 1 partial/failed/rejected, 2 timed out.
+Exit status: 0 complete, 1 partial/failed/rejected or an error (said in one line on stderr), 2 timed out.
 """
 
 from __future__ import annotations
@@ -20,12 +20,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from handlers.parser.campaign import brief_stem, campaign_id
+from handlers.parser.campaign import campaign_id
 from handlers.parser.events import Upload
-from handlers.shared.manifest import SETTLED_CAMPAIGN, manifest_key
+from handlers.shared.bucket_layout import BRIEFS_PREFIX, manifest_key, rejection_report_key
+from handlers.shared.manifest import SETTLED, SETTLED_CAMPAIGN
 from localrun import outputs
-
-BRIEFS_PREFIX = "input/campaign-briefs/"
 
 
 def stack_bucket(stack: str | None) -> str:
@@ -78,14 +77,14 @@ def submit(
         + (f" (version {version_id})" if version_id else "")
         + (f"; waiting for campaign {cid}" if cid else "; waiting for the parser's verdict")
     )
-    report = f"output/rejected/{brief_stem(key)}/report.json"
+    report = rejection_report_key(key)
     deadline = time.monotonic() + timeout
     last_status = None
     while time.monotonic() < deadline:
         manifest = _read(s3, bucket, manifest_key(cid)) if cid else None
         if manifest is not None:
             status = manifest["status"]
-            done = sum(1 for p in manifest["products"] if p["status"] in ("complete", "failed"))
+            done = sum(1 for p in manifest["products"] if p["status"] in SETTLED)
             if status != last_status or status == "processing":
                 say(f"{cid}: {status}, {done}/{manifest['expected_products']} products settled")
             last_status = status
@@ -126,11 +125,44 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=900, help="seconds to wait for the campaign (default 900)")
     args = parser.parse_args(argv)
     if not args.brief.is_file():
-        parser.error(f"{args.brief}: no such file")
+        return _say_error(f"{args.brief}: no such file")
+    if args.out.exists() and not args.out.is_dir():
+        return _say_error(f"--out {args.out}: is a file; give a folder (it is created if missing)")
     import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
 
     bucket = args.bucket or stack_bucket(args.stack)
-    return submit(boto3.client("s3"), bucket, args.brief, args.out, timeout=args.timeout)
+    try:
+        return submit(boto3.client("s3"), bucket, args.brief, args.out, timeout=args.timeout)
+    except (BotoCoreError, ClientError, OSError) as error:
+        return _say_error(expected_error(error, bucket))
+
+
+def expected_error(error: Exception, bucket: str | None) -> str:
+    """An AWS or machine error a person can act on, in one line."""
+    from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError, NoRegionError
+
+    if isinstance(error, NoCredentialsError):
+        return "no AWS credentials found: run `aws configure` (or `aws sso login`), or set AWS_PROFILE"
+    if isinstance(error, NoRegionError):
+        return "no AWS region set: set AWS_REGION (or AWS_DEFAULT_REGION), or a region in your AWS profile"
+    if isinstance(error, EndpointConnectionError):
+        return f"cannot reach AWS ({error.kwargs.get('endpoint_url', 'the endpoint')}): check the network"
+    if isinstance(error, ClientError):
+        code = error.response.get("Error", {}).get("Code", "")
+        if code == "NoSuchBucket":
+            return f"bucket {bucket} does not exist here: check --bucket, the stack, and AWS_REGION"
+        if code in ("AccessDenied", "403", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken"):
+            return f"AWS refused access to bucket {bucket} ({code}): check your credentials and their permissions"
+        return f"AWS answered {code}: {error.response.get('Error', {}).get('Message', '')}"
+    if isinstance(error, OSError):
+        return f"{getattr(error, 'filename', None) or 'a file'}: {error.strerror or error}"
+    return f"{type(error).__name__}: {error}"
+
+
+def _say_error(message: str) -> int:
+    print(f"tools.submit: {message}", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

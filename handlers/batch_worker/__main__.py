@@ -1,4 +1,5 @@
-"""Batch job entry point: `python -m batch_worker <campaign-id>` (the job definition passes Ref::campaign_id)."""
+"""Batch job entry point: `python -m handlers.batch_worker <campaign-id>` (the job definition passes
+Ref::campaign_id)."""
 
 import logging
 import os
@@ -14,7 +15,7 @@ from handlers.shared.manifest import ManifestStore
 def main(argv: list[str]) -> int:
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format="%(levelname)s %(message)s")
     if len(argv) != 1 or not argv[0] or argv[0] == "none":
-        print("usage: python -m batch_worker <campaign-id>", file=sys.stderr)
+        print("usage: python -m handlers.batch_worker <campaign-id>", file=sys.stderr)
         return 2
     s3 = boto3.client("s3")
     indexes = rerender(ManifestStore(s3, os.environ["S3_BUCKET_NAME"]), argv[0], invoke_async)

@@ -10,9 +10,10 @@ from collections.abc import Callable
 from typing import Any
 
 from handlers.shared.manifest import ManifestStore
+from handlers.shared.payloads import RenderVariants
 
 
-def rerender(store: ManifestStore, campaign_id: str, invoke: Callable[[str, dict[str, Any]], None]) -> list[int]:
+def rerender(store: ManifestStore, campaign_id: str, invoke: Callable[[RenderVariants], None]) -> list[int]:
     manifest = store.get(campaign_id)
     if manifest is None:
         raise SystemExit(f"campaign {campaign_id!r} has no manifest in {store.bucket}")
@@ -26,8 +27,5 @@ def rerender(store: ManifestStore, campaign_id: str, invoke: Callable[[str, dict
     store.update(campaign_id, reopen)
     for index in indexes:
         source = next(p["source_key"] for p in manifest["products"] if p["index"] == index)
-        invoke(
-            "VARIANTS_FUNCTION",
-            {"campaign_id": campaign_id, "product_index": index, "bucket": store.bucket, "source_key": source},
-        )
+        invoke(RenderVariants(campaign_id, index, store.bucket, source))
     return indexes

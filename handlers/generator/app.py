@@ -1,19 +1,22 @@
 """Generator function: a product shot from Amazon Bedrock (or the offline placeholder), then variants.
 
-Invoked asynchronously by the parser (payloads: handlers/PAYLOADS.md). A content-filtered result fails
+Invoked asynchronously by the parser (payloads: handlers/shared/payloads.py). A content-filtered result fails
 the product with the filter's reason and is not retried; throttling and timeouts are retried here with
 backoff while another model call fits before the function's deadline, then raised so Lambda's own retries
 and the on-failure destination take over.
 """
 
-import os
+from typing import Any
 
 import boto3
 from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from handlers.generator.service import GeneratorService
+from handlers.generator.service import GeneratorService, ImageBackend
 from handlers.shared import metrics as metric_names
+from handlers.shared.environment import GeneratorEnvironment
 from handlers.shared.manifest import ManifestStore
+from handlers.shared.payloads import GenerateImage
 from handlers.shared.settled import on_campaign_settled
 
 logger = Logger(service="generator")
@@ -21,8 +24,8 @@ metrics = Metrics(service="generator")
 _service: GeneratorService | None = None
 
 
-def backend():
-    if os.environ.get("IMAGE_BACKEND", "bedrock") == "local":
+def backend(environment: GeneratorEnvironment) -> ImageBackend:
+    if environment.image_backend == "local":
         from handlers.generator.placeholder import PlaceholderImages
 
         return PlaceholderImages()
@@ -31,7 +34,7 @@ def backend():
     client = boto3.client("bedrock-runtime", config=client_config())
     return BedrockImages(
         client,
-        os.environ["BEDROCK_MODEL_ID"],
+        environment.bedrock_model_id or "",
         on_throttle=lambda: metrics.add_metric(name=metric_names.MODEL_THROTTLES, unit="Count", value=1),
     )
 
@@ -39,23 +42,23 @@ def backend():
 def service() -> GeneratorService:
     global _service
     if _service is None:
+        environment = GeneratorEnvironment.read()
         s3 = boto3.client("s3")
         store = ManifestStore(
-            s3,
-            os.environ["S3_BUCKET_NAME"],
-            on_settled=on_campaign_settled(metrics, logger, s3, os.environ["S3_BUCKET_NAME"]),
+            s3, environment.bucket, on_settled=on_campaign_settled(metrics, logger, s3, environment.bucket)
         )
         _service = GeneratorService(
-            s3, store, backend(), logger, metrics, max_attempts=int(os.environ.get("ASYNC_MAX_ATTEMPTS", 3))
+            s3, store, backend(environment), logger, metrics, max_attempts=environment.async_max_attempts
         )
     return _service
 
 
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
-def handler(event, context):
-    logger.append_keys(campaign_id=event["campaign_id"], product_index=event["product_index"])
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    request = GenerateImage.from_event(event)
+    logger.append_keys(campaign_id=request.campaign_id, product_index=request.product_index)
     status = service().handle(
-        event["campaign_id"], int(event["product_index"]), remaining_ms=context.get_remaining_time_in_millis
+        request.campaign_id, request.product_index, remaining_ms=context.get_remaining_time_in_millis
     )
-    return {"campaign_id": event["campaign_id"], "product_index": event["product_index"], "status": status}
+    return {"campaign_id": request.campaign_id, "product_index": request.product_index, "status": status}

@@ -10,19 +10,33 @@ from __future__ import annotations
 import io
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from PIL import Image, UnidentifiedImageError
 
 from handlers.generator.models import ContentFiltered, ImageRequest, seed_for
 from handlers.generator.prompt import NEGATIVE_PROMPT, build_prompt
 from handlers.shared import metrics as metric_names
+from handlers.shared.bucket_layout import generated_key, image_cache_key
 from handlers.shared.errors import error_code
+from handlers.shared.image_words import found
 from handlers.shared.invoke import invoke_async
-from handlers.shared.manifest import ManifestStore
+from handlers.shared.manifest import SETTLED, ManifestStore
 from handlers.shared.manifest import product as find_product
-from handlers.shared.paths import generated_key, image_cache_key
+from handlers.shared.payloads import RenderVariants
 from handlers.shared.settled import republish_gallery
+
+
+class ImageBackend(Protocol):
+    """Where product shots come from: Bedrock (models.BedrockImages) or offline placeholders (the local run)."""
+
+    @property
+    def model_id(self) -> str: ...
+
+    @property
+    def usd_per_image(self) -> float: ...
+
+    def generate(self, request: ImageRequest, remaining_ms: Callable[[], int] | None = None) -> bytes: ...
 
 
 class GeneratorService:
@@ -30,11 +44,11 @@ class GeneratorService:
         self,
         s3: Any,
         store: ManifestStore,
-        backend: Any,
+        backend: ImageBackend,
         logger: Any,
         metrics: Any,
         max_attempts: int = 3,
-        invoke: Callable[[str, dict[str, Any]], None] = invoke_async,
+        invoke: Callable[[RenderVariants], None] = invoke_async,
     ):
         self.s3 = s3
         self.store = store
@@ -50,7 +64,7 @@ class GeneratorService:
         if manifest is None:
             raise LookupError(f"campaign {campaign_id} has no manifest")
         product = find_product(manifest, index)
-        if product["status"] in ("complete", "failed"):
+        if product["status"] in SETTLED:
             self.logger.info("product already settled; duplicate invocation ignored")
             republish_gallery(self.s3, self.store.bucket, manifest)
             return product["status"]
@@ -72,15 +86,7 @@ class GeneratorService:
                         f"image generation failed after {attempt} attempts: {error}",
                     )
                 raise
-        self.invoke(
-            "VARIANTS_FUNCTION",
-            {
-                "campaign_id": campaign_id,
-                "product_index": index,
-                "bucket": self.store.bucket,
-                "source_key": product["generated_key"],
-            },
-        )
+        self.invoke(RenderVariants(campaign_id, index, self.store.bucket, product["generated_key"]))
         return "rendering"
 
     def _generate(
@@ -161,5 +167,7 @@ def check_png(data: bytes) -> None:
     try:
         with Image.open(io.BytesIO(data)) as image:
             image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError) as error:
-        raise ValueError(f"the model returned bytes that are not an image: {error}") from error
+    except UnidentifiedImageError as error:
+        raise ValueError(f"the image model returned {found(data)}, not a PNG image") from error
+    except (OSError, SyntaxError) as error:
+        raise ValueError(f"the image model returned {found(data)} that is damaged or cut short") from error

@@ -5,16 +5,18 @@ Each record is processed on its own (Powertools BatchProcessor): a failing recor
 A brief that is invalid is not a failure: its report is written and the message acknowledged.
 """
 
-import os
+from typing import Any
 
 import boto3
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from handlers.parser import dead_letter
 from handlers.parser.events import parse_body
 from handlers.parser.service import ParserService
+from handlers.shared.environment import ParserEnvironment
 from handlers.shared.errors import error_code, is_transient
 from handlers.shared.manifest import ManifestStore
 
@@ -22,7 +24,8 @@ logger = Logger(service="parser")
 metrics = Metrics(service="parser")
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 _service: ParserService | None = None
-_sqs = None
+_sqs: Any = None
+_environment: ParserEnvironment | None = None
 
 
 def service() -> ParserService:
@@ -30,16 +33,19 @@ def service() -> ParserService:
     if _service is None:
         s3 = boto3.client("s3")
         _service = ParserService(
-            s3,
-            ManifestStore(s3, os.environ["S3_BUCKET_NAME"]),
-            int(os.environ.get("MAX_BRIEF_BYTES", 1024 * 1024)),
-            logger,
-            metrics,
+            s3, ManifestStore(s3, environment().bucket), environment().max_brief_bytes, logger, metrics
         )
     return _service
 
 
-def dead_letter_queue():
+def environment() -> ParserEnvironment:
+    global _environment
+    if _environment is None:
+        _environment = ParserEnvironment.read()
+    return _environment
+
+
+def dead_letter_queue() -> Any:
     global _sqs
     if _sqs is None:
         _sqs = boto3.client("sqs")
@@ -55,9 +61,10 @@ def record_handler(record: SQSRecord) -> None:
         try:
             outcome = service().handle(upload)
         except Exception as error:
-            if dead_letter.is_permanent(error) and os.environ.get("DLQ_URL"):
+            dlq_url = environment().dlq_url
+            if dead_letter.is_permanent(error) and dlq_url:
                 # Acknowledged here, kept in the DLQ with its reason: a retry cannot fix it.
-                dead_letter.send(dead_letter_queue(), os.environ["DLQ_URL"], record.body, record.message_id, error)
+                dead_letter.send(dead_letter_queue(), dlq_url, record.body, record.message_id, error)
                 logger.error(
                     "upload failed permanently; moved to the DLQ, not retried",
                     extra={"key": upload.key, "error_code": error_code(error), "error": str(error)},
@@ -76,5 +83,5 @@ def record_handler(record: SQSRecord) -> None:
 
 @logger.inject_lambda_context
 @metrics.log_metrics
-def handler(event, context):
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -7,17 +7,18 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from handlers.parser.wording import BRIEF_SHAPE, explain, shorten, size_words
+from handlers.shared.bucket_layout import ASSETS_PREFIX, INPUT_PREFIX, OUTPUT_PREFIX
 from handlers.shared.glyphs import describe, missing_characters, only_invisible
 
 SCHEMA_FILE = Path(__file__).with_name("brief.schema.json")
-ASSETS_PREFIX = "existing-assets/"
 # Bucket prefixes a brief could name by mistake (or on purpose): never read for it.
-OTHER_PREFIXES = ("input/", "output/")
+OTHER_PREFIXES = (INPUT_PREFIX, OUTPUT_PREFIX)
 UNSAFE_ASSET_CHARS = re.compile(r"[\x00-\x1f\x7f\\%]|://")
 LOCALE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}")  # BCP 47 language tag, as en-US or zh-Hans-CN
 
@@ -25,7 +26,7 @@ LOCALE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}")  # BCP 47 language
 @dataclass(frozen=True)
 class Violation:
     path: str  # JSON path, e.g. $.products[1].existing_assets
-    message: str
+    message: str  # plain words: what was expected, with its limit, and what this brief has
     value: Any = None
 
     def to_json(self) -> dict[str, Any]:
@@ -72,44 +73,45 @@ def asset_key(value: str) -> str | None:
     return normalized + ("/" if relative.endswith("/") else "")
 
 
+def not_a_brief_name(key: str) -> Violation:
+    """Every upload under input/ gets an answer: one whose name does not end in .json is not read."""
+    name = PurePosixPath(key).name
+    suffix = PurePosixPath(key).suffix
+    found = f'"{shorten(name, 60)}" ends in {suffix}' if suffix else f'"{shorten(name, 60)}" has no extension'
+    return Violation(
+        "$",
+        f"the parser reads briefs named *.json (any letter case, like summer.json or SUMMER.JSON); {found}. "
+        "Save the brief as JSON with a .json name and upload it again",
+    )
+
+
+def too_large(size: int, max_bytes: int) -> Violation:
+    """The one violation of a brief over the size limit, with its real size (never the bytes read)."""
+    return Violation(
+        "$",
+        f"at most {size_words(max_bytes)} per brief; this brief is {size_words(size)}. "
+        "Split its products over several briefs",
+    )
+
+
 def check_brief(body: bytes, max_bytes: int) -> BriefCheck:
     """Every reason to refuse the brief, not only the first."""
     if len(body) > max_bytes:
-        return BriefCheck(None, [Violation("$", f"brief is {len(body)} bytes; the limit is {max_bytes} bytes")])
+        return BriefCheck(None, [too_large(len(body), max_bytes)])
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        return BriefCheck(
-            None,
-            [
-                Violation(
-                    "$",
-                    f"brief is not UTF-8 text: byte {error.start} is 0x{body[error.start]:02x}; save the file as UTF-8",
-                )
-            ],
-        )
+        return _refused(f"not UTF-8 text: byte {error.start} is 0x{body[error.start]:02x}; save the file as UTF-8")
+    duplicates: list[_Duplicates] = []
     try:
-        brief = json.loads(text)
+        brief = json.loads(text, object_pairs_hook=lambda pairs: _object(pairs, duplicates))
     except json.JSONDecodeError as error:
-        return BriefCheck(
-            None, [Violation("$", f"brief is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}")]
-        )
+        return _refused(f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}")
     except RecursionError:  # `[[[[...]]]]` thousands deep: valid JSON that no brief needs
-        return BriefCheck(
-            None,
-            [
-                Violation(
-                    "$",
-                    "brief nests arrays or objects too deeply to read; a brief is "
-                    "an object of campaign fields with a list of products",
-                )
-            ],
-        )
+        return _refused(f"nests arrays or objects too deeply to read; a brief is a JSON object like {BRIEF_SHAPE}")
 
-    violations = [
-        Violation(json_path(error.absolute_path), error.message, error.instance if _small(error.instance) else None)
-        for error in sorted(validator().iter_errors(brief), key=lambda e: list(map(str, e.absolute_path)))
-    ]
+    violations = _duplicate_keys(brief) if duplicates else []
+    violations += _schema_violations(brief)
     if isinstance(brief, dict) and isinstance(brief.get("products"), list):
         for index, product in enumerate(brief["products"]):
             value = product.get("existing_assets") if isinstance(product, dict) else None
@@ -117,10 +119,9 @@ def check_brief(body: bytes, max_bytes: int) -> BriefCheck:
                 violations.append(
                     Violation(
                         f"$.products[{index}].existing_assets",
-                        f"{value!r} points outside existing-assets/: give a key or folder under existing-assets/ "
-                        "without '..', a leading '/', '\\', '%' escapes, URLs "
-                        "or another prefix such as input/ or output/",
-                        value,
+                        "expected a key or folder under existing-assets/, such as acme/citrus/; this one leads "
+                        "elsewhere (a '..', a leading '/', a backslash, a '%' escape, a URL, or input/ or output/)",
+                        shorten(value),
                     )
                 )
     if isinstance(brief, dict):
@@ -130,9 +131,10 @@ def check_brief(body: bytes, max_bytes: int) -> BriefCheck:
             violations.append(
                 Violation(
                     "$.logo",
-                    f"{logo[:200]!r} is not an image key under existing-assets/: give the key of one PNG or JPEG file "
-                    "(not a folder) without '..', a leading '/', '\\', '%' escapes, URLs or another prefix",
-                    logo[:200],
+                    "expected the key of one PNG or JPEG file under existing-assets/, such as acme/logo.png; this one "
+                    "is a folder or leads elsewhere (a '..', a leading '/', a backslash, a '%' escape, a URL, or "
+                    "input/ or output/)",
+                    shorten(logo),
                 )
             )
     return BriefCheck(brief if not violations else None, violations)
@@ -152,7 +154,7 @@ def message_violations(message: Any) -> list[Violation]:
             "$.campaign_message",
             f"locale {locale[:40]!r} is not a language tag: expected a language code, optionally with a region or "
             "script, as en, en-US, ja-JP or zh-Hans-CN",
-            locale[:200],
+            shorten(locale),
         )
         for locale in (message if isinstance(message, dict) else {})
         if not LOCALE.fullmatch(locale)
@@ -160,7 +162,9 @@ def message_violations(message: Any) -> list[Violation]:
     for path, text in texts.items():
         if text and only_invisible(text):
             found.append(
-                Violation(path, "message has no visible character (only spaces or zero-width characters)", text[:200])
+                Violation(
+                    path, "message has no visible character (only spaces or zero-width characters)", shorten(text)
+                )
             )
             continue
         missing = missing_characters(text)
@@ -171,11 +175,65 @@ def message_violations(message: Any) -> list[Violation]:
                     f"no font the variants ship can draw {len(missing)} character(s): {describe(missing)}; "
                     "remove them or replace them (scripts covered: Latin, Greek, Cyrillic, Arabic, Hebrew, "
                     "Devanagari, Thai, Chinese, Japanese, Korean, common symbols)",
-                    text[:200],
+                    shorten(text),
                 )
             )
     return found
 
 
-def _small(value: Any) -> bool:
-    return isinstance(value, (str, int, float, bool)) and len(str(value)) <= 200 or value is None
+def _refused(message: str) -> BriefCheck:
+    return BriefCheck(None, [Violation("$", message)])
+
+
+def _schema_violations(brief: Any) -> list[Violation]:
+    violations, missing_seen = [], set()
+    for error in sorted(validator().iter_errors(brief), key=lambda e: list(map(str, e.absolute_path))):
+        if error.validator == "pattern" and error.instance == "":
+            continue  # an empty text is already reported as empty
+        if error.validator == "required":
+            # jsonschema yields one error per missing field, each naming it only inside a Python repr.
+            owner = error.schema.get("x-noun", "object")
+            for name in error.validator_value:
+                path = json_path([*error.absolute_path, name])
+                if name not in error.instance and path not in missing_seen:
+                    missing_seen.add(path)
+                    violations.append(Violation(path, f'missing: every {owner} needs a "{name}" field'))
+            continue
+        violations.append(Violation(json_path(error.absolute_path), explain(error), shorten(error.instance)))
+    return violations
+
+
+class _Duplicates(dict):
+    """A JSON object that named some key more than once (json keeps the last; a brief may not)."""
+
+    repeated: dict[str, int]
+
+
+def _object(pairs: list[tuple[str, Any]], found: list[_Duplicates]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) == len(pairs):
+        return obj
+    marked = _Duplicates(obj)
+    names = [name for name, _ in pairs]
+    marked.repeated = {name: names.count(name) for name in dict.fromkeys(names) if names.count(name) > 1}
+    found.append(marked)
+    return marked
+
+
+def _duplicate_keys(value: Any, parts: tuple = ()) -> list[Violation]:
+    """Every repeated key, at the path of the object that repeats it."""
+    found = []
+    if isinstance(value, _Duplicates):
+        found += [
+            Violation(
+                json_path(parts),
+                f'the key "{shorten(name, 40)}" appears {count} times in this object; each key may appear once '
+                "(only the last would count)",
+                shorten(name),
+            )
+            for name, count in value.repeated.items()
+        ]
+    children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, child in children:
+        found += _duplicate_keys(child, (*parts, key))
+    return found

@@ -19,6 +19,7 @@ class Upload:
     etag: str | None
     size: int | None
     sequencer: str | None
+    event_time: str | None = None  # when S3 took the upload (ISO 8601), the same in every redelivery
 
     @property
     def identity(self) -> str:
@@ -65,6 +66,7 @@ def parse_body(body: str) -> Notification:
                 etag=(obj.get("eTag") or "").strip('"') or None,
                 size=obj.get("size"),
                 sequencer=obj.get("sequencer"),
+                event_time=record.get("eventTime") or None,
             )
         )
     return Notification(uploads, skipped)

@@ -13,17 +13,26 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from handlers.parser.brief import Violation, asset_key, check_brief
-from handlers.parser.campaign import brief_stem, campaign_id, pick_asset
+from handlers.parser.brief import Violation, asset_key, check_brief, not_a_brief_name, too_large
+from handlers.parser.campaign import campaign_id, missing_asset_reason, near_misses, pick_asset
 from handlers.parser.events import Upload
+from handlers.parser.wording import shorten
 from handlers.shared import gallery
 from handlers.shared import metrics as metric_names
+from handlers.shared.bucket_layout import (
+    ASSETS_PREFIX,
+    INPUT_PREFIX,
+    rejection_report_key,
+    upload_rejection_report_key,
+)
 from handlers.shared.invoke import invoke_async
 from handlers.shared.manifest import ManifestStore, new_manifest, now_iso
+from handlers.shared.payloads import GenerateImage, Payload, RenderVariants
 
-BRIEFS_PREFIX = "input/"
 MISSING_OBJECT_CODES = {"NoSuchKey", "NoSuchVersion", "404"}
 IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")  # PNG, JPEG: what a logo may be
+MISSING_ASSET_CODE = "ExistingAssetMissing"
+MAX_ASSET_KEYS_SCANNED = 10_000
 
 
 @dataclass
@@ -34,8 +43,12 @@ class Outcome:
     report_key: str | None = None
 
 
-def report_key(brief_key: str) -> str:
-    return f"output/rejected/{brief_stem(brief_key)}/report.json"
+def upload_report_key(upload: Upload) -> str:
+    """One report per upload, never overwritten by the next: `<upload time>-<version id (or etag)>.json`, so a
+    listing of the folder is oldest first. A redelivery of the same upload writes the same key."""
+    stamp = (upload.event_time or now_iso()).replace("-", "").replace(":", "")
+    tag = upload.version_id or (upload.etag or "")[:12] or "upload"
+    return upload_rejection_report_key(upload.key, stamp, tag)
 
 
 class ParserService:
@@ -46,7 +59,7 @@ class ParserService:
         max_brief_bytes: int,
         logger: Any,
         metrics: Any,
-        invoke: Callable[[str, dict[str, Any]], None] = invoke_async,
+        invoke: Callable[[Payload], None] = invoke_async,
     ):
         self.s3 = s3
         self.store = store
@@ -59,13 +72,19 @@ class ParserService:
         if upload.bucket != self.store.bucket:
             self.logger.warning("upload in another bucket, skipped", extra={"bucket": upload.bucket, "key": upload.key})
             return Outcome("skipped")
-        if not upload.key.startswith(BRIEFS_PREFIX) or not upload.key.endswith(".json"):
-            self.logger.info("not a brief upload, skipped", extra={"key": upload.key})
+        if not upload.key.startswith(INPUT_PREFIX) or upload.key.endswith("/"):
+            self.logger.info(
+                "not a brief upload (outside input/, or a folder marker), skipped", extra={"key": upload.key}
+            )
             return Outcome("skipped")
+        if not upload.key.lower().endswith(".json"):
+            return self._reject(upload, [not_a_brief_name(upload.key)])
         body = self._read_brief(upload)
         if body is None:
             self.logger.warning("brief was deleted before it could be read; nothing to do", extra={"key": upload.key})
             return Outcome("skipped")
+        if isinstance(body, int):
+            return self._reject(upload, [too_large(body, self.max_brief_bytes)])
 
         check = check_brief(body, self.max_brief_bytes)
         if not check.ok:
@@ -77,7 +96,8 @@ class ParserService:
             return self._reject(upload, [logo_problem])
         cid = campaign_id(brief["campaign_name"], upload.identity)
         self.logger.append_keys(campaign_id=cid)
-        products = [self._target(index, product) for index, product in enumerate(brief["products"])]
+        on_missing = brief.get("on_missing_asset", "fail")
+        products = [self._target(index, product, on_missing) for index, product in enumerate(brief["products"])]
         manifest = new_manifest(
             campaign_id=cid,
             brief=brief,
@@ -96,14 +116,19 @@ class ParserService:
             self.logger.info("campaign started", extra={"products": len(products), "brief_key": upload.key})
             # The page shows the campaign while it runs; the function that settles it writes the final one.
             gallery.publish(self.s3, self.store.bucket, manifest)
+            self._count_missing_assets(products)
+            if manifest["status"] == "failed":  # every product named a missing asset: nothing left to run
+                self.metrics.add_metric(name=metric_names.CAMPAIGNS_FAILED, unit="Count", value=1)
         routed = self._route(cid, upload.bucket)
         return Outcome("started" if created else "duplicate", cid, routed)
 
     # -- reading --------------------------------------------------------------------------------------
 
-    def _read_brief(self, upload: Upload) -> bytes | None:
+    def _read_brief(self, upload: Upload) -> bytes | int | None:
+        """The brief's bytes; its real size (an int) when over the limit, refused without downloading it;
+        None when it is gone."""
         if upload.size is not None and upload.size > self.max_brief_bytes:
-            return b"\0" * (self.max_brief_bytes + 1)  # too large: refused without downloading it
+            return upload.size
         request = {"Bucket": upload.bucket, "Key": upload.key}
         if upload.version_id:
             request["VersionId"] = upload.version_id  # exactly the upload announced, not a later overwrite
@@ -114,7 +139,8 @@ class ParserService:
                 return None
             raise
         if response.get("ContentLength", 0) > self.max_brief_bytes:
-            return b"\0" * (self.max_brief_bytes + 1)
+            response["Body"].close()
+            return response["ContentLength"]
         return response["Body"].read()
 
     def _check_logo(self, logo: str | None) -> Violation | None:
@@ -128,18 +154,19 @@ class ParserService:
         except ClientError as error:
             code = error.response["Error"]["Code"]
             if code in MISSING_OBJECT_CODES or code == "AccessDenied":
-                return Violation("$.logo", f"logo {key} does not exist (or cannot be read)", logo[:200])
+                return Violation("$.logo", f"logo {key} does not exist (or cannot be read)", shorten(logo))
             if code != "InvalidRange":  # InvalidRange: an empty file, refused below
                 raise
             head = b""
         if not head.startswith(IMAGE_SIGNATURES):
             return Violation(
-                "$.logo", f"logo {key} is not a PNG or JPEG image (it starts with {head[:8]!r})", logo[:200]
+                "$.logo", f"logo {key} is not a PNG or JPEG image (it starts with {head[:8]!r})", shorten(logo)
             )
         return None
 
-    def _target(self, index: int, product: dict[str, Any]) -> dict[str, Any]:
-        """Where the product's image comes from: an existing asset if one is found, else the model."""
+    def _target(self, index: int, product: dict[str, Any], on_missing: str) -> dict[str, Any]:
+        """Where the product's image comes from: the model, or the existing asset it names. A named asset that
+        is not there fails the product with the reason, or, when the brief opts in, is generated instead."""
         entry = {
             "index": index,
             "name": product["name"],
@@ -149,20 +176,44 @@ class ParserService:
             "source_key": None,
         }
         requested = product.get("existing_assets")
-        if requested:
-            key = asset_key(requested)  # validated already; never None here
-            listing = self.s3.list_objects_v2(Bucket=self.store.bucket, Prefix=key.rstrip("/"), MaxKeys=1000)
-            found = pick_asset(key, [item["Key"] for item in listing.get("Contents", [])])
-            entry["existing_assets"] = requested
-            if found:
-                entry.update(image_source="existing", source_key=found)
-            else:
-                entry["asset_note"] = f"no image found under {key}; generating one instead"
-                self.logger.info(
-                    "existing asset not found, will generate",
-                    extra={"product_index": index, "existing_assets": requested},
-                )
-        return entry
+        if not requested:
+            return entry
+        key = asset_key(requested)  # validated already; never None here
+        entry["existing_assets"] = requested
+        listing = self.s3.list_objects_v2(Bucket=self.store.bucket, Prefix=key.rstrip("/"), MaxKeys=1000)
+        found = pick_asset(key, [item["Key"] for item in listing.get("Contents", [])])
+        if found:
+            return {**entry, "image_source": "existing", "source_key": found}
+        reason = missing_asset_reason(requested, key, near_misses(key, self._asset_keys()))
+        self.logger.warning("existing asset missing", extra={"product_index": index, "reason": reason})
+        if on_missing == "generate":
+            return {**entry, "asset_substitution": {"requested": requested, "reason": reason}}
+        return {
+            **entry,
+            "image_source": "existing",
+            "status": "failed",
+            "error": {"code": MISSING_ASSET_CODE, "message": reason},
+        }
+
+    def _count_missing_assets(self, products: list[dict[str, Any]]) -> None:
+        """Once per campaign (not per delivery): assets asked for and missing, and those generated instead."""
+        substituted = sum(1 for p in products if p.get("asset_substitution"))
+        failed = sum(1 for p in products if (p.get("error") or {}).get("code") == MISSING_ASSET_CODE)
+        if substituted + failed:
+            self.metrics.add_metric(name=metric_names.EXISTING_ASSETS_MISSING, unit="Count", value=substituted + failed)
+        if substituted:
+            self.metrics.add_metric(name=metric_names.MISSING_ASSETS_GENERATED, unit="Count", value=substituted)
+
+    def _asset_keys(self) -> list[str]:
+        """Keys under existing-assets/, to name near misses (other case, spaces, formats); bounded, as
+        S3 cannot list case-insensitively. Read only when a named asset is missing."""
+        keys: list[str] = []
+        pages = self.s3.get_paginator("list_objects_v2").paginate(
+            Bucket=self.store.bucket, Prefix=ASSETS_PREFIX, PaginationConfig={"MaxItems": MAX_ASSET_KEYS_SCANNED}
+        )
+        for page in pages:
+            keys.extend(item["Key"] for item in page.get("Contents", []))
+        return keys
 
     # -- routing --------------------------------------------------------------------------------------
 
@@ -186,19 +237,18 @@ class ParserService:
         routed = []
         for product in claimed:
             index = product["index"]
-            payload = {"campaign_id": cid, "product_index": index, "bucket": bucket}
-            target = "GENERATOR_FUNCTION"
+            payload: Payload = GenerateImage(cid, index, bucket)
             if product["image_source"] == "existing":
-                payload["source_key"] = product["source_key"]
-                target = "VARIANTS_FUNCTION"
+                payload = RenderVariants(cid, index, bucket, product["source_key"])
                 self.metrics.add_metric(name=metric_names.PRODUCTS_REUSED, unit="Count", value=1)
             try:
-                self.invoke(target, payload)
+                self.invoke(payload)
             except Exception:
                 self._release([p["index"] for p in claimed if p["index"] not in routed], cid)
                 raise
             routed.append(index)
-            self.logger.info("product routed", extra={"product_index": index, "to": target.split("_")[0].lower()})
+            to = "variants" if isinstance(payload, RenderVariants) else "generator"
+            self.logger.info("product routed", extra={"product_index": index, "to": to})
         return tuple(routed)
 
     def _release(self, indexes: list[int], cid: str) -> None:
@@ -217,22 +267,22 @@ class ParserService:
     # -- rejection ------------------------------------------------------------------------------------
 
     def _reject(self, upload: Upload, violations: list[Violation]) -> Outcome:
-        key = report_key(upload.key)
+        key, latest = upload_report_key(upload), rejection_report_key(upload.key)
         report = {
             "brief_key": upload.key,
             "bucket": upload.bucket,
             "version_id": upload.version_id,
+            "uploaded_at": upload.event_time,
             "rejected_at": now_iso(),
+            "report_key": key,
+            "latest_report_key": latest,
             "violation_count": len(violations),
             "violations": [v.to_json() for v in violations],
             "what_to_do": "fix every violation listed and upload the brief again; this upload will not be retried",
         }
-        self.s3.put_object(
-            Bucket=self.store.bucket,
-            Key=key,
-            ContentType="application/json",
-            Body=json.dumps(report, indent=2, ensure_ascii=False).encode(),
-        )
+        body = json.dumps(report, indent=2, ensure_ascii=False).encode()
+        for target in (key, latest):  # this upload's report, then the latest one (CONTRACT §3)
+            self.s3.put_object(Bucket=self.store.bucket, Key=target, ContentType="application/json", Body=body)
         self.metrics.add_metric(name=metric_names.BRIEFS_REJECTED, unit="Count", value=1)
         self.logger.warning(
             "brief rejected",

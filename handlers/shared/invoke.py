@@ -8,9 +8,11 @@ run and the tests replace the transport with `set_transport` to run the next fun
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from typing import Any
+
+from handlers.shared.environment import function_name
+from handlers.shared.payloads import Payload
 
 Transport = Callable[[str, dict[str, Any]], None]
 _transport: Transport | None = None
@@ -18,15 +20,16 @@ _lambda_client: Any = None
 
 
 def set_transport(transport: Transport | None) -> None:
-    """Route invocations to `transport(function_env_name, payload)` instead of Lambda (None: back to Lambda)."""
+    """Route invocations to `transport(function_variable, event)` instead of Lambda (None: back to Lambda);
+    `function_variable` is GENERATOR_FUNCTION or VARIANTS_FUNCTION, `event` what Lambda would deliver."""
     global _transport
     _transport = transport
 
 
-def invoke_async(function_env: str, payload: dict[str, Any]) -> None:
-    """Invoke the function named by env var `function_env` (GENERATOR_FUNCTION or VARIANTS_FUNCTION)."""
+def invoke_async(payload: Payload) -> None:
+    """Invoke the function that takes `payload` (named by its environment variable, payload.FUNCTION)."""
     if _transport is not None:
-        _transport(function_env, payload)
+        _transport(payload.FUNCTION, payload.to_event())
         return
     global _lambda_client
     if _lambda_client is None:
@@ -34,5 +37,7 @@ def invoke_async(function_env: str, payload: dict[str, Any]) -> None:
 
         _lambda_client = boto3.client("lambda")
     _lambda_client.invoke(
-        FunctionName=os.environ[function_env], InvocationType="Event", Payload=json.dumps(payload).encode()
+        FunctionName=function_name(payload.FUNCTION),
+        InvocationType="Event",
+        Payload=json.dumps(payload.to_event()).encode(),
     )

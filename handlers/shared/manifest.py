@@ -21,6 +21,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from handlers.shared.bucket_layout import manifest_key
+
 PRODUCT_STATUSES = ("pending", "generating", "rendering", "complete", "failed")
 SETTLED = ("complete", "failed")  # product statuses that end a product
 SETTLED_CAMPAIGN = ("complete", "partial", "failed")
@@ -33,10 +35,6 @@ class ManifestNotFound(LookupError):
 
 class ManifestContention(RuntimeError):
     """Too many concurrent writers for too long: transient, the caller's invocation should be retried."""
-
-
-def manifest_key(campaign_id: str) -> str:
-    return f"output/{campaign_id}/manifest.json"
 
 
 def now_iso() -> str:

@@ -1,16 +1,19 @@
 """Variants function: one product's source image -> five social-media JPEGs with the campaign message.
 
-Invoked asynchronously (payloads: handlers/PAYLOADS.md). A source that cannot be rendered marks the
+Invoked asynchronously (payloads: handlers/shared/payloads.py). A source that cannot be rendered marks the
 product failed in the manifest; anything transient raises, so Lambda retries and then the on-failure
 destination keeps the event.
 """
 
-import os
+from typing import Any
 
 import boto3
 from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from handlers.shared.environment import VariantsEnvironment
 from handlers.shared.manifest import ManifestStore
+from handlers.shared.payloads import RenderVariants
 from handlers.shared.settled import on_campaign_settled
 from handlers.variants.service import VariantsService
 
@@ -22,21 +25,19 @@ _service: VariantsService | None = None
 def service() -> VariantsService:
     global _service
     if _service is None:
+        environment = VariantsEnvironment.read()
         s3 = boto3.client("s3")
         store = ManifestStore(
-            s3,
-            os.environ["S3_BUCKET_NAME"],
-            on_settled=on_campaign_settled(metrics, logger, s3, os.environ["S3_BUCKET_NAME"]),
+            s3, environment.bucket, on_settled=on_campaign_settled(metrics, logger, s3, environment.bucket)
         )
-        _service = VariantsService(
-            s3, store, logger, metrics, max_attempts=int(os.environ.get("ASYNC_MAX_ATTEMPTS", 3))
-        )
+        _service = VariantsService(s3, store, logger, metrics, max_attempts=environment.async_max_attempts)
     return _service
 
 
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
-def handler(event, context):
-    logger.append_keys(campaign_id=event["campaign_id"], product_index=event["product_index"])
-    status = service().handle(event["campaign_id"], int(event["product_index"]), event.get("source_key"))
-    return {"campaign_id": event["campaign_id"], "product_index": event["product_index"], "status": status}
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    request = RenderVariants.from_event(event)
+    logger.append_keys(campaign_id=request.campaign_id, product_index=request.product_index)
+    status = service().handle(request.campaign_id, request.product_index, request.source_key)
+    return {"campaign_id": request.campaign_id, "product_index": request.product_index, "status": status}

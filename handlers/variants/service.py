@@ -8,10 +8,10 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from handlers.shared import metrics as metric_names
+from handlers.shared.bucket_layout import variant_key
 from handlers.shared.errors import error_code
-from handlers.shared.manifest import ManifestStore
+from handlers.shared.manifest import SETTLED, ManifestStore
 from handlers.shared.manifest import product as find_product
-from handlers.shared.paths import variant_key
 from handlers.shared.settled import republish_gallery
 from handlers.variants import logo
 from handlers.variants.render import SourceImageError, prepare, render_locale
@@ -47,7 +47,7 @@ class VariantsService:
         self, campaign_id: str, manifest: dict[str, Any], product: dict[str, Any], source_key: str | None, attempt: int
     ) -> str:
         index = product["index"]
-        if product["status"] in ("complete", "failed"):
+        if product["status"] in SETTLED:
             self.logger.info("product already settled; duplicate invocation ignored")
             republish_gallery(self.s3, self.store.bucket, manifest)
             return product["status"]

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from handlers.shared.image_words import damaged, too_many_pixels, unidentified, unsupported
 from handlers.variants.layout import cover_scale
 
 MAX_SOURCE_PIXELS = 64_000_000  # larger sources (a decompression bomb, or a 64 MP poster) are refused
@@ -53,17 +54,14 @@ def decode(data: bytes, sizes: Iterable[tuple[int, int]] = ()) -> Source:
     1/8 scale (draft mode) when the cover crop of every size in `sizes` stays covered at that scale."""
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
+        image = None
         try:
             image = Image.open(io.BytesIO(data))
             width, height = image.size
             if width * height > MAX_SOURCE_PIXELS:
-                raise SourceImageError(
-                    "SourceTooLarge",
-                    f"source image is {width}x{height} "
-                    f"({width * height / 1e6:.0f} MP); the limit is {MAX_SOURCE_PIXELS / 1e6:.0f} MP",
-                )
+                raise SourceImageError("SourceTooLarge", too_many_pixels(data, MAX_SOURCE_PIXELS, (width, height)))
             if image.format not in FORMATS:
-                raise _unreadable(f"format {image.format}")
+                raise SourceImageError("SourceUnreadable", unsupported(data, image.format))
             frames = getattr(image, "n_frames", 1)
             draft_scale = max((cover_scale(o, sizes) for o in ((width, height), (height, width))), default=1.0)
             if image.format == "JPEG" and draft_scale < 1:
@@ -77,20 +75,14 @@ def decode(data: bytes, sizes: Iterable[tuple[int, int]] = ()) -> Source:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
             raise SourceImageError(
-                "SourceTooLarge",
-                f"source image refused (limit {MAX_SOURCE_PIXELS / 1e6:.0f} MP, "
-                f"a decompression bomb or far larger than needed): {error}",
+                "SourceTooLarge", too_many_pixels(data, MAX_SOURCE_PIXELS, None, str(error))
             ) from error
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
-            raise _unreadable(error) from error
+        except UnidentifiedImageError as error:
+            raise SourceImageError("SourceUnreadable", unidentified(data)) from error
+        except (OSError, SyntaxError, ValueError) as error:
+            raise SourceImageError("SourceUnreadable", damaged(data, image and image.format)) from error
     rgb, alpha = to_rgb(upright)
     return Source(rgb, alpha, full, frames)
-
-
-def _unreadable(reason) -> SourceImageError:
-    return SourceImageError(
-        "SourceUnreadable", f"source is not a readable PNG, JPEG, WebP, GIF or TIFF image: {reason}"
-    )
 
 
 def to_rgb(image: Image.Image) -> tuple[Image.Image, Image.Image | None]:

@@ -7,6 +7,8 @@ import pytest
 
 from tools.mock_stack import ACCOUNT_ID, record
 
+pytestmark = pytest.mark.slow  # the real program run under Pulumi's mocks
+
 DIGEST = "@sha256:"
 
 

@@ -4,14 +4,17 @@ import json
 
 import pytest
 
-from components.settings import FUNCTION_SERVICES, Names
-from tests.unit.test_dashboard import metric_rows, validate
+from components.settings import Names
+from tests.dashboard_view import metric_rows, validate
 from tools.mock_stack import record
+
+pytestmark = pytest.mark.slow  # the real program run under Pulumi's mocks
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 DASHBOARD = "aws:cloudwatch/dashboard:Dashboard"
 TOPIC = "aws:sns/topic:Topic"
 SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+FUNCTION_SERVICES = ("parser", "generator", "variants", "image-updater")  # the stack's four functions
 
 
 def names(recording) -> Names:

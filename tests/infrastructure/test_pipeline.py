@@ -7,6 +7,8 @@ import pytest
 
 from tools.mock_stack import ACCOUNT_ID, Recording, record
 
+pytestmark = pytest.mark.slow  # the real program run under Pulumi's mocks
+
 BUCKET = "aws:s3/bucket:Bucket"
 QUEUE = "aws:sqs/queue:Queue"
 FUNCTION = "aws:lambda/function:Function"
@@ -81,13 +83,45 @@ def test_lifecycle_expires_output_and_old_versions(stack):
     assert rules["tidy-versions"]["noncurrentVersionExpiration"]["noncurrentDays"] == 30
 
 
+def s3_filter_matches(target: dict, key: str) -> bool:
+    """S3's notification filter: the key starts with the prefix and ends with the suffix, both case-sensitive."""
+    return key.startswith(target.get("filterPrefix") or "") and key.endswith(target.get("filterSuffix") or "")
+
+
+def test_every_upload_under_input_reaches_the_parser_and_nothing_else_does(stack):
+    """Under the stack's real filter: `.JSON` and `.txt` uploads are announced (the parser answers each);
+    the parser's own reports and outputs are not, so its writes never trigger it again."""
+    [target] = stack.one("aws:s3/bucketNotification:BucketNotification").inputs["queues"]
+    delivered = {
+        key: s3_filter_matches(target, key)
+        for key in (
+            "input/campaign-briefs/summer.json",
+            "input/campaign-briefs/SUMMER.JSON",
+            "input/campaign-briefs/Summer.Json",
+            "input/campaign-briefs/notes.txt",
+            "output/rejected/notes/report.json",
+            "output/summer-1a2b3c4d/manifest.json",
+            "existing-assets/acme/citrus/product.png",
+        )
+    }
+    assert delivered == {
+        "input/campaign-briefs/summer.json": True,
+        "input/campaign-briefs/SUMMER.JSON": True,
+        "input/campaign-briefs/Summer.Json": True,
+        "input/campaign-briefs/notes.txt": True,
+        "output/rejected/notes/report.json": False,
+        "output/summer-1a2b3c4d/manifest.json": False,
+        "existing-assets/acme/citrus/product.png": False,
+    }
+
+
 def test_notification_sends_new_briefs_to_the_queue_after_its_policy_exists(stack):
     notification = stack.one("aws:s3/bucketNotification:BucketNotification")
     [target] = notification.inputs["queues"]
     queue = queue_by_name(stack, f"creative-automation-{stack.stack}-briefs")
     assert target["queueArn"] == queue.outputs["arn"]
     assert target["events"] == ["s3:ObjectCreated:*"]
-    assert (target["filterPrefix"], target["filterSuffix"]) == ("input/", ".json")
+    assert target["filterPrefix"] == "input/"
     queue_policy = stack.one("aws:sqs/queuePolicy:QueuePolicy", "briefs-queue-policy")
     assert stack.depends_on(notification, queue_policy)
     [statement] = json.loads(queue_policy.inputs["policy"])["Statement"]

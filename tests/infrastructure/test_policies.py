@@ -1,6 +1,7 @@
 """The policy pack's own policies, applied to the stacks as recorded under mocks and to broken resources."""
 
 import copy
+import importlib
 import json
 from pathlib import Path
 
@@ -21,6 +22,8 @@ from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 # The pack's importable module (policy/ is on pytest's pythonpath); building the PolicyPack would start a server.
 import guardrails
 from tools.mock_stack import Recording, record
+
+pytestmark = pytest.mark.slow  # the real program run under Pulumi's mocks
 
 OPTIONS = PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [])
 POLICY = Path(__file__).parents[2] / "policy"
@@ -309,10 +312,26 @@ def test_dev_may_track_latest_but_prod_may_not(dev):
     assert not [v for v in evaluate(as_policy_resources(dev)) if v[0] == "no-latest-in-prod"]
 
 
-def test_the_pack_entry_point_builds_the_pack_only_when_run():
-    source = (Path(__file__).parents[2] / "policy" / "__main__.py").read_text()
-    assert "PolicyPack(" in source
-    assert "PolicyPack(" not in (Path(__file__).parents[2] / "policy" / "guardrails.py").read_text()
+def run_pack_entry_point(monkeypatch) -> list[dict]:
+    """Run policy/__main__.py as `pulumi preview --policy-pack policy` does, recording each PolicyPack it builds
+    (the real one would start the policy server)."""
+    import runpy
+
+    import pulumi_policy
+
+    built: list[dict] = []
+    monkeypatch.setattr(pulumi_policy, "PolicyPack", lambda **kwargs: built.append(kwargs))
+    importlib.reload(guardrails)  # importing the checks builds nothing
+    assert built == []
+    runpy.run_path(str(POLICY / "__main__.py"), run_name="__main__")
+    return built
+
+
+def test_the_pack_entry_point_builds_one_pack_of_every_policy_only_when_run(monkeypatch):
+    [pack] = run_pack_entry_point(monkeypatch)
+    assert pack["name"] == "creative-automation-guardrails"
+    assert [policy.name for policy in pack["policies"]] == [policy.name for policy in guardrails.policies()]
+    assert len(pack["policies"]) >= 5
 
 
 # --- as the real analyzer presents props: read-only proxies, numbers as floats, unknowns in preview ---------
@@ -382,8 +401,8 @@ def enforcement_levels(config_file: str) -> set[str]:
     return {v if isinstance(v, str) else v.get("enforcementLevel") for v in config.values()}
 
 
-def test_mandatory_by_default_and_in_prod_advisory_only_in_dev():
-    assert guardrails.DEFAULT_ENFORCEMENT == EnforcementLevel.MANDATORY  # no --policy-pack-config: mandatory
-    assert "enforcement_level=DEFAULT_ENFORCEMENT" in (POLICY / "__main__.py").read_text()
+def test_mandatory_by_default_and_in_prod_advisory_only_in_dev(monkeypatch):
+    [pack] = run_pack_entry_point(monkeypatch)
+    assert pack["enforcement_level"] == EnforcementLevel.MANDATORY  # no --policy-pack-config: mandatory
     assert enforcement_levels("prod.json") == {"mandatory"}
     assert enforcement_levels("dev.json") == {"advisory"}

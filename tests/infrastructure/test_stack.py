@@ -5,6 +5,8 @@ import pytest
 from tools.mock_stack import record
 from tools.offline_preview import render_tree
 
+pytestmark = pytest.mark.slow  # the real program run under Pulumi's mocks
+
 
 def test_dev_and_prod_run_and_export_the_environment(dev, prod):
     assert dev.outputs["environment"] == "dev"

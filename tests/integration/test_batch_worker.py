@@ -33,7 +33,7 @@ def test_rerender_reopens_and_invokes_each_product_with_a_source(monkeypatch):
         )
         store.create(manifest)
         calls = []
-        assert rerender(store, "c-1", lambda target, payload: calls.append((target, payload))) == [0]
+        assert rerender(store, "c-1", lambda payload: calls.append((payload.FUNCTION, payload.to_event()))) == [0]
         assert calls == [
             (
                 "VARIANTS_FUNCTION",

@@ -17,6 +17,7 @@ from handlers.generator.models import FINISH_MARGIN, READ_TIMEOUT, BedrockImages
 from handlers.generator.service import GeneratorService
 from handlers.shared.manifest import ManifestStore, new_manifest
 from localrun.lambda_context import LocalContext
+from tests.documented import MAX_SEED, USD_PER_IMAGE
 
 BUCKET = "creative-automation-dev-123456789012-us-east-1"
 CID = "summer-splash-2026-0a1b2c3d"
@@ -41,15 +42,6 @@ RESPONSES = {  # what Bedrock returns, per model (InvokeModel response body)
     "stability.sd3-5-large-v1:0": {"seeds": [1], "finish_reasons": [None], "images": [B64]},
     "stability.stable-image-core-v1:1": {"seeds": [1], "finish_reasons": [None], "images": [B64]},
     "stability.stable-image-ultra-v1:1": {"seeds": [1], "finish_reasons": [None], "images": [B64]},
-}
-PRICES = {
-    NOVA: 0.04,
-    "amazon.titan-image-generator-v1": 0.01,
-    "amazon.titan-image-generator-v2:0": 0.01,
-    "stability.stable-diffusion-xl-v1": 0.04,
-    "stability.sd3-5-large-v1:0": 0.08,
-    "stability.stable-image-core-v1:1": 0.04,
-    "stability.stable-image-ultra-v1:1": 0.14,
 }
 
 
@@ -156,7 +148,7 @@ def world(aws_endpoint):
             Logger(),
             metrics,
             max_attempts=max_attempts,
-            invoke=lambda target, payload: invocations.append((target, payload)),
+            invoke=lambda payload: invocations.append((payload.FUNCTION, payload.to_event())),
         )
         return service, stubber, sleeps, invocations, metrics
 
@@ -179,7 +171,7 @@ def stubbed_any():
 
 
 def test_every_model_in_the_table_is_covered_here():
-    assert set(RESPONSES) == set(PRICES) == set(model_table())
+    assert set(RESPONSES) == set(USD_PER_IMAGE) == set(model_table())
 
 
 @pytest.mark.parametrize("model_id", sorted(RESPONSES))
@@ -191,23 +183,23 @@ def test_each_model_saves_the_png_records_the_cost_and_invokes_variants(world, m
     product = world.store.get(CID)["products"][0]
     key = f"output/{CID}/generated/00-berry-sparkling-water.png"
     assert product["generated_key"] == product["source_key"] == key
-    assert product["cost_usd"] == PRICES[model_id] and product["cache_hit"] is False
-    assert world.store.get(CID)["total_cost_usd"] == PRICES[model_id]
+    assert product["cost_usd"] == USD_PER_IMAGE[model_id] and product["cache_hit"] is False
+    assert world.store.get(CID)["total_cost_usd"] == USD_PER_IMAGE[model_id]
     saved = world.s3.get_object(Bucket=BUCKET, Key=key)
     assert saved["ContentType"] == "image/png" and saved["Body"].read() == png_bytes()
     assert invocations == [
         ("VARIANTS_FUNCTION", {"campaign_id": CID, "product_index": 0, "bucket": BUCKET, "source_key": key})
     ]
-    assert ("ImageModelCostUSD", PRICES[model_id]) in metrics.added
+    assert ("ImageModelCostUSD", USD_PER_IMAGE[model_id]) in metrics.added
 
 
 def test_nova_canvas_gets_a_seed_in_its_range_when_the_product_seed_is_above_it(world):
     service, stubber, _, _, _ = world(NOVA)
     expect_invoke(stubber, NOVA, body(RESPONSES[NOVA]))
     assert service.handle(CID, 0) == "rendering"
-    assert world.store.get(CID)["products"][0]["seed"] > 858_993_459  # this product's prompt seed
+    assert world.store.get(CID)["products"][0]["seed"] > MAX_SEED[NOVA]  # this product's prompt seed
     [sent] = world.sent
-    assert 0 <= sent["imageGenerationConfig"]["seed"] <= 858_993_459  # else a ValidationException
+    assert 0 <= sent["imageGenerationConfig"]["seed"] <= MAX_SEED[NOVA]  # else a ValidationException
 
 
 def test_throttling_is_retried_with_jittered_backoff(world):
@@ -276,7 +268,7 @@ def test_the_handler_passes_the_lambda_deadline_and_starts_no_call_that_cannot_f
     monkeypatch.setattr(app, "_service", service)
     context = LocalContext("creative-automation-dev-generator", timeout_seconds=60)
     with pytest.raises(TimeoutError, match="too little"):
-        app.handler({"campaign_id": CID, "product_index": 0}, context)
+        app.handler({"campaign_id": CID, "product_index": 0, "bucket": BUCKET}, context)
     product = world.store.get(CID)["products"][0]
     assert product["status"] == "failed" and product["error"]["code"] == "TimeoutError"
 
@@ -366,7 +358,7 @@ def test_a_retry_after_saving_never_pays_the_model_again(world):
     expect_invoke(stubber, "amazon.nova-canvas-v1:0", body(RESPONSES["amazon.nova-canvas-v1:0"]))
     failing = {"left": 1}
 
-    def invoke(target, payload):
+    def invoke(payload):
         if failing["left"]:
             failing["left"] -= 1
             raise ConnectionError("lambda endpoint unreachable")

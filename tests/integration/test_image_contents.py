@@ -81,6 +81,8 @@ def test_dockerfile_follows_the_image_conventions(service):
         assert "boto3" not in pinned and "botocore" not in pinned, "the Lambda base image ships boto3"
 
 
+@pytest.mark.network  # pip installs the image's requirements
+@pytest.mark.slow
 @pytest.mark.parametrize("service", services_with_code())
 def test_image_imports_its_entry_point_with_only_its_own_contents(service, tmp_path, lambda_base_image):
     code_root, installed = build_image_tree(service, tmp_path)
@@ -108,6 +110,8 @@ def test_image_imports_its_entry_point_with_only_its_own_contents(service, tmp_p
 LAMBDA_BASE_IMAGE_DISTRIBUTIONS = {"boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3"}
 
 
+@pytest.mark.network  # pip resolves the image's requirements
+@pytest.mark.slow
 @pytest.mark.parametrize("service", services_with_code())
 def test_requirements_pin_every_package_the_image_installs(service):
     requirements = HANDLERS / service / "requirements.txt"
@@ -148,6 +152,8 @@ def synthetic_context(tmp_path: Path, requirements: str, copy_shared: bool) -> P
     return context
 
 
+@pytest.mark.network  # pip installs the image's requirements
+@pytest.mark.slow
 def test_a_missing_copy_or_requirement_is_caught(tmp_path):
     context = synthetic_context(tmp_path / "a", requirements="", copy_shared=False)
     code_root, installed = build_image_tree("demo", tmp_path / "a", context)

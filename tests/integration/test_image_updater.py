@@ -11,7 +11,9 @@ from moto.ecr.models import Image, ecr_backends
 from handlers.image_updater.events import parse
 from handlers.image_updater.service import Target, UpdaterService
 from localrun.lambda_context import LocalContext
+from tests import emf
 from tests.aws_events import fixture
+from tests.dashboard_view import pipeline_series
 
 ACCOUNT, REGION, REPO = "123456789012", "us-west-2", "my-repository-name"
 REPO_URL = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/{REPO}"
@@ -169,7 +171,8 @@ def test_a_push_of_an_image_ecr_does_not_hold_fails_and_changes_nothing(aws):
     assert len(revisions(aws)) == 1
 
 
-def test_the_handler_reports_each_outcome_as_a_metric(aws, monkeypatch, capsys):
+def every_outcome_through_the_handler(aws, monkeypatch, capsys) -> list[emf.EmfMetric]:
+    """An applied push, an ignored deletion and a failed push through the real handler; the metrics it printed."""
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "CreativeAutomation/test")  # read when Metrics is made
     app = importlib.import_module("handlers.image_updater.app")
     monkeypatch.setattr(app, "_service", aws["service"])
@@ -179,16 +182,29 @@ def test_the_handler_reports_each_outcome_as_a_metric(aws, monkeypatch, capsys):
     app.handler(fixture("ecrdoc_image-delete.json"), LocalContext("creative-automation-dev-image-updater"))
     with pytest.raises(Exception, match="ImageNotFound"):
         app.handler(push_event("sha256:" + "e" * 64), LocalContext("creative-automation-dev-image-updater"))
-    documents = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
-    emitted = [(m["Name"], d[m["Name"]]) for d in documents for m in d["_aws"]["CloudWatchMetrics"][0]["Metrics"]]
+    return emf.parse(capsys.readouterr().out)
+
+
+def test_the_handler_reports_each_outcome_as_a_metric(aws, monkeypatch, capsys):
+    emitted = every_outcome_through_the_handler(aws, monkeypatch, capsys)
     # Two updates (the job definition and the function), one of them a Batch revision.
-    assert emitted == [
-        ("ImagePushUpdated", [2.0]),
-        ("JobDefinitionRevisionsRegistered", [1.0]),
-        ("ImagePushSkipped", [1.0]),
-        ("ImagePushFailed", [1.0]),
+    assert [(metric.name, metric.total) for metric in emitted] == [
+        ("ImagePushUpdated", 2),
+        ("JobDefinitionRevisionsRegistered", 1),
+        ("ImagePushSkipped", 1),
+        ("ImagePushFailed", 1),
     ]
     assert all(
-        d["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["service"]] and d["service"] == "image-updater"
-        for d in documents
+        metric.namespace == "CreativeAutomation/test"
+        and metric.dimension_sets == [("service",)]
+        and metric.dimensions == {"service": "image-updater"}
+        for metric in emitted
     )
+
+
+def test_the_dashboard_shows_exactly_the_metrics_the_updater_emits(aws, monkeypatch, capsys):
+    emitted = {
+        (metric.name, metric.dimensions["service"])
+        for metric in every_outcome_through_the_handler(aws, monkeypatch, capsys)
+    }
+    assert emitted == {(name, service) for name, service in pipeline_series() if service == "image-updater"}

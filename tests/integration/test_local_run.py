@@ -13,14 +13,10 @@ from PIL import Image
 
 from localrun.cli import main
 from localrun.run import SAMPLE_BRIEF, RunOptions, run
+from tests.documented import CONTRACT_VARIANT_SIZES
 
-SIZES = {
-    "instagram-square": (1080, 1080),
-    "instagram-story": (1080, 1920),
-    "facebook-feed": (1200, 630),
-    "twitter-card": (1200, 675),
-    "linkedin-post": (1200, 627),
-}
+pytestmark = pytest.mark.slow  # whole pipeline runs
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / ".test-artifacts"
 BAD_BRIEF = {"campaign_name": "", "target_regions": "US", "products": [{"description": 5}]}
 
@@ -44,10 +40,11 @@ def folder_run(tmp_path_factory):
 def test_one_rejection_report_per_bad_brief_listing_every_violation(folder_run):
     result, out = folder_run
     [(key, report)] = result.rejections.items()
-    assert key == "output/rejected/broken/report.json"
+    assert key.startswith("output/rejected/broken/") and report["brief_key"].endswith("/broken.json")
     paths = {violation["path"] for violation in report["violations"]}
     assert len(paths) >= 3, report  # every violation, not only the first
-    assert (out / "rejected" / "broken" / "report.json").is_file()
+    assert (out / "rejected" / "broken" / "report.json").is_file()  # the latest, where CONTRACT §3 says
+    assert (out / key[len("output/") :]).is_file()  # and this upload's own
     assert result.dlq_messages == []  # a bad brief is reported, not retried
 
 
@@ -69,12 +66,12 @@ def test_every_variant_is_downloaded_at_its_exact_size(folder_run):
         folder = out / campaign_id
         assert (folder / "manifest.json").is_file() and (folder / "index.html").is_file()
         for product in manifest["products"]:
-            assert {v["name"] for v in product["variants"]} == set(SIZES)
+            assert {v["name"] for v in product["variants"]} == set(CONTRACT_VARIANT_SIZES)
             for variant in product["variants"]:
                 path = folder / variant["key"].split(f"output/{campaign_id}/", 1)[1]
                 with Image.open(path) as image:
-                    assert (image.format, image.size) == ("JPEG", SIZES[variant["name"]])
-                assert (variant["width"], variant["height"]) == SIZES[variant["name"]]
+                    assert (image.format, image.size) == ("JPEG", CONTRACT_VARIANT_SIZES[variant["name"]])
+                assert (variant["width"], variant["height"]) == CONTRACT_VARIANT_SIZES[variant["name"]]
         generated = manifest["products"][1]["source_key"]
         assert (folder / generated.split(f"output/{campaign_id}/", 1)[1]).is_file()
         assert (folder / "existing-assets" / "acme" / "citrus" / "product.png").is_file()  # linked by the gallery

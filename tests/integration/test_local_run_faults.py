@@ -14,9 +14,12 @@ import random
 import threading
 from collections import Counter
 
+import pytest
 from botocore.awsrequest import AWSResponse
 
 from localrun.run import RunOptions, run
+
+pytestmark = pytest.mark.slow  # fifty briefs under injected faults
 
 BRIEFS = 50
 FAULT_RATE = 0.10

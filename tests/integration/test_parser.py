@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 from pathlib import Path
 
 import boto3
@@ -12,6 +13,7 @@ from handlers.parser.service import ParserService
 from handlers.shared.invoke import set_transport
 from handlers.shared.manifest import ManifestStore
 from localrun.lambda_context import LocalContext
+from tests import emf
 from tests.aws_events import fixture, fixture_names, s3_notification, sqs_event, sqs_record
 
 BUCKET = "creative-automation-dev-123456789012-us-east-1"
@@ -34,6 +36,7 @@ def parser(aws_endpoint, monkeypatch):
     s3.put_object(Bucket=BUCKET, Key="existing-assets/acme/citrus/product.png", Body=b"\x89PNG fake")
     invocations = []
     set_transport(lambda target, payload: invocations.append((target, payload)))
+    monkeypatch.setattr(app, "_environment", None)  # read afresh, as a new container would
     # The handler's own client, so tests can hook into the calls it makes.
     monkeypatch.setattr(app, "_service", ParserService(s3, ManifestStore(s3, BUCKET), 65536, app.logger, app.metrics))
     app.s3 = s3
@@ -59,9 +62,14 @@ def manifests(s3) -> dict:
     }
 
 
-def reports(s3) -> dict:
+def all_reports(s3) -> dict:
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET, Prefix="output/rejected/").get("Contents", [])]
     return {k: json.loads(s3.get_object(Bucket=BUCKET, Key=k)["Body"].read()) for k in keys}
+
+
+def reports(s3) -> dict:
+    """The latest report of each brief file, where CONTRACT §3 puts it."""
+    return {k: v for k, v in all_reports(s3).items() if k.endswith("/report.json")}
 
 
 def failed_ids(response) -> set:
@@ -111,7 +119,7 @@ def test_ten_records_with_three_bad_briefs(parser):
     found = reports(parser.s3)
     assert sorted(found) == [f"output/rejected/brief-{i}/report.json" for i in (2, 5, 8)]
     report = found["output/rejected/brief-5/report.json"]
-    assert {v["path"] for v in report["violations"]} == {"$", "$.products"}
+    assert {v["path"] for v in report["violations"]} == {"$.campaign_message", "$.products"}
     assert report["brief_key"] == f"{BRIEFS}brief-5.json"
 
 
@@ -171,7 +179,10 @@ def test_path_traversal_is_refused_and_nothing_outside_assets_is_read(parser):
 
 
 def test_oversized_and_non_utf8_briefs_are_reported(parser):
-    big = json.dumps(dict(CONTRACT_BRIEF, target_audience="x" * 70000)).encode()
+    five_mb = 5 * 1024 * 1024
+    big = json.dumps(CONTRACT_BRIEF).encode()
+    big = big[:-1] + b', "pad": "' + b"x" * (five_mb - len(big) - 11) + b'"}'
+    assert len(big) == five_mb
     parser.handler(
         sqs_event(
             upload(parser.s3, BRIEFS + "big.json", big),
@@ -180,8 +191,21 @@ def test_oversized_and_non_utf8_briefs_are_reported(parser):
         CONTEXT,
     )
     found = reports(parser.s3)
-    assert "limit is 65536 bytes" in found["output/rejected/big/report.json"]["violations"][0]["message"]
+    [too_big] = found["output/rejected/big/report.json"]["violations"]
+    assert too_big["message"] == (
+        "at most 64.0 KB (65,536 bytes) per brief; this brief is 5.0 MB (5,242,880 bytes). "
+        "Split its products over several briefs"
+    )
     assert "not UTF-8" in found["output/rejected/latin1/report.json"]["violations"][0]["message"]
+
+
+def test_an_oversized_brief_announced_without_its_size_is_measured_not_downloaded(parser):
+    big = b'{"pad": "' + b"x" * 200_000 + b'"}'
+    body = json.loads(upload(parser.s3, BRIEFS + "sizeless.json", big))
+    del body["Records"][0]["s3"]["object"]["size"]
+    parser.handler(sqs_event(json.dumps(body)), CONTEXT)
+    [violation] = reports(parser.s3)["output/rejected/sizeless/report.json"]["violations"]
+    assert "this brief is 195.3 KB (200,011 bytes)" in violation["message"]
 
 
 def test_s3_throttling_fails_only_that_record_and_its_redelivery_succeeds(parser):
@@ -294,18 +318,12 @@ def test_every_fixture_that_can_reach_the_parser_is_handled(parser, name):
     assert manifests(parser.s3) == {}, "fixtures name other buckets and keys outside input/: nothing to start"
 
 
-def test_no_handler_turns_a_failure_into_a_500():
-    handlers = Path(__file__).parents[2] / "handlers"
-    offenders = [str(p) for p in handlers.rglob("*.py") if "statusCode" in p.read_text()]
-    assert offenders == []
-
-
 def test_logs_are_json_with_campaign_and_product_on_every_campaign_line(parser, capsys, monkeypatch):
     stream = io.StringIO()
     monkeypatch.setattr(parser.logger.registered_handler, "stream", stream)
     capsys.readouterr()
     parser.handler(sqs_event(upload(parser.s3, BRIEFS + "logged.json", CONTRACT_BRIEF)), CONTEXT)
-    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    printed = capsys.readouterr().out
     logs = [json.loads(line) for line in stream.getvalue().splitlines()]
     campaign_lines = [
         line for line in logs if line["message"] in ("campaign started", "product routed", "upload processed")
@@ -314,10 +332,96 @@ def test_logs_are_json_with_campaign_and_product_on_every_campaign_line(parser, 
     [campaign_id] = manifests(parser.s3)
     assert all(line["campaign_id"] == campaign_id and line["service"] == "parser" for line in campaign_lines)
     assert sorted(line["product_index"] for line in logs if line["message"] == "product routed") == [0, 1]
-    [metrics] = [line for line in lines if "_aws" in line]
-    assert metrics["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "CreativeAutomation/test"
-    assert metrics["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["service"]]
-    assert (metrics["CampaignsStarted"], metrics["ProductsReused"]) == ([1.0], [1.0])
+    for name in ("CampaignsStarted", "ProductsReused"):
+        metric = emf.metric(printed, name)
+        assert (metric.namespace, metric.dimensions, metric.total) == (
+            "CreativeAutomation/test",
+            {"service": "parser"},
+            1,
+        )
+        assert metric.dimension_sets == [("service",)]
+
+
+def test_each_upload_of_a_bad_brief_keeps_its_own_report_and_the_latest_is_at_report_json(parser):
+    bad = {"campaign_name": "Twice", "products": []}
+    first = upload(parser.s3, BRIEFS + "twice.json", bad)
+    second = upload(parser.s3, BRIEFS + "twice.json", dict(bad, campaign_message=""))
+    parser.handler(sqs_event(first), CONTEXT)
+    parser.handler(sqs_event(second), CONTEXT)
+    parser.handler(sqs_event(first), CONTEXT)  # a redelivery of the first upload adds no third report
+    found = all_reports(parser.s3)
+    versions = [json.loads(body)["Records"][0]["s3"]["object"]["versionId"] for body in (first, second)]
+    per_upload = sorted(k for k in found if not k.endswith("/report.json"))
+    assert len(per_upload) == 2
+    assert [found[k]["version_id"] for k in per_upload] == versions, "listed oldest first"
+    for key, version in zip(per_upload, versions, strict=True):
+        assert key.startswith("output/rejected/twice/") and key.endswith(version + ".json")
+    assert found[per_upload[0]]["violations"] != found[per_upload[1]]["violations"]
+    latest = found["output/rejected/twice/report.json"]
+    assert latest["latest_report_key"] == "output/rejected/twice/report.json"
+    assert latest["report_key"] in per_upload
+
+
+# Briefs covering every report the parser writes, each with what it must say.
+LIMIT = r"at (most|least) [\d,.]+ \w"
+HOSTILE_BRIEFS = {
+    "array.json": (b'[{"campaign_name": "A"}]', "this file holds an array of 1 item"),
+    "scalar.json": (b"42", "this file holds a number (42)"),
+    "dupes.json": (b'{"campaign_name": "A", "campaign_name": "B"}', 'the key "campaign_name" appears 2 times'),
+    "latin1.json": ('{"campaign_name": "Caf\xe9"}'.encode("latin-1"), "not UTF-8 text: byte 22 is 0xe9"),
+    "broken.json": (b'{"campaign_name": ', "not valid JSON"),
+    "deep.json": (b"[" * 30_000 + b"]" * 30_000, "nests arrays or objects too deeply"),
+    "huge.json": (b"{}" + b" " * 70_000, LIMIT),
+    "many.json": (json.dumps(dict(CONTRACT_BRIEF, products=[{"name": "P"}] * 100)).encode(), LIMIT),
+    "long.json": (json.dumps(dict(CONTRACT_BRIEF, campaign_message="m" * 2000)).encode(), LIMIT),
+    "colors.json": (json.dumps(dict(CONTRACT_BRIEF, brand_colors=["#12"] * 11)).encode(), LIMIT),
+    "nulls.json": (json.dumps(dict(CONTRACT_BRIEF, campaign_name=None, target_regions="US")).encode(), "found null"),
+    "blank.json": (json.dumps(dict(CONTRACT_BRIEF, campaign_name=" ", products=[{}])).encode(), "not only spaces"),
+    "escape.json": (
+        json.dumps(dict(CONTRACT_BRIEF, products=[{"name": "x", "existing_assets": "../x"}])).encode(),
+        "leads elsewhere",
+    ),
+    "notes.txt": (b"campaign_name: Summer", "ends in .txt"),
+}
+PYTHON_WORDS = (
+    r"\b(None|NoneType|dict|str|int|float|bool|True|False|tuple|list)\b|is not of type|is a required property"
+)
+REGEX_BITS = r"\\S|\^#|\[0-9|\{6\}|\$'|does not match"
+
+
+def test_every_report_the_parser_writes_is_short_plain_and_states_its_limits(parser):
+    bodies = [upload(parser.s3, BRIEFS + name, body) for name, (body, _) in HOSTILE_BRIEFS.items()]
+    assert parser.handler(sqs_event(*bodies), CONTEXT) == {"batchItemFailures": []}
+    found = reports(parser.s3)
+    assert len(found) == len(HOSTILE_BRIEFS), sorted(found)
+    for name, (_, expected) in HOSTILE_BRIEFS.items():
+        stem = name.rsplit(".", 1)[0]
+        key = f"output/rejected/{stem}/report.json"
+        text = parser.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read().decode()
+        assert max(len(line) for line in text.splitlines()) <= 300, (name, text)
+        assert not re.search(PYTHON_WORDS, text), (name, text)
+        assert not re.search(REGEX_BITS, text), (name, text)
+        messages = [v["message"] for v in found[key]["violations"]]
+        pattern = expected if expected == LIMIT else re.escape(expected)
+        assert any(re.search(pattern, m) for m in messages), (name, messages)
+        for violation in found[key]["violations"]:
+            assert violation["value"] is None or len(str(violation["value"])) <= 80, (name, violation)
+            if expected == LIMIT and violation["path"] in ("$", "$.products", "$.campaign_message", "$.brand_colors"):
+                assert re.search(LIMIT + r".*; this (brief )?(has|is) ", violation["message"]), (name, violation)
+
+
+def test_a_missing_asset_fails_its_product_unrouted_and_is_counted_once_per_upload(parser, capsys):
+    brief = dict(CONTRACT_BRIEF, products=[{"name": "Kiwi", "existing_assets": "acme/kiwi/"}, {"name": "Plain"}])
+    body = upload(parser.s3, BRIEFS + "kiwi.json", brief)
+    capsys.readouterr()
+    for _ in range(2):  # the same upload delivered twice
+        assert parser.handler(sqs_event(body), CONTEXT) == {"batchItemFailures": []}
+    [manifest] = manifests(parser.s3).values()
+    kiwi, plain = manifest["products"]
+    assert (kiwi["status"], kiwi["error"]["code"]) == ("failed", "ExistingAssetMissing")
+    assert [(target, p["product_index"]) for target, p in parser.invocations] == [("GENERATOR_FUNCTION", 1)]
+    counted = emf.metrics(capsys.readouterr().out, "ExistingAssetsMissing")
+    assert [metric.total for metric in counted] == [1.0]
 
 
 def test_a_logo_is_recorded_and_a_missing_or_unreadable_one_rejects_the_brief_naming_the_key(parser):
@@ -344,4 +448,4 @@ def test_a_logo_is_recorded_and_a_missing_or_unreadable_one_rejects_the_brief_na
     assert "existing-assets/acme/nothing.png does not exist" in found["missing"][0]["message"]
     assert "existing-assets/acme/logo.txt is not a PNG or JPEG image" in found["text"][0]["message"]
     assert "existing-assets/acme/empty.png is not a PNG or JPEG image" in found["empty"][0]["message"]
-    assert "not a folder" in found["folder"][0]["message"]
+    assert "is a folder" in found["folder"][0]["message"]

@@ -13,7 +13,9 @@ import pytest
 from handlers.shared import metrics as names
 from handlers.shared.invoke import set_transport
 from localrun.lambda_context import LocalContext
+from tests import emf
 from tests.aws_events import s3_notification, sqs_event
+from tests.dashboard_view import pipeline_series
 
 BUCKET = "creative-automation-dev-123456789012-us-east-1"
 NAMESPACE = "CreativeAutomation/test"
@@ -21,27 +23,12 @@ SAMPLE = Path(__file__).parents[2] / "samples" / "briefs" / "summer-splash.json"
 FUNCTIONS = {"GENERATOR_FUNCTION": "generator", "VARIANTS_FUNCTION": "variants"}
 
 
-def emf_lines(text: str) -> list[dict]:
-    """The CloudWatch embedded-metric-format documents among printed lines."""
-    documents = []
-    for line in text.splitlines():
-        if line.startswith("{") and '"_aws"' in line:
-            documents.append(json.loads(line))
-    return documents
-
-
-def metric_values(documents: list[dict]) -> dict[tuple[str, str], float]:
-    """(service, metric) -> sum of values, checking each document's shape on the way."""
+def metric_values(printed: str) -> dict[tuple[str, str], float]:
+    """(service, metric) -> sum of the values the functions printed as EMF."""
     totals: dict[tuple[str, str], float] = {}
-    for document in documents:
-        [directive] = document["_aws"]["CloudWatchMetrics"]
-        assert directive["Namespace"] == NAMESPACE
-        assert directive["Dimensions"] == [["service"]]
-        for metric in directive["Metrics"]:
-            values = document[metric["Name"]]
-            values = values if isinstance(values, list) else [values]
-            key = (document["service"], metric["Name"])
-            totals[key] = totals.get(key, 0) + sum(values)
+    for metric in emf.parse(printed):
+        key = (metric.dimensions["service"], metric.name)
+        totals[key] = totals.get(key, 0) + metric.total
     return totals
 
 
@@ -52,15 +39,8 @@ def upload(s3, key: str, body: bytes) -> dict:
 
 
 @pytest.fixture
-def pipeline(aws_endpoint, monkeypatch):
-    for name, value in {
-        "S3_BUCKET_NAME": BUCKET,
-        "IMAGE_BACKEND": "local",
-        "MAX_BRIEF_BYTES": "1048576",
-        "POWERTOOLS_METRICS_NAMESPACE": NAMESPACE,
-        "BEDROCK_MODEL_ID": "amazon.nova-canvas-v1:0",
-    }.items():
-        monkeypatch.setenv(name, value)
+def pipeline(aws_endpoint, monkeypatch, function_environment):
+    function_environment(BUCKET, POWERTOOLS_METRICS_NAMESPACE=NAMESPACE, POWERTOOLS_METRICS_DISABLED=None)
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket=BUCKET)
     import io
@@ -101,7 +81,7 @@ def test_the_sample_brief_becomes_ten_variants_and_a_complete_campaign(pipeline,
     assert all(len(p["variants"]) == 5 for p in manifest["products"])
     assert manifest["products"][1]["source_key"].endswith("/generated/01-berry-sparkling-water.png")
 
-    totals = metric_values(emf_lines(capsys.readouterr().out))
+    totals = metric_values(capsys.readouterr().out)
     assert totals[("parser", names.CAMPAIGNS_STARTED)] == 1
     assert totals[("parser", names.PRODUCTS_REUSED)] == 1  # the existing asset
     assert totals[("generator", names.PRODUCTS_GENERATED)] == 1
@@ -199,20 +179,17 @@ def test_rejections_and_partial_and_failed_campaigns_are_counted_in_emf(pipeline
     capsys.readouterr()
     assert pipeline(sqs_event(*notifications)) == {"batchItemFailures": []}
 
-    documents = emf_lines(capsys.readouterr().out)
-    totals = metric_values(documents)
+    totals = metric_values(capsys.readouterr().out)
     assert totals[("parser", names.BRIEFS_REJECTED)] == 1
     assert totals[("parser", names.CAMPAIGNS_STARTED)] == 2
     assert totals[("variants", names.CAMPAIGNS_PARTIAL)] == 1
     assert totals[("variants", names.CAMPAIGNS_FAILED)] == 1
     assert not any(metric == names.CAMPAIGNS_COMPLETED for _, metric in totals)
-    for document in documents:  # each line carries exactly the dimension set the dashboard queries
-        assert document["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["service"]]
 
 
-def test_the_generator_counts_model_throttles_and_cost_through_bedrock(pipeline, monkeypatch, capsys):
-    """The real generator handler against a stubbed Bedrock (one throttle, then an image): its EMF lines
-    carry ModelThrottles, ProductsGenerated and the model's price as ImageModelCostUSD."""
+def stub_bedrock(monkeypatch, answers: list[str]):
+    """The generator's Bedrock client (Nova Canvas) stubbed to give these answers in turn: "throttle" (HTTP 429),
+    "image" (a 1024 x 1024 PNG) or "filtered" (the ValidationException Nova gives a refused prompt)."""
     import base64
     import io
 
@@ -227,17 +204,22 @@ def test_the_generator_counts_model_throttles_and_cost_through_bedrock(pipeline,
     data = json.dumps({"images": [base64.b64encode(buffer.getvalue()).decode()], "error": None}).encode()
     bedrock = boto3.client("bedrock-runtime", region_name="us-east-1")
     stubber = Stubber(bedrock)
-    stubber.add_client_error(
-        "invoke_model",
-        service_error_code="ThrottlingException",
-        service_message="Too many requests, please wait before trying again.",
-        http_status_code=429,
-    )
-    stubber.add_response(
-        "invoke_model",
-        {"body": StreamingBody(io.BytesIO(data), len(data)), "contentType": "application/json"},
-        {"modelId": "amazon.nova-canvas-v1:0", "body": ANY, "accept": ANY, "contentType": ANY},
-    )
+    errors = {
+        "throttle": ("ThrottlingException", "Too many requests, please wait before trying again.", 429),
+        "filtered": ("ValidationException", "This request has been blocked by our content filters.", 400),
+    }
+    for answer in answers:
+        if answer == "image":
+            stubber.add_response(
+                "invoke_model",
+                {"body": StreamingBody(io.BytesIO(data), len(data)), "contentType": "application/json"},
+                {"modelId": "amazon.nova-canvas-v1:0", "body": ANY, "accept": ANY, "contentType": ANY},
+            )
+        else:
+            code, message, status = errors[answer]
+            stubber.add_client_error(
+                "invoke_model", service_error_code=code, service_message=message, http_status_code=status
+            )
     stubber.activate()
     real_client = boto3.client
     monkeypatch.setattr(
@@ -246,8 +228,15 @@ def test_the_generator_counts_model_throttles_and_cost_through_bedrock(pipeline,
         lambda name, **kw: bedrock if name == "bedrock-runtime" else real_client(name, **kw),
     )
     monkeypatch.setenv("IMAGE_BACKEND", "bedrock")
+    monkeypatch.setattr(generator_app, "_service", None)  # built again, on the stubbed client
     generator_app.service().backend.sleep = lambda seconds: None  # the backoff itself is tested elsewhere
+    return stubber
 
+
+def test_the_generator_counts_model_throttles_and_cost_through_bedrock(pipeline, monkeypatch, capsys):
+    """The real generator handler against a stubbed Bedrock (one throttle, then an image): its EMF lines
+    carry ModelThrottles, ProductsGenerated and the model's price as ImageModelCostUSD."""
+    stubber = stub_bedrock(monkeypatch, ["throttle", "image"])
     body = json.dumps(
         {
             "campaign_name": "Berry",
@@ -260,8 +249,165 @@ def test_the_generator_counts_model_throttles_and_cost_through_bedrock(pipeline,
     pipeline(event)
     stubber.assert_no_pending_responses()
 
-    totals = metric_values(emf_lines(capsys.readouterr().out))
+    totals = metric_values(capsys.readouterr().out)
     assert totals[("generator", names.MODEL_THROTTLES)] == 1
     assert totals[("generator", names.PRODUCTS_GENERATED)] == 1
     assert totals[("generator", names.IMAGE_MODEL_COST_USD)] == pytest.approx(0.04)  # Nova Canvas, 1024 x 1024
     assert totals[("variants", names.CAMPAIGNS_COMPLETED)] == 1
+
+
+# --- the metrics contract: what each function really prints, against what the dashboard shows -------------
+
+SCENARIO_METRICS: list[emf.EmfMetric] = []  # filled once by the first test that needs it
+
+
+def brief(name: str, *products: dict) -> bytes:
+    return json.dumps({"campaign_name": name, "campaign_message": f"{name} now", "products": list(products)}).encode()
+
+
+def run_every_scenario(pipeline, monkeypatch, capsys) -> list[emf.EmfMetric]:
+    """Every outcome the pipeline counts, through the real handlers; the metrics they printed."""
+    pipeline.s3.put_object(Bucket=BUCKET, Key="existing-assets/acme/broken/product.png", Body=b"\x89PNG not really")
+    citrus, broken = (
+        {"name": "Citrus", "existing_assets": "acme/citrus/"},
+        {"name": "Bad", "existing_assets": "acme/broken/"},
+    )
+    berry = {"name": "Berry Sparkling Water", "description": "raspberry"}
+    offline = {  # placeholder images: complete, cached, rejected, partial and failed campaigns
+        "first.json": SAMPLE.read_bytes(),
+        "again.json": SAMPLE.read_bytes(),  # same prompts: the generator reuses its cached image
+        "rejected.json": json.dumps({"campaign_name": "", "products": []}).encode(),
+        "partial.json": brief("Half", citrus, broken),
+        "failed.json": brief("None", broken),
+        "missing.json": brief("Missing", {"name": "Kiwi", "existing_assets": "acme/kiwi/"}),  # failed by the parser
+        "stand-in.json": json.dumps(
+            {
+                "campaign_name": "Stand-in",
+                "campaign_message": "Stand-in now",
+                "on_missing_asset": "generate",
+                "products": [{"name": "Lime", "existing_assets": "acme/lime/"}],
+            }
+        ).encode(),
+    }
+    capsys.readouterr()
+    for name, body in offline.items():  # one at a time: the second sample must find the first one's image
+        pipeline(sqs_event(upload(pipeline.s3, f"input/campaign-briefs/{name}", body)))
+    # Bedrock: a throttle, then the content filter settles one campaign partial and another failed.
+    stubber = stub_bedrock(monkeypatch, ["throttle", "filtered", "filtered"])
+    for name, body in {
+        "refused-half.json": brief("Mixed", citrus, berry),
+        "refused.json": brief("Refused", berry),
+    }.items():
+        pipeline(sqs_event(upload(pipeline.s3, f"input/campaign-briefs/{name}", body)))
+    stubber.assert_no_pending_responses()
+    return emf.parse(capsys.readouterr().out)
+
+
+@pytest.fixture
+def emitted(pipeline, monkeypatch, capsys) -> list[emf.EmfMetric]:
+    if not SCENARIO_METRICS:
+        SCENARIO_METRICS.extend(run_every_scenario(pipeline, monkeypatch, capsys))
+    return SCENARIO_METRICS
+
+
+PIPELINE_FUNCTIONS = ["parser", "generator", "variants"]
+
+
+@pytest.mark.slow  # nine campaigns through the real handlers
+@pytest.mark.parametrize("service", PIPELINE_FUNCTIONS)
+def test_each_function_counts_in_the_stack_namespace_with_only_its_service_dimension(emitted, service):
+    """The one dimension set the dashboard and alarms query; any other would show nothing in CloudWatch."""
+    own = [metric for metric in emitted if metric.dimensions.get("service") == service]
+    assert own, f"{service} printed no metrics"
+    assert {(m.namespace, tuple(map(tuple, m.dimension_sets))) for m in own} == {(NAMESPACE, (("service",),))}
+    assert all(set(metric.dimensions) == {"service"} for metric in emitted)
+
+
+@pytest.mark.slow  # nine campaigns through the real handlers
+@pytest.mark.parametrize("service", PIPELINE_FUNCTIONS)
+def test_every_metric_a_function_emits_is_on_the_dashboard_for_that_function(emitted, service):
+    own = {(metric.name, service) for metric in emitted if metric.dimensions["service"] == service}
+    assert own <= pipeline_series()
+
+
+@pytest.mark.slow  # nine campaigns through the real handlers
+@pytest.mark.parametrize("service", PIPELINE_FUNCTIONS)
+def test_every_pipeline_series_on_the_dashboard_is_fed_by_its_function(emitted, service):
+    own = {(metric.name, service) for metric in emitted if metric.dimensions["service"] == service}
+    shown = {(name, shown_for) for name, shown_for in pipeline_series() if shown_for == service}
+    assert shown - own == set()
+
+
+def manifests_by_name(s3) -> dict:
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET, Prefix="output/").get("Contents", [])]
+    found = [
+        json.loads(s3.get_object(Bucket=BUCKET, Key=k)["Body"].read()) for k in keys if k.endswith("manifest.json")
+    ]
+    return {m["campaign_name"]: m for m in found}
+
+
+def test_a_batch_with_a_missing_asset_an_upper_case_json_and_a_txt_brief(pipeline, monkeypatch, capsys):
+    """Issue 17's batch: a good brief completes; the product whose existing asset is missing fails with the asset
+    reason and never reaches the model (the Stubber holds exactly one image, for the good brief's generated
+    product); `.JSON` is a brief like any other; `.txt` gets a report."""
+    pipeline.s3.put_object(Bucket=BUCKET, Key="existing-assets/acme/Lemon/product.png", Body=b"x")
+    pipeline.s3.put_object(Bucket=BUCKET, Key="existing-assets/acme/lemon/product.gif", Body=b"GIF89a")
+    stubber = stub_bedrock(monkeypatch, ["image"])
+    good = json.loads(SAMPLE.read_bytes())  # one existing asset, one generated product
+    missing = dict(good, campaign_name="Lemon", products=[{"name": "Lemon", "existing_assets": "acme/lemon/"}])
+    upper = dict(good, campaign_name="Upper", products=[good["products"][0]])
+    briefs = {"good.json": good, "missing.json": missing, "UPPER.JSON": upper, "notes.txt": good}
+    notifications = [
+        upload(pipeline.s3, f"input/campaign-briefs/{name}", json.dumps(brief).encode())
+        for name, brief in briefs.items()
+    ]
+    capsys.readouterr()
+    assert pipeline(sqs_event(*notifications)) == {"batchItemFailures": []}
+    stubber.assert_no_pending_responses()
+
+    found = manifests_by_name(pipeline.s3)
+    assert {name: m["status"] for name, m in found.items()} == {
+        "Summer Splash 2026": "complete",
+        "Lemon": "failed",
+        "Upper": "complete",
+    }
+    [lemon] = found["Lemon"]["products"]
+    assert lemon["error"]["code"] == "ExistingAssetMissing"
+    message = lemon["error"]["message"]
+    assert message.startswith(
+        'existing_assets "acme/lemon/": no PNG, JPEG or WebP image under "existing-assets/acme/lemon/"'
+    )
+    assert '"existing-assets/acme/Lemon/product.png" (other letter case)' in message
+    assert '"existing-assets/acme/lemon/product.gif" (a GIF file, not PNG, JPEG or WebP)' in message
+    assert '"on_missing_asset": "generate"' in message
+    page = pipeline.s3.get_object(Bucket=BUCKET, Key=f"output/{found['Lemon']['campaign_id']}/index.html")
+    assert "Source: existing asset <code>acme/lemon/</code>, not found" in page["Body"].read().decode()
+    rejected = [o["Key"] for o in pipeline.s3.list_objects_v2(Bucket=BUCKET, Prefix="output/rejected/")["Contents"]]
+    assert [k for k in rejected if k.endswith("/report.json")] == ["output/rejected/notes/report.json"]
+
+    totals = metric_values(capsys.readouterr().out)
+    assert totals[("parser", names.EXISTING_ASSETS_MISSING)] == 1
+    assert totals[("parser", names.CAMPAIGNS_FAILED)] == 1  # settled by the parser: nothing left to run
+    assert totals[("generator", names.PRODUCTS_GENERATED)] == 1
+    assert totals[("parser", names.BRIEFS_REJECTED)] == 1
+
+
+def test_a_brief_that_allows_it_gets_a_generated_image_for_a_missing_asset_shown_everywhere(pipeline, capsys):
+    brief = {
+        "campaign_name": "Stand-in",
+        "campaign_message": "Still here",
+        "on_missing_asset": "generate",
+        "products": [{"name": "Lime", "existing_assets": "acme/Citrus/"}],
+    }
+    capsys.readouterr()
+    pipeline(sqs_event(upload(pipeline.s3, "input/campaign-briefs/stand-in.json", json.dumps(brief).encode())))
+    [manifest] = manifests_by_name(pipeline.s3).values()
+    [product] = manifest["products"]
+    assert (manifest["status"], product["image_source"]) == ("complete", "generated")
+    assert product["asset_substitution"]["requested"] == "acme/Citrus/"
+    assert '"existing-assets/acme/citrus/product.png" (other letter case)' in product["asset_substitution"]["reason"]
+    page = pipeline.s3.get_object(Bucket=BUCKET, Key=f"output/{manifest['campaign_id']}/index.html")
+    assert "generated instead of the missing existing asset <code>acme/Citrus/</code>" in page["Body"].read().decode()
+    totals = metric_values(capsys.readouterr().out)
+    assert totals[("parser", names.MISSING_ASSETS_GENERATED)] == 1
+    assert totals[("generator", names.PRODUCTS_GENERATED)] == 1

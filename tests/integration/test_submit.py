@@ -16,16 +16,9 @@ BUCKET = "creative-automation-dev-123456789012-us-east-1"
 
 
 @pytest.fixture
-def pipeline(aws_endpoint, monkeypatch):
+def pipeline(aws_endpoint, monkeypatch, function_environment):
     """The real functions, run synchronously when the test's 'clock' ticks (as the stack would, meanwhile)."""
-    for name, value in {
-        "S3_BUCKET_NAME": BUCKET,
-        "IMAGE_BACKEND": "local",
-        "POWERTOOLS_METRICS_DISABLED": "true",
-        "GENERATOR_FUNCTION": "gen",
-        "VARIANTS_FUNCTION": "var",
-    }.items():
-        monkeypatch.setenv(name, value)
+    function_environment(BUCKET)
     from handlers.generator import app as generator_app
     from handlers.parser import app as parser_app
     from handlers.variants import app as variants_app
@@ -86,3 +79,45 @@ def test_a_campaign_that_does_not_settle_in_time_exits_2(pipeline, tmp_path):
     said = []
     assert submit.submit(s3, BUCKET, SAMPLE_BRIEF, tmp_path, timeout=0.05, interval=0.01, say=said.append) == 2
     assert "timed out" in said[-1]
+
+
+def one_line_error(capsys, argv) -> str:
+    assert submit.main(argv) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    [line] = captured.err.splitlines()  # one line, no traceback
+    return line
+
+
+def test_without_credentials_the_tool_says_so_in_one_line(capsys, monkeypatch, tmp_path):
+    """A session whose credential chain finds nothing (as on a laptop never set up for AWS)."""
+    import botocore.session
+
+    empty = botocore.session.Session()
+    empty.get_component("credential_provider").providers = []
+    session = boto3.Session(botocore_session=empty, region_name="us-east-1")
+    monkeypatch.setattr(boto3, "client", lambda name, **kw: session.client(name, **kw))
+    line = one_line_error(capsys, [str(SAMPLE_BRIEF), "--bucket", BUCKET, "--out", str(tmp_path / "out")])
+    assert (
+        line == "tools.submit: no AWS credentials found: run `aws configure` (or `aws sso login`), or set AWS_PROFILE"
+    )
+
+
+def test_without_network_the_tool_says_so_in_one_line(capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # the discard port: nothing listens
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    line = one_line_error(capsys, [str(SAMPLE_BRIEF), "--bucket", BUCKET, "--out", str(tmp_path / "out")])
+    assert line.startswith("tools.submit: cannot reach AWS (") and line.endswith("): check the network")
+
+
+def test_a_missing_bucket_a_missing_brief_and_a_file_as_out_each_get_one_line(aws_endpoint, capsys, tmp_path):
+    line = one_line_error(capsys, [str(SAMPLE_BRIEF), "--bucket", "no-such-bucket", "--out", str(tmp_path / "out")])
+    assert line == "tools.submit: bucket no-such-bucket does not exist here: check --bucket, the stack, and AWS_REGION"
+    line = one_line_error(capsys, [str(tmp_path / "nope.json"), "--bucket", BUCKET])
+    assert line == f"tools.submit: {tmp_path / 'nope.json'}: no such file"
+    (tmp_path / "a-file").write_text("x")
+    line = one_line_error(capsys, [str(SAMPLE_BRIEF), "--bucket", BUCKET, "--out", str(tmp_path / "a-file")])
+    assert line == f"tools.submit: --out {tmp_path / 'a-file'}: is a file; give a folder (it is created if missing)"

@@ -7,8 +7,8 @@ import pytest
 from PIL import Image, ImageDraw
 
 from handlers.shared.manifest import ManifestStore, new_manifest
-from handlers.variants.layout import VARIANT_SIZES
 from handlers.variants.service import VariantsService
+from tests.documented import CONTRACT_VARIANT_SIZES
 
 BUCKET = "creative-automation-dev-123456789012-us-east-1"
 CID = "summer-splash-2026-0a1b2c3d"
@@ -55,7 +55,7 @@ def test_five_variants_written_and_recorded(world):
     product = store.get(CID)["products"][0]
     assert product["status"] == "complete" and product["error"] is None
     assert [(v["name"], v["width"], v["height"]) for v in product["variants"]] == [
-        (name, *size) for name, size in VARIANT_SIZES.items()
+        (name, *size) for name, size in CONTRACT_VARIANT_SIZES.items()
     ]
     for variant in product["variants"]:
         assert variant["key"].startswith(f"output/{CID}/variants/00-citrus-sparkling-water/")
@@ -74,6 +74,9 @@ def test_a_missing_or_corrupt_source_fails_the_product_not_the_invocation(world)
     assert service.handle(CID, 1, "output/x/broken.png") == "failed"
     manifest = store.get(CID)
     assert manifest["products"][1]["error"]["code"] == "SourceUnreadable"
+    assert manifest["products"][1]["error"]["message"] == (
+        "output/x/broken.png: a PNG file that is damaged or cut short (14 bytes); export it again and upload it"
+    )
     assert manifest["status"] == "failed"
 
 
@@ -117,7 +120,7 @@ def test_each_variant_records_its_creative_check_and_a_cover_fallback_asks_for_a
     assert service.handle(CID, 0, SOURCE) == "complete"
     product = store.get(CID)["products"][0]
     assert product["status"] == "complete", "a variant that needs a look still completes"
-    assert product["needs_review"] == sorted(VARIANT_SIZES)
+    assert product["needs_review"] == sorted(CONTRACT_VARIANT_SIZES)
     for variant in product["variants"]:
         check = variant["check"]
         assert check["needs_review"] and "no product found" in check["reasons"][0]
@@ -139,7 +142,7 @@ def test_localized_messages_get_five_variants_each_under_their_locale(world):
     assert len(product["variants"]) == 15 and product["needs_review"] == []
     folder = f"output/{CID}/variants/00-citrus-sparkling-water"
     assert {(v["locale"], v["key"]) for v in product["variants"]} == {
-        (locale, f"{folder}/{locale}/{name}.jpg") for locale in messages for name in VARIANT_SIZES
+        (locale, f"{folder}/{locale}/{name}.jpg") for locale in messages for name in CONTRACT_VARIANT_SIZES
     }
     for variant in product["variants"]:
         assert s3.get_object(Bucket=BUCKET, Key=variant["key"])["ContentType"] == "image/jpeg"
@@ -147,7 +150,7 @@ def test_localized_messages_get_five_variants_each_under_their_locale(world):
     assert fonts == {"en-US": ["Noto Sans"], "ja-JP": ["Noto Sans CJK SC"], "ar-SA": ["Noto Sans Arabic"]}
     # The framing is the product's, whatever the language: the same placement per size in every locale.
     placements = {(v["name"], v["locale"]): v["check"]["placement"] for v in product["variants"]}
-    for name in VARIANT_SIZES:
+    for name in CONTRACT_VARIANT_SIZES:
         assert len({placements[(name, locale)] for locale in messages}) == 1
 
 

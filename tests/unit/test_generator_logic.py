@@ -1,12 +1,13 @@
 """Generator logic: prompts, request/response adapters per model family (pure)."""
 
 import base64
-import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from handlers.generator.models import (
-    FAMILIES,
     ContentFiltered,
     ImageRequest,
     ModelError,
@@ -18,6 +19,7 @@ from handlers.generator.models import (
     seed_for,
 )
 from handlers.generator.prompt import build_prompt, color_name
+from tests.documented import MAX_SEED, USD_PER_IMAGE
 
 CAMPAIGN = {
     "campaign_message": "Stay cool all summer",
@@ -76,16 +78,14 @@ def test_every_known_model_has_a_family(model_id, expected_family):
     assert family(model_id) == expected_family
 
 
-def test_every_model_in_the_table_has_an_adapter_and_a_price():
+def test_the_generator_prices_exactly_the_models_the_settings_accept():
     # price() runs after the image is paid for: it must never fail for a model the settings accept.
-    for model_id, entry in model_table().items():
-        assert entry["family"] in FAMILIES and family(model_id) == entry["family"], model_id
-        assert isinstance(entry["usd_per_image"], (int, float)) and 0 < price(model_id) < 1, model_id
-        assert request_body(model_id, REQUEST), model_id
+    assert set(model_table()) == set(USD_PER_IMAGE) == set(MAX_SEED)
 
 
-def test_titan_v1_costs_its_standard_quality_1024_price():
-    assert price("amazon.titan-image-generator-v1") == 0.01  # 0.012 is the premium price
+@pytest.mark.parametrize("model_id,usd", sorted(USD_PER_IMAGE.items()))
+def test_each_model_costs_its_documented_standard_image_price(model_id, usd):
+    assert price(model_id) == usd
 
 
 def seed_sent(model_id: str, seed: int) -> int:
@@ -93,22 +93,7 @@ def seed_sent(model_id: str, seed: int) -> int:
     return body["imageGenerationConfig"]["seed"] if "imageGenerationConfig" in body else body["seed"]
 
 
-SEED_LIMITS = {  # the largest seed each model accepts (AWS model parameter docs)
-    "amazon.nova-canvas-v1:0": 858_993_459,
-    "amazon.titan-image-generator-v1": 2_147_483_646,
-    "amazon.titan-image-generator-v2:0": 2_147_483_646,
-    "stability.stable-diffusion-xl-v1": 4_294_967_295,
-    "stability.sd3-5-large-v1:0": 4_294_967_294,
-    "stability.stable-image-core-v1:1": 4_294_967_294,
-    "stability.stable-image-ultra-v1:1": 4_294_967_294,
-}
-
-
-def test_every_model_in_the_table_has_a_known_seed_limit():
-    assert set(SEED_LIMITS) == set(model_table())
-
-
-@pytest.mark.parametrize("model_id,limit", sorted(SEED_LIMITS.items()))
+@pytest.mark.parametrize("model_id,limit", sorted(MAX_SEED.items()))
 def test_seeds_above_the_model_limit_are_folded_into_its_range(model_id, limit):
     assert seed_sent(model_id, limit) == limit and seed_sent(model_id, 42) == 42
     for seed in (limit + 1, limit + 12345, 2 * limit + 1, 2_147_483_000):
@@ -173,4 +158,19 @@ def test_same_request_same_fingerprint_and_any_difference_changes_it():
     assert REQUEST.fingerprint("m") != REQUEST.fingerprint("n")
     assert ImageRequest("a bottle", "text", 43).fingerprint("m") != REQUEST.fingerprint("m")
     assert ImageRequest("a bottle", "text", 42, width=512).fingerprint("m") != REQUEST.fingerprint("m")
-    assert json.dumps(REQUEST.fingerprint("m"))
+
+
+def test_the_fingerprint_names_the_cached_image_the_same_in_every_process():
+    """The image cache outlives the function's containers: a new process must find the image an older one paid for
+    (a fingerprint built on Python's per-process hash() would not)."""
+    code = (
+        "from handlers.generator.models import ImageRequest;"
+        "print(ImageRequest(prompt='a bottle', negative_prompt='text', seed=42).fingerprint('m'))"
+    )
+    root = Path(__file__).parents[2]
+    other = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60, cwd=root
+    )
+    fingerprint = REQUEST.fingerprint("m")
+    assert other.stdout.strip() == fingerprint
+    assert len(fingerprint) == 64 and set(fingerprint) <= set("0123456789abcdef")  # a safe S3 key segment

@@ -18,8 +18,16 @@ def args(**overrides) -> MonitoringArgs:
     return MonitoringArgs(**values)
 
 
-def test_well_formed_args_pass():
-    _validate(args())
+def test_labels_of_lower_case_letters_digits_and_hyphens_are_accepted_and_no_others():
+    def accepted(label: str) -> bool:
+        try:
+            _validate(args(functions={label: "fn"}))
+        except ValueError:
+            return False
+        return True
+
+    candidates = ["parser", "image-updater", "dlq2", "Parser", "briefs_queue", "briefs queue", "-dlq", "", "a" * 64]
+    assert [label for label in candidates if accepted(label)] == ["parser", "image-updater", "dlq2"]
 
 
 @pytest.mark.parametrize("field", ["functions", "work_queues", "dead_letter_queues"])

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from handlers.parser.brief import asset_key, check_brief
-from handlers.parser.campaign import campaign_id, pick_asset, slug
+from handlers.parser.campaign import campaign_id, missing_asset_reason, near_misses, pick_asset
 from handlers.parser.events import NotAnS3Notification, parse_body
 from tests.aws_events import fixture
 
@@ -49,18 +49,26 @@ def test_every_violation_is_reported_with_its_json_path():
     check = check_brief(encode(brief), 1 << 20)
     paths = {v.path for v in check.violations}
     assert not check.ok
-    assert {
-        "$",
+    assert paths == {
+        "$.campaign_name",
         "$.campaign_message",
         "$.brand_colors[0]",
-        "$.products[0]",
+        "$.products[0].name",
         "$.products[0].description",
         "$.products[1].existing_assets",
-    } <= paths
+    }
     by_path = {v.path: v for v in check.violations}
-    assert "'campaign_name' is a required property" in by_path["$"].message
+    assert by_path["$.campaign_name"].message == 'missing: every brief needs a "campaign_name" field'
+    assert by_path["$.products[0].name"].message == 'missing: every product needs a "name" field'
+    assert by_path["$.campaign_message"].message == "must not be empty: at least 1 character"
+    assert (
+        by_path["$.products[0].description"].message == "expected a string (text in double quotes); found a number (3)"
+    )
+    assert by_path["$.brand_colors[0]"].message == (
+        'expected a colour written as # and six hex digits, like #0A84FF; found "blue"'
+    )
     assert by_path["$.brand_colors[0]"].value == "blue"
-    assert "points outside existing-assets/" in by_path["$.products[1].existing_assets"].message
+    assert "expected a key or folder under existing-assets/" in by_path["$.products[1].existing_assets"].message
 
 
 @pytest.mark.parametrize(
@@ -68,14 +76,69 @@ def test_every_violation_is_reported_with_its_json_path():
     [
         (b"\xff\xfe{", "not UTF-8"),
         (b'{"campaign_name": ', "not valid JSON"),
-        (b"x" * 2000, "2000 bytes; the limit is 1024 bytes"),
-        (b"[]", "is not of type 'object'"),
+        (b"x" * 2000, "at most 1.0 KB (1,024 bytes) per brief; this brief is 2.0 KB (2,000 bytes)"),
+        (b"[]", "a brief is a JSON object like {"),
+        (b'"summer"', "this file holds a string of 6 characters"),
         (b"[" * 100_000 + b"]" * 100_000, "nests arrays or objects too deeply"),  # 200 KB, under the size limit
     ],
 )
 def test_unreadable_briefs_are_refused_with_a_reason(body, expected):
     check = check_brief(body, 1024 if len(body) < 3000 else 1 << 20)
     assert not check.ok and expected in check.violations[0].message
+
+
+@pytest.mark.parametrize(
+    "change,path,message,value",
+    [
+        (
+            {"products": [{"name": f"P{i}"} for i in range(100)]},
+            "$.products",
+            "at most 50 products; this brief has 100",
+            '[{"name": "P0"}, {"name": "P1"}, {"name": "P2"}, {"name": "P3"}, {"name": "P4"}…',  # 79 + '…',
+        ),
+        ({"products": []}, "$.products", "at least 1 product; this brief has 0", "[]"),
+        ({"brand_colors": ["#000000"] * 11}, "$.brand_colors", "at most 10 brand colours; this brief has 11", None),
+        ({"target_regions": ["US"] * 51}, "$.target_regions", "at most 50 regions; this brief has 51", None),
+        (
+            {"campaign_message": "m" * 2000},
+            "$.campaign_message",
+            "at most 200 characters; this has 2,000",
+            "m" * 79 + "…",
+        ),
+        ({"target_audience": "a" * 501}, "$.target_audience", "at most 500 characters; this has 501", None),
+        ({"campaign_name": None}, "$.campaign_name", "expected a string (text in double quotes); found null", None),
+        (
+            {"campaign_name": "   "},
+            "$.campaign_name",
+            'expected some visible text, not only spaces; found "   "',
+            "   ",
+        ),
+        ({"target_regions": "US"}, "$.target_regions", "expected an array; found a string of 2 characters", "US"),
+        (
+            {"on_missing_asset": "maybe"},
+            "$.on_missing_asset",
+            'expected one of "fail", "generate"; found "maybe"',
+            None,
+        ),
+    ],
+)
+def test_limit_and_type_violations_say_the_limit_and_what_the_brief_has(change, path, message, value):
+    [violation] = check_brief(encode(dict(CONTRACT_BRIEF, **change)), 1 << 20).violations
+    assert (violation.path, violation.message) == (path, message)
+    if value is not None:
+        assert violation.value == value
+    assert len(str(violation.value)) <= 80
+
+
+def test_duplicate_keys_are_refused_naming_each_key_and_where():
+    body = (
+        b'{"campaign_name": "A", "campaign_message": "m", "campaign_name": "B",'
+        b' "products": [{"name": "x", "description": "d", "name": "y"}]}'
+    )
+    check = check_brief(body, 1 << 20)
+    assert not check.ok
+    assert [(v.path, v.value) for v in check.violations] == [("$", "campaign_name"), ("$.products[0]", "name")]
+    assert 'the key "campaign_name" appears 2 times in this object' in check.violations[0].message
 
 
 @pytest.mark.parametrize(
@@ -107,8 +170,8 @@ def test_campaign_id_is_readable_and_stable_per_upload():
     assert first.startswith("summer-splash-2026-") and len(first.rsplit("-", 1)[1]) == 8
     assert campaign_id("Summer Splash 2026!", "bucket/input/a.json#v1") == first
     assert campaign_id("Summer Splash 2026!", "bucket/input/a.json#v2") != first
-    assert slug("Été à Paris — 2026") == "ete-a-paris-2026"
-    assert slug("你家") == "campaign"
+    assert campaign_id("Été à Paris — 2026", "u").rsplit("-", 1)[0] == "ete-a-paris-2026"
+    assert campaign_id("你家", "u").rsplit("-", 1)[0] == "campaign"  # nothing readable left: a plain word
 
 
 def test_a_folder_means_its_product_png_or_its_first_image():
@@ -160,3 +223,70 @@ def test_test_events_and_deletions_are_skipped_not_failed():
 def test_bodies_that_are_not_s3_notifications_are_record_failures(body):
     with pytest.raises(NotAnS3Notification):
         parse_body(body)
+
+
+def test_a_report_per_upload_is_keyed_by_upload_time_and_version_or_etag():
+    from handlers.parser.events import Upload
+    from handlers.parser.service import upload_report_key
+    from handlers.shared.bucket_layout import rejection_report_key
+
+    def at(time, version=None, etag="0123456789abcdef0123"):
+        return Upload("b", "input/campaign-briefs/Summer.JSON", version, etag, 10, "seq", time)
+
+    assert upload_report_key(at("2026-12-02T00:36:39.123Z", "v2")) == (
+        "output/rejected/Summer/20261202T003639.123Z-v2.json"
+    )
+    unversioned = [upload_report_key(at(t)) for t in ("2026-12-02T09:00:00.000Z", "2026-12-02T10:00:00.000Z")]
+    assert unversioned == [
+        "output/rejected/Summer/20261202T090000.000Z-0123456789ab.json",
+        "output/rejected/Summer/20261202T100000.000Z-0123456789ab.json",
+    ]
+    assert rejection_report_key("input/campaign-briefs/Summer.JSON") == "output/rejected/Summer/report.json"
+
+
+ASSET_KEYS = [
+    "existing-assets/acme/Citrus/product.png",
+    "existing-assets/acme/lime/product.gif",
+    "existing-assets/acme/lime/notes",
+    "existing-assets/acme/melon /product.jpg",
+    "existing-assets/acme/melon-2/product.png",
+]
+
+
+@pytest.mark.parametrize(
+    "asked,expected",
+    [
+        ("existing-assets/acme/citrus/", [("existing-assets/acme/Citrus/product.png", "other letter case")]),
+        (
+            "existing-assets/acme/lime/",
+            [
+                ("existing-assets/acme/lime/notes", "no file extension"),
+                ("existing-assets/acme/lime/product.gif", "a GIF file, not PNG, JPEG or WebP"),
+            ],
+        ),
+        ("existing-assets/acme/melon/", [("existing-assets/acme/melon /product.jpg", "spaces around a name")]),
+        (
+            "existing-assets/acme/CITRUS/product.png ",
+            [("existing-assets/acme/Citrus/product.png", "other letter case and spaces around a name")],
+        ),
+        ("existing-assets/acme/kiwi/", []),
+    ],
+)
+def test_near_misses_name_what_a_person_probably_meant(asked, expected):
+    assert pick_asset(asked, ASSET_KEYS) is None
+    assert near_misses(asked, ASSET_KEYS) == expected
+
+
+def test_a_missing_asset_reason_says_what_was_asked_what_is_there_and_what_to_do():
+    reason = missing_asset_reason("acme/kiwi/", "existing-assets/acme/kiwi/", [])
+    assert reason == (
+        'existing_assets "acme/kiwi/": no PNG, JPEG or WebP image under "existing-assets/acme/kiwi/"; nothing is '
+        'there. Upload one there or correct existing_assets; or add "on_missing_asset": "generate" to the brief'
+    )
+
+
+def test_a_near_miss_in_another_case_and_format_says_both():
+    keys = ["existing-assets/acme/Lemon/product.gif"]
+    assert near_misses("existing-assets/acme/lemon/", keys) == [
+        ("existing-assets/acme/Lemon/product.gif", "a GIF file, not PNG, JPEG or WebP; other letter case")
+    ]

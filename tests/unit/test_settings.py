@@ -100,11 +100,42 @@ def test_local_backend_is_for_the_local_run_only():
     assert StackSettings.from_values("dev", values, deployed=False).image_backend == "local"
 
 
-def test_a_generator_timeout_too_short_for_one_model_call_fails_at_preview():
-    from handlers.generator import models
+def test_the_shortest_generator_timeout_allowed_is_just_enough_for_one_model_call():
+    """A generator at the floor starts its model call; one second less and it would start none (every
+    invocation would fail), which is why the settings refuse it."""
+    import base64
+    import io
+    import json
 
-    # The floor is exactly what the generator needs before it starts a call.
-    assert GENERATOR_MIN_TIMEOUT == models.CONNECT_TIMEOUT + models.READ_TIMEOUT + models.FINISH_MARGIN
+    from PIL import Image
+
+    from handlers.generator.models import BedrockImages, ImageRequest
+
+    png = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(png, "PNG")
+    answer = json.dumps({"images": [base64.b64encode(png.getvalue()).decode()], "error": None}).encode()
+
+    class Bedrock:
+        calls = 0
+
+        def invoke_model(self, **_):
+            Bedrock.calls += 1
+            return {"body": io.BytesIO(answer)}
+
+    shortest = settings_for("dev", functions__generator__timeoutSeconds=GENERATOR_MIN_TIMEOUT)
+    floor_s = shortest.functions["generator"].timeout_seconds
+    with pytest.raises(SettingsError, match="functions.generator.timeoutSeconds"):
+        settings_for("dev", functions__generator__timeoutSeconds=floor_s - 1)
+
+    images = BedrockImages(Bedrock(), "amazon.nova-canvas-v1:0")
+    request = ImageRequest("a bottle", "text", 1)
+    assert images.generate(request, remaining_ms=lambda: floor_s * 1000).startswith(b"\x89PNG")
+    with pytest.raises(TimeoutError, match="too little for a model call"):
+        images.generate(request, remaining_ms=lambda: (floor_s - 1) * 1000)
+    assert Bedrock.calls == 1
+
+
+def test_a_generator_timeout_too_short_for_one_model_call_fails_at_preview():
     with pytest.raises(SettingsError, match="functions.generator.timeoutSeconds is 60: .* at least 75"):
         settings_for("dev", functions__generator__timeoutSeconds=60)
     assert settings_for("dev", functions__generator__timeoutSeconds=75).functions["generator"].timeout_seconds == 75

@@ -14,8 +14,8 @@ import pytest
 from PIL import Image, ImageDraw
 
 from handlers.variants.detect import detect
-from handlers.variants.layout import VARIANT_SIZES
 from handlers.variants.render import render_all
+from tests.documented import CONTRACT_VARIANT_SIZES, WCAG_AA_CONTRAST
 
 PRODUCT = (200, 30, 160)  # magenta: far from the backgrounds, the brand colours, white and black
 BRAND = ["#0A84FF", "#FFFFFF"]
@@ -90,7 +90,7 @@ def test_the_whole_product_is_in_every_size_and_no_text_covers_it(kind, product)
         # ...and the message is there, beside or above it, and legible.
         check = variant.check
         assert check.overlap_px == 0 and check.product_visible, where
-        assert check.contrast >= 4.5, (where, check.contrast)
+        assert check.contrast >= WCAG_AA_CONTRAST, (where, check.contrast)
         # A small product is enlarged to stay visible: that, and only that, asks for a look.
         assert [r for r in check.reasons if "enlarged" not in r] == [], (where, check.reasons)
         assert (check.upscale > 2) == check.needs_review, (where, check.upscale, check.reasons)
@@ -147,4 +147,4 @@ def test_detection_finds_the_product_box_in_source_pixels():
 def test_every_size_is_exact():
     source_size, box = PRODUCTS["wide"]
     variants = render_all(shot("cutout", source_size, box), MESSAGE, BRAND)
-    assert [(v.name, v.width, v.height) for v in variants] == [(n, *s) for n, s in VARIANT_SIZES.items()]
+    assert [(v.name, v.width, v.height) for v in variants] == [(n, *s) for n, s in CONTRACT_VARIANT_SIZES.items()]

@@ -18,6 +18,7 @@ from handlers.variants import text
 from handlers.variants.framing import placements
 from handlers.variants.layout import Box, wrap
 from handlers.variants.render import render_all
+from tests.documented import WCAG_AA_CONTRAST
 
 HANDLERS = Path(__file__).resolve().parents[2] / "handlers"
 MESSAGES = {
@@ -60,7 +61,7 @@ def test_each_language_renders_in_all_sizes_with_its_font_recorded(language):
     assert len(variants) == 5
     for variant in variants:
         assert family in variant.check.fonts
-        assert variant.check.overlap_px == 0 and variant.check.contrast >= 4.5, variant.check.reasons
+        assert variant.check.overlap_px == 0 and variant.check.contrast >= WCAG_AA_CONTRAST, variant.check.reasons
         assert "".join(variant.layout.lines).replace(" ", "") == message.replace(" ", ""), "nothing dropped"
 
 

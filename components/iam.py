@@ -1,0 +1,46 @@
+"""IAM documents the components share: least privilege, each statement built one way."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pulumi
+
+
+def assume_role(service_principal: str) -> str:
+    """A trust policy letting one AWS service (lambda.amazonaws.com, ecs-tasks.amazonaws.com) assume the role."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"Service": service_principal}, "Action": "sts:AssumeRole"}],
+        }
+    )
+
+
+def policy_document(statements: list[dict[str, Any]]) -> pulumi.Output[str]:
+    return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+def objects(bucket_arn: pulumi.Input[str], prefix: str) -> pulumi.Output[str]:
+    """The ARN of every object under `prefix` of the bucket."""
+    return pulumi.Output.concat(bucket_arn, "/", prefix, "*")
+
+
+def list_prefixes(bucket_arn: pulumi.Input[str], *prefixes: str) -> dict[str, Any]:
+    # ListBucket is granted on the bucket ARN (AWS has no object-level form) and narrowed by s3:prefix.
+    return {
+        "Effect": "Allow",
+        "Action": ["s3:ListBucket"],
+        "Resource": bucket_arn,
+        "Condition": {"StringLike": {"s3:prefix": [f"{p}*" for p in prefixes]}},
+    }
+
+
+def log_statement(log_group_arn: pulumi.Input[str]) -> dict[str, Any]:
+    # The log group is made by the stack, so no logs:CreateLogGroup; streams live under the group's ARN.
+    return {
+        "Effect": "Allow",
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": pulumi.Output.concat(log_group_arn, ":log-stream:*"),
+    }

@@ -1,0 +1,160 @@
+"""The typed settings of one stack: what each part of the stack is made with (frozen dataclasses)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from components.settings.keys import config_key
+from components.settings.limits import IMAGE_MODELS_FILE, PROJECT
+
+
+def image_models() -> dict[str, dict[str, Any]]:
+    """Bedrock image models the generator has adapters for: id -> {family, usd_per_image, ...}."""
+    return json.loads(IMAGE_MODELS_FILE.read_text())["models"]
+
+
+@dataclass(frozen=True)
+class FunctionSettings:
+    memory_mb: int
+    timeout_seconds: int
+    reserved_concurrency: int | None  # None: no reservation (draws on the account's unreserved pool)
+
+
+@dataclass(frozen=True)
+class ImageSettings:
+    tag: str  # pushed and deployed tag: `latest` (tracking) or vMAJOR.MINOR.PATCH (pinned)
+    layout: str  # per-service: one repository per service; consolidated: one per environment
+    platform: str
+    keep_last: int  # lifecycle policy: images kept per repository (per service tag prefix when consolidated)
+    mode: str  # build: build and push with pulumi-docker; resolve: look the tag up in ECR, build nothing
+    environment_in_repository_name: bool
+
+    @property
+    def tracks_latest(self) -> bool:
+        return self.tag == "latest"
+
+    @property
+    def immutable_tags(self) -> bool:
+        return not self.tracks_latest
+
+
+@dataclass(frozen=True)
+class QueueSettings:
+    max_receive_count: int
+    batch_size: int
+    batching_window_seconds: int
+    visibility_timeout_seconds: int
+    retention_seconds: int = 4 * 24 * 3600
+    dlq_retention_seconds: int = 14 * 24 * 3600
+    receive_wait_seconds: int = 20
+
+
+@dataclass(frozen=True)
+class AsyncInvokeSettings:
+    max_retry_attempts: int
+    max_event_age_seconds: int
+
+
+@dataclass(frozen=True)
+class BucketSettings:
+    output_expiration_days: int
+    noncurrent_version_expiration_days: int
+
+
+@dataclass(frozen=True)
+class BatchSettings:
+    vcpu: float
+    memory_mib: int
+    max_vcpus: int
+    retry_attempts: int
+    timeout_seconds: int
+    subnet_ids: tuple[str, ...]  # empty: the default VPC's subnets, looked up at preview
+    security_group_ids: tuple[str, ...]  # empty: a security group made by the stack, egress only
+
+
+@dataclass(frozen=True)
+class AlarmSettings:
+    email: str | None
+    function_errors: int  # errors per function in 5 minutes
+    model_throttles: int  # Bedrock throttles in 5 minutes
+    oldest_message_age_seconds: int
+
+
+@dataclass(frozen=True)
+class Names:
+    """Physical names, derived from project and environment (shared with the local run)."""
+
+    project: str
+    environment: str
+
+    @property
+    def prefix(self) -> str:
+        return f"{self.project}-{self.environment}"
+
+    def bucket(self, account_id: str, region: str) -> str:
+        # Bucket names are global: account and region make them unique without random suffixes.
+        return f"{self.prefix}-{account_id}-{region}"
+
+    @property
+    def queue(self) -> str:
+        return f"{self.prefix}-briefs"
+
+    @property
+    def dlq(self) -> str:
+        return f"{self.prefix}-briefs-dlq"
+
+    def function(self, service: str) -> str:
+        return f"{self.prefix}-{service}"
+
+    def log_group(self, service: str) -> str:
+        return f"/aws/lambda/{self.function(service)}"
+
+    @property
+    def metrics_namespace(self) -> str:
+        return f"CreativeAutomation/{self.environment}"
+
+
+@dataclass(frozen=True)
+class StackSettings:
+    environment: str
+    region: str
+    images: ImageSettings
+    functions: dict[str, FunctionSettings]
+    queue: QueueSettings
+    async_invoke: AsyncInvokeSettings
+    bucket: BucketSettings
+    batch: BatchSettings
+    alarms: AlarmSettings
+    bedrock_model_id: str
+    image_backend: str
+    log_level: str
+    log_retention_days: int
+    max_brief_bytes: int
+    names: Names = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "names", Names(PROJECT, self.environment))
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "prod"
+
+    def advice(self) -> list[str]:
+        """Settings AWS accepts but advises against: warned about at preview, not refused."""
+        notes = []
+        if self.queue.max_receive_count < 5:
+            notes.append(
+                f"{config_key('queue.maxReceiveCount')} is {self.queue.max_receive_count}: AWS advises at least 5 "
+                "for a queue Lambda consumes, so that a throttled batch is not sent to the DLQ too soon"
+            )
+        return notes
+
+    @classmethod
+    def from_values(cls, environment: str, values: Mapping[str, Any], *, deployed: bool = True) -> StackSettings:
+        """Validate config `values` (keys without the project prefix; `aws:region` as is): see validation.py."""
+        from components.settings.validation import settings_from_values
+
+        return settings_from_values(environment, values, deployed=deployed)

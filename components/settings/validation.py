@@ -1,0 +1,222 @@
+"""Config values in, validated `StackSettings` out (pure): each value checked against what AWS and the code accept,
+each default stated here once. The local run and the tests use exactly the code the Pulumi program uses."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from components.settings.keys import Reader, SettingsError, camel, config_key, refuse_unknown_keys
+from components.settings.limits import (
+    AWS_REGION,
+    EMAIL,
+    ENVIRONMENT_NAME,
+    FARGATE_VCPU_MEMORY_MIB,
+    GENERATOR_MIN_TIMEOUT,
+    LAMBDA_MAX_TIMEOUT,
+    LAMBDA_MEMORY_RANGE,
+    LOG_LEVELS,
+    LOG_RETENTION_DAYS,
+    PIPELINE_FUNCTIONS,
+    PROJECT,
+    SQS_MAX_BATCH_SIZE,
+    SQS_MAX_BATCH_SIZE_WITHOUT_WINDOW,
+    SQS_MAX_BATCH_WINDOW,
+    SQS_MAX_VISIBILITY_TIMEOUT,
+    VERSION_TAG,
+)
+from components.settings.model import (
+    AlarmSettings,
+    AsyncInvokeSettings,
+    BatchSettings,
+    BucketSettings,
+    FunctionSettings,
+    ImageSettings,
+    QueueSettings,
+    StackSettings,
+    image_models,
+)
+
+
+def settings_from_values(environment: str, values: Mapping[str, Any], *, deployed: bool = True) -> StackSettings:
+    """Validate config `values` (keys without the project prefix; `aws:region` as is).
+
+    `deployed` is False only for the local run, which may use the offline image backend.
+    """
+    values = {k.removeprefix(f"{PROJECT}:"): v for k, v in values.items()}
+    refuse_unknown_keys(values)
+    reader = Reader(values)
+    if not ENVIRONMENT_NAME.match(environment or ""):
+        raise SettingsError(
+            f"stack name {environment!r} is not a usable environment name: expected lower-case letters, "
+            "digits and '-', starting with a letter, at most 15 characters (it becomes part of resource names)"
+        )
+    region = reader.string("aws:region", pattern=AWS_REGION, expected="an AWS region such as us-east-1")
+
+    images = ImageSettings(
+        tag=reader.string("images.tag", default=""),
+        layout=reader.choice("images.layout", ("per-service", "consolidated"), default="per-service"),
+        platform=reader.choice("images.platform", ("linux/amd64", "linux/arm64"), default="linux/amd64"),
+        keep_last=reader.integer("images.keepLast", 1, 1000, default=10),
+        mode=reader.choice("images.mode", ("build", "resolve"), default="build"),
+        environment_in_repository_name=reader.boolean("images.environmentInRepositoryName", default=True),
+    )
+    if environment == "prod" and not VERSION_TAG.match(images.tag):
+        raise SettingsError(
+            f"{config_key('images.tag')} is {images.tag!r}: prod pins an immutable version tag of the form "
+            "vMAJOR.MINOR.PATCH (for example v1.2.0); 'latest' and other mutable tags are not allowed"
+        )
+    if not (images.tag == "latest" or VERSION_TAG.match(images.tag)):
+        raise SettingsError(
+            f"{config_key('images.tag')} is {images.tag!r}: expected 'latest' (track the newest image) "
+            "or a version tag vMAJOR.MINOR.PATCH"
+        )
+
+    defaults = {
+        "parser": FunctionSettings(512, 300, 10),
+        "generator": FunctionSettings(1024, 120, 5),
+        "variants": FunctionSettings(2048, 180, 10),
+        "image-updater": FunctionSettings(256, 120, None),
+    }
+    functions = {}
+    for service, default in defaults.items():
+        base = f"functions.{camel(service)}"
+        concurrency = reader.integer(
+            f"{base}.reservedConcurrency", 0, 1000, default=default.reserved_concurrency, optional=True
+        )
+        functions[service] = FunctionSettings(
+            memory_mb=reader.integer(f"{base}.memoryMb", *LAMBDA_MEMORY_RANGE, default=default.memory_mb),
+            timeout_seconds=reader.integer(
+                f"{base}.timeoutSeconds", 1, LAMBDA_MAX_TIMEOUT, default=default.timeout_seconds
+            ),
+            reserved_concurrency=concurrency,
+        )
+
+    for service in PIPELINE_FUNCTIONS:
+        if functions[service].reserved_concurrency == 0:
+            raise SettingsError(
+                f"{config_key(f'functions.{camel(service)}.reservedConcurrency')} is 0: that throttles every "
+                "invocation, so the pipeline would never run it; give at least 1, or leave it unset"
+            )
+    parser_concurrency = functions["parser"].reserved_concurrency
+    if parser_concurrency is not None and parser_concurrency < 2:
+        raise SettingsError(
+            f"{config_key('functions.parser.reservedConcurrency')} is {parser_concurrency}: the SQS event source's "
+            "maximum concurrency, which follows it, must be 2 to 1000 (0 would stop the parser)"
+        )
+    parser_timeout = functions["parser"].timeout_seconds
+    queue = QueueSettings(
+        max_receive_count=reader.integer("queue.maxReceiveCount", 1, 1000, default=5),
+        batch_size=reader.integer("queue.batchSize", 1, SQS_MAX_BATCH_SIZE, default=10),
+        batching_window_seconds=reader.integer("queue.batchingWindowSeconds", 0, SQS_MAX_BATCH_WINDOW, default=5),
+        visibility_timeout_seconds=reader.integer(
+            "queue.visibilityTimeoutSeconds",
+            0,
+            SQS_MAX_VISIBILITY_TIMEOUT,
+            default=min(6 * parser_timeout, SQS_MAX_VISIBILITY_TIMEOUT),
+        ),
+    )
+    if queue.visibility_timeout_seconds < 6 * parser_timeout:
+        raise SettingsError(
+            f"{config_key('queue.visibilityTimeoutSeconds')} is {queue.visibility_timeout_seconds}: "
+            "it must be at least "
+            f"6 x the parser's timeout ({config_key('functions.parser.timeoutSeconds')} = {parser_timeout}), "
+            f"so at least {6 * parser_timeout}; AWS rejects an SQS event source whose visibility timeout is "
+            "below the function timeout and advises 6x"
+        )
+    if queue.batch_size > SQS_MAX_BATCH_SIZE_WITHOUT_WINDOW and queue.batching_window_seconds < 1:
+        raise SettingsError(
+            f"{config_key('queue.batchSize')} is {queue.batch_size}: above {SQS_MAX_BATCH_SIZE_WITHOUT_WINDOW} AWS "
+            f"requires {config_key('queue.batchingWindowSeconds')} of at least 1"
+        )
+
+    async_invoke = AsyncInvokeSettings(
+        max_retry_attempts=reader.integer("asyncInvoke.maxRetryAttempts", 0, 2, default=2),
+        max_event_age_seconds=reader.integer("asyncInvoke.maxEventAgeSeconds", 60, 21600, default=3600),
+    )
+    bucket = BucketSettings(
+        output_expiration_days=reader.integer("bucket.outputExpirationDays", 1, 36500, default=90),
+        noncurrent_version_expiration_days=reader.integer(
+            "bucket.noncurrentVersionExpirationDays", 1, 36500, default=30
+        ),
+    )
+
+    vcpu = reader.number("batch.vcpu", default=1)
+    if vcpu not in FARGATE_VCPU_MEMORY_MIB:
+        raise SettingsError(
+            f"{config_key('batch.vcpu')} is {vcpu!r}: Fargate allows "
+            f"{', '.join(str(v) for v in FARGATE_VCPU_MEMORY_MIB)}"
+        )
+    memory = reader.integer("batch.memoryMib", 512, 122880, default=2048)
+    if memory not in FARGATE_VCPU_MEMORY_MIB[vcpu]:
+        allowed = FARGATE_VCPU_MEMORY_MIB[vcpu]
+        raise SettingsError(
+            f"{config_key('batch.memoryMib')} is {memory}: with {vcpu} vCPU Fargate allows "
+            f"{allowed[0]}..{allowed[-1]} MiB in steps of {allowed[1] - allowed[0] if len(allowed) > 1 else 0}"
+        )
+    batch = BatchSettings(
+        vcpu=vcpu,
+        memory_mib=memory,
+        max_vcpus=reader.integer("batch.maxVcpus", 1, 4096, default=16),
+        retry_attempts=reader.integer("batch.retryAttempts", 1, 10, default=3),
+        timeout_seconds=reader.integer("batch.timeoutSeconds", 60, 14 * 24 * 3600, default=3600),
+        subnet_ids=reader.string_list(
+            "batch.subnetIds",
+            pattern=re.compile(r"^subnet-[0-9a-f]{8,17}$"),
+            expected="subnet ids such as subnet-0123abcd",
+        ),
+        security_group_ids=reader.string_list(
+            "batch.securityGroupIds",
+            pattern=re.compile(r"^sg-[0-9a-f]{8,17}$"),
+            expected="security group ids such as sg-0123abcd",
+        ),
+    )
+
+    email = reader.string("alarms.email", default="") or None
+    if email and not EMAIL.match(email):
+        raise SettingsError(f"{config_key('alarms.email')} is {email!r}: expected an e-mail address, or leave it empty")
+    alarms = AlarmSettings(
+        email=email,
+        function_errors=reader.integer("alarms.functionErrors", 1, 100000, default=5),
+        model_throttles=reader.integer("alarms.modelThrottles", 1, 100000, default=10),
+        oldest_message_age_seconds=reader.integer("alarms.oldestMessageAgeSeconds", 60, 1209600, default=900),
+    )
+
+    models = image_models()
+    model_id = reader.string("bedrockModelId")
+    if model_id not in models:
+        raise SettingsError(
+            f"{config_key('bedrockModelId')} is {model_id!r}: the generator has adapters for "
+            f"{', '.join(sorted(models))}"
+        )
+    backend = reader.choice("imageBackend", ("bedrock", "local"), default="bedrock")
+    if deployed and backend != "bedrock":
+        raise SettingsError(
+            f"{config_key('imageBackend')} is {backend!r}: a deployed stack generates with 'bedrock'; "
+            "'local' (offline placeholders) is for the local run only"
+        )
+    generator_timeout = functions["generator"].timeout_seconds
+    if backend == "bedrock" and generator_timeout < GENERATOR_MIN_TIMEOUT:
+        raise SettingsError(
+            f"{config_key('functions.generator.timeoutSeconds')} is {generator_timeout}: the generator starts a model "
+            f"call only with {GENERATOR_MIN_TIMEOUT} s left (the call's timeouts plus time to record its outcome), "
+            f"so give at least {GENERATOR_MIN_TIMEOUT}"
+        )
+
+    return StackSettings(
+        environment=environment,
+        region=region,
+        images=images,
+        functions=functions,
+        queue=queue,
+        async_invoke=async_invoke,
+        bucket=bucket,
+        batch=batch,
+        alarms=alarms,
+        bedrock_model_id=model_id,
+        image_backend=backend,
+        log_level=reader.choice("logLevel", LOG_LEVELS, default="INFO"),
+        log_retention_days=reader.choice("logRetentionDays", LOG_RETENTION_DAYS, default=30),
+        max_brief_bytes=reader.integer("maxBriefBytes", 1024, 10 * 1024 * 1024, default=1024 * 1024),
+    )

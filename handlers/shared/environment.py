@@ -1,0 +1,99 @@
+"""The functions' environment variables (CONTRACT §8): each name stated once, read once per container.
+
+The stack sets them (`components/function_environment.py`), the local run sets the same through the same code,
+and each function reads its own with `<Function>Environment.read()`. A missing or malformed variable fails the
+cold start naming the variable, not a later call with a bare KeyError.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+S3_BUCKET_NAME = "S3_BUCKET_NAME"
+GENERATOR_FUNCTION = "GENERATOR_FUNCTION"
+VARIANTS_FUNCTION = "VARIANTS_FUNCTION"
+BEDROCK_MODEL_ID = "BEDROCK_MODEL_ID"
+IMAGE_BACKEND = "IMAGE_BACKEND"  # bedrock | local (the local run's offline placeholders)
+MAX_BRIEF_BYTES = "MAX_BRIEF_BYTES"
+DLQ_URL = "DLQ_URL"
+ASYNC_MAX_ATTEMPTS = "ASYNC_MAX_ATTEMPTS"  # Lambda's attempts of an async event: the last one settles the product
+IMAGE_TARGETS = "IMAGE_TARGETS"  # the image-push updater's watch list (JSON)
+BATCH_JOB_DEFINITION_NAME = "BATCH_JOB_DEFINITION_NAME"
+BATCH_JOB_QUEUE = "BATCH_JOB_QUEUE"
+LOG_LEVEL = "LOG_LEVEL"
+POWERTOOLS_LOG_LEVEL = "POWERTOOLS_LOG_LEVEL"
+POWERTOOLS_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
+POWERTOOLS_METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
+POWERTOOLS_METRICS_DISABLED = "POWERTOOLS_METRICS_DISABLED"
+
+IMAGE_BACKENDS = ("bedrock", "local")
+
+
+class MisconfiguredFunction(RuntimeError):
+    """A variable the function needs is missing or malformed (a deployment fault, not bad input)."""
+
+
+@dataclass(frozen=True)
+class ParserEnvironment:
+    bucket: str
+    max_brief_bytes: int
+    dlq_url: str | None  # None: permanent failures are retried until SQS moves them (tests, old stacks)
+
+    @classmethod
+    def read(cls, environ: Mapping[str, str] = os.environ) -> ParserEnvironment:
+        return cls(
+            bucket=_required(environ, S3_BUCKET_NAME),
+            max_brief_bytes=_positive(environ, MAX_BRIEF_BYTES),
+            dlq_url=environ.get(DLQ_URL) or None,
+        )
+
+
+@dataclass(frozen=True)
+class GeneratorEnvironment:
+    bucket: str
+    image_backend: str
+    bedrock_model_id: str | None  # required with the bedrock backend
+    async_max_attempts: int
+
+    @classmethod
+    def read(cls, environ: Mapping[str, str] = os.environ) -> GeneratorEnvironment:
+        backend = _required(environ, IMAGE_BACKEND)
+        if backend not in IMAGE_BACKENDS:
+            raise MisconfiguredFunction(f"{IMAGE_BACKEND} is {backend!r}: expected one of {', '.join(IMAGE_BACKENDS)}")
+        return cls(
+            bucket=_required(environ, S3_BUCKET_NAME),
+            image_backend=backend,
+            bedrock_model_id=_required(environ, BEDROCK_MODEL_ID) if backend == "bedrock" else None,
+            async_max_attempts=_positive(environ, ASYNC_MAX_ATTEMPTS),
+        )
+
+
+@dataclass(frozen=True)
+class VariantsEnvironment:
+    bucket: str
+    async_max_attempts: int
+
+    @classmethod
+    def read(cls, environ: Mapping[str, str] = os.environ) -> VariantsEnvironment:
+        return cls(bucket=_required(environ, S3_BUCKET_NAME), async_max_attempts=_positive(environ, ASYNC_MAX_ATTEMPTS))
+
+
+def function_name(variable: str, environ: Mapping[str, str] = os.environ) -> str:
+    """The physical name of the function the variable names (GENERATOR_FUNCTION, VARIANTS_FUNCTION)."""
+    return _required(environ, variable)
+
+
+def _required(environ: Mapping[str, str], name: str) -> str:
+    value = environ.get(name, "")
+    if not value.strip():
+        raise MisconfiguredFunction(f"environment variable {name} is not set: the stack sets it on this function")
+    return value
+
+
+def _positive(environ: Mapping[str, str], name: str) -> int:
+    value = _required(environ, name)
+    if not value.isdigit() or int(value) < 1:
+        raise MisconfiguredFunction(f"environment variable {name} is {value!r}: expected a whole number of at least 1")
+    return int(value)
