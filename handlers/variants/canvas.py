@@ -19,13 +19,16 @@ MILD_SHRINK = 0.7  # from here up (a slight shrink, or any enlargement) OpenCV's
 FEATHER_RATIO = 0.03  # the source's edge fades into the extension over this share of the frame's shorter side
 
 
-def compose(image: Image.Image, detection: Detection | None, framing: Framing) -> Image.Image:
+def compose(
+    image: Image.Image, detection: Detection | None, framing: Framing, pixels: numpy.ndarray | None = None
+) -> Image.Image:
+    """The framing painted: `pixels`, the image as an array (made once per product), spares each size a copy."""
     width, height = framing.size
     covered = framing.covered(image.size)
     s, (ox, oy) = framing.scale, framing.offset
     box = ((covered.left - ox) / s, (covered.top - oy) / s, (covered.right - ox) / s, (covered.bottom - oy) / s)
     box = (max(0.0, box[0]), max(0.0, box[1]), min(image.width, box[2]), min(image.height, box[3]))
-    picture = resample(image, box, (covered.width, covered.height))
+    picture = resample(image, box, (covered.width, covered.height), pixels)
     if (covered.width, covered.height) == (width, height):
         return picture
     if detection is not None and detection.background == "plain" and detection.surface is not None:
@@ -40,49 +43,28 @@ def compose(image: Image.Image, detection: Detection | None, framing: Framing) -
 
 
 def _extension_strips(framing: Framing, covered: Box) -> list[tuple[Box, Image.Image | None]]:
-    """The frame outside the source, in up to four strips (top and bottom full width, left and right between
-    them), each reaching `feather` pixels into the source where the product does not: there its mask fades
-    from the extension into the picture, so the seam between the two does not show."""
+    """Where the extension is painted: the frame outside the source in up to four strips (top and bottom full
+    width, left and right between them), and, next to each where the product does not reach, a band
+    `feather` pixels into the source with a mask fading from the extension into the picture, so the seam
+    between the two does not show."""
     width, height = framing.size
     feather = max(2, round(min(width, height) * FEATHER_RATIO))
     ramp = Image.linear_gradient("L").resize((1, feather)).point(lambda v: 255 - v)  # 255 outside, 0 inside
-    sides = [  # (extension on this side, strip without feathering, inward step, ramp rotation)
-        (covered.top > 0, Box(0, 0, width, covered.top), (0, 0, 0, feather), 0),
-        (covered.bottom < height, Box(0, covered.bottom, width, height), (0, -feather, 0, 0), 180),
-        (covered.left > 0, Box(0, covered.top, covered.left, covered.bottom), (0, 0, feather, 0), 90),
-        (covered.right < width, Box(covered.right, covered.top, width, covered.bottom), (-feather, 0, 0, 0), 270),
+    top, bottom, left, right = covered.top, covered.bottom, covered.left, covered.right
+    sides = [  # (extension on this side, the strip outside the source, the band inside it, ramp rotation)
+        (top > 0, Box(0, 0, width, top), Box(0, top, width, top + feather), 0),
+        (bottom < height, Box(0, bottom, width, height), Box(0, bottom - feather, width, bottom), 180),
+        (left > 0, Box(0, top, left, bottom), Box(left, top, left + feather, bottom), 90),
+        (right < width, Box(right, top, width, bottom), Box(right - feather, top, right, bottom), 270),
     ]
-    strips = []
-    for meets, strip, (dl, dt, dr, db), angle in sides:
+    strips: list[tuple[Box, Image.Image | None]] = []
+    for meets, strip, band, angle in sides:
         if not meets:
             continue
-        inward = Box(strip.left + dl, strip.top + dt, strip.right + dr, strip.bottom + db)
-        seam = Box(
-            min(strip.left, inward.left),
-            min(strip.top, inward.top),
-            max(strip.right, inward.right),
-            max(strip.bottom, inward.bottom),
-        )
-        reach = Box(*_difference(seam, strip))
-        if framing.product is not None and framing.product.overlap(reach) > 0:
-            strips.append((strip, None))
-            continue
-        mask = Image.new("L", (seam.width, seam.height), 255)
-        fade = ramp.rotate(angle, expand=True).resize((reach.width, reach.height))
-        mask.paste(fade, (reach.left - seam.left, reach.top - seam.top))
-        strips.append((seam, mask))
+        strips.append((strip, None))
+        if framing.product is None or framing.product.overlap(band) == 0:
+            strips.append((band, ramp.rotate(angle, expand=True).resize((band.width, band.height))))
     return strips
-
-
-def _difference(outer: Box, inner: Box) -> tuple[int, int, int, int]:
-    """The part of `outer` beyond `inner` (they share three sides)."""
-    if outer.top < inner.top:
-        return (outer.left, outer.top, outer.right, inner.top)
-    if outer.bottom > inner.bottom:
-        return (outer.left, inner.bottom, outer.right, outer.bottom)
-    if outer.left < inner.left:
-        return (outer.left, outer.top, inner.left, outer.bottom)
-    return (inner.right, outer.top, outer.right, outer.bottom)
 
 
 def _plain_fill(detection: Detection, framing: Framing, source_size: tuple[int, int]):
@@ -116,7 +98,12 @@ def _blurred_fill(image: Image.Image, size: tuple[int, int]):
     return lambda box: whole.crop((box.left, box.top, box.right, box.bottom))
 
 
-def resample(source: Image.Image, box: tuple[float, float, float, float], size: tuple[int, int]) -> Image.Image:
+def resample(
+    source: Image.Image,
+    box: tuple[float, float, float, float],
+    size: tuple[int, int],
+    pixels: numpy.ndarray | None = None,
+) -> Image.Image:
     """`box` of `source` scaled to exactly `size`.
 
     Shrinking by more than MILD_SHRINK: Pillow, which box-reduces by whole factors first and then resamples
@@ -124,7 +111,10 @@ def resample(source: Image.Image, box: tuple[float, float, float, float], size: 
     (`_enlarge`), several times faster than Pillow's bicubic convolution and as sharp at these scales."""
     if size[0] < (box[2] - box[0]) * MILD_SHRINK:
         return source.resize(size, Image.Resampling.BICUBIC, box=box, reducing_gap=1.1)
-    return _enlarge(numpy.asarray(source.crop(tuple(round(edge) for edge in box))), size)
+    left, top, right, bottom = (round(edge) for edge in box)
+    if pixels is None:
+        pixels = numpy.asarray(source)
+    return _enlarge(pixels[top:bottom, left:right], size)
 
 
 def _enlarge(pixels: numpy.ndarray, size: tuple[int, int]) -> Image.Image:

@@ -11,6 +11,7 @@ import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy
 from PIL import Image
 
 from handlers.shared import glyphs
@@ -58,12 +59,13 @@ def prepare(data: bytes, sizes: Mapping[str, tuple[int, int]] = VARIANT_SIZES) -
     image = source.image
     detection = detect(image, source.alpha)
     framings, canvases, upscale = {}, {}, {}
+    pixels = numpy.asarray(image)  # one copy for every size's resampling
     for name, size in sizes.items():
         # Zoom into a small product as far as the cover crop would, short of enlarging more than the check allows.
         max_scale = min(max(1.0, cover_scale(image.size, [size])), MAX_UPSCALE / source.decoded_ratio)
         framing = frame_product(image.size, detection.box, size, max_scale)
         framings[name] = framing
-        canvases[name] = compose(image, detection, framing)
+        canvases[name] = compose(image, detection, framing, pixels)
         upscale[name] = framing.scale * source.decoded_ratio
     luminance = {name: text.luminance_map(canvases[name], framings[name].text_region) for name in canvases}
     return Prepared(detection, framings, canvases, luminance, upscale, image.size, source.frames)
@@ -75,7 +77,10 @@ def render_locale(
     brand_colors: list[str] | None = None,
     locale: str | None = None,
     brand_logo: Image.Image | None = None,
+    last: bool = False,
 ) -> list[Variant]:
+    """The five variants of one locale. `last`: no locale follows, so the shared canvases may be drawn on
+    for good (nothing to put back)."""
     variants = []
     fonts = [glyphs.chain()[index].family for index in text.fonts_of(message)]
     for name, framing in prepared.framings.items():
@@ -86,7 +91,8 @@ def render_locale(
         placed = logo.place(brand_logo.size, framing.inner, framing.size, avoid) if brand_logo else None
         # The canvas is shared by every locale: keep what the text and logo cover and put it back once
         # encoded (crops of a few blocks, instead of a copy of the frame per locale).
-        kept = [_keep(frame, fitted.band, fitted.font_size)] + ([_keep(frame, placed.box, 0)] if placed else [])
+        kept = [] if last else [_keep(frame, fitted.band, fitted.font_size)]
+        kept += [_keep(frame, placed.box, 0)] if placed and not last else []
         text.draw_message(frame, fitted, ink)
         if placed:
             logo.draw(frame, brand_logo, placed)
@@ -126,4 +132,4 @@ def render_all(
 ) -> list[Variant]:
     """The five variants of one message (one locale)."""
     brand_logo = logo.load(logo_data) if logo_data else None
-    return render_locale(prepare(data), message, brand_colors, brand_logo=brand_logo)
+    return render_locale(prepare(data), message, brand_colors, brand_logo=brand_logo, last=True)

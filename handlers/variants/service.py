@@ -85,10 +85,13 @@ class VariantsService:
             brand_logo = logo.load(logo_data) if logo_data else None
         except SourceImageError as error:
             return self._fail(campaign_id, index, error.code, f"{logo_key}: {error}")
+        localized = list(messages(manifest["campaign_message"]).items())
         rendered = [
             variant
-            for locale, message in messages(manifest["campaign_message"]).items()
-            for variant in render_locale(prepared, message, manifest.get("brand_colors"), locale, brand_logo)
+            for number, (locale, message) in enumerate(localized, 1)
+            for variant in render_locale(
+                prepared, message, manifest.get("brand_colors"), locale, brand_logo, last=number == len(localized)
+            )
         ]
         render_ms = (time.perf_counter() - started) * 1000
 

@@ -32,7 +32,7 @@ from handlers.variants.layout import (
 )
 
 HANDLERS = Path(__file__).resolve().parent.parent
-MAX_FONT_RATIO = 0.09  # the largest font size, as a share of the frame's shorter side
+MAX_FONT_RATIO = 0.075  # the largest font size, as a share of the frame's shorter side
 LINE_SPACING = 1.05  # line step, as a share of the tallest font's ascent + descent
 
 
