@@ -20,15 +20,16 @@ FEATHER_RATIO = 0.03  # the source's edge fades into the extension over this sha
 
 
 def compose(
-    image: Image.Image, detection: Detection | None, framing: Framing, pixels: numpy.ndarray | None = None
+    image: Image.Image, detection: Detection | None, framing: Framing, arrays: dict | None = None
 ) -> Image.Image:
-    """The framing painted: `pixels`, the image as an array (made once per product), spares each size a copy."""
+    """The framing painted. `arrays`: a cache shared by the sizes of one product, so the image is turned into
+    an array once, and only if some size resamples with OpenCV."""
     width, height = framing.size
     covered = framing.covered(image.size)
     s, (ox, oy) = framing.scale, framing.offset
     box = ((covered.left - ox) / s, (covered.top - oy) / s, (covered.right - ox) / s, (covered.bottom - oy) / s)
     box = (max(0.0, box[0]), max(0.0, box[1]), min(image.width, box[2]), min(image.height, box[3]))
-    picture = resample(image, box, (covered.width, covered.height), pixels)
+    picture = resample(image, box, (covered.width, covered.height), arrays)
     if (covered.width, covered.height) == (width, height):
         return picture
     if detection is not None and detection.background == "plain" and detection.surface is not None:
@@ -102,7 +103,7 @@ def resample(
     source: Image.Image,
     box: tuple[float, float, float, float],
     size: tuple[int, int],
-    pixels: numpy.ndarray | None = None,
+    arrays: dict | None = None,
 ) -> Image.Image:
     """`box` of `source` scaled to exactly `size`.
 
@@ -112,9 +113,10 @@ def resample(
     if size[0] < (box[2] - box[0]) * MILD_SHRINK:
         return source.resize(size, Image.Resampling.BICUBIC, box=box, reducing_gap=1.1)
     left, top, right, bottom = (round(edge) for edge in box)
-    if pixels is None:
-        pixels = numpy.asarray(source)
-    return _enlarge(pixels[top:bottom, left:right], size)
+    arrays = {} if arrays is None else arrays
+    if "pixels" not in arrays:
+        arrays["pixels"] = numpy.asarray(source)
+    return _enlarge(arrays["pixels"][top:bottom, left:right], size)
 
 
 def _enlarge(pixels: numpy.ndarray, size: tuple[int, int]) -> Image.Image:

@@ -11,7 +11,6 @@ import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import numpy
 from PIL import Image
 
 from handlers.shared import glyphs
@@ -59,13 +58,13 @@ def prepare(data: bytes, sizes: Mapping[str, tuple[int, int]] = VARIANT_SIZES) -
     image = source.image
     detection = detect(image, source.alpha)
     framings, canvases, upscale = {}, {}, {}
-    pixels = numpy.asarray(image)  # one copy for every size's resampling
+    arrays: dict = {}  # the image as an array, made once if a size needs it (canvas.resample)
     for name, size in sizes.items():
         # Zoom into a small product as far as the cover crop would, short of enlarging more than the check allows.
         max_scale = min(max(1.0, cover_scale(image.size, [size])), MAX_UPSCALE / source.decoded_ratio)
         framing = frame_product(image.size, detection.box, size, max_scale)
         framings[name] = framing
-        canvases[name] = compose(image, detection, framing, pixels)
+        canvases[name] = compose(image, detection, framing, arrays)
         upscale[name] = framing.scale * source.decoded_ratio
     luminance = {name: text.luminance_map(canvases[name], framings[name].text_region) for name in canvases}
     return Prepared(detection, framings, canvases, luminance, upscale, image.size, source.frames)
