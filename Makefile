@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 REQUIREMENTS := requirements.txt requirements-dev.txt constraints.txt $(wildcard handlers/*/requirements.txt)
 
-.PHONY: local test lint preview venv constraints browser clean
+.PHONY: local test lint preview venv policy-venv constraints browser clean
 
 $(VENV)/.installed: $(REQUIREMENTS)
 	@echo "Installing the Python environment into $(VENV) (first run, or requirements changed; about a minute)..."
@@ -23,6 +23,19 @@ node_modules/.installed: package.json package-lock.json
 
 ## venv: the Python environment `pulumi` uses (Pulumi.yaml points at .venv)
 venv: $(VENV)/.installed
+
+# The policy pack's own environment. policy/PulumiPolicy.yaml names `virtualenv: venv`: Pulumi's analyzer runs
+# policy/venv/bin/python -m pulumi.policy and installs nothing itself, so without this the pack cannot start.
+POLICY_VENV := policy/venv
+$(POLICY_VENV)/.installed: policy/requirements.txt constraints.txt
+	rm -rf $(POLICY_VENV)
+	$(PYTHON) -m venv $(POLICY_VENV)
+	$(POLICY_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r policy/requirements.txt
+	touch $@
+
+## policy-venv: the policy pack's environment (policy/venv from policy/requirements.txt); run before
+## `pulumi preview/up --policy-pack policy`
+policy-venv: $(POLICY_VENV)/.installed
 
 ## constraints: re-pin constraints.txt (every package, transitive ones too) from the working .venv
 constraints:
@@ -53,4 +66,4 @@ browser:
 		|| echo "chromium is missing: the gallery test will be skipped (install it: sudo apt-get install -y chromium)"
 
 clean:
-	rm -rf $(VENV) node_modules out .pytest_cache .test-artifacts
+	rm -rf $(VENV) $(POLICY_VENV) node_modules out .pytest_cache .test-artifacts

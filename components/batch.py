@@ -47,15 +47,20 @@ class BatchJobs(pulumi.ComponentResource):
 
         # --- network --------------------------------------------------------------------------------------
         if batch.subnet_ids:
-            subnet_ids: pulumi.Input = list(batch.subnet_ids)
+            subnet_ids: pulumi.Input[list[str]] = list(batch.subnet_ids)
             vpc_id = aws.ec2.get_subnet_output(id=batch.subnet_ids[0]).vpc_id
         else:
             vpc_id = aws.ec2.get_vpc_output(default=True).id
             subnet_ids = aws.ec2.get_subnets_output(
-                filters=[{"name": "vpc-id", "values": [vpc_id]}, {"name": "default-for-az", "values": ["true"]}]
+                filters=vpc_id.apply(
+                    lambda vpc: [
+                        aws.ec2.GetSubnetsFilterArgs(name="vpc-id", values=[vpc]),
+                        aws.ec2.GetSubnetsFilterArgs(name="default-for-az", values=["true"]),
+                    ]
+                )
             ).ids
         if batch.security_group_ids:
-            security_group_ids: pulumi.Input = list(batch.security_group_ids)
+            security_group_ids: pulumi.Input[list[pulumi.Input[str]]] = list(batch.security_group_ids)
         else:
             group = aws.ec2.SecurityGroup(
                 "worker-egress",

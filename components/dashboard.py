@@ -246,7 +246,7 @@ def build_body(
     def series(*names: str, **options: Any) -> list[list[Any]]:
         return [row for name in names for row in _pipeline(namespace, name, services, **options)]
 
-    pipeline_widgets = [
+    pipeline_widgets: list[tuple[str, list[list[Any]], str, dict[str, Any]]] = [
         (
             "Campaigns",
             series(

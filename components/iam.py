@@ -37,6 +37,27 @@ def list_prefixes(bucket_arn: pulumi.Input[str], *prefixes: str) -> dict[str, An
     }
 
 
+def service_may_send(
+    sid: str,
+    service_principal: str,
+    queue_arn: pulumi.Input[str],
+    source_arn: pulumi.Input[str],
+    source_account: pulumi.Input[str] | None = None,
+) -> dict[str, Any]:
+    """A queue-policy statement: one AWS service may send to the queue, only on behalf of one resource (and account)."""
+    condition: dict[str, Any] = {"ArnEquals": {"aws:SourceArn": source_arn}}
+    if source_account is not None:
+        condition["StringEquals"] = {"aws:SourceAccount": source_account}
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Principal": {"Service": service_principal},
+        "Action": "sqs:SendMessage",
+        "Resource": queue_arn,
+        "Condition": condition,
+    }
+
+
 def log_statement(log_group_arn: pulumi.Input[str]) -> dict[str, Any]:
     # The log group is made by the stack, so no logs:CreateLogGroup; streams live under the group's ARN.
     return {

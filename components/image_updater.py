@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from components.function_environment import StackValues, function_environment
-from components.iam import policy_document
+from components.iam import policy_document, service_may_send
 from components.images import ImageTarget
 from components.lambda_function import lambda_function
 from components.settings import StackSettings
@@ -28,7 +29,7 @@ UPDATABLE_FUNCTIONS = ("parser", "generator", "variants")
 
 def image_targets_config(
     targets: Mapping[str, ImageTarget], settings: StackSettings, job_definition_name: str
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """What the updater watches (env IMAGE_TARGETS), per service: repository, tracked tag, consumers."""
     config = []
     for service, target in targets.items():
@@ -51,7 +52,7 @@ def image_targets_config(
     return config
 
 
-def event_pattern(targets: list[dict]) -> str:
+def event_pattern(targets: list[dict[str, Any]]) -> str:
     """Successful pushes of exactly this stack's repositories and tracked tags."""
     return json.dumps(
         {
@@ -102,7 +103,7 @@ class ImagePushUpdater(pulumi.ComponentResource):
             sqs_managed_sse_enabled=True,
             opts=child,
         )
-        statements = [
+        statements: list[dict[str, Any]] = [
             # DescribeJobDefinitions has no resource-level permission: AWS requires "*".
             {"Effect": "Allow", "Action": ["batch:DescribeJobDefinitions"], "Resource": "*"},
             {
@@ -165,16 +166,7 @@ class ImagePushUpdater(pulumi.ComponentResource):
             "updater-dlq-policy",
             queue_url=self.dlq.url,
             policy=policy_document(
-                [
-                    {
-                        "Sid": "ThisRuleOnly",
-                        "Effect": "Allow",
-                        "Principal": {"Service": "events.amazonaws.com"},
-                        "Action": "sqs:SendMessage",
-                        "Resource": self.dlq.arn,
-                        "Condition": {"ArnEquals": {"aws:SourceArn": self.rule.arn}},
-                    }
-                ]
+                [service_may_send("ThisRuleOnly", "events.amazonaws.com", self.dlq.arn, self.rule.arn)]
             ),
             opts=child,
         )

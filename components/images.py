@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import cast
 
 import pulumi
 import pulumi_aws as aws
@@ -148,7 +149,8 @@ class ContainerImages(pulumi.ComponentResource):
 
         if images.mode == "build":
             token = aws.ecr.get_authorization_token_output()
-            registry_password = pulumi.Output.secret(token.password)
+            # Output.secret's stub widens the type; the value is the token's password, a string.
+            registry_password = cast(pulumi.Output[str], pulumi.Output.secret(token.password))
 
         for service, target in self.targets.items():
             repository = repositories[target.repository_name]
@@ -158,7 +160,7 @@ class ContainerImages(pulumi.ComponentResource):
                 pushed = aws.ecr.get_image_output(repository_name=repository.name, image_tag=target.tag)
                 self.image_uris[service] = pulumi.Output.concat(repository.repository_url, "@", pushed.image_digest)
                 continue
-            tagged = repository.repository_url.apply(lambda url, tag=target.tag: f"{url}:{tag}")
+            tagged = pulumi.Output.concat(repository.repository_url, ":", target.tag)
             registry = docker.RegistryArgs(
                 server=repository.repository_url, username=token.user_name, password=registry_password
             )

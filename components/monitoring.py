@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -163,98 +164,30 @@ class Monitoring(pulumi.ComponentResource):
             )
 
         self.alarms = {}
-
-        def alarm(resource_name: str, kind: str, description: str, **kwargs) -> None:
-            self.alarms[resource_name] = aws.cloudwatch.MetricAlarm(
-                resource_name,
-                name=f"{alarm_prefix}{resource_name}",
-                alarm_description=description,
+        for spec in alarm_specs(args):
+            self.alarms[spec.name] = aws.cloudwatch.MetricAlarm(
+                spec.name,
+                name=f"{alarm_prefix}{spec.name}",
+                alarm_description=spec.description,
                 alarm_actions=[topic.arn],
                 ok_actions=[topic.arn],
-                treat_missing_data=TREAT_MISSING[kind],
+                treat_missing_data=TREAT_MISSING[spec.kind],
                 evaluation_periods=1,
+                namespace=spec.namespace,
+                metric_name=spec.metric,
+                dimensions=dict(spec.dimensions),
+                statistic=spec.statistic,
+                period=spec.period,
+                comparison_operator=spec.comparison,
+                threshold=spec.threshold,
                 opts=child,
-                **kwargs,
-            )
-
-        for label, queue in args.dead_letter_queues.items():
-            alarm(
-                f"{label}-messages",
-                "dlq-messages",
-                f"A message reached the dead-letter queue {label}: inspect it, fix the cause, redrive it.",
-                namespace="AWS/SQS",
-                metric_name="ApproximateNumberOfMessagesVisible",
-                dimensions={"QueueName": queue},
-                statistic="Maximum",
-                period=60,
-                comparison_operator="GreaterThanOrEqualToThreshold",
-                threshold=1,
-            )
-
-        for service, function in args.functions.items():
-            updater = service == args.updater_service
-            limit = 1 if updater else thresholds.function_errors
-            alarm(
-                f"{service}-errors",
-                "function-errors",
-                f"The {service} function failed {limit} or more times in 5 minutes"
-                + (" (the image-push updater: any failure)." if updater else "."),
-                namespace="AWS/Lambda",
-                metric_name="Errors",
-                dimensions={"FunctionName": function},
-                statistic="Sum",
-                period=300,
-                comparison_operator="GreaterThanOrEqualToThreshold",
-                threshold=limit,
-            )
-
-        if args.model_service in args.functions:
-            alarm(
-                "model-throttles",
-                "model-throttles",
-                f"The image model throttled the generator {thresholds.model_throttles} or more times in 5 minutes.",
-                namespace=names.metrics_namespace,
-                metric_name=metric_names.MODEL_THROTTLES,
-                dimensions={SERVICE_DIMENSION: args.model_service},
-                statistic="Sum",
-                period=300,
-                comparison_operator="GreaterThanOrEqualToThreshold",
-                threshold=thresholds.model_throttles,
-            )
-        if args.updater_service in args.functions:
-            alarm(
-                "image-push-failed",
-                "image-push-failed",
-                "The image-push updater could not register a job-definition revision or update a function.",
-                namespace=names.metrics_namespace,
-                metric_name=metric_names.UPDATER_FAILED,
-                dimensions={SERVICE_DIMENSION: args.updater_service},
-                statistic="Sum",
-                period=300,
-                comparison_operator="GreaterThanOrEqualToThreshold",
-                threshold=1,
-            )
-
-        for label, queue in args.work_queues.items():
-            alarm(
-                f"{label}-oldest-message-age",
-                "oldest-message-age",
-                f"The oldest message in {label} waited more than {thresholds.oldest_message_age_seconds} s: "
-                "its consumer is failing, throttled or too slow.",
-                namespace="AWS/SQS",
-                metric_name="ApproximateAgeOfOldestMessage",
-                dimensions={"QueueName": queue},
-                statistic="Maximum",
-                period=300,
-                comparison_operator="GreaterThanThreshold",
-                threshold=thresholds.oldest_message_age_seconds,
             )
 
         # The body only is computed from resolved names; every resource is declared above, outside applies.
         services, work, dead = list(args.functions), list(args.work_queues), list(args.dead_letter_queues)
         alarm_arns = [a.arn for a in self.alarms.values()]
 
-        def body(values: list) -> str:
+        def body(values: list[Any]) -> str:
             fns, rest = values[: len(services)], values[len(services) :]
             queues, rest = rest[: len(work)], rest[len(work) :]
             dlqs, rest = rest[: len(dead)], rest[len(dead) :]
@@ -285,6 +218,67 @@ class Monitoring(pulumi.ComponentResource):
         self.dashboard_name = dashboard.dashboard_name
         self.alarm_topic_arn = topic.arn
         self.register_outputs({"dashboard_name": self.dashboard_name, "alarm_topic_arn": self.alarm_topic_arn})
+
+
+AT_LEAST, ABOVE = "GreaterThanOrEqualToThreshold", "GreaterThanThreshold"
+
+
+@dataclass(frozen=True)
+class AlarmSpec:
+    """One alarm: what it watches and when it fires (pure, so the table below is tested as data)."""
+
+    name: str
+    kind: str  # a key of TREAT_MISSING
+    description: str
+    namespace: str
+    metric: str
+    dimensions: Mapping[str, pulumi.Input[str]]
+    statistic: str  # over `period` seconds, one period
+    period: int
+    comparison: str
+    threshold: float
+
+
+def alarm_specs(args: MonitoringArgs) -> list[AlarmSpec]:
+    """Every alarm of the stack: DLQs holding a message, function errors (any for the updater), model throttles,
+    failed image pushes, and work queues whose oldest message waits too long."""
+    limits, own = args.settings.alarms, args.settings.names.metrics_namespace
+    error_limit = {
+        service: 1 if service == args.updater_service else limits.function_errors for service in args.functions
+    }
+    # A table, kept as one: one alarm per entry, its fields in AlarmSpec's order.
+    # fmt: off
+    specs = [
+        *(AlarmSpec(f"{label}-messages", "dlq-messages",
+                    f"A message reached the dead-letter queue {label}: inspect it, fix the cause, redrive it.",
+                    "AWS/SQS", "ApproximateNumberOfMessagesVisible", {"QueueName": queue}, "Maximum", 60,
+                    AT_LEAST, 1)
+          for label, queue in args.dead_letter_queues.items()),
+        *(AlarmSpec(f"{service}-errors", "function-errors",
+                    f"The {service} function failed {error_limit[service]} or more times in 5 minutes"
+                    + (" (the image-push updater: any failure)." if service == args.updater_service else "."),
+                    "AWS/Lambda", "Errors", {"FunctionName": function}, "Sum", 300, AT_LEAST, error_limit[service])
+          for service, function in args.functions.items()),
+        *(AlarmSpec(f"{label}-oldest-message-age", "oldest-message-age",
+                    f"The oldest message in {label} waited more than {limits.oldest_message_age_seconds} s: "
+                    "its consumer is failing, throttled or too slow.",
+                    "AWS/SQS", "ApproximateAgeOfOldestMessage", {"QueueName": queue}, "Maximum", 300, ABOVE,
+                    limits.oldest_message_age_seconds)
+          for label, queue in args.work_queues.items()),
+    ]
+    if args.model_service in args.functions:
+        specs.append(AlarmSpec(
+            "model-throttles", "model-throttles",
+            f"The image model throttled the generator {limits.model_throttles} or more times in 5 minutes.",
+            own, metric_names.MODEL_THROTTLES, {SERVICE_DIMENSION: args.model_service}, "Sum", 300, AT_LEAST,
+            limits.model_throttles))
+    if args.updater_service in args.functions:
+        specs.append(AlarmSpec(
+            "image-push-failed", "image-push-failed",
+            "The image-push updater could not register a job-definition revision or update a function.",
+            own, metric_names.UPDATER_FAILED, {SERVICE_DIMENSION: args.updater_service}, "Sum", 300, AT_LEAST, 1))
+    # fmt: on
+    return specs
 
 
 def _validate(args: MonitoringArgs) -> None:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from components.function_environment import StackValues, function_environment
-from components.iam import list_prefixes, objects, policy_document
+from components.iam import list_prefixes, objects, policy_document, service_may_send
 from components.lambda_function import lambda_function
 from components.settings import StackSettings
 from handlers.shared.bucket_layout import ASSETS_PREFIX, INPUT_PREFIX, OUTPUT_PREFIX
@@ -141,19 +142,7 @@ class Pipeline(pulumi.ComponentResource):
             "briefs-queue-policy",
             queue_url=self.queue.url,
             policy=policy_document(
-                [
-                    {
-                        "Sid": "ThisBucketOnly",
-                        "Effect": "Allow",
-                        "Principal": {"Service": "s3.amazonaws.com"},
-                        "Action": "sqs:SendMessage",
-                        "Resource": self.queue.arn,
-                        "Condition": {
-                            "ArnEquals": {"aws:SourceArn": bucket_arn},
-                            "StringEquals": {"aws:SourceAccount": account_id},
-                        },
-                    }
-                ]
+                [service_may_send("ThisBucketOnly", "s3.amazonaws.com", self.queue.arn, bucket_arn, account_id)]
             ),
             opts=child,
         )
@@ -188,71 +177,7 @@ class Pipeline(pulumi.ComponentResource):
         send_failed = {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": self.failed_invocations.arn}
         stack_values = StackValues(bucket_name=self.bucket.bucket, dlq_url=self.dlq.url)
         for service in ("variants", "generator", "parser"):
-            statements = {
-                "variants": lambda: [
-                    {
-                        "Effect": "Allow",
-                        "Action": ["s3:GetObject"],
-                        "Resource": [objects(bucket_arn, OUTPUT_PREFIX), objects(bucket_arn, ASSETS_PREFIX)],
-                    },
-                    {"Effect": "Allow", "Action": ["s3:PutObject"], "Resource": [objects(bucket_arn, OUTPUT_PREFIX)]},
-                    list_prefixes(bucket_arn, OUTPUT_PREFIX),
-                    send_failed,
-                ],
-                "generator": lambda: [
-                    {"Effect": "Allow", "Action": ["bedrock:InvokeModel"], "Resource": [model_arn]},
-                    {
-                        "Effect": "Allow",
-                        "Action": ["s3:GetObject", "s3:PutObject"],
-                        "Resource": [objects(bucket_arn, OUTPUT_PREFIX)],
-                    },
-                    list_prefixes(bucket_arn, OUTPUT_PREFIX),
-                    {
-                        "Effect": "Allow",
-                        "Action": ["lambda:InvokeFunction"],
-                        "Resource": [self.functions["variants"].arn],
-                    },
-                    send_failed,
-                ],
-                "parser": lambda: [
-                    {
-                        "Effect": "Allow",
-                        "Action": ["s3:GetObject"],
-                        "Resource": [
-                            objects(bucket_arn, INPUT_PREFIX),
-                            objects(bucket_arn, ASSETS_PREFIX),
-                            objects(bucket_arn, OUTPUT_PREFIX),
-                        ],
-                    },
-                    # The parser reads exactly the version the notification announced (GetObject with
-                    # VersionId), which S3 authorizes as s3:GetObjectVersion, not s3:GetObject.
-                    {
-                        "Effect": "Allow",
-                        "Action": ["s3:GetObjectVersion"],
-                        "Resource": [objects(bucket_arn, INPUT_PREFIX)],
-                    },
-                    {"Effect": "Allow", "Action": ["s3:PutObject"], "Resource": [objects(bucket_arn, OUTPUT_PREFIX)]},
-                    list_prefixes(bucket_arn, ASSETS_PREFIX, OUTPUT_PREFIX),
-                    {
-                        "Effect": "Allow",
-                        "Action": ["lambda:InvokeFunction"],
-                        "Resource": [self.functions["generator"].arn, self.functions["variants"].arn],
-                    },
-                    {
-                        "Effect": "Allow",
-                        "Action": [
-                            "sqs:ReceiveMessage",
-                            "sqs:DeleteMessage",
-                            "sqs:GetQueueAttributes",
-                            "sqs:ChangeMessageVisibility",
-                        ],
-                        "Resource": [self.queue.arn],
-                    },
-                    # A record that fails permanently (AccessDenied, ...) goes to the DLQ at once, not after
-                    # maxReceiveCount pointless retries.
-                    {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [self.dlq.arn]},
-                ],
-            }[service]()
+            statements = self._statements(service, bucket_arn, model_arn, send_failed)
             made = lambda_function(
                 self,
                 settings,
@@ -299,3 +224,75 @@ class Pipeline(pulumi.ComponentResource):
                 "function_names": {s: f.name for s, f in self.functions.items()},
             }
         )
+
+    def _statements(
+        self, service: str, bucket_arn: pulumi.Output[str], model_arn: str, send_failed: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """What `service`'s role may do, beyond writing its own logs."""
+        if service == "variants":
+            return [
+                {
+                    "Effect": "Allow",
+                    "Action": ["s3:GetObject"],
+                    "Resource": [objects(bucket_arn, OUTPUT_PREFIX), objects(bucket_arn, ASSETS_PREFIX)],
+                },
+                {"Effect": "Allow", "Action": ["s3:PutObject"], "Resource": [objects(bucket_arn, OUTPUT_PREFIX)]},
+                list_prefixes(bucket_arn, OUTPUT_PREFIX),
+                send_failed,
+            ]
+        if service == "generator":
+            return [
+                {"Effect": "Allow", "Action": ["bedrock:InvokeModel"], "Resource": [model_arn]},
+                {
+                    "Effect": "Allow",
+                    "Action": ["s3:GetObject", "s3:PutObject"],
+                    "Resource": [objects(bucket_arn, OUTPUT_PREFIX)],
+                },
+                list_prefixes(bucket_arn, OUTPUT_PREFIX),
+                {
+                    "Effect": "Allow",
+                    "Action": ["lambda:InvokeFunction"],
+                    "Resource": [self.functions["variants"].arn],
+                },
+                send_failed,
+            ]
+        if service == "parser":
+            return [
+                {
+                    "Effect": "Allow",
+                    "Action": ["s3:GetObject"],
+                    "Resource": [
+                        objects(bucket_arn, INPUT_PREFIX),
+                        objects(bucket_arn, ASSETS_PREFIX),
+                        objects(bucket_arn, OUTPUT_PREFIX),
+                    ],
+                },
+                # The parser reads exactly the version the notification announced (GetObject with
+                # VersionId), which S3 authorizes as s3:GetObjectVersion, not s3:GetObject.
+                {
+                    "Effect": "Allow",
+                    "Action": ["s3:GetObjectVersion"],
+                    "Resource": [objects(bucket_arn, INPUT_PREFIX)],
+                },
+                {"Effect": "Allow", "Action": ["s3:PutObject"], "Resource": [objects(bucket_arn, OUTPUT_PREFIX)]},
+                list_prefixes(bucket_arn, ASSETS_PREFIX, OUTPUT_PREFIX),
+                {
+                    "Effect": "Allow",
+                    "Action": ["lambda:InvokeFunction"],
+                    "Resource": [self.functions["generator"].arn, self.functions["variants"].arn],
+                },
+                {
+                    "Effect": "Allow",
+                    "Action": [
+                        "sqs:ReceiveMessage",
+                        "sqs:DeleteMessage",
+                        "sqs:GetQueueAttributes",
+                        "sqs:ChangeMessageVisibility",
+                    ],
+                    "Resource": [self.queue.arn],
+                },
+                # A record that fails permanently (AccessDenied, ...) goes to the DLQ at once, not after
+                # maxReceiveCount pointless retries.
+                {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [self.dlq.arn]},
+            ]
+        raise ValueError(f"the pipeline has no function {service!r}")

@@ -13,7 +13,7 @@ import socket
 from dataclasses import dataclass
 from typing import Any
 
-from components.settings import StackSettings, read_stack_file
+from components.settings import StackSettings, read_stack_file, settings_from_values
 from handlers.shared.bucket_layout import INPUT_PREFIX
 
 ACCOUNT_ID = "123456789012"  # moto's account
@@ -23,7 +23,7 @@ ENVIRONMENT = "dev"
 def local_settings(overrides: dict[str, Any] | None = None) -> StackSettings:
     """The dev stack's settings with the offline image backend (refused for a deployed stack)."""
     values = read_stack_file(ENVIRONMENT) | {"imageBackend": "local"} | (overrides or {})
-    return StackSettings.from_values(ENVIRONMENT, values, deployed=False)
+    return settings_from_values(ENVIRONMENT, values, deployed=False)
 
 
 @dataclass

@@ -2,16 +2,19 @@
 
 `layout(service, dest)` copies the sources exactly as the service's Dockerfile COPYs them (build context
 `handlers/`, laid out as the package `handlers` in the image), `install_requirements` installs its
-requirements.txt with `pip --target` as the Dockerfile
-does, and `unresolved_imports` lists every module the entry point imports (transitively, through the
-copied sources) that neither the standard library, the base image, the copied sources nor the installed
-requirements provide. Used by tests/integration/test_image_contents.py and benchmarks/image_sizes.py.
+requirements.txt with `pip --target` as the Dockerfile does, for the image's Python (CPython 3.13 on linux
+x86_64, wheels only), and `unresolved_imports` lists every module the entry point imports (transitively, through
+the copied sources) that neither the standard library, the base image, the copied sources nor the installed
+requirements provide. `image_python()` finds a Python 3.13 on this machine to run pip and the imports as the image
+would. Used by tests/integration/test_image_contents.py and benchmarks/image_sizes.py.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 import json
+import os
 import re
 import shlex
 import shutil
@@ -35,6 +38,62 @@ LAMBDA_BASE_IMAGE_MODULES = {
     "urllib3",
     "six",
 }
+IMAGE_PYTHON = "3.13"  # public.ecr.aws/lambda/python:3.13 and python:3.13-slim
+# The images' platform, the stacks' images.platform default (linux/amd64), as pip's wheel tags: manylinux up to
+# glibc 2.34, Amazon Linux 2023's (the Lambda base image; the Debian of python:3.13-slim has a newer one), newest
+# first as pip ranks them; manylinux2014, 2010 and 1 are the older names of 2_17, 2_12 and 2_5.
+IMAGE_GLIBC_MINOR = 34
+LEGACY_MANYLINUX = {17: "manylinux2014", 12: "manylinux2010", 5: "manylinux1"}
+
+
+def image_platform_tags() -> list[str]:
+    tags = []
+    for minor in range(IMAGE_GLIBC_MINOR, 4, -1):
+        tags.append(f"manylinux_2_{minor}_x86_64")
+        if minor in LEGACY_MANYLINUX:
+            tags.append(f"{LEGACY_MANYLINUX[minor]}_x86_64")
+    return tags
+
+
+def pip_target_options() -> list[str]:
+    """pip options that pick wheels for the image's interpreter and platform, whatever machine runs pip. Wheels
+    only: a pin without a wheel for CPython 3.13 on linux x86_64 fails here, as it fails in the image build."""
+    return [
+        "--python-version",
+        IMAGE_PYTHON,
+        "--implementation",
+        "cp",
+        "--abi",
+        "cp" + IMAGE_PYTHON.replace(".", ""),
+        "--only-binary=:all:",
+        *(f"--platform={tag}" for tag in image_platform_tags()),
+    ]
+
+
+@functools.cache
+def image_python() -> str | None:
+    """A Python 3.13 interpreter with pip on this machine (None if there is none): this one if it is 3.13, else
+    `python3.13` on PATH, else pyenv's. pip runs in it because pip evaluates dependencies' environment markers
+    (`; python_version < "3.13"`) for the interpreter it runs in, whatever --python-version says."""
+    name = f"python{IMAGE_PYTHON}"
+    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    candidates = [sys.executable, shutil.which(name)]
+    candidates += sorted((str(p) for p in pyenv_root.glob(f"versions/{IMAGE_PYTHON}*/bin/{name}")), reverse=True)
+    probe = "import sys, pip; print('%d.%d' % sys.version_info[:2])"
+    for candidate in filter(None, candidates):
+        try:
+            answer = subprocess.run([candidate, "-c", probe], capture_output=True, text=True, timeout=60)
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if answer.returncode == 0 and answer.stdout.strip() == IMAGE_PYTHON:
+            return candidate
+    return None
+
+
+NO_IMAGE_PYTHON = (
+    f"no Python {IMAGE_PYTHON} with pip found (looked at this interpreter, python{IMAGE_PYTHON} on PATH and pyenv's "
+    f"versions): install one (pyenv install {IMAGE_PYTHON}, or your system's python{IMAGE_PYTHON} and python3-pip)"
+)
 
 
 @dataclass(frozen=True)
@@ -132,28 +191,28 @@ def layout(service: str, destination: Path, context: Path = HANDLERS) -> Path:
     return destination
 
 
-def install_requirements(requirements: Path, target: Path, no_deps: bool = False) -> None:
-    """`pip install --target`, as the Dockerfile does (for this interpreter's platform)."""
+def install_requirements(requirements: Path, target: Path, python: str, no_deps: bool = False) -> None:
+    """`pip install --target`, as the Dockerfile does, for the image's interpreter and platform; pip runs in
+    `python` (a Python 3.13: `image_python()`)."""
     target.mkdir(parents=True, exist_ok=True)
     if not requirements.read_text().strip():
         return
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--no-compile",
-            *(["--no-deps"] if no_deps else []),
-            "--requirement",
-            str(requirements),
-            "--target",
-            str(target),
-        ],
-        check=True,
-    )
+    _pip(python, requirements, "--no-compile", *(["--no-deps"] if no_deps else []), "--target", str(target))
+
+
+def _pip(python: str, requirements: Path, *options: str) -> None:
+    command = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *pip_target_options()]
+    result = subprocess.run([*command, *options, "--requirement", str(requirements)], capture_output=True, text=True)
+    if result.returncode != 0:
+        reason = "\n".join(line for line in result.stderr.splitlines() if not line.startswith("WARNING:"))
+        raise RequirementsError(
+            f"{requirements}: pip cannot install it for CPython {IMAGE_PYTHON} on linux x86_64 "
+            f"(wheels only, as in the image):\n{reason.strip()[-2000:]}"
+        )
+
+
+class RequirementsError(Exception):
+    """pip refused an image's requirements for the image's interpreter and platform (message: pip's reason)."""
 
 
 def pinned(requirements: Path) -> dict[str, str]:
@@ -166,29 +225,14 @@ def pinned(requirements: Path) -> dict[str, str]:
     return found
 
 
-def resolve(requirements: Path) -> dict[str, str]:
-    """What pip would install for `requirements` with dependencies (normalized name -> version), installing
-    nothing: `pip install --dry-run --report`."""
+def resolve(requirements: Path, python: str) -> dict[str, str]:
+    """What pip would install for `requirements` with dependencies in the image (normalized name -> version),
+    installing nothing: `pip install --dry-run --report`, for the image's interpreter and platform."""
     with tempfile.TemporaryDirectory() as folder:
         report = Path(folder) / "report.json"
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "--dry-run",
-                "--ignore-installed",
-                "--report",
-                str(report),
-                "--requirement",
-                str(requirements),
-            ],
-            check=True,
-            capture_output=True,
-        )
+        # --target (never written: a dry run) ignores what `python` has installed, and older pips need it with
+        # --platform.
+        _pip(python, requirements, "--dry-run", "--target", str(Path(folder) / "target"), "--report", str(report))
         return {
             normalize(item["metadata"]["name"]): item["metadata"]["version"]
             for item in json.loads(report.read_text())["install"]

@@ -132,6 +132,16 @@ def _digest(*parts: str) -> str:
     return "sha256:" + hashlib.sha256("/".join(parts).encode()).hexdigest()
 
 
+# Resources whose outputs are just their name and an ARN: the ARN after "arn:aws:", and which of the two is the id.
+NAMED_ARNS = {
+    "aws:iam/policy:Policy": ("iam::{acct}:policy/{name}", "arn"),
+    "aws:cloudwatch/logGroup:LogGroup": ("logs:{region}:{acct}:log-group:{name}", "name"),
+    "aws:sns/topic:Topic": ("sns:{region}:{acct}:{name}", "arn"),
+    "aws:batch/jobQueue:JobQueue": ("batch:{region}:{acct}:job-queue/{name}", "arn"),
+    "aws:cloudwatch/eventRule:EventRule": ("events:{region}:{acct}:rule/{name}", "name"),
+}
+
+
 def fake_outputs(type_token: str, name: str, inputs: dict[str, Any], region: str) -> tuple[str, dict[str, Any]]:
     """Physical id and computed outputs for a resource, shaped as AWS returns them."""
     acct = ACCOUNT_ID
@@ -141,7 +151,11 @@ def fake_outputs(type_token: str, name: str, inputs: dict[str, Any], region: str
     kind = type_token.split(":")[-1]
     resource_id = physical
 
-    if type_token == "aws:s3/bucket:Bucket":
+    if type_token in NAMED_ARNS:
+        arn_tail, id_is = NAMED_ARNS[type_token]
+        out = {"name": physical, "arn": "arn:aws:" + arn_tail.format(region=region, acct=acct, name=physical)}
+        resource_id = out[id_is]
+    elif type_token == "aws:s3/bucket:Bucket":
         bucket = inputs.get("bucket") or f"{name}-{hashlib.sha1(name.encode()).hexdigest()[:7]}"
         out = {
             "bucket": bucket,
@@ -176,9 +190,6 @@ def fake_outputs(type_token: str, name: str, inputs: dict[str, Any], region: str
             "uniqueId": "AROA" + hashlib.sha1(role.encode()).hexdigest()[:17].upper(),
         }
         resource_id = role
-    elif type_token == "aws:iam/policy:Policy":
-        out = {"name": physical, "arn": f"arn:aws:iam::{acct}:policy/{physical}"}
-        resource_id = out["arn"]
     elif type_token == "aws:ecr/repository:Repository":
         repo = inputs.get("name") or physical
         out = {
@@ -199,14 +210,6 @@ def fake_outputs(type_token: str, name: str, inputs: dict[str, Any], region: str
             "registryServer": image_name.split("/")[0],
         }
         resource_id = out["repoDigest"]
-    elif type_token == "aws:cloudwatch/logGroup:LogGroup":
-        group = inputs.get("name") or physical
-        out = {"name": group, "arn": f"arn:aws:logs:{region}:{acct}:log-group:{group}"}
-        resource_id = group
-    elif type_token == "aws:sns/topic:Topic":
-        topic = inputs.get("name") or physical
-        out = {"name": topic, "arn": f"arn:aws:sns:{region}:{acct}:{topic}"}
-        resource_id = out["arn"]
     elif type_token == "aws:batch/jobDefinition:JobDefinition":
         jd = inputs.get("name") or physical
         out = {
@@ -216,9 +219,6 @@ def fake_outputs(type_token: str, name: str, inputs: dict[str, Any], region: str
             "arnPrefix": f"arn:aws:batch:{region}:{acct}:job-definition/{jd}",
         }
         resource_id = out["arn"]
-    elif type_token == "aws:batch/jobQueue:JobQueue":
-        out = {"name": physical, "arn": f"arn:aws:batch:{region}:{acct}:job-queue/{physical}"}
-        resource_id = out["arn"]
     elif type_token == "aws:batch/computeEnvironment:ComputeEnvironment":
         ce = inputs.get("name") or physical
         out = {
@@ -227,9 +227,6 @@ def fake_outputs(type_token: str, name: str, inputs: dict[str, Any], region: str
             "ecsClusterArn": f"arn:aws:ecs:{region}:{acct}:cluster/{ce}-cluster",
         }
         resource_id = out["arn"]
-    elif type_token == "aws:cloudwatch/eventRule:EventRule":
-        out = {"name": physical, "arn": f"arn:aws:events:{region}:{acct}:rule/{physical}"}
-        resource_id = physical
     elif type_token == "aws:cloudwatch/dashboard:Dashboard":
         out = {"dashboardArn": f"arn:aws:cloudwatch::{acct}:dashboard/{inputs.get('dashboardName', physical)}"}
         resource_id = inputs.get("dashboardName", physical)
@@ -338,13 +335,11 @@ def _plain(value: Any) -> Any:
     return f"<{type(value).__name__} {urn}>" if urn is not None else repr(value)
 
 
-def record_in_process(
-    stack: str,
-    overrides: dict[str, Any] | None = None,
-    preview: bool = False,
-    existing_image_tags: dict[str, str] | None = None,
-) -> Recording:
-    """Run __main__.py under mocks in this process. Call once per process."""
+def record_in_process(request: dict[str, Any]) -> Recording:
+    """Run __main__.py under mocks in this process, for a request as `record` encodes it (JSON: stack, overrides
+    with DELETE spelled "__DELETE__", preview, existing_image_tags). Call once per process."""
+    stack, preview, existing_image_tags = request["stack"], request["preview"], request["existing_image_tags"]
+    overrides = {k: (_DELETE if v == "__DELETE__" else v) for k, v in request["overrides"].items()}
     import pulumi
     from pulumi.runtime import mocks as pulumi_mocks
     from pulumi.runtime.config import set_all_config
@@ -463,9 +458,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--request", required=True, help="JSON: stack, overrides, preview, existing_image_tags")
     args = parser.parse_args(argv)
-    request = json.loads(args.request)
-    overrides = {k: (_DELETE if v == "__DELETE__" else v) for k, v in request["overrides"].items()}
-    recording = record_in_process(request["stack"], overrides, request["preview"], request["existing_image_tags"])
+    recording = record_in_process(json.loads(args.request))
     sys.stdout.flush()
     print(json.dumps(recording.to_json(), default=str), flush=True)
     os._exit(0)  # skip interpreter teardown: Pulumi's event loop complains noisily while closing

@@ -19,19 +19,9 @@ from components.settings.limits import (
     ROOT,
     SERVICES,
 )
-from components.settings.loading import load, read_stack_file, stack_file, stack_file_config
-from components.settings.model import (
-    AlarmSettings,
-    AsyncInvokeSettings,
-    BatchSettings,
-    BucketSettings,
-    FunctionSettings,
-    ImageSettings,
-    Names,
-    QueueSettings,
-    StackSettings,
-    image_models,
-)
+from components.settings.loading import load, read_stack_file, stack_file_config
+from components.settings.model import Names, StackSettings, image_models
+from components.settings.validation import settings_from_values
 
 __all__ = [
     "CONFIG_KEYS",
@@ -41,19 +31,12 @@ __all__ = [
     "PROJECT",
     "ROOT",
     "SERVICES",
-    "AlarmSettings",
-    "AsyncInvokeSettings",
-    "BatchSettings",
-    "BucketSettings",
-    "FunctionSettings",
-    "ImageSettings",
     "Names",
-    "QueueSettings",
     "SettingsError",
     "StackSettings",
     "image_models",
     "load",
     "read_stack_file",
-    "stack_file",
+    "settings_from_values",
     "stack_file_config",
 ]

@@ -105,10 +105,11 @@ class Reader:
 
     def _get(self, path: str, default: Any) -> Any:
         assert ":" in path or path in CONFIG_KEYS, f"{path} is read but missing from CONFIG_KEYS"
+        value: Any
         if ":" in path:
             value = self.values.get(path, MISSING)
         else:
-            value: Any = self.values
+            value = self.values
             for part in path.split("."):
                 if isinstance(value, str) and part != path.split(".")[0]:
                     value = scalar(value)
@@ -122,7 +123,9 @@ class Reader:
             return default
         return value
 
-    def string(self, path: str, default: Any = MISSING, pattern: re.Pattern | None = None, expected: str = "") -> str:
+    def string(
+        self, path: str, default: Any = MISSING, pattern: re.Pattern[str] | None = None, expected: str = ""
+    ) -> str:
         value = self._get(path, default)
         if not isinstance(value, str):
             raise SettingsError(f"{config_key(path)} is {value!r}: expected a string")
@@ -134,7 +137,7 @@ class Reader:
             )
         return value
 
-    def choice(self, path: str, allowed: tuple, default: Any = MISSING) -> Any:
+    def choice(self, path: str, allowed: tuple[Any, ...], default: Any = MISSING) -> Any:
         value = self._get(path, default)
         if value not in allowed:
             raise SettingsError(f"{config_key(path)} is {value!r}: allowed values are {', '.join(map(str, allowed))}")
@@ -168,7 +171,7 @@ class Reader:
             raise SettingsError(f"{config_key(path)} is {value!r}: expected true or false")
         return value
 
-    def string_list(self, path: str, pattern: re.Pattern, expected: str) -> tuple[str, ...]:
+    def string_list(self, path: str, pattern: re.Pattern[str], expected: str) -> tuple[str, ...]:
         value = self._get(path, [])
         if not isinstance(value, list) or not all(isinstance(item, str) and pattern.match(item) for item in value):
             raise SettingsError(f"{config_key(path)} is {value!r}: expected a list of {expected}")

@@ -9,6 +9,7 @@ from typing import Any
 from components.settings.keys import scalar
 from components.settings.limits import PROJECT, ROOT
 from components.settings.model import StackSettings
+from components.settings.validation import settings_from_values
 
 
 def stack_file(environment: str) -> Path:
@@ -46,7 +47,7 @@ def load() -> StackSettings:
     region = pulumi.Config("aws").get("region")
     if region is not None:
         values["aws:region"] = region
-    settings = StackSettings.from_values(pulumi.get_stack(), values)
+    settings = settings_from_values(pulumi.get_stack(), values)
     for note in settings.advice():
         pulumi.log.warn(note)
     return settings

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,7 +12,8 @@ from components.settings.limits import IMAGE_MODELS_FILE, PROJECT
 
 def image_models() -> dict[str, dict[str, Any]]:
     """Bedrock image models the generator has adapters for: id -> {family, usd_per_image, ...}."""
-    return json.loads(IMAGE_MODELS_FILE.read_text())["models"]
+    models: dict[str, dict[str, Any]] = json.loads(IMAGE_MODELS_FILE.read_text())["models"]
+    return models
 
 
 @dataclass(frozen=True)
@@ -151,10 +151,3 @@ class StackSettings:
                 "for a queue Lambda consumes, so that a throttled batch is not sent to the DLQ too soon"
             )
         return notes
-
-    @classmethod
-    def from_values(cls, environment: str, values: Mapping[str, Any], *, deployed: bool = True) -> StackSettings:
-        """Validate config `values` (keys without the project prefix; `aws:region` as is): see validation.py."""
-        from components.settings.validation import settings_from_values
-
-        return settings_from_values(environment, values, deployed=deployed)

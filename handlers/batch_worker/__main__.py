@@ -8,17 +8,18 @@ import sys
 import boto3
 
 from handlers.batch_worker.rerender import rerender
+from handlers.shared.environment import LOG_LEVEL, S3_BUCKET_NAME
 from handlers.shared.invoke import invoke_async
 from handlers.shared.manifest import ManifestStore
 
 
 def main(argv: list[str]) -> int:
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format="%(levelname)s %(message)s")
+    logging.basicConfig(level=os.environ.get(LOG_LEVEL, "INFO"), format="%(levelname)s %(message)s")
     if len(argv) != 1 or not argv[0] or argv[0] == "none":
         print("usage: python -m handlers.batch_worker <campaign-id>", file=sys.stderr)
         return 2
     s3 = boto3.client("s3")
-    indexes = rerender(ManifestStore(s3, os.environ["S3_BUCKET_NAME"]), argv[0], invoke_async)
+    indexes = rerender(ManifestStore(s3, os.environ[S3_BUCKET_NAME]), argv[0], invoke_async)
     logging.info("re-render of campaign %s started for products %s", argv[0], indexes)
     return 0
 

@@ -6,21 +6,17 @@ backoff while another model call fits before the function's deadline, then raise
 and the on-failure destination take over.
 """
 
-from typing import Any
-
 import boto3
-from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from handlers.generator.service import GeneratorService, ImageBackend
 from handlers.shared import metrics as metric_names
 from handlers.shared.environment import GeneratorEnvironment
-from handlers.shared.manifest import ManifestStore
 from handlers.shared.payloads import GenerateImage
-from handlers.shared.settled import on_campaign_settled
+from handlers.shared.product_function import product_handler, settling_store
+from handlers.shared.telemetry import logger_and_metrics
 
-logger = Logger(service="generator")
-metrics = Metrics(service="generator")
+logger, metrics = logger_and_metrics("generator")
 _service: GeneratorService | None = None
 
 
@@ -43,22 +39,17 @@ def service() -> GeneratorService:
     global _service
     if _service is None:
         environment = GeneratorEnvironment.read()
-        s3 = boto3.client("s3")
-        store = ManifestStore(
-            s3, environment.bucket, on_settled=on_campaign_settled(metrics, logger, s3, environment.bucket)
-        )
+        store = settling_store(environment.bucket, logger, metrics)
         _service = GeneratorService(
-            s3, store, backend(environment), logger, metrics, max_attempts=environment.async_max_attempts
+            store.s3, store, backend(environment), logger, metrics, max_attempts=environment.async_max_attempts
         )
     return _service
 
 
-@logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    request = GenerateImage.from_event(event)
-    logger.append_keys(campaign_id=request.campaign_id, product_index=request.product_index)
-    status = service().handle(
+def generate(request: GenerateImage, context: LambdaContext) -> str:
+    return service().handle(
         request.campaign_id, request.product_index, remaining_ms=context.get_remaining_time_in_millis
     )
-    return {"campaign_id": request.campaign_id, "product_index": request.product_index, "status": status}
+
+
+handler = product_handler(GenerateImage, logger, metrics, generate)

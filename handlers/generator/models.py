@@ -15,16 +15,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from pathlib import Path
 from typing import Any
 
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from handlers.shared.backoff import Backoff
 from handlers.shared.errors import error_code, is_transient
 
 MODELS_FILE = Path(__file__).resolve().parent.parent / "shared" / "image_models.json"
@@ -36,6 +36,8 @@ FAMILIES = ("amazon-image", "stability-sdxl", "stability-image")
 READ_TIMEOUT = 60
 CONNECT_TIMEOUT = 5
 FINISH_MARGIN = 10
+# Throttled or timed-out model calls: a few tries, waits growing to tens of seconds.
+MODEL_BACKOFF = Backoff(attempts=4, base_delay=1.0, max_delay=20.0)
 
 # Largest seed each model accepts; a larger one is a ValidationException.
 SEED_MAX = {
@@ -93,14 +95,15 @@ def model_seed(model_id: str, seed: int) -> int:
 
 
 def model_table() -> dict[str, dict[str, Any]]:
-    return json.loads(MODELS_FILE.read_text())["models"]
+    models: dict[str, dict[str, Any]] = json.loads(MODELS_FILE.read_text())["models"]
+    return models
 
 
 def family(model_id: str) -> str:
     models = model_table()
     if model_id not in models:
         raise ValueError(f"BEDROCK_MODEL_ID {model_id!r} has no adapter; known: {', '.join(sorted(models))}")
-    kind = models[model_id]["family"]
+    kind: str = models[model_id]["family"]
     if kind not in FAMILIES:
         raise ValueError(f"{model_id!r} has family {kind!r}; the generator has adapters for {', '.join(FAMILIES)}")
     return kind
@@ -196,33 +199,22 @@ def client_config() -> Config:
     return Config(retries={"total_max_attempts": 1}, read_timeout=READ_TIMEOUT, connect_timeout=CONNECT_TIMEOUT)
 
 
+@dataclass
 class BedrockImages:
     """invoke_model with retries for throttling and timeouts (exponential backoff, full jitter), each
     attempt started only if it can finish before the function's deadline."""
 
-    def __init__(
-        self,
-        client: Any,
-        model_id: str,
-        *,
-        attempts: int = 4,
-        base_delay: float = 1.0,
-        max_delay: float = 20.0,
-        sleep: Callable[[float], None] = time.sleep,
-        on_throttle: Callable[[], None] = lambda: None,
-        attempt_seconds: float = CONNECT_TIMEOUT + READ_TIMEOUT,
-        margin_seconds: float = FINISH_MARGIN,
-    ):
-        family(model_id)  # fail fast on an unknown model
-        self.client = client
-        self.model_id = model_id
-        self.attempts = attempts
-        self.base_delay = base_delay
-        self.max_delay = max_delay
-        self.sleep = sleep
-        self.on_throttle = on_throttle
-        self.attempt_seconds = attempt_seconds
-        self.margin_seconds = margin_seconds
+    client: Any
+    model_id: str
+    _: KW_ONLY
+    backoff: Backoff = MODEL_BACKOFF
+    sleep: Callable[[float], None] = time.sleep
+    on_throttle: Callable[[], None] = lambda: None
+    attempt_seconds: float = CONNECT_TIMEOUT + READ_TIMEOUT  # the longest one model call takes
+    margin_seconds: float = FINISH_MARGIN
+
+    def __post_init__(self) -> None:
+        family(self.model_id)  # fail fast on an unknown model
 
     @property
     def usd_per_image(self) -> float:
@@ -231,12 +223,12 @@ class BedrockImages:
     def generate(self, request: ImageRequest, remaining_ms: Callable[[], int] | None = None) -> bytes:
         """The PNG. `remaining_ms` is the Lambda context's get_remaining_time_in_millis (None: no deadline)."""
         body = json.dumps(request_body(self.model_id, request))
-        if not self._time_for_attempt(remaining_ms, after=0.0):
+        if remaining_ms is not None and not self._time_for_attempt(remaining_ms, after=0.0):
             raise TimeoutError(
                 f"{remaining_ms() / 1000:.0f} s left: too little for a model call and recording "
                 f"its outcome ({self.attempt_seconds + self.margin_seconds:.0f} s)"
             )
-        for attempt in range(1, self.attempts + 1):
+        for attempt in range(1, self.backoff.attempts + 1):
             try:
                 response = self.client.invoke_model(
                     modelId=self.model_id, body=body, accept="application/json", contentType="application/json"
@@ -244,11 +236,11 @@ class BedrockImages:
             except Exception as error:  # throttling, timeouts and dropped connections are worth another try
                 if isinstance(error, ClientError) and is_content_filter_error(error):
                     raise ContentFiltered(error.response["Error"]["Message"]) from error
-                if not is_transient(error) or attempt == self.attempts:
+                if not is_transient(error) or attempt == self.backoff.attempts:
                     raise
                 if error_code(error) == "ThrottlingException":
                     self.on_throttle()
-                delay = random.uniform(0, min(self.max_delay, self.base_delay * 2 ** (attempt - 1)))
+                delay = self.backoff.delay(attempt - 1)
                 if not self._time_for_attempt(remaining_ms, after=delay):
                     raise  # before Lambda kills the function, so the service can settle the product
             else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from PIL import Image, UnidentifiedImageError
@@ -25,6 +26,7 @@ from handlers.shared.manifest import SETTLED, ManifestStore
 from handlers.shared.manifest import product as find_product
 from handlers.shared.payloads import RenderVariants
 from handlers.shared.settled import republish_gallery
+from handlers.shared.telemetry import Log, MetricSink
 
 
 class ImageBackend(Protocol):
@@ -39,24 +41,15 @@ class ImageBackend(Protocol):
     def generate(self, request: ImageRequest, remaining_ms: Callable[[], int] | None = None) -> bytes: ...
 
 
+@dataclass
 class GeneratorService:
-    def __init__(
-        self,
-        s3: Any,
-        store: ManifestStore,
-        backend: ImageBackend,
-        logger: Any,
-        metrics: Any,
-        max_attempts: int = 3,
-        invoke: Callable[[RenderVariants], None] = invoke_async,
-    ):
-        self.s3 = s3
-        self.store = store
-        self.backend = backend
-        self.logger = logger
-        self.metrics = metrics
-        self.max_attempts = max_attempts
-        self.invoke = invoke
+    s3: Any
+    store: ManifestStore
+    backend: ImageBackend
+    logger: Log
+    metrics: MetricSink
+    max_attempts: int = 3  # Lambda's attempts of one event: the last one that fails settles the product
+    invoke: Callable[[RenderVariants], None] = invoke_async
 
     def handle(self, campaign_id: str, index: int, remaining_ms: Callable[[], int] | None = None) -> str:
         """`remaining_ms`: the Lambda context's get_remaining_time_in_millis, so model retries stop in time."""
@@ -67,7 +60,8 @@ class GeneratorService:
         if product["status"] in SETTLED:
             self.logger.info("product already settled; duplicate invocation ignored")
             republish_gallery(self.s3, self.store.bucket, manifest)
-            return product["status"]
+            settled: str = product["status"]
+            return settled
         if not product.get("generated_key"):
             attempt = product.get("generation_attempts", 0) + 1
             self.store.update_product(campaign_id, index, generation_attempts=attempt)

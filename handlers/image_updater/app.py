@@ -7,30 +7,32 @@ and Lambda retry, then the DLQ keeps the event and an alarm fires. Every outcome
 
 import json
 import os
+from typing import Any
 
 import boto3
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from handlers.image_updater.events import parse
 from handlers.image_updater.service import Target, UpdaterService
 from handlers.shared import metrics as metric_names
+from handlers.shared.environment import IMAGE_TARGETS
+from handlers.shared.telemetry import logger_and_metrics
 
-logger = Logger(service="image-updater")
-metrics = Metrics(service="image-updater")
+logger, metrics = logger_and_metrics("image-updater")
 _service: UpdaterService | None = None
 
 
 def service() -> UpdaterService:
     global _service
     if _service is None:
-        targets = [Target(**t) for t in json.loads(os.environ["IMAGE_TARGETS"])]
+        targets = [Target(**t) for t in json.loads(os.environ[IMAGE_TARGETS])]
         _service = UpdaterService(boto3.client("batch"), boto3.client("ecr"), boto3.client("lambda"), targets, logger)
     return _service
 
 
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
-def handler(event, context):
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(event_id=event.get("id"), detail=event.get("detail"))
     try:
         outcome = service().handle(parse(event))

@@ -3,20 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class Push:
-    repository: str
-    digest: str
-    tag: str
-    registry: str  # the account id that owns the registry
-    region: str
-
-    @property
-    def image_uri(self) -> str:
-        """The pushed image by digest, as every consumer references it."""
-        return f"{self.registry}.dkr.ecr.{self.region}.amazonaws.com/{self.repository}@{self.digest}"
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -24,7 +11,21 @@ class Ignored:
     reason: str
 
 
-def parse(event: dict) -> Push | Ignored:
+@dataclass(frozen=True)
+class Push:
+    repository: str
+    registry: str  # the account id that owns the registry
+    repository_url: str  # <registry>.dkr.ecr.<region>.amazonaws.com/<repository>: how image references begin
+    digest: str
+    tag: str
+
+    @property
+    def image_uri(self) -> str:
+        """The pushed image by digest, as every consumer references it."""
+        return f"{self.repository_url}@{self.digest}"
+
+
+def parse(event: dict[str, Any]) -> Push | Ignored:
     if event.get("source") != "aws.ecr":
         return Ignored(f"source {event.get('source')!r} is not aws.ecr")
     if event.get("detail-type") != "ECR Image Action":
@@ -40,10 +41,11 @@ def parse(event: dict) -> Push | Ignored:
         return Ignored(f"image digest {digest!r} is missing or not sha256")
     if not tag:
         return Ignored("an untagged push: no tracked tag can match it")
+    repository, registry = detail.get("repository-name", ""), event.get("account", "")
     return Push(
-        repository=detail.get("repository-name", ""),
+        repository=repository,
+        registry=registry,
+        repository_url=f"{registry}.dkr.ecr.{event.get('region', '')}.amazonaws.com/{repository}",
         digest=digest,
         tag=tag,
-        registry=event.get("account", ""),
-        region=event.get("region", ""),
     )

@@ -7,6 +7,7 @@ from typing import Any
 
 from handlers.image_updater import jobdefs
 from handlers.image_updater.events import Ignored, Push
+from handlers.shared.telemetry import Log
 
 
 @dataclass(frozen=True)
@@ -28,13 +29,13 @@ class Outcome:
     revisions_registered: int = 0  # of `updated`, the Batch job-definition revisions
 
 
+@dataclass
 class UpdaterService:
-    def __init__(self, batch: Any, ecr: Any, lambda_client: Any, targets: list[Target], logger: Any):
-        self.batch = batch
-        self.ecr = ecr
-        self.lambda_client = lambda_client
-        self.targets = targets
-        self.logger = logger
+    batch: Any
+    ecr: Any
+    lambda_client: Any
+    targets: list[Target]
+    logger: Log
 
     def handle(self, push: Push | Ignored) -> Outcome:
         if isinstance(push, Ignored):
@@ -51,10 +52,9 @@ class UpdaterService:
             repositoryName=push.repository, registryId=push.registry, imageIds=[{"imageDigest": push.digest}]
         )
         outcome = Outcome()
-        repository_url = push.image_uri.split("@", 1)[0]
         for target in targets:
             if target.job_definition:
-                result = self._job_definition(target.job_definition, repository_url, push)
+                result = self._job_definition(target.job_definition, push)
                 registered = result.startswith("registered")
                 (outcome.updated if registered else outcome.skipped).append(result)
                 outcome.revisions_registered += registered
@@ -63,7 +63,8 @@ class UpdaterService:
                 (outcome.updated if result.startswith("updated") else outcome.skipped).append(result)
         return outcome
 
-    def _job_definition(self, name: str, repository_url: str, push: Push) -> str:
+    def _job_definition(self, name: str, push: Push) -> str:
+        repository_url = push.repository_url
         pages = self.batch.get_paginator("describe_job_definitions").paginate(jobDefinitionName=name, status="ACTIVE")
         newest = jobdefs.newest_active([d for page in pages for d in page["jobDefinitions"]])
         if newest is None:

@@ -8,8 +8,8 @@ A brief that is invalid is not a failure: its report is written and the message 
 from typing import Any
 
 import boto3
-from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -19,9 +19,9 @@ from handlers.parser.service import ParserService
 from handlers.shared.environment import ParserEnvironment
 from handlers.shared.errors import error_code, is_transient
 from handlers.shared.manifest import ManifestStore
+from handlers.shared.telemetry import logger_and_metrics
 
-logger = Logger(service="parser")
-metrics = Metrics(service="parser")
+logger, metrics = logger_and_metrics("parser")
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 _service: ParserService | None = None
 _sqs: Any = None
@@ -83,5 +83,5 @@ def record_handler(record: SQSRecord) -> None:
 
 @logger.inject_lambda_context
 @metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import posixpath
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
@@ -50,7 +51,7 @@ def validator() -> Draft202012Validator:
     return Draft202012Validator(schema)
 
 
-def json_path(parts) -> str:
+def json_path(parts: Iterable[str | int]) -> str:
     path = "$"
     for part in parts:
         path += f"[{part}]" if isinstance(part, int) else f".{part}"
@@ -203,7 +204,7 @@ def _schema_violations(brief: Any) -> list[Violation]:
     return violations
 
 
-class _Duplicates(dict):
+class _Duplicates(dict[str, Any]):
     """A JSON object that named some key more than once (json keeps the last; a brief may not)."""
 
     repeated: dict[str, int]
@@ -220,7 +221,7 @@ def _object(pairs: list[tuple[str, Any]], found: list[_Duplicates]) -> dict[str,
     return marked
 
 
-def _duplicate_keys(value: Any, parts: tuple = ()) -> list[Violation]:
+def _duplicate_keys(value: Any, parts: tuple[str | int, ...] = ()) -> list[Violation]:
     """Every repeated key, at the path of the object that repeats it."""
     found = []
     if isinstance(value, _Duplicates):

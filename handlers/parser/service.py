@@ -28,6 +28,7 @@ from handlers.shared.bucket_layout import (
 from handlers.shared.invoke import invoke_async
 from handlers.shared.manifest import ManifestStore, new_manifest, now_iso
 from handlers.shared.payloads import GenerateImage, Payload, RenderVariants
+from handlers.shared.telemetry import Log, MetricSink
 
 MISSING_OBJECT_CODES = {"NoSuchKey", "NoSuchVersion", "404"}
 IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")  # PNG, JPEG: what a logo may be
@@ -51,22 +52,14 @@ def upload_report_key(upload: Upload) -> str:
     return upload_rejection_report_key(upload.key, stamp, tag)
 
 
+@dataclass
 class ParserService:
-    def __init__(
-        self,
-        s3: Any,
-        store: ManifestStore,
-        max_brief_bytes: int,
-        logger: Any,
-        metrics: Any,
-        invoke: Callable[[Payload], None] = invoke_async,
-    ):
-        self.s3 = s3
-        self.store = store
-        self.max_brief_bytes = max_brief_bytes
-        self.logger = logger
-        self.metrics = metrics
-        self.invoke = invoke
+    s3: Any
+    store: ManifestStore
+    max_brief_bytes: int
+    logger: Log
+    metrics: MetricSink
+    invoke: Callable[[Payload], None] = invoke_async
 
     def handle(self, upload: Upload) -> Outcome:
         if upload.bucket != self.store.bucket:
@@ -87,10 +80,10 @@ class ParserService:
             return self._reject(upload, [too_large(body, self.max_brief_bytes)])
 
         check = check_brief(body, self.max_brief_bytes)
-        if not check.ok:
+        brief = check.brief
+        if brief is None or not check.ok:
             return self._reject(upload, check.violations)
 
-        brief = check.brief
         logo_problem = self._check_logo(brief.get("logo"))
         if logo_problem:
             return self._reject(upload, [logo_problem])
@@ -138,10 +131,12 @@ class ParserService:
             if error.response["Error"]["Code"] in MISSING_OBJECT_CODES:
                 return None
             raise
-        if response.get("ContentLength", 0) > self.max_brief_bytes:
+        size: int = response.get("ContentLength", 0)
+        if size > self.max_brief_bytes:
             response["Body"].close()
-            return response["ContentLength"]
-        return response["Body"].read()
+            return size
+        body: bytes = response["Body"].read()
+        return body
 
     def _check_logo(self, logo: str | None) -> Violation | None:
         """A logo that is missing or not a PNG/JPEG rejects the brief, naming the key (its first bytes are
@@ -178,7 +173,8 @@ class ParserService:
         requested = product.get("existing_assets")
         if not requested:
             return entry
-        key = asset_key(requested)  # validated already; never None here
+        key = asset_key(requested)
+        assert key is not None, "check_brief refuses a brief whose existing_assets leads outside existing-assets/"
         entry["existing_assets"] = requested
         listing = self.s3.list_objects_v2(Bucket=self.store.bucket, Prefix=key.rstrip("/"), MaxKeys=1000)
         found = pick_asset(key, [item["Key"] for item in listing.get("Contents", [])])

@@ -47,5 +47,6 @@ def is_transient(error: BaseException) -> bool:
 
 def error_code(error: BaseException) -> str:
     if isinstance(error, ClientError):
-        return error.response.get("Error", {}).get("Code", "ClientError")
+        code: str = error.response.get("Error", {}).get("Code", "ClientError")
+        return code
     return type(error).__name__

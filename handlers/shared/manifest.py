@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import json
-import random
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -21,12 +20,15 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from handlers.shared.backoff import Backoff
 from handlers.shared.bucket_layout import manifest_key
 
 PRODUCT_STATUSES = ("pending", "generating", "rendering", "complete", "failed")
 SETTLED = ("complete", "failed")  # product statuses that end a product
 SETTLED_CAMPAIGN = ("complete", "partial", "failed")
 CONFLICT_CODES = {"PreconditionFailed", "ConditionalRequestConflict", "412", "409"}
+# Writers that collide on a manifest retry quickly: a write takes tens of milliseconds.
+CONTENTION_BACKOFF = Backoff(attempts=25, base_delay=0.02, max_delay=1.0)
 
 
 class ManifestNotFound(LookupError):
@@ -95,7 +97,8 @@ def settle(manifest: dict[str, Any]) -> dict[str, Any]:
 
 
 def product(manifest: dict[str, Any], index: int) -> dict[str, Any]:
-    for entry in manifest["products"]:
+    entries: list[dict[str, Any]] = manifest["products"]
+    for entry in entries:
         if entry["index"] == index:
             return entry
     raise KeyError(f"campaign {manifest['campaign_id']} has no product with index {index}")
@@ -107,20 +110,16 @@ class ManifestStore:
         s3: Any,
         bucket: str,
         *,
-        max_attempts: int = 25,
-        base_delay: float = 0.02,
-        max_delay: float = 1.0,
+        backoff: Backoff = CONTENTION_BACKOFF,
         sleep: Callable[[float], None] = time.sleep,
         on_settled: Callable[[dict[str, Any]], None] | None = None,
-    ):
+    ) -> None:
         """`on_settled(manifest)` runs once per campaign, in the writer whose update settled it
         (the conditional write lets only one writer make that transition): emit metrics there."""
         self.s3 = s3
         self.on_settled = on_settled
         self.bucket = bucket
-        self.max_attempts = max_attempts
-        self.base_delay = base_delay
-        self.max_delay = max_delay
+        self.backoff = backoff
         self.sleep = sleep
 
     def read(self, campaign_id: str) -> tuple[dict[str, Any], str]:
@@ -131,7 +130,8 @@ class ManifestStore:
             if error.response["Error"]["Code"] in ("NoSuchKey", "404"):
                 raise ManifestNotFound(campaign_id) from error
             raise
-        return json.loads(response["Body"].read()), response["ETag"]
+        manifest: dict[str, Any] = json.loads(response["Body"].read())
+        return manifest, response["ETag"]
 
     def get(self, campaign_id: str) -> dict[str, Any] | None:
         try:
@@ -156,7 +156,7 @@ class ManifestStore:
 
     def update(self, campaign_id: str, mutate: Callable[[dict[str, Any]], Any]) -> dict[str, Any]:
         """Apply `mutate` to the current manifest and write it back only if nobody wrote in between."""
-        for attempt in range(self.max_attempts):
+        for attempt in range(self.backoff.attempts):
             current, etag = self.read(campaign_id)
             changed = copy.deepcopy(current)
             mutate(changed)
@@ -173,9 +173,10 @@ class ManifestStore:
                 if self.on_settled and current["status"] == "processing" and changed["status"] in SETTLED_CAMPAIGN:
                     self.on_settled(changed)
                 return changed
-            # Full jitter keeps colliding writers from colliding again in lock-step.
-            self.sleep(random.uniform(0, min(self.max_delay, self.base_delay * 2**attempt)))
-        raise ManifestContention(f"manifest of {campaign_id} changed under {self.max_attempts} attempts to update it")
+            self.sleep(self.backoff.delay(attempt))
+        raise ManifestContention(
+            f"manifest of {campaign_id} changed under {self.backoff.attempts} attempts to update it"
+        )
 
     def update_product(self, campaign_id: str, index: int, **fields: Any) -> dict[str, Any]:
         """Set fields of one product (status, variants, cost_usd, error, ...)."""

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from handlers.shared import environment
 
@@ -33,11 +33,11 @@ class InvalidPayload(ValueError):
 
 
 @dataclass(frozen=True)
-class GenerateImage:
-    """Make the product's image with the image model, then render its variants."""
+class ProductPayload:
+    """What every payload names: one product of a campaign, in the campaign's bucket."""
 
-    # The environment variable that names the function taking this payload.
-    FUNCTION: ClassVar[str] = environment.GENERATOR_FUNCTION
+    FUNCTION: ClassVar[str]  # the environment variable that names the function taking this payload
+    OPTIONAL: ClassVar[tuple[str, ...]] = ()  # the fields a sender may leave out
 
     campaign_id: str
     product_index: int
@@ -47,27 +47,25 @@ class GenerateImage:
         return {name: value for name, value in asdict(self).items() if value is not None}
 
     @classmethod
-    def from_event(cls, event: Any) -> GenerateImage:
-        return cls(**_fields(event, optional=()))
+    def from_event(cls, event: Any) -> Self:
+        return cls(**_fields(event, optional=cls.OPTIONAL))
 
 
 @dataclass(frozen=True)
-class RenderVariants:
+class GenerateImage(ProductPayload):
+    """Make the product's image with the image model, then render its variants."""
+
+    FUNCTION: ClassVar[str] = environment.GENERATOR_FUNCTION
+
+
+@dataclass(frozen=True)
+class RenderVariants(ProductPayload):
     """Render the product's five variants from `source_key` (None: the one its manifest entry names)."""
 
     FUNCTION: ClassVar[str] = environment.VARIANTS_FUNCTION
+    OPTIONAL: ClassVar[tuple[str, ...]] = ("source_key",)
 
-    campaign_id: str
-    product_index: int
-    bucket: str
     source_key: str | None = None
-
-    def to_event(self) -> dict[str, Any]:
-        return {name: value for name, value in asdict(self).items() if value is not None}
-
-    @classmethod
-    def from_event(cls, event: Any) -> RenderVariants:
-        return cls(**_fields(event, optional=("source_key",)))
 
 
 Payload = GenerateImage | RenderVariants

@@ -8,9 +8,10 @@ from typing import Any
 from handlers.shared import gallery
 from handlers.shared.manifest import SETTLED_CAMPAIGN
 from handlers.shared.metrics import CAMPAIGN_SETTLED
+from handlers.shared.telemetry import Log, MetricSink
 
 
-def on_campaign_settled(metrics: Any, logger: Any, s3: Any, bucket: str) -> Callable[[dict[str, Any]], None]:
+def on_campaign_settled(metrics: MetricSink, logger: Log, s3: Any, bucket: str) -> Callable[[dict[str, Any]], None]:
     """Count the settled campaign, log it and publish its gallery (`output/<campaign-id>/index.html`).
 
     If the gallery cannot be written the error propagates: Lambda retries the invocation, and the retry,

@@ -1,14 +1,15 @@
 """Each image holds what its function imports: proven without Docker, from the Dockerfile itself.
 
 For every handler with code, the sources are laid out as its Dockerfile COPYs them, its requirements are
-installed with `pip --target` as the Dockerfile does, and its entry point is imported in a fresh
-interpreter that sees only the standard library, that folder and (for Lambda images) what the Lambda base
-image ships. A missing COPY or requirement fails here as it would fail on Lambda's first cold start.
+installed with `pip --target` as the Dockerfile does, for the image's Python (CPython 3.13, linux x86_64 wheels),
+and its entry point is imported in a fresh Python 3.13 that sees only the standard library, that folder and (for
+Lambda images) what the Lambda base image ships. A missing COPY or requirement, or a pin without a wheel for the
+image's Python, fails here as it would fail in the build or on Lambda's first cold start. Without a Python 3.13 on
+the machine these tests are skipped, saying why; with CI=true they fail.
 """
 
 import os
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -26,20 +27,32 @@ BOTO3_PIN = next(
 
 
 @pytest.fixture(scope="session")
-def lambda_base_image(tmp_path_factory) -> Path:
+def python313() -> str:
+    """The images' Python on this machine: pip installs with it and the entry points import in it. CI must have
+    one (the check is the point); elsewhere the test is skipped, saying what to install."""
+    python = image_contents.image_python()
+    if python is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true but {image_contents.NO_IMAGE_PYTHON}", pytrace=False)
+        pytest.skip(f"{image_contents.NO_IMAGE_PYTHON}; CI=true makes this a failure")
+    return python
+
+
+@pytest.fixture(scope="session")
+def lambda_base_image(tmp_path_factory, python313) -> Path:
     """boto3 and botocore, as public.ecr.aws/lambda/python ships them."""
     folder = tmp_path_factory.mktemp("lambda-base-image")
     requirements = folder / "requirements.txt"
     requirements.write_text(BOTO3_PIN + "\n")
-    image_contents.install_requirements(requirements, folder / "site")
+    image_contents.install_requirements(requirements, folder / "site", python313)
     return folder / "site"
 
 
-def import_in_image(code_root: Path, paths: list[Path], statement: str) -> subprocess.CompletedProcess:
-    """Run `statement` in an interpreter without site-packages (-S): only stdlib + the given folders."""
+def import_in_image(python: str, code_root: Path, paths: list[Path], statement: str) -> subprocess.CompletedProcess:
+    """Run `statement` in `python` without site-packages (-S): only stdlib + the given folders."""
     search_path = os.pathsep.join(str(folder) for folder in [code_root, *paths])
     return subprocess.run(
-        [sys.executable, "-S", "-s", "-c", statement],
+        [python, "-S", "-s", "-c", statement],
         capture_output=True,
         text=True,
         cwd=code_root,
@@ -48,11 +61,11 @@ def import_in_image(code_root: Path, paths: list[Path], statement: str) -> subpr
     )
 
 
-def build_image_tree(service: str, tmp_path: Path, context: Path = HANDLERS) -> tuple[Path, Path]:
+def build_image_tree(service: str, tmp_path: Path, python: str, context: Path = HANDLERS) -> tuple[Path, Path]:
     code_root = image_contents.layout(service, tmp_path / "task", context)
     spec = image_contents.parse_dockerfile(context / service / "Dockerfile")
     installed = tmp_path / "installed"
-    image_contents.install_requirements(context / spec.requirements, installed, no_deps=spec.no_deps)
+    image_contents.install_requirements(context / spec.requirements, installed, python, no_deps=spec.no_deps)
     return code_root, installed
 
 
@@ -84,8 +97,8 @@ def test_dockerfile_follows_the_image_conventions(service):
 @pytest.mark.network  # pip installs the image's requirements
 @pytest.mark.slow
 @pytest.mark.parametrize("service", services_with_code())
-def test_image_imports_its_entry_point_with_only_its_own_contents(service, tmp_path, lambda_base_image):
-    code_root, installed = build_image_tree(service, tmp_path)
+def test_image_imports_its_entry_point_with_only_its_own_contents(service, tmp_path, python313, lambda_base_image):
+    code_root, installed = build_image_tree(service, tmp_path, python313)
     spec = dockerfile_of(service)
     base = {"boto3", "botocore"} if spec.is_lambda else set()
     entry = code_root / "handlers" / service / ("app.py" if spec.is_lambda else "__main__.py")
@@ -101,7 +114,7 @@ def test_image_imports_its_entry_point_with_only_its_own_contents(service, tmp_p
         if spec.is_lambda
         else f"import importlib.util; assert importlib.util.find_spec({module!r})"
     )
-    result = import_in_image(code_root, paths, statement)
+    result = import_in_image(python313, code_root, paths, statement)
     assert result.returncode == 0, result.stderr[-3000:]
 
 
@@ -113,10 +126,10 @@ LAMBDA_BASE_IMAGE_DISTRIBUTIONS = {"boto3", "botocore", "s3transfer", "jmespath"
 @pytest.mark.network  # pip resolves the image's requirements
 @pytest.mark.slow
 @pytest.mark.parametrize("service", services_with_code())
-def test_requirements_pin_every_package_the_image_installs(service):
+def test_requirements_pin_every_package_the_image_installs(service, python313):
     requirements = HANDLERS / service / "requirements.txt"
     pinned = image_contents.pinned(requirements)
-    resolved = image_contents.resolve(requirements)
+    resolved = image_contents.resolve(requirements, python313)
     provided = LAMBDA_BASE_IMAGE_DISTRIBUTIONS if dockerfile_of(service).is_lambda else set()
     unpinned = {name: version for name, version in resolved.items() if name not in pinned and name not in provided}
     assert unpinned == {}, f"{service}: pulled in but not pinned in {requirements.name}"
@@ -154,31 +167,56 @@ def synthetic_context(tmp_path: Path, requirements: str, copy_shared: bool) -> P
 
 @pytest.mark.network  # pip installs the image's requirements
 @pytest.mark.slow
-def test_a_missing_copy_or_requirement_is_caught(tmp_path):
+def test_a_missing_copy_or_requirement_is_caught(tmp_path, python313):
     context = synthetic_context(tmp_path / "a", requirements="", copy_shared=False)
-    code_root, installed = build_image_tree("demo", tmp_path / "a", context)
+    code_root, installed = build_image_tree("demo", tmp_path / "a", python313, context)
     entry = code_root / "handlers" / "demo" / "app.py"
     assert image_contents.unresolved_imports(entry, code_root, installed, {"boto3"}) == {"six", "handlers.shared"}
-    result = import_in_image(code_root, [installed], "import handlers.demo.app")
+    result = import_in_image(python313, code_root, [installed], "import handlers.demo.app")
     assert result.returncode != 0 and "ModuleNotFoundError" in result.stderr
 
     context = synthetic_context(tmp_path / "b", requirements="six==1.17.0\n", copy_shared=True)
-    code_root, installed = build_image_tree("demo", tmp_path / "b", context)
+    code_root, installed = build_image_tree("demo", tmp_path / "b", python313, context)
     assert image_contents.unresolved_imports(entry, code_root, installed, {"boto3"}) == set()
-    assert (
-        import_in_image(
-            code_root, [installed], "from handlers.demo.app import handler; assert callable(handler)"
-        ).returncode
-        == 0
-    )
+    statement = "from handlers.demo.app import handler; assert callable(handler)"
+    assert import_in_image(python313, code_root, [installed], statement).returncode == 0
+
+
+@pytest.mark.network  # pip looks for the pin's wheels
+@pytest.mark.slow
+def test_a_pin_without_a_wheel_for_the_images_python_is_refused(tmp_path, python313):
+    # numpy 1.26.4 (February 2024) has CPython wheels up to 3.12 only: this machine's 3.11 would install it, the
+    # images' 3.13 finds no wheel (and would need a compiler to build it from source).
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("numpy==1.26.4\n")
+    with pytest.raises(image_contents.RequirementsError) as refused:
+        image_contents.install_requirements(requirements, tmp_path / "installed", python313, no_deps=True)
+    assert "numpy==1.26.4" in str(refused.value) and "CPython 3.13 on linux x86_64" in str(refused.value)
+    with pytest.raises(image_contents.RequirementsError, match="numpy==1.26.4"):
+        image_contents.resolve(requirements, python313)
+    assert not (tmp_path / "installed" / "numpy").exists()
+
+
+@pytest.mark.network  # pip installs the wheel
+@pytest.mark.slow
+def test_requirements_install_the_linux_x86_64_cpython_313_wheel(tmp_path, python313):
+    # Pillow's compiled core as the image gets it, whatever machine runs the check; the same version's wheels for
+    # other Pythons or platforms carry other file names.
+    requirements = tmp_path / "requirements.txt"
+    pillow = image_contents.pinned(HANDLERS / "variants" / "requirements.txt")["pillow"]
+    requirements.write_text(f"pillow=={pillow}\n")
+    image_contents.install_requirements(requirements, tmp_path / "installed", python313, no_deps=True)
+    assert [p.name for p in (tmp_path / "installed" / "PIL").glob("_imaging.*.so")] == [
+        "_imaging.cpython-313-x86_64-linux-gnu.so"
+    ]
 
 
 @pytest.mark.parametrize("service", services_with_code())
-def test_image_installs_the_system_libraries_its_packages_load_at_run_time(service, tmp_path):
+def test_image_installs_the_system_libraries_its_packages_load_at_run_time(service, tmp_path, python313):
     """Pillow's raqm layout loads FriBiDi from the system at run time; the Lambda base image (Amazon Linux
     2023) does not ship it, so an image whose packages need it must `dnf install` it, or right-to-left
     text silently falls back to basic layout (letters unjoined, in the wrong order)."""
-    _code_root, installed = build_image_tree(service, tmp_path)
+    _code_root, installed = build_image_tree(service, tmp_path, python313)
     needed = image_contents.system_libraries_needed(installed)
     spec = dockerfile_of(service)
     missing = {library: package for library, package in needed.items() if package not in spec.system_packages}

@@ -1,11 +1,12 @@
 """Manifest store against moto S3: conditional create and update, concurrent writers, settling."""
 
 import threading
+from dataclasses import replace
 
 import boto3
 import pytest
 
-from handlers.shared.manifest import ManifestStore, new_manifest, settle
+from handlers.shared.manifest import CONTENTION_BACKOFF, ManifestStore, new_manifest, settle
 
 BUCKET = "creative-automation-test-bucket"
 
@@ -14,7 +15,7 @@ BUCKET = "creative-automation-test-bucket"
 def store(aws_endpoint):
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket=BUCKET)
-    return ManifestStore(s3, BUCKET, base_delay=0.001, max_delay=0.01)
+    return ManifestStore(s3, BUCKET, backoff=replace(CONTENTION_BACKOFF, base_delay=0.001, max_delay=0.01))
 
 
 def campaign(n_products: int, campaign_id: str = "summer-splash-2026-a1b2c3d4") -> dict:

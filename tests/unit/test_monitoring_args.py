@@ -3,12 +3,12 @@
 import pytest
 
 from components.monitoring import MonitoringArgs, _validate
-from components.settings import StackSettings, read_stack_file
+from components.settings import read_stack_file, settings_from_values
 
 
 def args(**overrides) -> MonitoringArgs:
     values = dict(
-        settings=StackSettings.from_values("dev", read_stack_file("dev")),
+        settings=settings_from_values("dev", read_stack_file("dev")),
         functions={"parser": "fn"},
         work_queues={"briefs": "q"},
         dead_letter_queues={"briefs-dlq": "d"},

@@ -4,7 +4,12 @@ import copy
 
 import pytest
 
-from components.settings import GENERATOR_MIN_TIMEOUT, SettingsError, StackSettings, read_stack_file
+from components.settings import (
+    GENERATOR_MIN_TIMEOUT,
+    SettingsError,
+    read_stack_file,
+    settings_from_values,
+)
 
 
 def settings_for(environment: str, **changes):
@@ -15,7 +20,7 @@ def settings_for(environment: str, **changes):
         for part in parents:
             target = target.setdefault(part, {})
         target[last] = value
-    return StackSettings.from_values(environment, values)
+    return settings_from_values(environment, values)
 
 
 def test_committed_stack_files_are_valid():
@@ -97,7 +102,7 @@ def test_local_backend_is_for_the_local_run_only():
     with pytest.raises(SettingsError, match="imageBackend is 'local'"):
         settings_for("dev", imageBackend="local")
     values = read_stack_file("dev") | {"imageBackend": "local"}
-    assert StackSettings.from_values("dev", values, deployed=False).image_backend == "local"
+    assert settings_from_values("dev", values, deployed=False).image_backend == "local"
 
 
 def test_the_shortest_generator_timeout_allowed_is_just_enough_for_one_model_call():
@@ -141,7 +146,7 @@ def test_a_generator_timeout_too_short_for_one_model_call_fails_at_preview():
     assert settings_for("dev", functions__generator__timeoutSeconds=75).functions["generator"].timeout_seconds == 75
     values = read_stack_file("dev") | {"imageBackend": "local"}
     values["functions"] = dict(values.get("functions", {}), generator={"timeoutSeconds": 30})
-    local = StackSettings.from_values("dev", values, deployed=False)  # placeholders need no model call
+    local = settings_from_values("dev", values, deployed=False)  # placeholders need no model call
     assert local.functions["generator"].timeout_seconds == 30
 
 
@@ -155,7 +160,7 @@ def test_missing_region_is_named():
     values = read_stack_file("dev")
     del values["aws:region"]
     with pytest.raises(SettingsError, match="aws:region is not set"):
-        StackSettings.from_values("dev", values)
+        settings_from_values("dev", values)
 
 
 @pytest.mark.parametrize(
@@ -186,10 +191,10 @@ def test_unknown_keys_are_refused_with_the_allowed_ones(path, value, named, sugg
 def test_unknown_keys_in_json_text_and_fully_qualified_keys_are_checked_too():
     values = read_stack_file("dev") | {"images": '{"tag": "latest", "layot": "consolidated"}'}
     with pytest.raises(SettingsError, match=r"creative-automation:images.layot is not a setting"):
-        StackSettings.from_values("dev", values)
+        settings_from_values("dev", values)
     values = read_stack_file("dev") | {"creative-automation:maxBriefByte": 10}
     with pytest.raises(SettingsError, match=r"maxBriefByte is not a setting.*did you mean .*maxBriefBytes"):
-        StackSettings.from_values("dev", values)
+        settings_from_values("dev", values)
 
 
 def test_keys_of_other_namespaces_are_left_to_their_providers():
@@ -198,7 +203,7 @@ def test_keys_of_other_namespaces_are_left_to_their_providers():
         "aws:defaultTags": {"tags": {"team": "x"}},
         "pulumi:disable-default-providers": ["aws"],
     }
-    assert StackSettings.from_values("dev", values).region == "us-east-1"
+    assert settings_from_values("dev", values).region == "us-east-1"
 
 
 def test_an_unknown_key_fails_the_program_before_any_resource():

@@ -1,0 +1,61 @@
+"""Each function's environment as the stack (and the local run) sets it, read back the way the function reads it."""
+
+import pytest
+
+from components.function_environment import StackValues, function_environment
+from components.settings import read_stack_file, settings_from_values
+from handlers.shared.environment import (
+    GeneratorEnvironment,
+    MisconfiguredFunction,
+    ParserEnvironment,
+    VariantsEnvironment,
+)
+
+BUCKET = "creative-automation-dev-123456789012-us-east-1"
+DLQ = "https://sqs.us-east-1.amazonaws.com/123456789012/creative-automation-dev-briefs-dlq"
+
+
+@pytest.fixture(scope="module")
+def dev():
+    return settings_from_values("dev", read_stack_file("dev"))
+
+
+def environment(settings, service):
+    return {k: str(v) for k, v in function_environment(settings, service, StackValues(BUCKET, DLQ)).items()}
+
+
+def test_each_function_reads_back_what_the_stack_sets(dev):
+    # Pulumi.dev.yaml: maxBriefBytes 1048576, asyncInvoke.maxRetryAttempts 2 (so 3 attempts), Nova Canvas.
+    assert ParserEnvironment.read(environment(dev, "parser")) == ParserEnvironment(BUCKET, 1048576, DLQ)
+    assert GeneratorEnvironment.read(environment(dev, "generator")) == GeneratorEnvironment(
+        BUCKET, "bedrock", "amazon.nova-canvas-v1:0", 3
+    )
+    assert VariantsEnvironment.read(environment(dev, "variants")) == VariantsEnvironment(BUCKET, 3)
+
+
+def test_the_contracts_variable_names_reach_the_functions_that_use_them(dev):
+    """CONTRACT §8: names kept from the original service."""
+    parser, generator = environment(dev, "parser"), environment(dev, "generator")
+    assert parser["S3_BUCKET_NAME"] == BUCKET
+    assert parser["GENERATOR_FUNCTION"] == "creative-automation-dev-generator"
+    assert parser["VARIANTS_FUNCTION"] == generator["VARIANTS_FUNCTION"] == "creative-automation-dev-variants"
+    assert generator["BEDROCK_MODEL_ID"] == "amazon.nova-canvas-v1:0"
+    assert {environment(dev, s)["LOG_LEVEL"] for s in ("parser", "generator", "variants")} == {"DEBUG"}
+    values = StackValues("", job_definition_name="creative-automation-dev-rerender", job_queue_name="jobs")
+    updater = function_environment(dev, "image-updater", values)
+    assert (updater["BATCH_JOB_DEFINITION_NAME"], updater["BATCH_JOB_QUEUE"]) == (
+        "creative-automation-dev-rerender",
+        "jobs",
+    )
+    worker = function_environment(dev, "batch-worker", StackValues(BUCKET))
+    assert worker["S3_BUCKET_NAME"] == BUCKET and "POWERTOOLS_SERVICE_NAME" not in worker
+
+
+def test_a_missing_or_malformed_variable_fails_the_cold_start_naming_it(dev):
+    with pytest.raises(MisconfiguredFunction, match="S3_BUCKET_NAME is not set"):
+        ParserEnvironment.read({})
+    broken = environment(dev, "variants") | {"ASYNC_MAX_ATTEMPTS": "three"}
+    with pytest.raises(MisconfiguredFunction, match="ASYNC_MAX_ATTEMPTS is 'three': expected a whole number"):
+        VariantsEnvironment.read(broken)
+    with pytest.raises(MisconfiguredFunction, match="IMAGE_BACKEND is 'dalle'"):
+        GeneratorEnvironment.read(environment(dev, "generator") | {"IMAGE_BACKEND": "dalle"})
