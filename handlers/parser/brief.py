@@ -128,7 +128,8 @@ def check_brief(body: bytes, max_bytes: int) -> BriefCheck:
     if isinstance(brief, dict):
         violations.extend(message_violations(brief.get("campaign_message")))
         logo = brief.get("logo")
-        if isinstance(logo, str) and logo and (asset_key(logo) is None or asset_key(logo).endswith("/")):
+        logo_key = asset_key(logo) if isinstance(logo, str) and logo else ""
+        if isinstance(logo, str) and logo and (logo_key is None or logo_key.endswith("/")):
             violations.append(
                 Violation(
                     "$.logo",

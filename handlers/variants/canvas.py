@@ -7,6 +7,9 @@ copy of itself. Resampling picks the fastest good resampler for the direction (s
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy
 from PIL import Image, ImageFilter
 
@@ -20,7 +23,10 @@ FEATHER_RATIO = 0.03  # the source's edge fades into the extension over this sha
 
 
 def compose(
-    image: Image.Image, detection: Detection | None, framing: Framing, arrays: dict | None = None
+    image: Image.Image,
+    detection: Detection | None,
+    framing: Framing,
+    arrays: dict[str, numpy.ndarray[Any, Any]] | None = None,
 ) -> Image.Image:
     """The framing painted. `arrays`: a cache shared by the sizes of one product, so the image is turned into
     an array once, and only if some size resamples with OpenCV."""
@@ -68,7 +74,7 @@ def _extension_strips(framing: Framing, covered: Box) -> list[tuple[Box, Image.I
     return strips
 
 
-def _plain_fill(detection: Detection, framing: Framing, source_size: tuple[int, int]):
+def _plain_fill(detection: Detection, framing: Framing, source_size: tuple[int, int]) -> Callable[[Box], Image.Image]:
     """Box -> the plain background over that part of the frame: the fitted surface evaluated on a coarse grid
     (GRID cells across the frame) and smoothly enlarged."""
     s, (ox, oy) = framing.scale, framing.offset
@@ -83,7 +89,7 @@ def _plain_fill(detection: Detection, framing: Framing, source_size: tuple[int, 
     return fill
 
 
-def _blurred_fill(image: Image.Image, size: tuple[int, int]):
+def _blurred_fill(image: Image.Image, size: tuple[int, int]) -> Callable[[Box], Image.Image]:
     """Box -> that part of the whole source, cover-fitted to the frame at 1/16 scale, blurred and enlarged: a
     soft continuation of the photo's colours that does not compete with the sharp picture."""
     small = (max(1, size[0] // 16), max(1, size[1] // 16))
@@ -103,7 +109,7 @@ def resample(
     source: Image.Image,
     box: tuple[float, float, float, float],
     size: tuple[int, int],
-    arrays: dict | None = None,
+    arrays: dict[str, numpy.ndarray[Any, Any]] | None = None,
 ) -> Image.Image:
     """`box` of `source` scaled to exactly `size`.
 
@@ -119,7 +125,7 @@ def resample(
     return _enlarge(arrays["pixels"][top:bottom, left:right], size)
 
 
-def _enlarge(pixels: numpy.ndarray, size: tuple[int, int]) -> Image.Image:
+def _enlarge(pixels: numpy.ndarray[Any, Any], size: tuple[int, int]) -> Image.Image:
     """Bilinear enlargement by OpenCV, several times faster than Pillow's convolution; imported only
     when something is enlarged, so large sources never pay its memory."""
     import cv2

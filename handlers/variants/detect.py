@@ -13,6 +13,7 @@ it), else "photo" (extended by a blurred copy of the image).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy
 from PIL import Image, ImageFilter
@@ -32,17 +33,19 @@ class Detection:
     box: Box | None  # the product's bounding box in the source's pixels, None when none was found
     method: str  # "alpha", "background" or "none"
     background: str  # "plain" or "photo": how the canvas is extended
-    surface: numpy.ndarray | None  # (3, 6) quadratic coefficients of the plain background, per channel
+    surface: numpy.ndarray[Any, Any] | None  # (3, 6) quadratic coefficients of the plain background, per channel
     reason: str = ""  # why no product was found
 
-    def background_at(self, u: numpy.ndarray, v: numpy.ndarray) -> numpy.ndarray:
+    def background_at(self, u: numpy.ndarray[Any, Any], v: numpy.ndarray[Any, Any]) -> numpy.ndarray[Any, Any]:
         """The plain background's colour at normalized source coordinates (0-1), continued past the edges
         as the edge's colour: (..., 3) uint8."""
+        assert self.surface is not None, "only a detection with a fitted surface has a plain background"
         u, v = numpy.clip(u, 0, 1), numpy.clip(v, 0, 1)
-        return numpy.clip(_terms(u, v) @ self.surface.T, 0, 255).astype(numpy.uint8)
+        colours: numpy.ndarray[Any, Any] = numpy.clip(_terms(u, v) @ self.surface.T, 0, 255).astype(numpy.uint8)
+        return colours
 
 
-def _terms(u: numpy.ndarray, v: numpy.ndarray) -> numpy.ndarray:
+def _terms(u: numpy.ndarray[Any, Any], v: numpy.ndarray[Any, Any]) -> numpy.ndarray[Any, Any]:
     return numpy.stack([numpy.ones_like(u), u, v, u * v, u * u, v * v], axis=-1)
 
 
@@ -75,7 +78,7 @@ def detect(image: Image.Image, alpha: Image.Image | None) -> Detection:
     return Detection(box, method, background, surface)
 
 
-def _fit_border(thumb: numpy.ndarray) -> tuple[numpy.ndarray, float, float]:
+def _fit_border(thumb: numpy.ndarray[Any, Any]) -> tuple[numpy.ndarray[Any, Any], float, float]:
     """Least-squares quadratic surface through the border pixels, refitted twice without the outliers (a
     product touching the edge). Returns (coefficients (3, 6), 90th-percentile residual, inlier share)."""
     th, tw = thumb.shape[:2]
@@ -98,13 +101,13 @@ def _fit_border(thumb: numpy.ndarray) -> tuple[numpy.ndarray, float, float]:
     return surface, float(numpy.percentile(residual[keep], 90)), float(keep.mean())
 
 
-def _open(mask: numpy.ndarray) -> numpy.ndarray:
+def _open(mask: numpy.ndarray[Any, Any]) -> numpy.ndarray[Any, Any]:
     """Remove specks (JPEG noise, grain) of a pixel or two: a morphological opening."""
     image = Image.fromarray(mask.astype(numpy.uint8) * 255)
     return numpy.asarray(image.filter(ImageFilter.MinFilter(3)).filter(ImageFilter.MaxFilter(3))) > 0
 
 
-def _box(mask: numpy.ndarray, thumb_size: tuple[int, int], size: tuple[int, int]) -> Box | None:
+def _box(mask: numpy.ndarray[Any, Any], thumb_size: tuple[int, int], size: tuple[int, int]) -> Box | None:
     """The mask's bounding box in source pixels, grown by one thumbnail pixel each way (the thumbnail
     averages the product's edge away), within the image."""
     rows, columns = numpy.any(mask, axis=1), numpy.any(mask, axis=0)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -67,7 +67,7 @@ def cover_crop(source: tuple[int, int], target: tuple[int, int]) -> tuple[float,
     return (left, top, left + cw, top + ch)
 
 
-def cover_scale(source: tuple[int, int], targets) -> float:
+def cover_scale(source: tuple[int, int], targets: Iterable[tuple[int, int]]) -> float:
     """The largest scale any target needs: decoding at this size loses nothing for any of them."""
     return max((max(tw / source[0], th / source[1]) for tw, th in targets), default=1.0)
 
@@ -235,8 +235,8 @@ def hex_to_rgb(value: str) -> tuple[int, int, int]:
 
 
 def luminance(rgb: tuple[int, int, int]) -> float:
-    def channel(c: int) -> float:
-        c = c / 255
+    def channel(value: int) -> float:
+        c = value / 255
         return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
 
     r, g, b = rgb

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from PIL import Image
 
@@ -58,7 +59,7 @@ def prepare(data: bytes, sizes: Mapping[str, tuple[int, int]] = VARIANT_SIZES) -
     image = source.image
     detection = detect(image, source.alpha)
     framings, canvases, upscale = {}, {}, {}
-    arrays: dict = {}  # the image as an array, made once if a size needs it (canvas.resample)
+    arrays: dict[str, Any] = {}  # the image as an array, made once if a size needs it (canvas.resample)
     for name, size in sizes.items():
         # Zoom into a small product as far as the cover crop would, short of enlarging more than the check allows.
         max_scale = min(max(1.0, cover_scale(image.size, [size])), MAX_UPSCALE / source.decoded_ratio)
@@ -93,7 +94,7 @@ def render_locale(
         kept = [] if last else [_keep(frame, fitted.band, fitted.font_size)]
         kept += [_keep(frame, placed.box, 0)] if placed and not last else []
         text.draw_message(frame, fitted, ink)
-        if placed:
+        if placed and brand_logo:
             logo.draw(frame, brand_logo, placed)
         variant_check = check(
             framing,

@@ -95,27 +95,23 @@ class VariantsService:
         ]
         render_ms = (time.perf_counter() - started) * 1000
 
-        recorded = []
+        recorded: list[dict[str, Any]] = []
+        review: list[str] = []
         for variant in rendered:
             key = variant_key(campaign_id, index, product["name"], variant.name, variant.locale)
             self.s3.put_object(Bucket=self.store.bucket, Key=key, Body=variant.jpeg, ContentType="image/jpeg")
-            entry = {"name": variant.name, "width": variant.width, "height": variant.height, "key": key}
-            locale = {"locale": variant.locale} if variant.locale else {}
-            recorded.append(locale | entry | {"check": variant.check.to_json()})
-        review = sorted(
-            {
-                f"{v['locale']}/{v['name']}" if "locale" in v else v["name"]
-                for v in recorded
-                if v["check"]["needs_review"]
-            }
-        )
+            entry: dict[str, Any] = {"locale": variant.locale} if variant.locale else {}
+            entry |= {"name": variant.name, "width": variant.width, "height": variant.height, "key": key}
+            recorded.append(entry | {"check": variant.check.to_json()})
+            if variant.check.needs_review:
+                review.append(f"{variant.locale}/{variant.name}" if variant.locale else variant.name)
         self.store.update_product(
             campaign_id,
             index,
             status="complete",
             variants=recorded,
             error=None,
-            needs_review=review,
+            needs_review=sorted(review),
             source_frames=prepared.frames,
         )
         self.metrics.add_metric(name=metric_names.VARIANTS_RENDERED, unit="Count", value=len(recorded))
@@ -132,5 +128,5 @@ class VariantsService:
 def messages(campaign_message: str | dict[str, str]) -> dict[str | None, str]:
     """Locale -> message; a plain string is the one message of no particular locale (today's layout)."""
     if isinstance(campaign_message, dict):
-        return dict(campaign_message)
+        return {str(locale): message for locale, message in campaign_message.items()}
     return {None: campaign_message}

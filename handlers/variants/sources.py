@@ -16,6 +16,7 @@ import io
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -80,7 +81,9 @@ def decode(data: bytes, sizes: Iterable[tuple[int, int]] = ()) -> Source:
         except UnidentifiedImageError as error:
             raise SourceImageError("SourceUnreadable", unidentified(data)) from error
         except (OSError, SyntaxError, ValueError) as error:
-            raise SourceImageError("SourceUnreadable", damaged(data, image and image.format)) from error
+            raise SourceImageError(
+                "SourceUnreadable", damaged(data, image.format if image is not None else None)
+            ) from error
     rgb, alpha = to_rgb(upright)
     return Source(rgb, alpha, full, frames)
 
@@ -103,7 +106,7 @@ def to_rgb(image: Image.Image) -> tuple[Image.Image, Image.Image | None]:
     return image.convert("RGB"), None
 
 
-def _to_8bit(values: numpy.ndarray) -> numpy.ndarray:
+def _to_8bit(values: numpy.ndarray[Any, Any]) -> numpy.ndarray[Any, Any]:
     floating = values.dtype.kind == "f"
     values = values.astype(numpy.float64)
     top = float(values.max()) if values.size else 0.0
@@ -118,7 +121,9 @@ def _cmyk_to_rgb(image: Image.Image) -> Image.Image:
 
         try:
             source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
-            return ImageCms.profileToProfile(image, source, ImageCms.createProfile("sRGB"), outputMode="RGB")
+            converted = ImageCms.profileToProfile(image, source, ImageCms.createProfile("sRGB"), outputMode="RGB")
+            if converted is not None:
+                return converted
         except (ImageCms.PyCMSError, OSError):
             pass  # a broken profile: the plain conversion below is still the right colours, roughly
     return image.convert("RGB")

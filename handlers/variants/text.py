@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy
 from PIL import Image, ImageDraw, ImageFont
@@ -45,7 +46,7 @@ def font(index: int, size: int) -> ImageFont.FreeTypeFont:
 def runs(text: str) -> tuple[tuple[int, str], ...]:
     """`text` cut into runs drawn with one font each. Spaces, joiners and combining marks stay in the run
     they follow when its font has them, so shaping sees whole words and clusters."""
-    found: list[list] = []
+    found: list[list[Any]] = []
     for char in text:
         code = ord(char)
         current = found[-1][0] if found else None
@@ -145,11 +146,11 @@ class LuminanceMap:
     """Relative luminance (WCAG) of a canvas's text region, averaged over SMOOTHING x SMOOTHING pixels (what
     the eye sees at text size, not single grain); computed once per canvas, shared by every locale."""
 
-    values: numpy.ndarray
+    values: numpy.ndarray[Any, Any]
     left: int  # canvas pixel of values[0, 0]
     top: int
 
-    def behind(self, block: Box) -> numpy.ndarray:
+    def behind(self, block: Box) -> numpy.ndarray[Any, Any]:
         top, left = (block.top - self.top) // SMOOTHING, (block.left - self.left) // SMOOTHING
         bottom, right = -(-(block.bottom - self.top) // SMOOTHING), -(-(block.right - self.left) // SMOOTHING)
         return self.values[max(0, top) : bottom, max(0, left) : right]
@@ -180,7 +181,7 @@ def luminance_map(canvas: Image.Image, region: Box) -> LuminanceMap:
     return LuminanceMap(values, left, top)
 
 
-def worst_contrast(colour: tuple[int, int, int], luminances: numpy.ndarray) -> float:
+def worst_contrast(colour: tuple[int, int, int], luminances: numpy.ndarray[Any, Any]) -> float:
     if not luminances.size:
         return 21.0
     ink = luminance(colour)
