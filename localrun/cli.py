@@ -138,6 +138,16 @@ def summary(result: RunResult, out: Path) -> str:
                     f"  ! {manifest['campaign_name']} / {product['name']}: {product['status']} "
                     f"{error.get('code', '')}: {error.get('message', '')}"
                 )
+    review = [
+        (product, variant)
+        for product in products
+        for variant in product.get("variants") or []
+        if (variant.get("check") or {}).get("needs_review")
+    ]
+    lines.append(f"Review      {len(review)} variant(s) need a look" + (":" if review else ""))
+    for product, variant in review:
+        name = f"{variant['locale']}/{variant['name']}" if variant.get("locale") else variant["name"]
+        lines.append(f"  ? {product['name']} {name}: {'; '.join(variant['check']['reasons'])}")
     for record in result.failed_invocations:
         lines.append(
             f"  ! failed invocation {record['requestPayload']}: "

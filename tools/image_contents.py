@@ -111,6 +111,7 @@ class Dockerfile:
     requirements: str | None  # context-relative path of the requirements file it installs
     no_deps: bool = False  # its `pip install` takes the requirements as the complete list (--no-deps)
     command: tuple[str, ...] = ()  # CMD (Lambda: the handler's dotted path) or ENTRYPOINT, exec form
+    system_packages: frozenset[str] = frozenset()  # installed by `RUN dnf install` (the base image's OS)
 
     @property
     def is_lambda(self) -> bool:
@@ -126,6 +127,7 @@ def services_with_code() -> list[str]:
 
 def parse_dockerfile(path: Path) -> Dockerfile:
     base, workdir, copies, requirements, no_deps, command = "", LAMBDA_TASK_ROOT, [], None, False, ()
+    system_packages: set[str] = set()
     lines = path.read_text().replace("\\\n", " ").splitlines()
     for line in lines:
         words = shlex.split(line, comments=True)
@@ -140,6 +142,9 @@ def parse_dockerfile(path: Path) -> Dockerfile:
             workdir = args[0]
         elif instruction == "RUN" and "pip" in args and "install" in args:
             no_deps = no_deps or "--no-deps" in args
+        elif instruction == "RUN" and args[:2] in (["dnf", "install"], ["microdnf", "install"]):
+            command_words = " ".join(args).split("&&")[0].split()
+            system_packages.update(w for w in command_words[2:] if not w.startswith("-"))
         elif instruction in ("CMD", "ENTRYPOINT"):
             command = tuple(json.loads(line.split(None, 1)[1]))
         elif instruction == "COPY":
@@ -149,7 +154,7 @@ def parse_dockerfile(path: Path) -> Dockerfile:
                     requirements = source  # installed by a RUN pip, not part of the code tree
                     continue
                 copies.append(Copy(source, _relative(destination, workdir)))
-    return Dockerfile(path, base, workdir, copies, requirements, no_deps, command)
+    return Dockerfile(path, base, workdir, copies, requirements, no_deps, command, frozenset(system_packages))
 
 
 def _relative(destination: str, workdir: str) -> str:
@@ -300,6 +305,25 @@ def unresolved_imports(entry: Path, code_root: Path, installed: Path, base_image
         elif top not in provided:
             missing.add(top)
     return missing
+
+
+# Shared libraries installed packages load by name at run time (dlopen) without shipping them, and the
+# Amazon Linux 2023 package that provides each. Pillow's wheels vendor raqm and HarfBuzz but not FriBiDi:
+# without it raqm cannot order right-to-left text and Pillow silently falls back to basic layout.
+SYSTEM_LIBRARIES = {"libfribidi.so.0": "fribidi"}
+
+
+def system_libraries_needed(installed: Path) -> dict[str, str]:
+    """Library -> OS package, for each library of SYSTEM_LIBRARIES that a compiled module in `installed`
+    names (so loads at run time) and that no file in `installed` provides."""
+    needed = {}
+    binaries = [path for path in installed.rglob("*.so") if path.is_file()]
+    for library, package in SYSTEM_LIBRARIES.items():
+        named = any(library.encode() in path.read_bytes() for path in binaries)
+        shipped = any(installed.rglob(library.split(".so")[0] + "*.so*"))
+        if named and not shipped:
+            needed[library] = package
+    return needed
 
 
 def folder_size(folder: Path) -> int:

@@ -15,11 +15,13 @@ from jsonschema import Draft202012Validator
 
 from handlers.parser.wording import BRIEF_SHAPE, explain, shorten, size_words
 from handlers.shared.bucket_layout import ASSETS_PREFIX, INPUT_PREFIX, OUTPUT_PREFIX
+from handlers.shared.glyphs import describe, missing_characters, only_invisible
 
 SCHEMA_FILE = Path(__file__).with_name("brief.schema.json")
 # Bucket prefixes a brief could name by mistake (or on purpose): never read for it.
 OTHER_PREFIXES = (INPUT_PREFIX, OUTPUT_PREFIX)
 UNSAFE_ASSET_CHARS = re.compile(r"[\x00-\x1f\x7f\\%]|://")
+LOCALE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}")  # BCP 47 language tag, as en-US or zh-Hans-CN
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,62 @@ def check_brief(body: bytes, max_bytes: int) -> BriefCheck:
                         shorten(value),
                     )
                 )
+    if isinstance(brief, dict):
+        violations.extend(message_violations(brief.get("campaign_message")))
+        logo = brief.get("logo")
+        logo_key = asset_key(logo) if isinstance(logo, str) and logo else ""
+        if isinstance(logo, str) and logo and (logo_key is None or logo_key.endswith("/")):
+            violations.append(
+                Violation(
+                    "$.logo",
+                    "expected the key of one PNG or JPEG file under existing-assets/, such as acme/logo.png; this one "
+                    "is a folder or leads elsewhere (a '..', a leading '/', a backslash, a '%' escape, a URL, or "
+                    "input/ or output/)",
+                    shorten(logo),
+                )
+            )
     return BriefCheck(brief if not violations else None, violations)
+
+
+def message_violations(message: Any) -> list[Violation]:
+    """A message the variants could not draw: characters no shipped font has (never drawn as boxes), or
+    nothing visible at all (only spaces or zero-width characters)."""
+    if isinstance(message, str):
+        texts = {"$.campaign_message": message}
+    elif isinstance(message, dict):
+        texts = {f"$.campaign_message.{locale}": text for locale, text in message.items() if isinstance(text, str)}
+    else:
+        return []
+    found = [
+        Violation(
+            "$.campaign_message",
+            f"locale {locale[:40]!r} is not a language tag: expected a language code, optionally with a region or "
+            "script, as en, en-US, ja-JP or zh-Hans-CN",
+            shorten(locale),
+        )
+        for locale in (message if isinstance(message, dict) else {})
+        if not LOCALE.fullmatch(locale)
+    ]
+    for path, text in texts.items():
+        if text and only_invisible(text):
+            found.append(
+                Violation(
+                    path, "message has no visible character (only spaces or zero-width characters)", shorten(text)
+                )
+            )
+            continue
+        missing = missing_characters(text)
+        if missing:
+            found.append(
+                Violation(
+                    path,
+                    f"no font the variants ship can draw {len(missing)} character(s): {describe(missing)}; "
+                    "remove them or replace them (scripts covered: Latin, Greek, Cyrillic, Arabic, Hebrew, "
+                    "Devanagari, Thai, Chinese, Japanese, Korean, common symbols)",
+                    shorten(text),
+                )
+            )
+    return found
 
 
 def _refused(message: str) -> BriefCheck:

@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 from handlers.parser.brief import Violation, asset_key, check_brief, not_a_brief_name, too_large
 from handlers.parser.campaign import campaign_id, missing_asset_reason, near_misses, pick_asset
 from handlers.parser.events import Upload
+from handlers.parser.wording import shorten
 from handlers.shared import gallery
 from handlers.shared import metrics as metric_names
 from handlers.shared.bucket_layout import (
@@ -30,6 +31,7 @@ from handlers.shared.payloads import GenerateImage, Payload, RenderVariants
 from handlers.shared.telemetry import Log, MetricSink
 
 MISSING_OBJECT_CODES = {"NoSuchKey", "NoSuchVersion", "404"}
+IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")  # PNG, JPEG: what a logo may be
 MISSING_ASSET_CODE = "ExistingAssetMissing"
 MAX_ASSET_KEYS_SCANNED = 10_000
 
@@ -82,6 +84,9 @@ class ParserService:
         if brief is None or not check.ok:
             return self._reject(upload, check.violations)
 
+        logo_problem = self._check_logo(brief.get("logo"))
+        if logo_problem:
+            return self._reject(upload, [logo_problem])
         cid = campaign_id(brief["campaign_name"], upload.identity)
         self.logger.append_keys(campaign_id=cid)
         on_missing = brief.get("on_missing_asset", "fail")
@@ -96,6 +101,7 @@ class ParserService:
             target_audience=brief.get("target_audience"),
             target_regions=brief.get("target_regions", []),
             brand_colors=brief.get("brand_colors", []),
+            **({"logo_key": asset_key(brief["logo"])} if brief.get("logo") else {}),
         )
         _, created = self.store.create(manifest)
         if created:
@@ -131,6 +137,27 @@ class ParserService:
             return size
         body: bytes = response["Body"].read()
         return body
+
+    def _check_logo(self, logo: str | None) -> Violation | None:
+        """A logo that is missing or not a PNG/JPEG rejects the brief, naming the key (its first bytes are
+        enough to tell; the variants decode it fully)."""
+        if not logo:
+            return None
+        key = asset_key(logo)
+        try:
+            head = self.s3.get_object(Bucket=self.store.bucket, Key=key, Range="bytes=0-15")["Body"].read()
+        except ClientError as error:
+            code = error.response["Error"]["Code"]
+            if code in MISSING_OBJECT_CODES or code == "AccessDenied":
+                return Violation("$.logo", f"logo {key} does not exist (or cannot be read)", shorten(logo))
+            if code != "InvalidRange":  # InvalidRange: an empty file, refused below
+                raise
+            head = b""
+        if not head.startswith(IMAGE_SIGNATURES):
+            return Violation(
+                "$.logo", f"logo {key} is not a PNG or JPEG image (it starts with {head[:8]!r})", shorten(logo)
+            )
+        return None
 
     def _target(self, index: int, product: dict[str, Any], on_missing: str) -> dict[str, Any]:
         """Where the product's image comes from: the model, or the existing asset it names. A named asset that

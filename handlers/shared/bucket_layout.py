@@ -60,8 +60,10 @@ def generated_key(campaign_id: str, index: int, name: str) -> str:
     return f"{campaign_folder(campaign_id)}generated/{product_slug(index, name)}.png"
 
 
-def variant_key(campaign_id: str, index: int, name: str, variant: str) -> str:
-    return f"{campaign_folder(campaign_id)}variants/{product_slug(index, name)}/{variant}.jpg"
+def variant_key(campaign_id: str, index: int, name: str, variant: str, locale: str | None = None) -> str:
+    """A plain-string message keeps `variants/<product>/<size>.jpg`; a localized one adds the locale folder."""
+    folder = f"{product_slug(index, name)}/{locale}" if locale else product_slug(index, name)
+    return f"{campaign_folder(campaign_id)}variants/{folder}/{variant}.jpg"
 
 
 def image_cache_key(fingerprint: str) -> str:

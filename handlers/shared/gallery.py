@@ -36,7 +36,9 @@ def href(key: str | None, campaign_id: str, root: str = "../../") -> str:
 
 def render(manifest: dict[str, Any], root: str = "../../") -> str:
     campaign_id = manifest["campaign_id"]
-    products = "\n".join(_product(p, campaign_id, root) for p in manifest.get("products", []))
+    locales = _locales(manifest)
+    products = "\n".join(_product(p, campaign_id, root, locales) for p in manifest.get("products", []))
+    switch, locale_css = _locale_switch(locales)
     cost = float(manifest.get("total_cost_usd") or 0)
     done = sum(1 for p in manifest.get("products", []) if p.get("status") == "complete")
     expected = manifest.get("expected_products", len(manifest.get("products", [])))
@@ -46,13 +48,13 @@ def render(manifest: dict[str, Any], root: str = "../../") -> str:
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{_e(manifest.get("campaign_name"))} · creative-automation</title>
-<style>{CSS}</style>
+<style>{CSS}{locale_css}</style>
 </head>
 <body>
 <header>
   <p class="eyebrow">Campaign <code>{_e(campaign_id)}</code></p>
   <h1>{_e(manifest.get("campaign_name"))}</h1>
-  <p class="message">“{_e(manifest.get("campaign_message"))}”</p>
+{_messages(manifest.get("campaign_message"))}
   <dl class="facts">
     <div><dt>Status</dt><dd>{_badge(manifest.get("status", ""))}</dd></div>
     <div><dt>Products</dt><dd>{done} of {expected} complete</dd></div>
@@ -61,7 +63,7 @@ def render(manifest: dict[str, Any], root: str = "../../") -> str:
     <div><dt>Updated</dt><dd>{_e(manifest.get("updated_at"))}</dd></div>
   </dl>
 </header>
-<main>
+{switch}<main>
 {products}
 </main>
 <footer><a href="manifest.json">manifest.json</a></footer>
@@ -70,7 +72,58 @@ def render(manifest: dict[str, Any], root: str = "../../") -> str:
 """
 
 
-def _product(product: dict[str, Any], campaign_id: str, root: str) -> str:
+def _locales(manifest: dict[str, Any]) -> list[str]:
+    message = manifest.get("campaign_message")
+    return list(message) if isinstance(message, dict) else []
+
+
+def _messages(message: Any) -> str:
+    if isinstance(message, dict):
+        return "\n".join(
+            f'  <p class="message"><span class="locale-tag">{_e(locale)}</span> '
+            f'“<bdi lang="{_e(locale)}">{_e(text)}</bdi>”</p>'
+            for locale, text in message.items()
+        )
+    return f'  <p class="message">“<bdi>{_e(message)}</bdi>”</p>'
+
+
+def _locale_switch(locales: list[str]) -> tuple[str, str]:
+    """A locale switch without scripts: one radio button per locale; CSS shows the checked locale's variants."""
+    if not locales:
+        return "", ""
+    inputs = "".join(
+        f'<input type="radio" name="locale" id="locale-{i}" class="locale-radio"{" checked" if i == 0 else ""}>'
+        for i in range(len(locales))
+    )
+    labels = "".join(f'<label for="locale-{i}">{_e(locale)}</label>' for i, locale in enumerate(locales))
+    css = "".join(f"\n#locale-{i}:checked ~ main .locale-{i} {{ display:flex; }}" for i in range(len(locales)))
+    css += "".join(
+        f"\n#locale-{i}:checked ~ nav label[for=locale-{i}] {{ background:#1d4e89; color:#fff; }}"
+        for i in range(len(locales))
+    )
+    return f'{inputs}\n<nav class="locales">Locale: {labels}</nav>\n', css
+
+
+def _frames(product: dict[str, Any]) -> str:
+    frames = int(product.get("source_frames") or 1)
+    return f" · animated source: its first of {frames} frames is used" if frames > 1 else ""
+
+
+def _review(product: dict[str, Any]) -> str:
+    flagged = [v for v in product.get("variants") or [] if (v.get("check") or {}).get("needs_review")]
+    if not flagged:
+        return ""
+    items = "".join(
+        f"<li><strong>{_e(_label(v))}</strong>: {_e('; '.join(v['check']['reasons']))}</li>" for v in flagged
+    )
+    return f'<div class="review"><strong>{len(flagged)} variant(s) need a look</strong><ul>{items}</ul></div>'
+
+
+def _label(variant: dict[str, Any]) -> str:
+    return f"{variant['locale']}/{variant['name']}" if variant.get("locale") else str(variant.get("name"))
+
+
+def _product(product: dict[str, Any], campaign_id: str, root: str, locales: list[str] | None = None) -> str:
     source = product.get("source_key")
     cost = float(product.get("cost_usd") or 0)
     source_html = (
@@ -92,20 +145,30 @@ def _product(product: dict[str, Any], campaign_id: str, root: str) -> str:
     error_html = (
         f'<p class="error"><strong>{_e(error.get("code"))}</strong> {_e(error.get("message"))}</p>' if error else ""
     )
-    variants = "\n".join(_variant(v, campaign_id, root) for v in product.get("variants") or [])
+    every = product.get("variants") or []
+    if locales:
+        variants = "\n".join(
+            f'  <div class="variants locale-{i} localized">\n'
+            + "\n".join(_variant(v, campaign_id, root) for v in every if v.get("locale") == locale)
+            + "\n  </div>"
+            for i, locale in enumerate(locales)
+        )
+    else:
+        variants = (
+            '  <div class="variants">\n' + "\n".join(_variant(v, campaign_id, root) for v in every) + "\n  </div>"
+        )
     return f"""<section class="product">
   <div class="product-head">
     {source_html}
     <div>
       <h2>{_e(product.get("name"))} {_badge(product.get("status", ""))}</h2>
       <p class="meta">Source: {origin}{f" · <code>{_e(source)}</code>" if source else ""}</p>
-      <p class="meta">Cost: ${cost:.3f} · {len(product.get("variants") or [])} variants</p>
+      <p class="meta">Cost: ${cost:.3f} · {len(product.get("variants") or [])} variants{_frames(product)}</p>
       {error_html}
+      {_review(product)}
     </div>
   </div>
-  <div class="variants">
 {variants}
-  </div>
 </section>"""
 
 
@@ -116,7 +179,36 @@ def _variant(variant: dict[str, Any], campaign_id: str, root: str) -> str:
     return f"""    <figure class="variant" style="--w:{width};--h:{height}">
       <a href="{link}"><img src="{link}" width="{width}" height="{height}" alt="{_e(variant.get("name"))}"></a>
       <figcaption><span>{_e(variant.get("name"))}</span><span class="size">{width} × {height}</span></figcaption>
+      {_check(variant.get("check"))}
     </figure>"""
+
+
+def _check(check: dict[str, Any] | None) -> str:
+    """The creative check under a variant: a verdict, then the figures measured."""
+    if not check:
+        return ""
+    verdict = (
+        f'<p class="verdict review-needed">Needs a look: {_e("; ".join(check.get("reasons") or []))}</p>'
+        if check.get("needs_review")
+        else '<p class="verdict ok">Checks passed</p>'
+    )
+    overlap = check.get("overlap_px")
+    facts = [
+        (
+            "product",
+            {True: "whole, inside the margin", False: "reaches the margin", None: "not found"}[
+                check.get("product_visible")
+            ],
+        ),
+        ("message", str(check.get("placement"))),
+        ("over product", "n/a" if overlap is None else f"{overlap} px"),
+        ("contrast", f"{check.get('contrast')}:1"),
+        ("text", f"{check.get('text_px')} px"),
+        ("upscale", f"{check.get('upscale')}×"),
+        ("fonts", ", ".join(check.get("fonts") or [])),
+    ] + ([("logo", str(check["logo"]))] if check.get("logo") else [])
+    rows = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in facts)
+    return f'{verdict}<dl class="check">{rows}</dl>'
 
 
 def _badge(status: str) -> str:
@@ -163,6 +255,18 @@ main { padding: 24px 40px 40px; display:grid; gap: 24px; }
 .variant figcaption { display:flex; justify-content:space-between; gap:8px; font-size:12px; padding-top:6px;
                       color: var(--muted); white-space: nowrap; }
 .variant figcaption span:first-child { color: var(--ink); font-weight:600; }
+.review { margin: 8px 0 0; color:#744210; background:#fffaf0; border:1px solid #fbd38d; padding:6px 10px;
+          border-radius:8px; font-size: 14px; } .review ul { margin: 4px 0 0; padding-left: 18px; }
+.verdict { margin: 4px 0 0; font-size: 12px; font-weight: 600; max-width: 260px; }
+.verdict.ok { color:#1f8a4c; } .verdict.review-needed { color:#b7791f; }
+.check { display:grid; grid-template-columns: auto 1fr; gap: 0 8px; margin: 2px 0 0; font-size: 11px;
+         color: var(--muted); max-width: 260px; } .check dd { margin: 0; }
+.locale-radio { position:absolute; opacity:0; }
+.locales { padding: 12px 40px 0; display:flex; gap: 8px; align-items:center; color: var(--muted); }
+.locales label { border:1px solid var(--line); border-radius: 999px; padding: 2px 12px; cursor:pointer;
+                 background:#fff; color: var(--ink); }
+.variants.localized { display:none; }
+.locale-tag { font-size: 12px; opacity:.7; margin-right: 6px; }
 footer { padding: 0 40px 32px; color: var(--muted); font-size: 13px; }
 footer a { color: inherit; }
 """

@@ -13,7 +13,8 @@ from handlers.shared.errors import error_code
 from handlers.shared.manifest import SETTLED, ManifestStore
 from handlers.shared.manifest import product as find_product
 from handlers.shared.settled import republish_gallery
-from handlers.variants.render import SourceImageError, render_all
+from handlers.variants import logo
+from handlers.variants.render import SourceImageError, prepare, render_locale
 
 MISSING = {"NoSuchKey", "NoSuchVersion", "404", "AccessDenied"}
 
@@ -65,19 +66,54 @@ class VariantsService:
                 )
             raise
 
+        logo_key = manifest.get("logo_key")
+        logo_data = None
+        if logo_key:
+            try:
+                logo_data = self.s3.get_object(Bucket=self.store.bucket, Key=logo_key)["Body"].read()
+            except ClientError as error:
+                if error.response["Error"]["Code"] in MISSING:
+                    return self._fail(campaign_id, index, "LogoMissing", f"logo {logo_key} does not exist any more")
+                raise
+
         started = time.perf_counter()
         try:
-            variants = render_all(data, manifest["campaign_message"], manifest.get("brand_colors"))
+            prepared = prepare(data)  # the framing, once for every locale
         except SourceImageError as error:
             return self._fail(campaign_id, index, error.code, f"{source_key}: {error}")
+        try:
+            brand_logo = logo.load(logo_data) if logo_data else None
+        except SourceImageError as error:
+            return self._fail(campaign_id, index, error.code, f"{logo_key}: {error}")
+        localized = list(messages(manifest["campaign_message"]).items())
+        rendered = [
+            variant
+            for number, (locale, message) in enumerate(localized, 1)
+            for variant in render_locale(
+                prepared, message, manifest.get("brand_colors"), locale, brand_logo, last=number == len(localized)
+            )
+        ]
         render_ms = (time.perf_counter() - started) * 1000
 
-        recorded = []
-        for variant in variants:
-            key = variant_key(campaign_id, index, product["name"], variant.name)
+        recorded: list[dict[str, Any]] = []
+        review: list[str] = []
+        for variant in rendered:
+            key = variant_key(campaign_id, index, product["name"], variant.name, variant.locale)
             self.s3.put_object(Bucket=self.store.bucket, Key=key, Body=variant.jpeg, ContentType="image/jpeg")
-            recorded.append({"name": variant.name, "width": variant.width, "height": variant.height, "key": key})
-        self.store.update_product(campaign_id, index, status="complete", variants=recorded, error=None)
+            entry: dict[str, Any] = {"locale": variant.locale} if variant.locale else {}
+            entry |= {"name": variant.name, "width": variant.width, "height": variant.height, "key": key}
+            recorded.append(entry | {"check": variant.check.to_json()})
+            if variant.check.needs_review:
+                review.append(f"{variant.locale}/{variant.name}" if variant.locale else variant.name)
+        self.store.update_product(
+            campaign_id,
+            index,
+            status="complete",
+            variants=recorded,
+            error=None,
+            needs_review=sorted(review),
+            source_frames=prepared.frames,
+        )
         self.metrics.add_metric(name=metric_names.VARIANTS_RENDERED, unit="Count", value=len(recorded))
         self.metrics.add_metric(name=metric_names.RENDER_DURATION_MS, unit="Milliseconds", value=render_ms)
         self.logger.info("variants rendered", extra={"variants": len(recorded), "render_ms": round(render_ms, 1)})
@@ -87,3 +123,10 @@ class VariantsService:
         self.logger.warning("product failed", extra={"error_code": code, "error": message})
         self.store.fail_product(campaign_id, index, code, message)
         return "failed"
+
+
+def messages(campaign_message: str | dict[str, str]) -> dict[str | None, str]:
+    """Locale -> message; a plain string is the one message of no particular locale (today's layout)."""
+    if isinstance(campaign_message, dict):
+        return {str(locale): message for locale, message in campaign_message.items()}
+    return {None: campaign_message}

@@ -209,3 +209,33 @@ def test_requirements_install_the_linux_x86_64_cpython_313_wheel(tmp_path, pytho
     assert [p.name for p in (tmp_path / "installed" / "PIL").glob("_imaging.*.so")] == [
         "_imaging.cpython-313-x86_64-linux-gnu.so"
     ]
+
+
+@pytest.mark.parametrize("service", services_with_code())
+def test_image_installs_the_system_libraries_its_packages_load_at_run_time(service, tmp_path, python313):
+    """Pillow's raqm layout loads FriBiDi from the system at run time; the Lambda base image (Amazon Linux
+    2023) does not ship it, so an image whose packages need it must `dnf install` it, or right-to-left
+    text silently falls back to basic layout (letters unjoined, in the wrong order)."""
+    _code_root, installed = build_image_tree(service, tmp_path, python313)
+    needed = image_contents.system_libraries_needed(installed)
+    spec = dockerfile_of(service)
+    missing = {library: package for library, package in needed.items() if package not in spec.system_packages}
+    assert missing == {}, f"{service}: loads {sorted(missing)} at run time; its Dockerfile must install {missing}"
+    if service == "variants":
+        assert needed == {"libfribidi.so.0": "fribidi"}, "the variants draw text with Pillow's raqm layout"
+
+
+def test_a_missing_system_library_is_caught(tmp_path):
+    installed = tmp_path / "installed" / "PIL"
+    installed.mkdir(parents=True)
+    (installed / "_imagingft.so").write_bytes(b"\0ELF...libfribidi.so.0\0libfribidi.so\0")
+    assert image_contents.system_libraries_needed(tmp_path / "installed") == {"libfribidi.so.0": "fribidi"}
+    (installed / "libfribidi-1a2b3c4d.so.0.4.0").write_bytes(b"\0ELF")  # a wheel that vendors it
+    assert image_contents.system_libraries_needed(tmp_path / "installed") == {}
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text(
+        "FROM public.ecr.aws/lambda/python:3.13\n"
+        "RUN dnf install -y fribidi && dnf clean all\n"
+        'CMD ["handlers.x.app.handler"]\n'
+    )
+    assert image_contents.parse_dockerfile(dockerfile).system_packages == {"fribidi"}

@@ -422,3 +422,30 @@ def test_a_missing_asset_fails_its_product_unrouted_and_is_counted_once_per_uplo
     assert [(target, p["product_index"]) for target, p in parser.invocations] == [("GENERATOR_FUNCTION", 1)]
     counted = emf.metrics(capsys.readouterr().out, "ExistingAssetsMissing")
     assert [metric.total for metric in counted] == [1.0]
+
+
+def test_a_logo_is_recorded_and_a_missing_or_unreadable_one_rejects_the_brief_naming_the_key(parser):
+    s3 = parser.s3
+    s3.put_object(Bucket=BUCKET, Key="existing-assets/acme/logo.png", Body=b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
+    s3.put_object(Bucket=BUCKET, Key="existing-assets/acme/logo.txt", Body=b"ACME Corp")
+    s3.put_object(Bucket=BUCKET, Key="existing-assets/acme/empty.png", Body=b"")
+    briefs = {
+        "good.json": "acme/logo.png",
+        "missing.json": "acme/nothing.png",
+        "text.json": "existing-assets/acme/logo.txt",
+        "empty.json": "acme/empty.png",
+        "folder.json": "acme/",
+    }
+    events = [upload(s3, BRIEFS + name, {**CONTRACT_BRIEF, "logo": logo}) for name, logo in briefs.items()]
+    assert parser.handler(sqs_event(*events), CONTEXT) == {"batchItemFailures": []}
+    [manifest] = manifests(s3).values()
+    assert manifest["logo_key"] == "existing-assets/acme/logo.png"
+    found = {key.split("/")[2]: report["violations"] for key, report in reports(s3).items()}
+    assert set(found) == {"missing", "text", "empty", "folder"}
+    for name, violations in found.items():
+        [violation] = violations
+        assert violation["path"] == "$.logo", name
+    assert "existing-assets/acme/nothing.png does not exist" in found["missing"][0]["message"]
+    assert "existing-assets/acme/logo.txt is not a PNG or JPEG image" in found["text"][0]["message"]
+    assert "existing-assets/acme/empty.png is not a PNG or JPEG image" in found["empty"][0]["message"]
+    assert "is a folder" in found["folder"][0]["message"]

@@ -4,7 +4,7 @@ import io
 
 import boto3
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from handlers.shared.manifest import ManifestStore, new_manifest
 from handlers.variants.service import VariantsService
@@ -113,3 +113,66 @@ def test_transient_failures_are_raised_and_the_last_attempt_settles_the_product(
         service.handle(CID, 0, SOURCE)
     product = store.get(CID)["products"][0]
     assert product["status"] == "failed" and product["error"]["code"] == "ServiceUnavailable"
+
+
+def test_each_variant_records_its_creative_check_and_a_cover_fallback_asks_for_a_look(world):
+    s3, store, service = world  # the source is one flat colour: no product to frame
+    assert service.handle(CID, 0, SOURCE) == "complete"
+    product = store.get(CID)["products"][0]
+    assert product["status"] == "complete", "a variant that needs a look still completes"
+    assert product["needs_review"] == sorted(CONTRACT_VARIANT_SIZES)
+    for variant in product["variants"]:
+        check = variant["check"]
+        assert check["needs_review"] and "no product found" in check["reasons"][0]
+        assert check["placement"] == "cover" and check["product_visible"] is None and check["overlap_px"] is None
+        assert check["contrast"] >= 4.5 and check["text_px"] >= 20 and check["fonts"] == ["Noto Sans"]
+
+
+def test_localized_messages_get_five_variants_each_under_their_locale(world):
+    s3, store, service = world
+    product_shot = Image.new("RGB", (1024, 1024), (236, 240, 244))
+    ImageDraw.Draw(product_shot).rounded_rectangle((400, 200, 620, 880), radius=40, fill=(200, 30, 160))
+    buffer = io.BytesIO()
+    product_shot.save(buffer, "PNG")
+    s3.put_object(Bucket=BUCKET, Key=SOURCE, Body=buffer.getvalue())
+    messages = {"en-US": "Stay cool", "ja-JP": "涼しい夏を", "ar-SA": "ابقَ منتعشاً"}
+    store.update(CID, lambda manifest: manifest.update(campaign_message=messages))
+    assert service.handle(CID, 0, SOURCE) == "complete"
+    product = store.get(CID)["products"][0]
+    assert len(product["variants"]) == 15 and product["needs_review"] == []
+    folder = f"output/{CID}/variants/00-citrus-sparkling-water"
+    assert {(v["locale"], v["key"]) for v in product["variants"]} == {
+        (locale, f"{folder}/{locale}/{name}.jpg") for locale in messages for name in CONTRACT_VARIANT_SIZES
+    }
+    for variant in product["variants"]:
+        assert s3.get_object(Bucket=BUCKET, Key=variant["key"])["ContentType"] == "image/jpeg"
+    fonts = {v["locale"]: v["check"]["fonts"] for v in product["variants"]}
+    assert fonts == {"en-US": ["Noto Sans"], "ja-JP": ["Noto Sans CJK SC"], "ar-SA": ["Noto Sans Arabic"]}
+    # The framing is the product's, whatever the language: the same placement per size in every locale.
+    placements = {(v["name"], v["locale"]): v["check"]["placement"] for v in product["variants"]}
+    for name in CONTRACT_VARIANT_SIZES:
+        assert len({placements[(name, locale)] for locale in messages}) == 1
+
+
+def test_the_brief_logo_is_placed_and_an_unreadable_one_fails_the_product_naming_it(world):
+    s3, store, service = world
+    shot = Image.new("RGB", (1024, 1024), (236, 240, 244))
+    ImageDraw.Draw(shot).rounded_rectangle((400, 200, 620, 880), radius=40, fill=(200, 30, 160))
+    mark = Image.new("RGBA", (200, 200), (0, 0, 0, 0))
+    ImageDraw.Draw(mark).ellipse((0, 0, 199, 199), fill=(20, 170, 60, 255))
+    for key, image in ((SOURCE, shot), ("existing-assets/acme/logo.png", mark)):
+        buffer = io.BytesIO()
+        image.save(buffer, "PNG")
+        s3.put_object(Bucket=BUCKET, Key=key, Body=buffer.getvalue())
+    store.update(CID, lambda manifest: manifest.update(logo_key="existing-assets/acme/logo.png"))
+    assert service.handle(CID, 0, SOURCE) == "complete"
+    corners = [v["check"]["logo"] for v in store.get(CID)["products"][0]["variants"]]
+    assert len(corners) == 5 and all(
+        corner in ("top-left", "top-right", "bottom-right", "bottom-left") for corner in corners
+    )
+
+    s3.put_object(Bucket=BUCKET, Key="existing-assets/acme/logo.png", Body=b"\x89PNG\r\n\x1a\n truncated")
+    store.update_product(CID, 1, status="rendering", source_key=SOURCE)
+    assert service.handle(CID, 1, SOURCE) == "failed"
+    error = store.get(CID)["products"][1]["error"]
+    assert error["code"] == "LogoUnreadable" and "existing-assets/acme/logo.png" in error["message"]

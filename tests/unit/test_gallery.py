@@ -134,3 +134,76 @@ def test_publish_writes_the_page_next_to_the_manifest():
     assert publish(s3, "bucket", MANIFEST) == f"output/{CID}/index.html"
     assert s3.put["Key"] == f"output/{CID}/index.html" and s3.put["ContentType"].startswith("text/html")
     assert b"../../existing-assets/acme/citrus/product.png" in s3.put["Body"]  # bucket-relative links
+
+
+def checked(name, locale=None, reasons=()):
+    w, h = SIZES[name]
+    folder = f"00-citrus/{locale}" if locale else "00-citrus"
+    return {
+        **({"locale": locale} if locale else {}),
+        "name": name,
+        "width": w,
+        "height": h,
+        "key": f"output/{CID}/variants/{folder}/{name}.jpg",
+        "check": {
+            "needs_review": bool(reasons),
+            "reasons": list(reasons),
+            "placement": "beside-right",
+            "product_visible": True,
+            "overlap_px": 0,
+            "contrast": 12.3,
+            "text_px": 57,
+            "upscale": 0.8,
+            "fonts": ["Noto Sans", "Noto Sans CJK SC"],
+            "extended": True,
+        },
+    }
+
+
+def localized_manifest():
+    flagged = "source enlarged 2.6x (more than 2x): may look soft"
+    product = dict(MANIFEST["products"][0])
+    product["variants"] = [checked(n, "en-US") for n in SIZES] + [
+        checked(n, "ja-JP", [flagged] if n == "instagram-story" else []) for n in SIZES
+    ]
+    return {
+        **MANIFEST,
+        "campaign_message": {"en-US": "Stay cool", "ja-JP": "涼しい夏を"},
+        "products": [product],
+        "expected_products": 1,
+    }
+
+
+def test_each_variant_shows_its_creative_check_and_the_product_lists_what_needs_a_look():
+    html = render(localized_manifest())
+    text = " ".join(Page(html).text)
+    assert text.count("Checks passed") == 9 and text.count("Needs a look") == 1
+    assert "1 variant(s) need a look" in text
+    assert "ja-JP/instagram-story" in text and "source enlarged 2.6x (more than 2x): may look soft" in text
+    for figure in ("12.3:1", "57 px", "0 px", "0.8×", "beside-right", "Noto Sans CJK SC", "whole, inside the margin"):
+        assert figure in text, figure
+
+
+def test_a_localized_campaign_has_a_locale_switch_without_scripts():
+    html = render(localized_manifest())
+    page = Page(html)  # raises on <script>
+    assert html.count('type="radio" name="locale"') == 2 and 'id="locale-0" class="locale-radio" checked' in html
+    assert '<label for="locale-0">en-US</label>' in html and '<label for="locale-1">ja-JP</label>' in html
+    # One block of variants per locale, each only that locale's images; CSS shows the checked one.
+    assert html.count('class="variants locale-0 localized"') == 1 and html.count('class="variants locale-1 localized"')
+    en, ja = html.split('class="variants locale-1 localized"')
+    assert "00-citrus/en-US/" in en and "00-citrus/ja-JP/" not in en and "00-citrus/ja-JP/" in ja
+    assert "#locale-1:checked ~ main .locale-1 { display:flex; }" in html
+    assert "涼しい夏を" in " ".join(page.text) and '<bdi lang="ja-JP">' in html
+    assert len([img for img in page.images if "width" in img]) == 10
+
+
+def test_a_plain_message_keeps_one_block_of_variants_and_no_switch():
+    html = render(MANIFEST)
+    assert 'name="locale"' not in html and 'class="variants"' in html
+
+
+def test_an_animated_source_says_which_frame_was_used():
+    manifest = {**MANIFEST, "products": [{**MANIFEST["products"][0], "source_frames": 12}]}
+    assert "its first of 12 frames is used" in " ".join(Page(render(manifest)).text)
+    assert "frames" not in " ".join(Page(render(MANIFEST)).text)

@@ -1,12 +1,16 @@
-"""Variants: exact sizes, cover-fit, the message inside the frame and legible, bombs and corrupt files refused."""
+"""Variants: exact sizes, never stretched, the message inside its region and legible, bombs and corrupt files
+refused."""
 
 import io
 
+import numpy
 import pytest
 from PIL import Image, ImageDraw
 
-from handlers.variants.layout import Box, contrast, cover_crop, fit_text, palette, wrap
-from handlers.variants.render import SourceImageError, line_height, measure, render_all
+from handlers.variants import text
+from handlers.variants.framing import inner_box, placements
+from handlers.variants.layout import contrast, cover_crop, palette, wrap
+from handlers.variants.render import SourceImageError, render_all
 from tests.documented import CONTRACT_VARIANT_SIZES, WCAG_AA_CONTRAST
 
 MESSAGES = [
@@ -50,16 +54,18 @@ def test_wrap_breaks_words_and_overlong_words():
 
 @pytest.mark.parametrize("message", MESSAGES, ids=lambda m: f"{len(m)}chars")
 @pytest.mark.parametrize("name", list(CONTRACT_VARIANT_SIZES))
-def test_message_fits_inside_the_frame_with_a_margin(name, message):
+def test_message_fits_inside_its_region_in_every_placement(name, message):
     size = CONTRACT_VARIANT_SIZES[name]
-    layout = fit_text(message, size, measure, line_height)
     margin = round(min(size) * 0.05)
-    assert layout.band.inside(Box(margin, margin, size[0] - margin, size[1] - margin))
-    assert layout.text.inside(layout.band)
-    assert all(measure(line, layout.font_size) <= layout.text.width for line in layout.lines)
-    assert len(layout.lines) * layout.line_height <= layout.text.height
-    assert " ".join(layout.lines).replace(" ", "") == message.replace(" ", ""), "nothing is cut off"
-    assert layout.font_size >= 8
+    for placement, (region, _room) in placements(size).items():
+        layout = text.layout(message, region, size, placement)
+        assert region.inside(inner_box(size)) and inner_box(size).left == margin
+        assert layout.band.inside(region), placement
+        assert layout.text.inside(layout.band)
+        assert all(text.measure(line, layout.font_size) <= layout.text.width for line in layout.lines)
+        assert len(layout.lines) * layout.line_height <= layout.text.height
+        assert " ".join(layout.lines).replace(" ", "") == message.replace(" ", ""), "nothing is cut off"
+        assert layout.font_size >= 8
 
 
 @pytest.mark.parametrize(
@@ -94,33 +100,52 @@ def test_five_variants_with_exact_sizes_from_png_and_large_jpeg():
             assert image.format == "JPEG" and image.size == (variant.width, variant.height)
 
 
-def test_nothing_is_drawn_outside_the_band_and_the_band_has_the_palette_colour():
+def test_a_full_bleed_picture_falls_back_to_the_cover_crop_and_says_so():
     brand = ["#E30613", "#FFFFFF"]
     for variant in render_all(gray_source((1600, 900)), "Big summer sale on every flavour", brand):
+        assert variant.framing.placement == "cover"
+        assert variant.check.needs_review and "no product found" in variant.check.reasons[0]
+        assert variant.check.contrast >= WCAG_AA_CONTRAST
         image = Image.open(io.BytesIO(variant.jpeg)).convert("RGB")
         band = variant.layout.band
-        # (JPEG blurs a few pixels around the band's edge: sample 12 px away.)
+        # Nothing drawn outside the text block (JPEG blurs a few pixels around its edge: sample 12 px away).
         for x, y in [
             (2, 2),
             (variant.width - 3, variant.height - 3),
             (band.left - 12, band.bottom - 12),
             (variant.width // 2, band.top - 12),
-            (variant.width // 2, band.bottom + 12),
+            (variant.width // 2, min(variant.height - 1, band.bottom + 12)),
         ]:
             assert all(abs(c - 128) <= 8 for c in image.getpixel((x, y))), (variant.name, x, y)
-        inside = image.getpixel((band.left + 3, band.bottom - 3))
-        assert all(abs(a - b) <= 12 for a, b in zip(inside, palette(brand).band, strict=False)), variant.name
 
 
-def test_a_source_of_another_aspect_is_cropped_not_stretched():
+def test_a_scrim_is_laid_only_where_the_picture_cannot_carry_the_text():
+    # Stripes of black and white under the text: no colour has 4.5:1 against both, so a scrim in the
+    # palette's band colour goes behind the text block, and only there.
+    stripes = Image.new("RGB", (1600, 900), (255, 255, 255))
+    draw = ImageDraw.Draw(stripes)
+    for x in range(0, 1600, 40):
+        draw.rectangle((x, 0, x + 19, 899), fill=(0, 0, 0))
+    brand = ["#E30613", "#FFFFFF"]
+    for variant in render_all(encode(stripes, "PNG"), "Big summer sale", brand):
+        image = Image.open(io.BytesIO(variant.jpeg)).convert("RGB")
+        band = variant.layout.band
+        for x, y in [(band.left + 8, band.bottom - 8), (band.right - 8, band.top + 8)]:
+            inside = image.getpixel((x, y))
+            assert all(abs(a - b) <= 16 for a, b in zip(inside, palette(brand).band, strict=True)), variant.name
+        assert variant.check.contrast >= WCAG_AA_CONTRAST
+        # The scrim is as wide as the text needs, not the frame.
+        assert band.width < variant.width * 0.9, variant.name
+
+
+def test_a_source_of_another_aspect_is_not_stretched():
     image = Image.new("RGB", (2000, 1000), (255, 255, 255))
-    ImageDraw.Draw(image).ellipse((750, 250, 1250, 750), fill=(0, 0, 0))  # a circle in the centre
-    square = render_all(encode(image, "PNG"), "x")[0]
-    result = Image.open(io.BytesIO(square.jpeg)).convert("L")
-    # The circle stays round: equal extent across and down through its centre.
-    row = [x for x in range(1080) if result.getpixel((x, 540)) < 100]
-    column = [y for y in range(0, 700) if result.getpixel((540, y)) < 100]
-    assert abs((row[-1] - row[0]) - 2 * (540 - column[0])) <= 6
+    ImageDraw.Draw(image).ellipse((750, 250, 1250, 750), fill=(220, 0, 0))  # a red circle in the centre
+    for variant in render_all(encode(image, "PNG"), "x"):
+        pixels = numpy.asarray(Image.open(io.BytesIO(variant.jpeg)).convert("RGB"), numpy.int16)
+        red = numpy.argwhere((pixels[..., 0] > 150) & (pixels[..., 1] < 80))
+        (top, left), (bottom, right) = red.min(axis=0), red.max(axis=0)
+        assert abs((right - left) - (bottom - top)) <= 4, variant.name  # the circle stays round
 
 
 def test_decompression_bomb_is_refused():
@@ -161,15 +186,17 @@ def psnr(a: Image.Image, b: Image.Image) -> float:
 
 
 @pytest.mark.slow  # full-size Lanczos references
-@pytest.mark.parametrize("source_size", [(1024, 1024), (4000, 3000)])
+@pytest.mark.parametrize("source_size", [(1024, 1024), (1400, 1300), (4000, 3000)])
 def test_fast_resampling_matches_a_plain_pillow_lanczos_reference(source_size):
-    from handlers.variants.render import cover_resize, decode
+    from handlers.variants.canvas import resample
+    from handlers.variants.sources import decode
 
     image = Image.radial_gradient("L").resize(source_size).convert("RGB")
     ImageDraw.Draw(image).ellipse(
         (source_size[0] // 3, source_size[1] // 3, source_size[0] // 2, source_size[1] // 2), fill=(200, 40, 90)
     )
-    source = decode(encode(image, "PNG"))
+    source = decode(encode(image, "PNG")).image
     for size in CONTRACT_VARIANT_SIZES.values():
-        reference = source.resize(size, Image.Resampling.LANCZOS, box=cover_crop(source.size, size))
-        assert psnr(cover_resize(source, size), reference) >= 35, size
+        box = cover_crop(source.size, size)
+        reference = source.resize(size, Image.Resampling.LANCZOS, box=box)
+        assert psnr(resample(source, box, size), reference) >= 35, size

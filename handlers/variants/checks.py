@@ -1,0 +1,96 @@
+"""The creative check of each variant (pure): what a reviewer would look for, measured, with the reasons a
+variant needs a person's look. A variant that fails a check is still delivered (the campaign completes);
+the manifest, the gallery and the local run's summary say which and why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from handlers.variants.framing import Framing
+from handlers.variants.layout import MIN_CONTRAST, Box
+from handlers.variants.logo import Placement
+
+MIN_TEXT_PX = 20  # a font size below this is hard to read on a phone
+MAX_UPSCALE = 2.0  # source pixels enlarged more than this look soft
+
+
+@dataclass(frozen=True)
+class CreativeCheck:
+    placement: str  # where the message went: beside-right, beside-left, above, below, or cover
+    product_visible: bool | None  # the whole product inside the frame's margin; None: no product found
+    overlap_px: int | None  # pixels of the message's block over the product; None: no product found
+    contrast: float  # WCAG contrast of the text against what is behind it (worst case)
+    text_px: int  # font size of the message, in pixels (every line has the same)
+    upscale: float  # frame pixels per source pixel (above 1: the source was enlarged)
+    fonts: list[str]
+    extended: bool  # the canvas was extended past the source
+    logo: str | None = None  # the corner the logo went to; None without one
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def needs_review(self) -> bool:
+        return bool(self.reasons)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "needs_review": self.needs_review,
+            "reasons": self.reasons,
+            "placement": self.placement,
+            "product_visible": self.product_visible,
+            "overlap_px": self.overlap_px,
+            "contrast": round(self.contrast, 2),
+            "text_px": self.text_px,
+            "upscale": round(self.upscale, 2),
+            "fonts": self.fonts,
+            "extended": self.extended,
+            "logo": self.logo,
+        }
+
+
+def check(
+    framing: Framing,
+    block: Box,
+    *,
+    contrast: float,
+    text_px: int,
+    upscale: float,
+    fonts: list[str],
+    extended: bool,
+    no_product_reason: str = "",
+    logo_wanted: bool = False,
+    logo: Placement | None = None,
+) -> CreativeCheck:
+    product = framing.product
+    visible = None if product is None else product.inside(framing.inner)
+    overlap = None if product is None else block.overlap(product)
+    reasons = []
+    if product is None:
+        reasons.append(
+            f"no product found ({no_product_reason or 'none stands out'}): cover crop, message over the picture"
+        )
+    elif not visible:
+        reasons.append("the product reaches into the frame's margin")
+    if overlap:
+        reasons.append(f"the message covers {overlap} px of the product")
+    if contrast < MIN_CONTRAST:
+        reasons.append(f"text contrast {contrast:.2f}:1 is below {MIN_CONTRAST}:1")
+    if text_px < MIN_TEXT_PX:
+        reasons.append(f"text is {text_px} px, smaller than {MIN_TEXT_PX} px")
+    if upscale > MAX_UPSCALE:
+        reasons.append(f"source enlarged {upscale:.1f}x (more than {MAX_UPSCALE:g}x): may look soft")
+    if logo_wanted and logo is None:
+        reasons.append("no corner has room for the logo clear of the product and the message: logo left out")
+    return CreativeCheck(
+        framing.placement,
+        visible,
+        overlap,
+        contrast,
+        text_px,
+        upscale,
+        fonts,
+        extended,
+        logo.corner if logo else None,
+        reasons,
+    )

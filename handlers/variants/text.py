@@ -1,0 +1,219 @@
+"""The message on the picture: every script, legible against what is actually behind it.
+
+Each character is drawn with the first font of the shipped chain that has it (handlers/shared/glyphs.py:
+Noto Sans, Arabic, Hebrew, Devanagari, Thai, CJK, then DejaVu for symbols), so no character becomes a box;
+runs of one font are shaped by raqm (HarfBuzz + FriBiDi) and laid out in visual order, right-to-left
+paragraphs right-aligned. The text colour is the first brand colour (then white or black) that keeps WCAG
+contrast >= 4.5:1 against every part of the picture behind the text block; when none does, a scrim in the
+palette's band colour is laid exactly behind the block.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy
+from PIL import Image, ImageDraw, ImageFont
+
+from handlers.shared import glyphs
+from handlers.variants.layout import (
+    MIN_CONTRAST,
+    SMALLEST_FONT,
+    Box,
+    TextLayout,
+    contrast,
+    fit_text,
+    hex_to_rgb,
+    luminance,
+    palette,
+)
+
+HANDLERS = Path(__file__).resolve().parent.parent
+MAX_FONT_RATIO = 0.075  # the largest font size, as a share of the frame's shorter side
+LINE_SPACING = 1.05  # line step, as a share of the tallest font's ascent + descent
+
+
+@lru_cache(maxsize=256)
+def font(index: int, size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(HANDLERS / glyphs.chain()[index].file), size, layout_engine=ImageFont.Layout.RAQM)
+
+
+@lru_cache(maxsize=4096)
+def runs(text: str) -> tuple[tuple[int, str], ...]:
+    """`text` cut into runs drawn with one font each. Spaces, joiners and combining marks stay in the run
+    they follow when its font has them, so shaping sees whole words and clusters."""
+    found: list[list[Any]] = []
+    for char in text:
+        code = ord(char)
+        current = found[-1][0] if found else None
+        joins = char.isspace() or glyphs.invisible(char) or unicodedata.category(char)[0] == "M"
+        if current is not None and (glyphs.chain()[current].has(code) or (joins and not char.isspace())):
+            found[-1][1] += char
+            continue
+        index = glyphs.font_for(char)
+        if index is None:
+            index = current if current is not None else 0  # invisible: draws nothing in any font
+        if current == index:
+            found[-1][1] += char
+        else:
+            found.append([index, char])
+    return tuple((index, run) for index, run in found)
+
+
+@lru_cache(maxsize=8192)
+def measure(text: str, size: int) -> float:
+    return sum(_run_length(index, run, size) for index, run in runs(text))
+
+
+@lru_cache(maxsize=8192)
+def _run_length(index: int, run: str, size: int) -> float:
+    return font(index, size).getlength(run)
+
+
+REFERENCE_SIZE = 64
+
+
+def _scaled(text: str, size: int) -> float:
+    return measure(text, REFERENCE_SIZE) * size / REFERENCE_SIZE
+
+
+@lru_cache(maxsize=64)
+def _metrics(indexes: tuple[int, ...], size: int) -> tuple[int, int]:
+    """(ascent, descent) covering every font of the message."""
+    ascent = max(font(i, size).getmetrics()[0] for i in indexes)
+    descent = max(font(i, size).getmetrics()[1] for i in indexes)
+    return ascent, descent
+
+
+def fonts_of(message: str) -> tuple[int, ...]:
+    return tuple(sorted({index for index, _ in runs(message)})) or (0,)
+
+
+def rtl(message: str) -> bool:
+    """The paragraph direction: that of the first strong character (Unicode bidi rule P2)."""
+    for char in message:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return True
+        if kind == "L":
+            return False
+    return False
+
+
+def layout(message: str, region: Box, size: tuple[int, int], placement: str) -> TextLayout:
+    """The message fitted to its region: start-aligned (left, or right for right-to-left scripts) beside
+    the product, centred above or below it; as close to the product as the region allows."""
+    indexes = fonts_of(message)
+    right_to_left = rtl(message)
+
+    def line_height(font_size: int) -> int:
+        return round(sum(_metrics(indexes, font_size)) * LINE_SPACING)
+
+    beside = placement.startswith("beside")
+    align = ("end" if right_to_left else "start") if beside else "centre"
+    anchor = {"above": "bottom", "below": "top", "cover": "bottom"}.get(placement, "centre")
+    max_font = max(12, round(min(size) * MAX_FONT_RATIO))
+    while True:
+        # The search measures at one reference size and scales (widths grow with the size), so every size
+        # and every candidate line reuses the same few measurements; the lines found are then measured
+        # exactly, and a size whose hinted widths overflow by a pixel or two steps down.
+        fitted = fit_text(message, region, _scaled, line_height, max_font=max_font, anchor=anchor, align=align)
+        exact = max(measure(line, fitted.font_size) for line in fitted.lines)
+        if exact <= fitted.text.width:
+            break
+        if fitted.font_size <= SMALLEST_FONT:  # the smallest size: break the lines by exact widths
+            fitted = fit_text(message, region, measure, line_height, max_font=SMALLEST_FONT, anchor=anchor, align=align)
+            break
+        max_font = fitted.font_size - 1
+    return TextLayout(
+        fitted.font_size, fitted.lines, fitted.line_height, fitted.band, fitted.text, region, right_to_left
+    )
+
+
+@dataclass(frozen=True)
+class Ink:
+    text: tuple[int, int, int]
+    scrim: tuple[int, int, int] | None  # drawn behind the block when the picture cannot carry the text
+    contrast: float  # worst case over the picture (or scrim) behind the text
+
+
+@dataclass(frozen=True)
+class LuminanceMap:
+    """Relative luminance (WCAG) of a canvas's text region, averaged over SMOOTHING x SMOOTHING pixels (what
+    the eye sees at text size, not single grain); computed once per canvas, shared by every locale."""
+
+    values: numpy.ndarray[Any, Any]
+    left: int  # canvas pixel of values[0, 0]
+    top: int
+
+    def behind(self, block: Box) -> numpy.ndarray[Any, Any]:
+        top, left = (block.top - self.top) // SMOOTHING, (block.left - self.left) // SMOOTHING
+        bottom, right = -(-(block.bottom - self.top) // SMOOTHING), -(-(block.right - self.left) // SMOOTHING)
+        return self.values[max(0, top) : bottom, max(0, left) : right]
+
+
+def choose_ink(luminances: LuminanceMap, block: Box, brand_colors: list[str] | None) -> Ink:
+    """The first brand colour, then white or black, with contrast >= 4.5:1 against every (slightly
+    smoothed) pixel behind the block; else a scrim."""
+    behind = luminances.behind(block)
+    candidates = [hex_to_rgb(c) for c in brand_colors or []] + [(255, 255, 255), (0, 0, 0)]
+    for colour in candidates:
+        measured = worst_contrast(colour, behind)
+        if measured >= MIN_CONTRAST:
+            return Ink(colour, None, measured)
+    colours = palette(brand_colors)  # the scrim is then all that is behind the text
+    return Ink(colours.text, colours.band, contrast(colours.text, colours.band))
+
+
+# WCAG relative luminance of each 8-bit channel value, linearized once.
+_LINEAR = numpy.array([c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in numpy.arange(256) / 255])
+SMOOTHING = 4
+
+
+def luminance_map(canvas: Image.Image, region: Box) -> LuminanceMap:
+    left, top = region.left - region.left % SMOOTHING, region.top - region.top % SMOOTHING
+    crop = canvas.crop((left, top, region.right, region.bottom))
+    values = _LINEAR[numpy.asarray(crop.reduce(SMOOTHING))] @ numpy.array([0.2126, 0.7152, 0.0722])
+    return LuminanceMap(values, left, top)
+
+
+def worst_contrast(colour: tuple[int, int, int], luminances: numpy.ndarray[Any, Any]) -> float:
+    if not luminances.size:
+        return 21.0
+    ink = luminance(colour)
+    lighter, darker = numpy.maximum(luminances, ink), numpy.minimum(luminances, ink)
+    return float(((lighter + 0.05) / (darker + 0.05)).min())
+
+
+def draw_message(canvas: Image.Image, fitted: TextLayout, ink: Ink) -> None:
+    """Draw the scrim (if any) and the message."""
+    draw = ImageDraw.Draw(canvas)
+    if ink.scrim is not None:
+        band = fitted.band
+        draw.rectangle((band.left, band.top, band.right - 1, band.bottom - 1), fill=ink.scrim)
+    indexes = fonts_of(" ".join(fitted.lines))
+    ascent, _ = _metrics(indexes, fitted.font_size)
+    for row, line in enumerate(fitted.lines):
+        width = measure(line, fitted.font_size)
+        box = fitted.text
+        if fitted.rtl:
+            x = box.right - width
+        elif _centred(fitted):
+            x = box.left + (box.width - width) / 2
+        else:
+            x = box.left
+        baseline = box.top + row * fitted.line_height + ascent
+        pieces = runs(line)
+        for index, run in reversed(pieces) if fitted.rtl else pieces:
+            face = font(index, fitted.font_size)
+            draw.text((x, baseline), run, font=face, fill=ink.text, anchor="ls")
+            x += _run_length(index, run, fitted.font_size)
+
+
+def _centred(fitted: TextLayout) -> bool:
+    """A block centred in its region has its lines centred too."""
+    return abs((fitted.band.left - fitted.frame.left) - (fitted.frame.right - fitted.band.right)) <= 1

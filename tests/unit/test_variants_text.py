@@ -1,0 +1,189 @@
+"""Every script, or a clear refusal: each character drawn by a font that has it (checked against the fonts'
+own character maps with fontTools), complex scripts shaped, right-to-left lines right-aligned, CJK lines
+broken between characters; the parser refuses what no shipped font can draw."""
+
+import io
+import json
+from functools import cache
+from pathlib import Path
+
+import numpy
+import pytest
+from fontTools.ttLib import TTFont
+from PIL import Image, features
+
+from handlers.parser.brief import check_brief
+from handlers.shared import glyphs
+from handlers.variants import text
+from handlers.variants.framing import placements
+from handlers.variants.layout import Box, wrap
+from handlers.variants.render import render_all
+from tests.documented import WCAG_AA_CONTRAST
+
+HANDLERS = Path(__file__).resolve().parents[2] / "handlers"
+MESSAGES = {
+    "en": ("Stay cool all summer", "Noto Sans"),
+    "ar": ("ابقَ منتعشاً طوال الصيف مع نكهاتنا الجديدة", "Noto Sans Arabic"),
+    "he": ("הישארו רעננים כל הקיץ עם הטעמים החדשים", "Noto Sans Hebrew"),
+    "zh": ("整个夏天都保持清凉，尝尝三种全新口味的气泡水", "Noto Sans CJK SC"),
+    "ja": ("夏じゅう涼しく。新しい三つのスパークリングフレーバー", "Noto Sans CJK SC"),
+    "ko": ("여름 내내 시원하게 새로운 탄산수 세 가지 맛", "Noto Sans CJK SC"),
+    "hi": ("पूरी गर्मी ठंडे रहें, तीन नए स्वादों के साथ", "Noto Sans Devanagari"),
+    "th": ("สดชื่นตลอดฤดูร้อนกับสามรสชาติใหม่", "Noto Sans Thai"),
+}
+SOURCE = Path(__file__).resolve().parents[2] / "samples/existing-assets/acme/citrus/product.png"
+
+
+@cache
+def cmap(file: str) -> set[int]:
+    return set(TTFont(HANDLERS / file, fontNumber=0).getBestCmap())
+
+
+@pytest.mark.parametrize("language", list(MESSAGES))
+def test_every_character_is_drawn_by_a_font_whose_character_map_has_it(language):
+    message, family = MESSAGES[language]
+    drawn = []
+    for index, run in text.runs(message):
+        file = glyphs.chain()[index].file
+        for char in run:
+            if char.isspace() or glyphs.invisible(char):
+                continue
+            assert ord(char) in cmap(file), f"U+{ord(char):04X} {char!r} drawn with {file}, which lacks it"
+            drawn.append(char)
+    assert "".join(drawn) == "".join(c for c in message if not c.isspace())
+    assert family in {glyphs.chain()[i].family for i, _ in text.runs(message)}
+
+
+@pytest.mark.parametrize("language", list(MESSAGES))
+def test_each_language_renders_in_all_sizes_with_its_font_recorded(language):
+    message, family = MESSAGES[language]
+    variants = render_all(SOURCE.read_bytes(), message, ["#0A84FF", "#FFFFFF"])
+    assert len(variants) == 5
+    for variant in variants:
+        assert family in variant.check.fonts
+        assert variant.check.overlap_px == 0 and variant.check.contrast >= WCAG_AA_CONTRAST, variant.check.reasons
+        assert "".join(variant.layout.lines).replace(" ", "") == message.replace(" ", ""), "nothing dropped"
+
+
+def ink_rows(message: str, region: Box, size, placement) -> tuple[list[tuple[int, int]], text.TextLayout]:
+    """Draw the message in black on white; the ink's left and right edge on each line."""
+    canvas = Image.new("RGB", size, (255, 255, 255))
+    fitted = text.layout(message, region, size, placement)
+    text.draw_message(canvas, fitted, text.Ink((0, 0, 0), None, 21.0))
+    ink = numpy.asarray(canvas.convert("L")) < 128
+    rows = []
+    for row in range(len(fitted.lines)):
+        top = fitted.text.top + row * fitted.line_height
+        band = ink[top : top + fitted.line_height]
+        columns = numpy.flatnonzero(band.any(axis=0))
+        rows.append((int(columns[0]), int(columns[-1]) + 1))
+    return rows, fitted
+
+
+@pytest.mark.parametrize("language", ["ar", "he"])
+def test_right_to_left_lines_are_right_aligned(language):
+    message, _ = MESSAGES[language]
+    size = (1200, 630)
+    region, _ = placements(size)["beside-right"]
+    rows, fitted = ink_rows(message + " " + message, region, size, "beside-right")
+    assert fitted.rtl and len(rows) >= 2
+    rights = [right for _, right in rows]
+    assert max(rights) - min(rights) <= 4, rights  # one right edge
+    assert max(rights) >= fitted.text.right - 6 and max(rights) <= fitted.text.right + 2
+    lefts = [left for left, _ in rows]
+    assert max(lefts) - min(lefts) > 20, "ragged on the left, as right-aligned text is"
+
+
+def test_left_to_right_lines_beside_the_product_are_left_aligned():
+    size = (1200, 630)
+    region, _ = placements(size)["beside-right"]
+    rows, fitted = ink_rows("Stay cool all summer with three new sparkling flavours", region, size, "beside-right")
+    lefts = [left for left, _ in rows]
+    assert len(rows) >= 2 and max(lefts) - min(lefts) <= 6, lefts
+
+
+def test_arabic_is_shaped_into_joined_letters():
+    assert features.check("raqm"), "Pillow's raqm layout (HarfBuzz + FriBiDi) is needed to shape Arabic"
+    word = "سلام"
+    face = text.font(next(i for i, _ in text.runs(word)), 64)
+    isolated = sum(face.getlength(char) for char in word)
+    # Joined (initial/medial/final) forms are narrower than the letters' isolated forms side by side.
+    assert face.getlength(word) < isolated * 0.9
+
+
+def test_cjk_lines_break_between_characters_and_not_before_closing_punctuation():
+    message = "夏じゅう涼しく。新しい三つのスパークリングフレーバー、登場です。"
+    lines = wrap(message, 10, lambda s: len(s))
+    assert len(lines) >= 3 and "".join(lines) == message
+    assert all(len(line) <= 10 for line in lines)
+    assert not any(line[0] in "。、" for line in lines)
+    korean = wrap("여름 내내 시원하게 새로운 탄산수", 6, lambda s: len(s))
+    assert all(not line.startswith(" ") for line in korean) and " ".join(korean) == "여름 내내 시원하게 새로운 탄산수"
+    assert all(word in korean[i] for i, word in enumerate(["여름 내내", "시원하게", "새로운", "탄산수"]))
+
+
+def test_a_long_thai_run_is_never_cut_inside_a_character_cluster():
+    thai = "สดชื่นตลอดฤดูร้อนกับสามรสชาติใหม่"  # no spaces: breaks fall between characters
+    lines = wrap(thai, 6, lambda s: len(s))
+    assert "".join(lines) == thai
+    assert not any(
+        line[0] in "\u0e31\u0e34\u0e35\u0e36\u0e37\u0e38\u0e39\u0e47\u0e48\u0e49\u0e4a\u0e4b" for line in lines
+    )
+
+
+def test_an_emoji_or_symbol_is_drawn_by_the_fallback_font():
+    for index, run in text.runs("Sale ★ 😀"):
+        for char in run.strip():
+            assert ord(char) in cmap(glyphs.chain()[index].file), char
+
+
+def brief(message) -> bytes:
+    return json.dumps({"campaign_name": "c", "campaign_message": message, "products": [{"name": "p"}]}).encode()
+
+
+def test_the_parser_refuses_characters_no_font_has_listing_them():
+    check = check_brief(brief({"en-US": "Hello", "egy-EG": "Hi 𓀀 and ꡀ"}), 100_000)
+    assert not check.ok
+    (violation,) = check.violations
+    assert violation.path == "$.campaign_message.egy-EG"
+    assert "U+13000" in violation.message and "U+A840" in violation.message and "2 character(s)" in violation.message
+
+
+@pytest.mark.parametrize("message", ["\u200b", "\u200b \u200d\u2060", " \ufeff "])
+def test_the_parser_refuses_a_message_of_only_invisible_characters(message):
+    check = check_brief(brief(message), 100_000)
+    assert not check.ok and "no visible character" in check.violations[0].message
+
+
+def test_the_parser_accepts_every_language_above_and_localized_messages():
+    assert check_brief(brief({k: m for k, (m, _) in MESSAGES.items()}), 100_000).ok
+    for message, _ in MESSAGES.values():
+        assert check_brief(brief(message), 100_000).ok, message
+
+
+def test_a_rendered_arabic_variant_has_its_text_at_the_right_of_its_block():
+    message, _ = MESSAGES["ar"]
+    variant = next(v for v in render_all(SOURCE.read_bytes(), message) if v.name == "facebook-feed")
+    assert variant.layout.rtl
+    pixels = numpy.asarray(Image.open(io.BytesIO(variant.jpeg)).convert("L"), numpy.int16)
+    block = variant.layout.text
+    inside = pixels[block.top : block.bottom, block.left : block.right]
+    dark = numpy.flatnonzero((inside < 80).any(axis=0))
+    assert dark[-1] >= block.width - 8, "the lines end at the block's right edge"
+
+
+def test_a_locale_that_is_not_a_language_tag_is_refused_in_plain_words():
+    check = check_brief(brief({"en-US": "Hello", "english please": "Hi"}), 100_000)
+    (violation,) = check.violations
+    assert violation.path == "$.campaign_message" and violation.value == "english please"
+    assert "not a language tag" in violation.message and "en-US" in violation.message
+
+
+def test_a_word_is_set_smaller_rather_than_broken_in_two():
+    size = (1200, 630)
+    region, _ = placements(size)["beside-right"]
+    thai = "สดชื่นตลอดฤดูร้อน"  # one word to a line breaker: Thai writes no spaces between words
+    fitted = text.layout(thai, region, size, "beside-right")
+    assert fitted.lines == [thai]
+    long_word = text.layout("Sommerfrischegetränkeauswahl", region, size, "beside-right")
+    assert long_word.lines == ["Sommerfrischegetränkeauswahl"]
