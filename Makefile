@@ -46,10 +46,11 @@ constraints:
 local: $(VENV)/.installed
 	$(PY) -m localrun $(LOCAL_ARGS)
 
-## lint: ruff (lint and format) over the whole repository
+## lint: ruff (lint and format) over the whole repository, mypy (strict) over components/ and handlers/
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 
 ## test: lint, then every test (unit, integration, infrastructure under Pulumi mocks)
 test: lint $(VENV)/.installed node_modules/.installed browser

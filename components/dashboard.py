@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from handlers.shared import metrics as m
@@ -65,14 +65,7 @@ class Widget:
     y: int = field(default=0)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "type": self.type,
-            "x": self.x,
-            "y": self.y,
-            "width": self.width,
-            "height": self.height,
-            "properties": self.properties,
-        }
+        return asdict(self)
 
 
 def layout(rows: Sequence[Sequence[Widget]]) -> list[Widget]:

@@ -50,7 +50,7 @@ class VariantsService:
         if product["status"] in SETTLED:
             self.logger.info("product already settled; duplicate invocation ignored")
             republish_gallery(self.s3, self.store.bucket, manifest)
-            return product["status"]
+            return str(product["status"])
         source_key = source_key or product.get("source_key")
         if not source_key:
             self.store.fail_product(campaign_id, index, "NoSource", "no source image was recorded for the product")
