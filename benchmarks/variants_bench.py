@@ -96,19 +96,32 @@ def today(data: bytes) -> None:
     module.render_all(data, MESSAGE, BRAND)
 
 
+# The renderer before framing, scripts and checks (issue 16): the last commit of main without them.
+BEFORE_FRAMING = "1548d6b"
+
+
 @functools.cache
 def _today_module():
-    """main's renderer: its whole `handlers` package (`git archive main`) in a temporary folder, imported
-    first in this (fresh) process, so the renderer runs with main's own shared modules and fonts."""
+    """The earlier renderer: its whole `handlers` package (`git archive BEFORE_FRAMING`) in a temporary folder,
+    imported first in this (fresh) process, so it runs with its own shared modules and fonts."""
     import importlib
+    import importlib.util
     import tarfile
 
     folder = Path(tempfile.mkdtemp(prefix="today-variants-"))
-    archive = subprocess.run(["git", "archive", "main", "handlers"], cwd=ROOT, capture_output=True, check=True).stdout
+    archive = subprocess.run(
+        ["git", "archive", BEFORE_FRAMING, "handlers"], cwd=ROOT, capture_output=True, check=True
+    ).stdout
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(folder, filter="data")
-    assert "handlers" not in sys.modules, "main's handlers must be the first imported in this process"
-    sys.path.insert(0, str(folder))
+    assert "handlers" not in sys.modules, "the earlier handlers must be the first imported in this process"
+    # That folder's `handlers` package is this process's `handlers`: its submodules load from there.
+    package = importlib.util.spec_from_file_location(
+        "handlers", folder / "handlers" / "__init__.py", submodule_search_locations=[str(folder / "handlers")]
+    )
+    assert package is not None and package.loader is not None
+    sys.modules["handlers"] = module = importlib.util.module_from_spec(package)
+    package.loader.exec_module(module)
     return importlib.import_module("handlers.variants.render")
 
 

@@ -18,6 +18,9 @@ import pulumi_aws as aws
 from components.iam import assume_role, log_statement, policy_document
 from components.settings import StackSettings
 
+# The stack's log levels (settings) -> Lambda's application log levels.
+LAMBDA_LOG_LEVELS = {"DEBUG": "DEBUG", "INFO": "INFO", "WARNING": "WARN", "ERROR": "ERROR"}
+
 
 @dataclass(frozen=True)
 class LambdaFunction:
@@ -70,7 +73,13 @@ def lambda_function(
         memory_size=config.memory_mb,
         timeout=config.timeout_seconds,
         reserved_concurrent_executions=config.reserved_concurrency,
-        logging_config={"log_format": "JSON", "log_group": log_group.name},
+        # Lambda filters JSON logs below the application log level (INFO unless set): the stack's level, in
+        # Lambda's spelling, so dev's DEBUG lines reach CloudWatch.
+        logging_config={
+            "log_format": "JSON",
+            "log_group": log_group.name,
+            "application_log_level": LAMBDA_LOG_LEVELS[settings.log_level],
+        },
         environment={"variables": dict(environment)},
         opts=pulumi.ResourceOptions(
             parent=parent,

@@ -7,7 +7,9 @@ prints the outcome for both stacks, and tests/infrastructure/test_policies.py us
 from __future__ import annotations
 
 import copy
+import importlib.util
 import sys
+from typing import Any
 
 from google.protobuf import json_format, struct_pb2
 from pulumi_policy import (
@@ -25,9 +27,20 @@ from components.settings import ROOT
 from tools.mock_stack import Recording
 
 POLICY = ROOT / "policy"
-if str(POLICY) not in sys.path:
-    sys.path.append(str(POLICY))  # the pack's importable module; building its PolicyPack would start a server
-import guardrails  # noqa: E402
+
+
+def _load_guardrails() -> Any:
+    """The pack's importable module (building its PolicyPack would start a server), loaded from policy/ as
+    Pulumi's analyzer imports it beside __main__.py: under the name `guardrails`, once per process."""
+    if "guardrails" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("guardrails", POLICY / "guardrails.py")
+        assert spec is not None and spec.loader is not None
+        sys.modules["guardrails"] = module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    return sys.modules["guardrails"]
+
+
+guardrails = _load_guardrails()
 
 OPTIONS = PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [])
 

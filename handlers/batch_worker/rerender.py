@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from handlers.shared.bucket_layout import manifest_key
 from handlers.shared.manifest import ManifestStore
 from handlers.shared.payloads import RenderVariants
 
@@ -18,6 +19,12 @@ class CampaignNotFound(LookupError):
 
 
 def rerender(store: ManifestStore, campaign_id: str, invoke: Callable[[RenderVariants], None]) -> list[int]:
+    # A listing first: with ListBucket granted only under output/, S3 answers a GetObject of a missing key
+    # with 403, not 404, so the manifest read alone cannot tell a missing campaign from a forbidden one.
+    key = manifest_key(campaign_id)
+    listing = store.s3.list_objects_v2(Bucket=store.bucket, Prefix=key, MaxKeys=1)
+    if not any(item["Key"] == key for item in listing.get("Contents", [])):
+        raise CampaignNotFound(f"campaign {campaign_id!r} has no manifest in {store.bucket}")
     manifest = store.get(campaign_id)
     if manifest is None:
         raise CampaignNotFound(f"campaign {campaign_id!r} has no manifest in {store.bucket}")

@@ -17,7 +17,7 @@ from handlers.parser.brief import Violation, asset_key, check_brief, not_a_brief
 from handlers.parser.campaign import campaign_id, missing_asset_reason, near_misses, pick_asset
 from handlers.parser.events import Upload
 from handlers.parser.wording import shorten
-from handlers.shared import gallery
+from handlers.shared import gallery, image_words
 from handlers.shared import metrics as metric_names
 from handlers.shared.bucket_layout import (
     ASSETS_PREFIX,
@@ -155,7 +155,7 @@ class ParserService:
             head = b""
         if not head.startswith(IMAGE_SIGNATURES):
             return Violation(
-                "$.logo", f"logo {key} is not a PNG or JPEG image (it starts with {head[:8]!r})", shorten(logo)
+                "$.logo", f"logo {key} is {image_words.found(head)}, not a PNG or JPEG image", shorten(logo)
             )
         return None
 

@@ -217,6 +217,14 @@ def test_log_groups_exist_before_functions_with_retention(stack):
         assert stack.depends_on(fn, group)
 
 
+def test_lambda_passes_the_stacks_log_level_so_dev_debug_lines_reach_cloudwatch(stack):
+    """Lambda drops JSON log lines below its application log level, INFO when unset (logLevel: DEBUG in dev)."""
+    expected = "DEBUG" if stack.stack == "dev" else "INFO"  # Pulumi.dev.yaml / Pulumi.prod.yaml logLevel
+    for service in SERVICES:
+        config = function(stack, service).inputs["loggingConfig"]
+        assert (config["logFormat"], config["applicationLogLevel"]) == ("JSON", expected)
+
+
 def test_async_functions_retry_then_land_in_the_failure_destination(stack):
     failed = queue_by_name(stack, f"creative-automation-{stack.stack}-failed-invocations")
     configs = {c.name: c for c in stack.of_type("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig")}

@@ -446,6 +446,8 @@ def test_a_logo_is_recorded_and_a_missing_or_unreadable_one_rejects_the_brief_na
         [violation] = violations
         assert violation["path"] == "$.logo", name
     assert "existing-assets/acme/nothing.png does not exist" in found["missing"][0]["message"]
-    assert "existing-assets/acme/logo.txt is not a PNG or JPEG image" in found["text"][0]["message"]
-    assert "existing-assets/acme/empty.png is not a PNG or JPEG image" in found["empty"][0]["message"]
+    # What the file is, in words (never a Python bytes repr), then what a logo must be.
+    assert "existing-assets/acme/logo.txt is a text file, not a PNG or JPEG image" in found["text"][0]["message"]
+    assert "existing-assets/acme/empty.png is an empty file (0 bytes), not a PNG" in found["empty"][0]["message"]
+    assert not any("b'" in v[0]["message"] for v in found.values())
     assert "is a folder" in found["folder"][0]["message"]
