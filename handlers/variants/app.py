@@ -11,6 +11,7 @@ from handlers.shared.environment import VariantsEnvironment
 from handlers.shared.payloads import RenderVariants
 from handlers.shared.product_function import product_handler, settling_store
 from handlers.shared.telemetry import logger_and_metrics
+from handlers.variants.outpaint import ModelCall
 from handlers.variants.service import VariantsService
 
 logger, metrics = logger_and_metrics("variants")
@@ -22,8 +23,21 @@ def service() -> VariantsService:
     if _service is None:
         environment = VariantsEnvironment.read()
         store = settling_store(environment.bucket, logger, metrics)
-        _service = VariantsService(store.s3, store, logger, metrics, max_attempts=environment.async_max_attempts)
+        _service = VariantsService(
+            store.s3, store, logger, metrics, max_attempts=environment.async_max_attempts, model=model(environment)
+        )
     return _service
+
+
+def model(environment: VariantsEnvironment) -> ModelCall | None:
+    """The image model that paints a generative expand; None with the offline backend (its own fill)."""
+    if environment.image_backend != "bedrock":
+        return None
+    import boto3
+
+    from handlers.generator.models import BedrockImages, client_config
+
+    return BedrockImages(boto3.client("bedrock-runtime", config=client_config()), environment.bedrock_model_id or "")
 
 
 def render(request: RenderVariants, context: LambdaContext) -> str:
