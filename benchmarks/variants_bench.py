@@ -9,8 +9,8 @@ one core (so peak RSS is that case's own):
 - optimized: the variants function's code, one locale (product detection, framing, text placement, checks);
 - further locale: the same product rendered in a second language after the first (the framing and canvases
   are reused): only the second locale's CPU is counted;
-- today (main): the renderer on the `main` branch (centre crop, bottom band), read with `git show main:`,
-  so a change is measured side by side with what it replaces;
+- today (main): the renderer issue 16 replaced (centre crop, bottom band), from main before the creatives
+  merge (TODAY_REF, read with `git archive`), so a change is measured side by side with what it replaces;
 - baseline: for each size, LANCZOS resize of the full image to cover, centre crop, draw the text, save JPEG q90;
 - codec floor: decode the source once and encode five JPEGs of the target sizes (no resizing, no text):
   no renderer can beat it with these codecs, so it shows how close to the limit the optimized path is.
@@ -96,6 +96,10 @@ def today(data: bytes) -> None:
     module.render_all(data, MESSAGE, BRAND)
 
 
+# main before the creatives merge (a5a1857, issue 16): main itself now has the renderer measured here.
+TODAY_REF = "a5a1857^1"
+
+
 @functools.cache
 def _today_module():
     """main's renderer: its whole `handlers` package (`git archive main`) in a temporary folder, imported
@@ -104,7 +108,9 @@ def _today_module():
     import tarfile
 
     folder = Path(tempfile.mkdtemp(prefix="today-variants-"))
-    archive = subprocess.run(["git", "archive", "main", "handlers"], cwd=ROOT, capture_output=True, check=True).stdout
+    archive = subprocess.run(
+        ["git", "archive", TODAY_REF, "handlers"], cwd=ROOT, capture_output=True, check=True
+    ).stdout
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(folder, filter="data")
     assert "handlers" not in sys.modules, "main's handlers must be the first imported in this process"
