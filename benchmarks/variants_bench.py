@@ -9,8 +9,8 @@ one core (so peak RSS is that case's own):
 - optimized: the variants function's code, one locale (product detection, framing, text placement, checks);
 - further locale: the same product rendered in a second language after the first (the framing and canvases
   are reused): only the second locale's CPU is counted;
-- today (main): the renderer on the `main` branch (centre crop, bottom band), read with `git show main:`,
-  so a change is measured side by side with what it replaces;
+- today (main): the renderer issue 16 replaced (centre crop, bottom band), from main before the creatives
+  merge (BEFORE_FRAMING, read with `git archive`), so a change is measured side by side with what it replaces;
 - baseline: for each size, LANCZOS resize of the full image to cover, centre crop, draw the text, save JPEG q90;
 - codec floor: decode the source once and encode five JPEGs of the target sizes (no resizing, no text):
   no renderer can beat it with these codecs, so it shows how close to the limit the optimized path is.

@@ -54,7 +54,12 @@ def function_environment(settings: StackSettings, service: str, values: StackVal
             env.IMAGE_BACKEND: settings.image_backend,
             **async_attempts,
         },
-        "variants": {**bucket, **async_attempts},
+        "variants": {  # the image model paints a brief's generative expand
+            **bucket,
+            **async_attempts,
+            env.BEDROCK_MODEL_ID: settings.bedrock_model_id,
+            env.IMAGE_BACKEND: settings.image_backend,
+        },
         "image-updater": {
             env.BATCH_JOB_DEFINITION_NAME: values.job_definition_name,
             env.BATCH_JOB_QUEUE: values.job_queue_name,

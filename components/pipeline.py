@@ -233,6 +233,8 @@ class Pipeline(pulumi.ComponentResource):
         """What `service`'s role may do, beyond writing its own logs."""
         if service == "variants":
             return [
+                # A brief's "framing": "expand" has the image model outpaint the canvas extension.
+                {"Effect": "Allow", "Action": ["bedrock:InvokeModel"], "Resource": [model_arn]},
                 {
                     "Effect": "Allow",
                     "Action": ["s3:GetObject"],

@@ -222,7 +222,12 @@ class BedrockImages:
 
     def generate(self, request: ImageRequest, remaining_ms: Callable[[], int] | None = None) -> bytes:
         """The PNG. `remaining_ms` is the Lambda context's get_remaining_time_in_millis (None: no deadline)."""
-        body = json.dumps(request_body(self.model_id, request))
+        return self.invoke(request_body(self.model_id, request), remaining_ms)
+
+    def invoke(self, request: dict[str, Any], remaining_ms: Callable[[], int] | None = None) -> bytes:
+        """The PNG the model makes for a request body of its family (generation, or an edit such as
+        outpainting: handlers/variants/expand.py)."""
+        body = json.dumps(request)
         if remaining_ms is not None and not self._time_for_attempt(remaining_ms, after=0.0):
             raise TimeoutError(
                 f"{remaining_ms() / 1000:.0f} s left: too little for a model call and recording "

@@ -102,6 +102,7 @@ class ParserService:
             target_regions=brief.get("target_regions", []),
             brand_colors=brief.get("brand_colors", []),
             **({"logo_key": asset_key(brief["logo"])} if brief.get("logo") else {}),
+            **({"framing": brief["framing"]} if brief.get("framing") else {}),
         )
         _, created = self.store.create(manifest)
         if created:

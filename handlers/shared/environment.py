@@ -59,25 +59,29 @@ class GeneratorEnvironment:
 
     @classmethod
     def read(cls, environ: Mapping[str, str] = os.environ) -> GeneratorEnvironment:
-        backend = _required(environ, IMAGE_BACKEND)
-        if backend not in IMAGE_BACKENDS:
-            raise MisconfiguredFunction(f"{IMAGE_BACKEND} is {backend!r}: expected one of {', '.join(IMAGE_BACKENDS)}")
-        return cls(
-            bucket=_required(environ, S3_BUCKET_NAME),
-            image_backend=backend,
-            bedrock_model_id=_required(environ, BEDROCK_MODEL_ID) if backend == "bedrock" else None,
-            async_max_attempts=_positive(environ, ASYNC_MAX_ATTEMPTS),
-        )
+        backend, model_id = _image_model(environ)
+        return cls(_required(environ, S3_BUCKET_NAME), backend, model_id, _positive(environ, ASYNC_MAX_ATTEMPTS))
 
 
 @dataclass(frozen=True)
 class VariantsEnvironment:
     bucket: str
     async_max_attempts: int
+    image_backend: str = "local"  # who paints a generative expand: the image model, or the offline stand-in
+    bedrock_model_id: str | None = None  # required with the bedrock backend
 
     @classmethod
     def read(cls, environ: Mapping[str, str] = os.environ) -> VariantsEnvironment:
-        return cls(bucket=_required(environ, S3_BUCKET_NAME), async_max_attempts=_positive(environ, ASYNC_MAX_ATTEMPTS))
+        backend, model_id = _image_model(environ)
+        return cls(_required(environ, S3_BUCKET_NAME), _positive(environ, ASYNC_MAX_ATTEMPTS), backend, model_id)
+
+
+def _image_model(environ: Mapping[str, str]) -> tuple[str, str | None]:
+    """The image backend, and the Bedrock model id it needs (None for the offline backend)."""
+    backend = _required(environ, IMAGE_BACKEND)
+    if backend not in IMAGE_BACKENDS:
+        raise MisconfiguredFunction(f"{IMAGE_BACKEND} is {backend!r}: expected one of {', '.join(IMAGE_BACKENDS)}")
+    return backend, _required(environ, BEDROCK_MODEL_ID) if backend == "bedrock" else None
 
 
 def function_name(variable: str, environ: Mapping[str, str] = os.environ) -> str:

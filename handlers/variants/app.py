@@ -11,6 +11,7 @@ from handlers.shared.environment import VariantsEnvironment
 from handlers.shared.payloads import RenderVariants
 from handlers.shared.product_function import product_handler, settling_store
 from handlers.shared.telemetry import logger_and_metrics
+from handlers.variants.outpaint import ModelCall
 from handlers.variants.service import VariantsService
 
 logger, metrics = logger_and_metrics("variants")
@@ -20,10 +21,25 @@ _service: VariantsService | None = None
 def service() -> VariantsService:
     global _service
     if _service is None:
-        environment = VariantsEnvironment.read()
-        store = settling_store(environment.bucket, logger, metrics)
-        _service = VariantsService(store.s3, store, logger, metrics, max_attempts=environment.async_max_attempts)
+        _service = build_service(VariantsEnvironment.read())
     return _service
+
+
+def build_service(environment: VariantsEnvironment) -> VariantsService:
+    store = settling_store(environment.bucket, logger, metrics)
+    attempts = environment.async_max_attempts
+    return VariantsService(store.s3, store, logger, metrics, max_attempts=attempts, model=model(environment))
+
+
+def model(environment: VariantsEnvironment) -> ModelCall | None:
+    """The image model that paints a generative expand; None with the offline backend (its own fill)."""
+    if environment.image_backend != "bedrock":
+        return None
+    import boto3
+
+    from handlers.generator.models import BedrockImages, client_config
+
+    return BedrockImages(boto3.client("bedrock-runtime", config=client_config()), environment.bedrock_model_id or "")
 
 
 def render(request: RenderVariants, context: LambdaContext) -> str:

@@ -42,7 +42,7 @@ def compose(
         fill = _plain_fill(detection, framing, image.size)
     else:
         fill = _blurred_fill(image, framing.size)
-    canvas = Image.new("RGB", (width, height))
+    canvas = Image.new("RGB", (width, height), None)  # not cleared: the picture and the strips cover it all
     canvas.paste(picture, (covered.left, covered.top))
     for strip, mask in _extension_strips(framing, covered):
         canvas.paste(fill(strip), (strip.left, strip.top), mask)

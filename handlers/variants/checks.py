@@ -27,6 +27,8 @@ class CreativeCheck:
     fonts: list[str]
     extended: bool  # the canvas was extended past the source
     logo: str | None = None  # the corner the logo went to; None without one
+    expanded_by: str | None = None  # generative expand: the model that painted the extension (or the stand-in)
+    expand_cost_usd: float = 0.0  # what that painting cost (0 when reused from the cache)
     reasons: list[str] = field(default_factory=list)
 
     @property
@@ -46,7 +48,7 @@ class CreativeCheck:
             "fonts": self.fonts,
             "extended": self.extended,
             "logo": self.logo,
-        }
+        } | ({"expanded_by": self.expanded_by, "expand_cost_usd": self.expand_cost_usd} if self.expanded_by else {})
 
 
 def check(
@@ -61,6 +63,8 @@ def check(
     no_product_reason: str = "",
     logo_wanted: bool = False,
     logo: Placement | None = None,
+    expanded_by: str | None = None,
+    expand_cost_usd: float = 0.0,
 ) -> CreativeCheck:
     product = framing.product
     visible = None if product is None else product.inside(framing.inner)
@@ -92,5 +96,7 @@ def check(
         fonts,
         extended,
         logo.corner if logo else None,
+        expanded_by,
+        expand_cost_usd,
         reasons,
     )

@@ -8,8 +8,8 @@ on a copy of each canvas. Costs: benchmarks/variants_bench.py.
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from PIL import Image
@@ -52,13 +52,30 @@ class Prepared:
     upscale: dict[str, float]  # frame pixels per file pixel, per size
     source_size: tuple[int, int]  # decoded
     frames: int  # in the file; the first is rendered
+    expanded: dict[str, Expanded] = field(default_factory=dict)  # sizes whose extension an expander painted
 
 
-def prepare(data: bytes, sizes: Mapping[str, tuple[int, int]] = VARIANT_SIZES) -> Prepared:
+@dataclass(frozen=True)
+class Expanded:
+    """A canvas extended by an expander (`"framing": "expand"`): by whom, and what it cost."""
+
+    canvas: Image.Image
+    by: str  # the model id, or "local stand-in" (the offline backend's plain/blur extension)
+    cost_usd: float
+
+
+# (canvas painted with today's extension, frame pixels the source covers) -> the canvas extended
+Expander = Callable[[Image.Image, Box], Expanded]
+
+
+def prepare(
+    data: bytes, sizes: Mapping[str, tuple[int, int]] = VARIANT_SIZES, expander: Expander | None = None
+) -> Prepared:
+    """`expander`: repaints the extension of every size that has one (generative expand)."""
     source = decode(data, sizes.values())
     image = source.image
     detection = detect(image, source.alpha)
-    framings, canvases, upscale = {}, {}, {}
+    framings, canvases, upscale, expanded = {}, {}, {}, {}
     arrays: dict[str, Any] = {}  # the image as an array, made once if a size needs it (canvas.resample)
     for name, size in sizes.items():
         # Zoom into a small product as far as the cover crop would, short of enlarging more than the check allows.
@@ -66,9 +83,12 @@ def prepare(data: bytes, sizes: Mapping[str, tuple[int, int]] = VARIANT_SIZES) -
         framing = frame_product(image.size, detection.box, size, max_scale)
         framings[name] = framing
         canvases[name] = compose(image, detection, framing, arrays)
+        if expander is not None and framing.extension(image.size) > 0:
+            expanded[name] = expander(canvases[name], framing.covered(image.size))
+            canvases[name] = expanded[name].canvas
         upscale[name] = framing.scale * source.decoded_ratio
     luminance = {name: text.luminance_map(canvases[name], framings[name].text_region) for name in canvases}
-    return Prepared(detection, framings, canvases, luminance, upscale, image.size, source.frames)
+    return Prepared(detection, framings, canvases, luminance, upscale, image.size, source.frames, expanded)
 
 
 def render_locale(
@@ -107,6 +127,8 @@ def render_locale(
             no_product_reason=prepared.detection.reason,
             logo_wanted=brand_logo is not None,
             logo=placed,
+            expanded_by=prepared.expanded[name].by if name in prepared.expanded else None,
+            expand_cost_usd=prepared.expanded[name].cost_usd if name in prepared.expanded else 0.0,
         )
         buffer = io.BytesIO()
         frame.save(buffer, "JPEG", quality=JPEG_QUALITY, subsampling="4:2:0")

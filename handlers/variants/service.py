@@ -14,14 +14,25 @@ from handlers.shared.manifest import SETTLED, ManifestStore
 from handlers.shared.manifest import product as find_product
 from handlers.shared.settled import republish_gallery
 from handlers.variants import logo
-from handlers.variants.render import SourceImageError, prepare, render_locale
+from handlers.variants.outpaint import CachedOutpainter, ModelCall, can_outpaint, local_expander
+from handlers.variants.render import Expander, SourceImageError, prepare, render_locale
 
 MISSING = {"NoSuchKey", "NoSuchVersion", "404", "AccessDenied"}
 
 
 class VariantsService:
-    def __init__(self, s3: Any, store: ManifestStore, logger: Any, metrics: Any, max_attempts: int = 3):
+    def __init__(
+        self,
+        s3: Any,
+        store: ManifestStore,
+        logger: Any,
+        metrics: Any,
+        max_attempts: int = 3,
+        model: ModelCall | None = None,
+    ):
+        """`model`: paints a brief's generative expand (None: the offline backend's own fill)."""
         self.s3 = s3
+        self.model = model
         self.max_attempts = max_attempts
         self.store = store
         self.logger = logger
@@ -78,7 +89,8 @@ class VariantsService:
 
         started = time.perf_counter()
         try:
-            prepared = prepare(data)  # the framing, once for every locale
+            expander = self._expander(manifest, campaign_id, index) if manifest.get("framing") == "expand" else None
+            prepared = prepare(data, expander=expander)  # the framing, once for every locale
         except SourceImageError as error:
             return self._fail(campaign_id, index, error.code, f"{source_key}: {error}")
         try:
@@ -105,9 +117,13 @@ class VariantsService:
             recorded.append(entry | {"check": variant.check.to_json()})
             if variant.check.needs_review:
                 review.append(f"{variant.locale}/{variant.name}" if variant.locale else variant.name)
+        expand_cost = round(sum(expanded.cost_usd for expanded in prepared.expanded.values()), 6)
+        # The product's cost: its generation (or nothing) plus this expand, once however often this runs.
+        cost = float(product.get("cost_usd") or 0) - float(product.get("expand_cost_usd") or 0) + expand_cost
         self.store.update_product(
             campaign_id,
             index,
+            **({"expand_cost_usd": expand_cost, "cost_usd": round(cost, 6)} if prepared.expanded else {}),
             status="complete",
             variants=recorded,
             error=None,
@@ -118,6 +134,11 @@ class VariantsService:
         self.metrics.add_metric(name=metric_names.RENDER_DURATION_MS, unit="Milliseconds", value=render_ms)
         self.logger.info("variants rendered", extra={"variants": len(recorded), "render_ms": round(render_ms, 1)})
         return "complete"
+
+    def _expander(self, manifest: dict[str, Any], campaign_id: str, index: int) -> Expander:
+        if self.model is None or not can_outpaint(self.model.model_id):
+            return local_expander  # offline, or a model without outpainting (Stability): the own fill
+        return CachedOutpainter(self.s3, self.store.bucket, self.model, f"{campaign_id}/{index}")
 
     def _fail(self, campaign_id: str, index: int, code: str, message: str) -> str:
         self.logger.warning("product failed", extra={"error_code": code, "error": message})

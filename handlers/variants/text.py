@@ -111,7 +111,8 @@ def layout(message: str, region: Box, size: tuple[int, int], placement: str) -> 
     right_to_left = rtl(message)
 
     def line_height(font_size: int) -> int:
-        return round(sum(_metrics(indexes, font_size)) * LINE_SPACING)
+        # Scaled from the reference size like the widths: the search then loads no face per candidate size.
+        return round(sum(_metrics(indexes, REFERENCE_SIZE)) * font_size / REFERENCE_SIZE * LINE_SPACING)
 
     beside = placement.startswith("beside")
     align = ("end" if right_to_left else "start") if beside else "centre"

@@ -204,21 +204,24 @@ ACCEPTED = [
         "The dev image updater deploys each pushed image to the stack's dev functions: that is "
         "lambda:UpdateFunctionCode, scoped to those function ARNs; it cannot pass another role to them.",
     ),
-    Accepted(
-        "aws:iam/rolePolicy:RolePolicy",
-        "generator-policy",
-        "identity",
-        "RESOURCE_MISMATCH",
-        # InvokeModel is the only action mismatched, and (holds) its statement names foundation models only
-        re.compile(
-            r"^\{\"detail\": \[(\{\"action\": \"bedrock:InvokeModel\", \"required_format\": \"[^\"]+\"\}(, )?)+\]"
-        ),
-        "bedrock:InvokeModel lists eight resource types (foundation model, inference profiles, provisioned and "
-        "imported models, ...) as alternatives: one call invokes one model. parliament requires each of them; "
-        "the statement names the foundation model the generator invokes (Service Authorization Reference, "
-        "Amazon Bedrock). parliament also rejects the colon of a model id (amazon.nova-canvas-v1:0), which AWS "
-        "defines so.",
-        invokes_foundation_models_only,
+    *(
+        Accepted(
+            "aws:iam/rolePolicy:RolePolicy",
+            policy,
+            "identity",
+            "RESOURCE_MISMATCH",
+            # InvokeModel is the only action mismatched, and (holds) its statement names foundation models only
+            re.compile(
+                r"^\{\"detail\": \[(\{\"action\": \"bedrock:InvokeModel\", \"required_format\": \"[^\"]+\"\}(, )?)+\]"
+            ),
+            "bedrock:InvokeModel lists eight resource types (foundation model, inference profiles, provisioned and "
+            "imported models, ...) as alternatives: one call invokes one model. parliament requires each of them; "
+            "the statement names the foundation model the function invokes (Service Authorization Reference, "
+            "Amazon Bedrock). parliament also rejects the colon of a model id (amazon.nova-canvas-v1:0), which AWS "
+            "defines so.",
+            invokes_foundation_models_only,
+        )
+        for policy in ("generator-policy", "variants-policy")  # variants: outpainting for generative expand
     ),
 ]
 

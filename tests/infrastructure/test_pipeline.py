@@ -298,7 +298,8 @@ def test_each_role_grants_exactly_its_functions_needs(stack):
 
     assert actions_of(variants, f"{bucket_arn}/output/*") == {"s3:GetObject", "s3:PutObject"}
     assert actions_of(variants, f"{bucket_arn}/existing-assets/*") == {"s3:GetObject"}
-    assert not any(a.startswith(("lambda:", "bedrock:")) for s in variants for a in as_list(s["Action"]))
+    assert actions_of(variants, model) == {"bedrock:InvokeModel"}  # a brief's generative expand (outpainting)
+    assert not any(a.startswith("lambda:") for s in variants for a in as_list(s["Action"]))
 
     for service, statements in zip(SERVICES, (parser, generator, variants), strict=False):
         group_arn = stack.one("aws:cloudwatch/logGroup:LogGroup", f"{service}-logs").outputs["arn"]

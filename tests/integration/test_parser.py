@@ -451,3 +451,19 @@ def test_a_logo_is_recorded_and_a_missing_or_unreadable_one_rejects_the_brief_na
     assert "existing-assets/acme/empty.png is an empty file (0 bytes), not a PNG" in found["empty"][0]["message"]
     assert not any("b'" in v[0]["message"] for v in found.values())
     assert "is a folder" in found["folder"][0]["message"]
+
+
+def test_framing_expand_is_recorded_and_an_unknown_framing_is_refused_in_plain_words(parser):
+    s3 = parser.s3
+    events = [
+        upload(s3, BRIEFS + "expand.json", {**CONTRACT_BRIEF, "framing": "expand"}),
+        upload(s3, BRIEFS + "stretch.json", {**CONTRACT_BRIEF, "framing": "stretch"}),
+    ]
+    assert parser.handler(sqs_event(*events), CONTEXT) == {"batchItemFailures": []}
+    [manifest] = manifests(s3).values()
+    assert manifest["framing"] == "expand"
+    [(key, report)] = reports(s3).items()
+    assert key.split("/")[2] == "stretch"
+    [violation] = report["violations"]
+    assert violation["path"] == "$.framing"
+    assert violation["message"] == 'expected one of "auto", "expand"; found "stretch"'

@@ -411,3 +411,22 @@ def test_a_brief_that_allows_it_gets_a_generated_image_for_a_missing_asset_shown
     totals = metric_values(capsys.readouterr().out)
     assert totals[("parser", names.MISSING_ASSETS_GENERATED)] == 1
     assert totals[("generator", names.PRODUCTS_GENERATED)] == 1
+
+
+def test_a_brief_asking_to_expand_is_extended_offline_by_the_local_stand_in_at_no_cost(pipeline):
+    sample = json.loads(SAMPLE.read_bytes()) | {"framing": "expand"}
+    event = sqs_event(upload(pipeline.s3, "input/campaign-briefs/expand.json", json.dumps(sample).encode()))
+    assert pipeline(event) == {"batchItemFailures": []}
+    [manifest_key] = [
+        o["Key"]
+        for o in pipeline.s3.list_objects_v2(Bucket=BUCKET, Prefix="output/")["Contents"]
+        if o["Key"].endswith("manifest.json")
+    ]
+    manifest = json.loads(pipeline.s3.get_object(Bucket=BUCKET, Key=manifest_key)["Body"].read())
+    assert manifest["status"] == "complete" and manifest["framing"] == "expand"
+    checks = [v["check"] for p in manifest["products"] for v in p["variants"]]
+    extended = [c for c in checks if c["extended"]]
+    assert extended, "the generated product shot needs some sizes extended"
+    assert all(c["expanded_by"] == "local stand-in" and c["expand_cost_usd"] == 0 for c in extended)
+    assert all("expanded_by" not in c for c in checks if not c["extended"])
+    assert manifest["total_cost_usd"] == 0

@@ -30,7 +30,9 @@ def test_each_function_reads_back_what_the_stack_sets(dev):
     assert GeneratorEnvironment.read(environment(dev, "generator")) == GeneratorEnvironment(
         BUCKET, "bedrock", "amazon.nova-canvas-v1:0", 3
     )
-    assert VariantsEnvironment.read(environment(dev, "variants")) == VariantsEnvironment(BUCKET, 3)
+    assert VariantsEnvironment.read(environment(dev, "variants")) == VariantsEnvironment(
+        BUCKET, 3, "bedrock", "amazon.nova-canvas-v1:0"
+    )
 
 
 def test_the_contracts_variable_names_reach_the_functions_that_use_them(dev):
