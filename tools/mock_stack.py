@@ -22,6 +22,7 @@ import sys
 import threading
 import traceback
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from components.settings import PROJECT, ROOT
@@ -444,17 +445,23 @@ def record(
     }
     key = json.dumps(request, sort_keys=True)
     if key not in _CACHE:
-        result = subprocess.run(
-            [sys.executable, "-m", "tools.mock_stack", "--request", key],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
+        result = run_request(request, ROOT)
         if result.returncode != 0:
             raise RuntimeError(f"mock run of {stack} crashed:\n{result.stderr[-6000:]}")
         _CACHE[key] = Recording.from_json(json.loads(result.stdout.strip().splitlines()[-1]))
     return _CACHE[key]
+
+
+def run_request(request: dict[str, Any], checkout: Path) -> subprocess.CompletedProcess[str]:
+    """`python -m tools.mock_stack --request ...` in a fresh process, in `checkout` (the project directory, as
+    Pulumi runs the program there); the last line of its stdout is the recording as JSON."""
+    return subprocess.run(
+        [sys.executable, "-m", "tools.mock_stack", "--request", json.dumps(request, sort_keys=True)],
+        cwd=checkout,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

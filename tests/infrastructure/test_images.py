@@ -3,13 +3,11 @@
 import json
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tools.mock_stack import Recording, record
+from tools.mock_stack import Recording, record, run_request
 
 pytestmark = pytest.mark.slow  # the real program run under Pulumi's mocks
 
@@ -186,14 +184,8 @@ def test_build_inputs_are_the_same_from_another_checkout_folder(tmp_path, monkey
         ),
     )
     monkeypatch.chdir(tmp_path)  # and a test cwd that is neither checkout
-    request = json.dumps({"stack": "prod", "overrides": {}, "preview": False, "existing_image_tags": {}})
-    result = subprocess.run(
-        [sys.executable, "-m", "tools.mock_stack", "--request", request],
-        cwd=checkout,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    request = {"stack": "prod", "overrides": {}, "preview": False, "existing_image_tags": {}}
+    result = run_request(request, checkout)
     assert result.returncode == 0, result.stderr[-3000:]
     elsewhere = Recording.from_json(json.loads(result.stdout.strip().splitlines()[-1]))
     assert elsewhere.error is None, elsewhere.error
