@@ -7,6 +7,7 @@ copy of itself. Resampling picks the fastest good resampler for the direction (s
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -41,7 +42,7 @@ def compose(
     if detection is not None and detection.background == "plain" and detection.surface is not None:
         fill = _plain_fill(detection, framing, image.size)
     else:
-        fill = _blurred_fill(image, framing.size)
+        fill = _blurred_fill(image, framing.size, detection.box if detection else None)
     canvas = Image.new("RGB", (width, height), None)  # not cleared: the picture and the strips cover it all
     canvas.paste(picture, (covered.left, covered.top))
     for strip, mask in _extension_strips(framing, covered):
@@ -89,9 +90,11 @@ def _plain_fill(detection: Detection, framing: Framing, source_size: tuple[int, 
     return fill
 
 
-def _blurred_fill(image: Image.Image, size: tuple[int, int]) -> Callable[[Box], Image.Image]:
+def _blurred_fill(image: Image.Image, size: tuple[int, int], product: Box | None) -> Callable[[Box], Image.Image]:
     """Box -> that part of the whole source, cover-fitted to the frame at 1/16 scale, blurred and enlarged: a
-    soft continuation of the photo's colours that does not compete with the sharp picture."""
+    soft continuation of the photo's colours that does not compete with the sharp picture. The product's box is
+    painted over with the photo around it first, so a product touching the source's edge is not continued as a
+    ghost of itself past that edge."""
     small = (max(1, size[0] // 16), max(1, size[1] // 16))
     scale = max(small[0] / image.width, small[1] / image.height)
     reduced = image.resize(
@@ -99,10 +102,43 @@ def _blurred_fill(image: Image.Image, size: tuple[int, int]) -> Callable[[Box], 
         Image.Resampling.BOX,
         reducing_gap=2.0,
     )
+    if product is not None:
+        hole = (math.floor(product.left * scale), math.floor(product.top * scale))
+        reduced = _without(reduced, Box(*hole, math.ceil(product.right * scale), math.ceil(product.bottom * scale)))
     left, top = (reduced.width - small[0]) // 2, (reduced.height - small[1]) // 2
     reduced = reduced.crop((left, top, left + small[0], top + small[1])).filter(ImageFilter.GaussianBlur(2))
     whole = _enlarge(numpy.asarray(reduced), size)
     return lambda box: whole.crop((box.left, box.top, box.right, box.bottom))
+
+
+def _without(picture: Image.Image, hole: Box) -> Image.Image:
+    """`picture` with `hole` filled from the pixels around it (normalized convolution: blurs of the known pixels
+    divided by blurs of where they are, over growing radii, until every pixel of the hole has a value)."""
+    pixels = numpy.asarray(picture, numpy.float64)
+    known = numpy.ones(pixels.shape[:2])
+    known[max(0, hole.top) : max(0, hole.bottom), max(0, hole.left) : max(0, hole.right)] = 0.0
+    if known.all() or not known.any():
+        return picture  # nothing to fill, or nothing to fill it from
+    filled = pixels * known[..., None]
+    missing = known == 0
+    radius = 1.0
+    while missing.any():
+        weight = _blur(known, radius)
+        reach = missing & (weight > 1e-3)
+        filled[reach] = _blur(pixels * known[..., None], radius)[reach] / weight[reach, None]
+        missing &= ~reach
+        radius *= 2
+    return Image.fromarray(numpy.clip(filled, 0, 255).astype(numpy.uint8))
+
+
+def _blur(values: numpy.ndarray[Any, Any], radius: float) -> numpy.ndarray[Any, Any]:
+    """A separable box blur of a float array (2-D, or 3-D with channels last), `radius` pixels each way."""
+    reach = max(1, round(radius))
+    kernel = numpy.ones(2 * reach + 1)
+    blurred = values
+    for axis in (0, 1):
+        blurred = numpy.apply_along_axis(lambda line: numpy.convolve(line, kernel, mode="same"), axis, blurred)
+    return blurred
 
 
 def resample(

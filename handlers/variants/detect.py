@@ -88,7 +88,13 @@ def _fit_border(thumb: numpy.ndarray[Any, Any]) -> tuple[numpy.ndarray[Any, Any]
     border[:band, :] = border[-band:, :] = border[:, :band] = border[:, -band:] = True
     terms = _terms((u[border] + 0.5) / tw, (v[border] + 0.5) / th)
     colours = thumb[border]
-    keep = numpy.ones(len(colours), bool)
+    # First guess without the product: a product along much of one edge would bend a fit of every border pixel
+    # towards its own colour (and then hide in it). The border's median colour is the background's while the
+    # product covers less than half the border; pixels far from it sit out the first fit.
+    spread = numpy.abs(colours - numpy.median(colours, axis=0)).max(axis=-1)
+    keep = spread <= max(MIN_DIFFERENCE, 3 * float(numpy.median(spread)))
+    if keep.sum() < 12:
+        keep = numpy.ones(len(colours), bool)
     for _ in range(3):
         kept = terms[keep]  # least squares by its normal equations: a 6x6 solve, no BLAS threads to start
         surface = numpy.linalg.solve(kept.T @ kept + 1e-9 * numpy.eye(6), kept.T @ colours[keep]).T

@@ -56,6 +56,9 @@ PRODUCTS = {
     "off-centre": ((1600, 1000), (1150, 500, 1450, 950)),
     "touching-bottom": ((1024, 1024), (380, 300, 640, 1024)),
     "touching-left": ((1200, 800), (0, 200, 420, 700)),
+    # Along most of one edge, then half of it: the border is mostly product, or half of that side is.
+    "touching-right-along": ((1000, 1000), (650, 70, 1000, 930)),
+    "touching-right-half": ((1000, 1000), (650, 250, 1000, 750)),
     "small": ((2000, 1500), (900, 700, 1050, 900)),
 }
 
@@ -133,6 +136,21 @@ def test_a_photo_background_is_extended_with_a_blur_of_itself():
     assert detection.method == "background" and detection.background == "photo"
     for variant in render_all(encode(photo), MESSAGE, BRAND):
         assert variant.check.product_visible and variant.check.overlap_px == 0, variant.name
+
+
+def test_a_product_touching_the_edge_of_a_photo_is_not_continued_past_it():
+    """The blurred extension continues the photo around the product, not the product: no ghost of it past the
+    source's edge, which would read as the product cut off by the frame."""
+    rng = numpy.random.default_rng(5)
+    photo = Image.fromarray(rng.integers(150, 200, (8, 12, 3), dtype=numpy.uint8)).resize((1200, 800), Image.NEAREST)
+    ImageDraw.Draw(photo).rectangle((850, 200, 1200, 600), fill=PRODUCT)  # flush with the right edge
+    assert detect(photo, None).background == "photo"
+    for variant in render_all(encode(photo), MESSAGE, BRAND):
+        assert variant.check.extended and variant.check.product_visible, variant.name
+        product = variant.framing.product
+        mask = product_pixels(variant.jpeg)
+        mask[max(0, product.top - 2) : product.bottom + 2, max(0, product.left - 2) : product.right + 2] = False
+        assert mask.sum() == 0, f"{variant.name}: {mask.sum()} product-coloured pixels outside the product"
 
 
 def test_detection_finds_the_product_box_in_source_pixels():
