@@ -183,6 +183,17 @@ def _variant(variant: dict[str, Any], campaign_id: str, root: str) -> str:
     </figure>"""
 
 
+def _canvas(check: dict[str, Any]) -> str:
+    """How the frame was filled: a crop of the source, or the source extended (and by whom, at what cost)."""
+    if not check.get("extended"):
+        return "cropped from the source"
+    by = check.get("expanded_by")
+    if not by:
+        return "extended past the source"
+    cost = float(check.get("expand_cost_usd") or 0)
+    return f"extended by {by} (${cost:.3f})" if cost else f"extended by {by} (reused, no charge)"
+
+
 def _check(check: dict[str, Any] | None) -> str:
     """The creative check under a variant: a verdict, then the figures measured."""
     if not check:
@@ -206,6 +217,7 @@ def _check(check: dict[str, Any] | None) -> str:
         ("text", f"{check.get('text_px')} px"),
         ("upscale", f"{check.get('upscale')}×"),
         ("fonts", ", ".join(check.get("fonts") or [])),
+        ("canvas", _canvas(check)),
     ] + ([("logo", str(check["logo"]))] if check.get("logo") else [])
     rows = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in facts)
     return f'{verdict}<dl class="check">{rows}</dl>'

@@ -182,6 +182,19 @@ def test_each_variant_shows_its_creative_check_and_the_product_lists_what_needs_
     assert "ja-JP/instagram-story" in text and "source enlarged 2.6x (more than 2x): may look soft" in text
     for figure in ("12.3:1", "57 px", "0 px", "0.8×", "beside-right", "Noto Sans CJK SC", "whole, inside the margin"):
         assert figure in text, figure
+    assert text.count("extended past the source") == 10
+
+
+def test_a_generative_expand_names_the_model_and_what_it_cost():
+    manifest = localized_manifest()
+    variants = manifest["products"][0]["variants"]
+    variants[0]["check"] |= {"expanded_by": "amazon.nova-canvas-v1:0", "expand_cost_usd": 0.08}
+    variants[1]["check"] |= {"expanded_by": "amazon.nova-canvas-v1:0", "expand_cost_usd": 0.0}
+    variants[2]["check"] |= {"extended": False}
+    text = " ".join(Page(render(manifest)).text)
+    assert "extended by amazon.nova-canvas-v1:0 ($0.080)" in text
+    assert "extended by amazon.nova-canvas-v1:0 (reused, no charge)" in text
+    assert text.count("cropped from the source") == 1
 
 
 def test_a_localized_campaign_has_a_locale_switch_without_scripts():
