@@ -65,7 +65,8 @@ class RunResult:
 
     @property
     def failed_campaigns(self) -> list[str]:
-        return [cid for cid, m in self.campaigns.items() if m.get("status") != "complete"]
+        """Campaigns that did not deliver what was asked (a cancelled one did: someone asked it to stop)."""
+        return [cid for cid, m in self.campaigns.items() if m.get("status") not in ("complete", "cancelled")]
 
     @property
     def ok(self) -> bool:

@@ -9,6 +9,7 @@ CAMPAIGNS_STARTED = "CampaignsStarted"
 CAMPAIGNS_COMPLETED = "CampaignsCompleted"
 CAMPAIGNS_PARTIAL = "CampaignsPartial"
 CAMPAIGNS_FAILED = "CampaignsFailed"
+CAMPAIGNS_CANCELLED = "CampaignsCancelled"
 BRIEFS_REJECTED = "BriefsRejected"
 PRODUCTS_GENERATED = "ProductsGenerated"  # an image-model call was paid for
 PRODUCTS_REUSED = "ProductsReused"  # an existing asset or a cached generated image was used instead
@@ -25,4 +26,9 @@ UPDATER_FAILED = "ImagePushFailed"
 JOB_DEFINITION_REVISIONS = "JobDefinitionRevisionsRegistered"  # the Batch part of UPDATER_UPDATED
 
 # Campaign status reached when the last product settles -> metric counting it.
-CAMPAIGN_SETTLED = {"complete": CAMPAIGNS_COMPLETED, "partial": CAMPAIGNS_PARTIAL, "failed": CAMPAIGNS_FAILED}
+CAMPAIGN_SETTLED = {
+    "complete": CAMPAIGNS_COMPLETED,
+    "partial": CAMPAIGNS_PARTIAL,
+    "failed": CAMPAIGNS_FAILED,
+    "cancelled": CAMPAIGNS_CANCELLED,
+}
