@@ -20,6 +20,7 @@ IMAGE_MODEL_COST_USD = "ImageModelCostUSD"
 MODEL_THROTTLES = "ModelThrottles"
 GENERATION_DURATION_MS = "GenerationDuration"
 RENDER_DURATION_MS = "RenderDuration"
+PRODUCTS_LOST = "ProductsLost"  # settled failed by the settler: Lambda dropped the event, or no progress
 UPDATER_UPDATED = "ImagePushUpdated"
 UPDATER_SKIPPED = "ImagePushSkipped"
 UPDATER_FAILED = "ImagePushFailed"
