@@ -127,6 +127,12 @@ def summary(result: RunResult, out: Path) -> str:
         f"{len(result.failed_invocations)} failed invocation(s)" + (", TIMED OUT" if result.timed_out else ""),
         f"Wall time   {result.wall_seconds:.1f} s",
     ]
+    if result.swept.get("settled"):
+        lines.insert(
+            -1,
+            f"Sweep       {result.swept['settled']} campaign(s) still open when nothing was left to run: "
+            "their unfinished products settled failed",
+        )
     for manifest in result.campaigns.values():
         for product in manifest["products"]:
             substitution = product.get("asset_substitution")

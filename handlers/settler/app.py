@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from handlers.settler.records import NotOurRecord, lost_product
+from handlers.settler.records import NotOurRecord, lost_product, scheduled_time
 from handlers.settler.service import SettlerService
 from handlers.shared.environment import SettlerEnvironment
 from handlers.shared.manifest import ManifestStore
@@ -58,7 +58,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
         )
     if isinstance(event, dict) and event.get("detail-type") == "Scheduled Event":
-        outcome = service().sweep()
+        # The schedule's own time: a sweep Lambda runs late never judges more than the schedule saw.
+        outcome = service().sweep(scheduled_time(event))
         logger.info(
             "sweep done",
             extra={"open": outcome.open, "closed": outcome.closed, "settled_now": outcome.settled_now},

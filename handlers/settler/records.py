@@ -83,5 +83,13 @@ def is_stuck(manifest: dict[str, Any], now: datetime, stuck_after_seconds: int) 
     return idle if idle > stuck_after_seconds else None
 
 
+def scheduled_time(event: dict[str, Any]) -> datetime | None:
+    """When the schedule fired (the event's `time`), the sweep's "now"; None when the event has none."""
+    try:
+        return datetime.fromisoformat(str(event["time"]))
+    except (KeyError, ValueError):
+        return None
+
+
 def _short(text: str) -> str:
     return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 3] + "..."

@@ -118,7 +118,9 @@ def test_the_scheduled_sweep_fails_products_without_progress_and_closes_settled_
     campaign(settler.store, "done-0a1b2c3d", ["complete"])
     settler.s3.put_object(Bucket=BUCKET, Key="output/_open/orphan-0a1b2c3d", Body=b"")  # no manifest
 
-    answer = settler.handler(fixture("awsdocs-lambda_scheduled-event.json"), CONTEXT)
+    # The docs' event as the schedule fires it now (the sweep judges by the schedule's time).
+    fired_now = {**fixture("awsdocs-lambda_scheduled-event.json"), "time": datetime.now(UTC).isoformat()}
+    answer = settler.handler(fired_now, CONTEXT)
 
     assert answer == {"open": 4, "closed": 3, "settled": 1}
     stuck = settler.store.get("stuck-0a1b2c3d")
@@ -133,3 +135,10 @@ def test_the_scheduled_sweep_fails_products_without_progress_and_closes_settled_
 
 def test_an_event_of_another_kind_is_ignored_not_failed(settler):
     assert settler.handler(fixture("powertools_eventBridgeEvent.json"), CONTEXT) == {"ignored": True}
+
+
+def test_the_sweep_judges_by_the_time_the_schedule_fired(settler):
+    campaign(settler.store, "stuck-0a1b2c3d", ["generating"], updated_at=OLD)
+    fired_long_ago = fixture("awsdocs-lambda_scheduled-event.json")  # 2019: the campaign had not even started
+    assert settler.handler(fired_long_ago, CONTEXT) == {"open": 1, "closed": 0, "settled": 0}
+    assert settler.store.get("stuck-0a1b2c3d")["status"] == "processing"

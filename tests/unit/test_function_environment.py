@@ -8,6 +8,7 @@ from handlers.shared.environment import (
     GeneratorEnvironment,
     MisconfiguredFunction,
     ParserEnvironment,
+    SettlerEnvironment,
     VariantsEnvironment,
 )
 
@@ -33,6 +34,8 @@ def test_each_function_reads_back_what_the_stack_sets(dev):
     assert VariantsEnvironment.read(environment(dev, "variants")) == VariantsEnvironment(
         BUCKET, 3, "bedrock", "amazon.nova-canvas-v1:0"
     )
+    # maxEventAgeSeconds 3600 + 3 attempts x the variants' 180 s (the longer of generator 120 s / variants) + 300 s
+    assert SettlerEnvironment.read(environment(dev, "settler")) == SettlerEnvironment(BUCKET, 4440)
 
 
 def test_the_contracts_variable_names_reach_the_functions_that_use_them(dev):
