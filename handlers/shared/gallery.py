@@ -86,7 +86,7 @@ def _cancel_note(manifest: dict[str, Any]) -> str:
         state = f"Cancelled: {cancelled} of {len(products)} product(s) were not rendered"
     else:
         state = "Cancel requested: products already being made finish, the others are skipped"
-    kept = f"; {done} finished before the cancel and are kept below" if done else ""
+    kept = f"; finished before the cancel and kept below: {done}" if done else ""
     return f'  <p class="cancel-note">{_e(state)}{_e(kept)} (asked for at {_e(asked)}).</p>'
 
 

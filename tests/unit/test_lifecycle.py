@@ -87,7 +87,7 @@ def test_the_gallery_says_in_words_that_the_campaign_was_cancelled_and_which_pro
     request_cancel(manifest)
     page = gallery.render(settle(manifest))
     assert ">cancelled</span>" in page  # the campaign's and the product's badge
-    assert "Cancelled: 1 of 2 product(s) were not rendered; 1 finished before the cancel and are kept below" in page
+    assert "Cancelled: 1 of 2 product(s) were not rendered; finished before the cancel and kept below: 1" in page
     assert "Not rendered: the campaign was cancelled before this product was started" in page
     assert 'class="error"' not in page, "a cancel is not shown as an error"
 
