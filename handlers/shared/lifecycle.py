@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from handlers.shared.manifest import SETTLED, now_iso, product
+from handlers.shared.manifest import SETTLED, SETTLED_CAMPAIGN, now_iso, product
 
 Mutation = Callable[[dict[str, Any]], None]
 
@@ -30,7 +30,10 @@ def cancel_requested(manifest: dict[str, Any]) -> bool:
 
 def request_cancel(manifest: dict[str, Any]) -> None:
     """Ask for the campaign to stop: products not yet taken by a function are cancelled now, the others when
-    their function looks. Asking again keeps the first request's time."""
+    their function looks. Asking again keeps the first request's time; a campaign that has settled is left as it
+    is (the API answers 409 for it)."""
+    if manifest.get("status") in SETTLED_CAMPAIGN:
+        return
     if not cancel_requested(manifest):
         manifest["cancel_requested_at"] = now_iso()
     for entry in manifest["products"]:

@@ -40,9 +40,10 @@ def test_once_every_product_settled_a_cancelled_campaign_is_cancelled_whatever_f
     manifest = campaign("pending", "complete")
     request_cancel(manifest)
     assert settle(manifest)["status"] == "cancelled"
-    every_product_done = campaign("complete", "complete")
-    request_cancel(every_product_done)
-    assert settle(every_product_done)["status"] == "cancelled"
+    still_running = campaign("rendering", "complete")
+    request_cancel(still_running)
+    still_running["products"][0]["status"] = "complete"  # its running function finished the product
+    assert settle(still_running)["status"] == "cancelled"
 
 
 def test_without_a_cancel_the_statuses_are_as_before():
@@ -59,6 +60,13 @@ def test_cancelling_twice_keeps_the_first_request_time():
     request_cancel(manifest)
     assert manifest["cancel_requested_at"] == first
     assert statuses(manifest) == ["cancelled", "complete"]
+
+
+def test_a_campaign_that_has_settled_is_not_changed_by_a_cancel():
+    for finished in (campaign("complete", "complete"), campaign("complete", "failed")):
+        before = dict(finished)
+        request_cancel(finished)
+        assert finished == before and settle(finished)["status"] == before["status"]
 
 
 def test_a_function_starting_after_a_cancel_cancels_its_product_instead_of_starting():
