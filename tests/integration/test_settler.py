@@ -142,3 +142,26 @@ def test_the_sweep_judges_by_the_time_the_schedule_fired(settler):
     fired_long_ago = fixture("awsdocs-lambda_scheduled-event.json")  # 2019: the campaign had not even started
     assert settler.handler(fired_long_ago, CONTEXT) == {"open": 1, "closed": 0, "settled": 0}
     assert settler.store.get("stuck-0a1b2c3d")["status"] == "processing"
+
+
+def test_every_dashboard_series_of_the_settler_is_fed_by_what_it_prints(settler, capsys, monkeypatch):
+    """The metrics contract: the settler's EMF lines against the dashboard's settler series."""
+    from handlers.shared.lifecycle import request_cancel
+    from tests import emf
+    from tests.dashboard_view import pipeline_series
+
+    monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
+    campaign(settler.store, "half-0a1b2c3d", ["complete", "generating"])
+    campaign(settler.store, "lost-0a1b2c3d", ["rendering"])
+    campaign(settler.store, "stopped-0a1b2c3d", ["complete", "rendering"])
+    settler.store.update("stopped-0a1b2c3d", request_cancel)
+    capsys.readouterr()
+    bodies = [on_failure_body(cid, index) for cid, index in (("half-0a1b2c3d", 1), ("lost-0a1b2c3d", 0))]
+    settler.handler({"Records": [sqs_record(body) for body in bodies]}, CONTEXT)
+    settler.handler({"Records": [sqs_record(on_failure_body("stopped-0a1b2c3d", 1))]}, CONTEXT)
+
+    printed = emf.parse(capsys.readouterr().out)
+    own = {(metric.name, "settler") for metric in printed if metric.dimensions.get("service") == "settler"}
+    shown = {series for series in pipeline_series() if series[1] == "settler"}
+    assert shown == own
+    assert settler.store.get("stopped-0a1b2c3d")["status"] == "cancelled"
