@@ -11,10 +11,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from handlers.settler.records import NO_PROGRESS_CODE, LostProduct, is_stuck, no_progress_reason
 from handlers.shared import metrics as metric_names
 from handlers.shared.bucket_layout import OPEN_PREFIX, campaign_of_open_marker, open_marker_key
-from handlers.shared.manifest import SETTLED, SETTLED_CAMPAIGN, ManifestNotFound, ManifestStore, product
+from handlers.shared.manifest import (
+    SETTLED,
+    SETTLED_CAMPAIGN,
+    ManifestContention,
+    ManifestNotFound,
+    ManifestStore,
+    product,
+)
 from handlers.shared.telemetry import Log, MetricSink
 
 
@@ -47,28 +56,37 @@ class SettlerService:
 
     def sweep(self, now: datetime | None = None) -> SweepOutcome:
         """Every open campaign (markers under output/_open/): a settled one loses its marker, one without
-        progress for longer than its functions can run has its unsettled products failed, which settles it."""
+        progress for longer than its functions can run has its unsettled products failed, which settles it.
+        A campaign that cannot be read now is left for the next sweep; the others go on."""
         now = now or datetime.now(UTC)
         outcome = SweepOutcome()
         for campaign_id in self._open_campaigns():
             outcome.open += 1
-            manifest = self.store.get(campaign_id)
-            if manifest is not None and manifest["status"] not in SETTLED_CAMPAIGN:
-                idle = is_stuck(manifest, now, self.stuck_after_seconds)
-                if idle is None:
-                    continue
-                unsettled = {p["index"] for p in manifest["products"] if p["status"] not in SETTLED}
-                self._fail_unsettled(campaign_id, unsettled, NO_PROGRESS_CODE, no_progress_reason(idle))
-                outcome.settled_now.append(campaign_id)
+            try:
+                self._sweep_one(campaign_id, now, outcome)
+            except (ClientError, BotoCoreError, ManifestContention) as error:
                 self.logger.warning(
-                    "campaign without progress settled",
-                    extra={"campaign_id": campaign_id, "products": sorted(unsettled)},
+                    "open campaign not swept; the next sweep tries again",
+                    extra={"campaign_id": campaign_id, "error": str(error)},
                 )
-            elif manifest is None:
-                self.logger.warning("open marker without a manifest removed", extra={"campaign_id": campaign_id})
-            self.store.s3.delete_object(Bucket=self.store.bucket, Key=open_marker_key(campaign_id))
-            outcome.closed.append(campaign_id)
         return outcome
+
+    def _sweep_one(self, campaign_id: str, now: datetime, outcome: SweepOutcome) -> None:
+        manifest = self.store.get(campaign_id)
+        if manifest is not None and manifest["status"] not in SETTLED_CAMPAIGN:
+            idle = is_stuck(manifest, now, self.stuck_after_seconds)
+            if idle is None:
+                return
+            unsettled = {p["index"] for p in manifest["products"] if p["status"] not in SETTLED}
+            self._fail_unsettled(campaign_id, unsettled, NO_PROGRESS_CODE, no_progress_reason(idle))
+            outcome.settled_now.append(campaign_id)
+            self.logger.warning(
+                "campaign without progress settled", extra={"campaign_id": campaign_id, "products": sorted(unsettled)}
+            )
+        elif manifest is None:
+            self.logger.warning("open marker without a manifest removed", extra={"campaign_id": campaign_id})
+        self.store.s3.delete_object(Bucket=self.store.bucket, Key=open_marker_key(campaign_id))
+        outcome.closed.append(campaign_id)
 
     def _fail_unsettled(self, campaign_id: str, indexes: set[int], code: str, reason: str) -> list[int]:
         """Fail the products of `indexes` that have not settled; the indexes this write failed."""
@@ -86,6 +104,16 @@ class SettlerService:
             self.store.update(campaign_id, fail)
         except ManifestNotFound:
             self.logger.warning("campaign has no manifest; nothing to settle", extra={"campaign_id": campaign_id})
+            return []
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "AccessDenied":
+                raise  # transient: the record is retried
+            # S3 answers 403 for a missing key when listing the campaign's folder is not allowed: gone, or not
+            # ours to write. Either way a retry cannot help; reported once.
+            self.logger.warning(
+                "campaign's manifest cannot be read or written; nothing settled",
+                extra={"campaign_id": campaign_id, "error": str(error)},
+            )
             return []
         if failed:
             self.metrics.add_metric(name=metric_names.PRODUCTS_LOST, unit="Count", value=len(failed))

@@ -165,3 +165,24 @@ def test_every_dashboard_series_of_the_settler_is_fed_by_what_it_prints(settler,
     shown = {series for series in pipeline_series() if series[1] == "settler"}
     assert shown == own
     assert settler.store.get("stopped-0a1b2c3d")["status"] == "cancelled"
+
+
+def test_a_campaign_that_cannot_be_read_is_left_for_the_next_sweep_and_the_others_are_swept(settler, monkeypatch):
+    campaign(settler.store, "hidden-0a1b2c3d", ["generating"], updated_at=OLD)
+    campaign(settler.store, "stuck-0a1b2c3d", ["generating"], updated_at=OLD)
+    s3 = settler.service().store.s3
+    get_object = s3.get_object
+
+    def forbidden_for_hidden(**kwargs):
+        if "hidden" in kwargs["Key"]:  # what S3 answers for a missing key without ListBucket on its folder
+            raise ClientError({"Error": {"Code": "AccessDenied", "Message": "Access Denied"}}, "GetObject")
+        return get_object(**kwargs)
+
+    monkeypatch.setattr(s3, "get_object", forbidden_for_hidden)
+    fired_now = {**fixture("awsdocs-lambda_scheduled-event.json"), "time": datetime.now(UTC).isoformat()}
+    assert settler.handler(fired_now, CONTEXT) == {"open": 2, "closed": 1, "settled": 1}
+    markers = [o["Key"] for o in settler.s3.list_objects_v2(Bucket=BUCKET, Prefix="output/_open/")["Contents"]]
+    assert markers == ["output/_open/hidden-0a1b2c3d"]
+    # A record for it is acknowledged, not retried forever: a retry cannot make the manifest readable.
+    response = settler.handler({"Records": [sqs_record(on_failure_body("hidden-0a1b2c3d", 0))]}, CONTEXT)
+    assert response == {"batchItemFailures": []}
