@@ -16,7 +16,11 @@ from tests.aws_events import fixture, sqs_record
 BUCKET = "creative-automation-dev-123456789012-us-east-1"
 CONTEXT = LocalContext("creative-automation-dev-settler")
 STUCK_AFTER = 3 * 3600
-OLD = (datetime.now(UTC) - timedelta(seconds=STUCK_AFTER + 600)).isoformat(timespec="milliseconds")
+
+
+def long_ago() -> str:
+    """Ten minutes past the stuck window before now: 190 minutes without a manifest write."""
+    return (datetime.now(UTC) - timedelta(seconds=STUCK_AFTER + 600)).isoformat(timespec="milliseconds")
 
 
 @pytest.fixture
@@ -113,7 +117,7 @@ def test_a_bad_record_is_acknowledged_and_a_transient_failure_fails_only_its_own
 
 
 def test_the_scheduled_sweep_fails_products_without_progress_and_closes_settled_campaigns(settler):
-    campaign(settler.store, "stuck-0a1b2c3d", ["complete", "generating", "rendering"], updated_at=OLD)
+    campaign(settler.store, "stuck-0a1b2c3d", ["complete", "generating", "rendering"], updated_at=long_ago())
     campaign(settler.store, "busy-0a1b2c3d", ["generating"])
     campaign(settler.store, "done-0a1b2c3d", ["complete"])
     settler.s3.put_object(Bucket=BUCKET, Key="output/_open/orphan-0a1b2c3d", Body=b"")  # no manifest
@@ -138,7 +142,7 @@ def test_an_event_of_another_kind_is_ignored_not_failed(settler):
 
 
 def test_the_sweep_judges_by_the_time_the_schedule_fired(settler):
-    campaign(settler.store, "stuck-0a1b2c3d", ["generating"], updated_at=OLD)
+    campaign(settler.store, "stuck-0a1b2c3d", ["generating"], updated_at=long_ago())
     fired_long_ago = fixture("awsdocs-lambda_scheduled-event.json")  # 2019: the campaign had not even started
     assert settler.handler(fired_long_ago, CONTEXT) == {"open": 1, "closed": 0, "settled": 0}
     assert settler.store.get("stuck-0a1b2c3d")["status"] == "processing"
@@ -168,8 +172,8 @@ def test_every_dashboard_series_of_the_settler_is_fed_by_what_it_prints(settler,
 
 
 def test_a_campaign_that_cannot_be_read_is_left_for_the_next_sweep_and_the_others_are_swept(settler, monkeypatch):
-    campaign(settler.store, "hidden-0a1b2c3d", ["generating"], updated_at=OLD)
-    campaign(settler.store, "stuck-0a1b2c3d", ["generating"], updated_at=OLD)
+    campaign(settler.store, "hidden-0a1b2c3d", ["generating"], updated_at=long_ago())
+    campaign(settler.store, "stuck-0a1b2c3d", ["generating"], updated_at=long_ago())
     s3 = settler.service().store.s3
     get_object = s3.get_object
 
