@@ -64,3 +64,17 @@ def test_a_missing_or_malformed_variable_fails_the_cold_start_naming_it(dev):
         VariantsEnvironment.read(broken)
     with pytest.raises(MisconfiguredFunction, match="IMAGE_BACKEND is 'dalle'"):
         GeneratorEnvironment.read(environment(dev, "generator") | {"IMAGE_BACKEND": "dalle"})
+
+
+def test_the_functions_that_settle_campaigns_read_the_campaign_index_when_the_stack_has_one(dev):
+    """CAMPAIGN_TABLE is optional: the local run and stacks without the API do not set it."""
+    table = "creative-automation-dev-campaigns"
+    for service, reader in (
+        ("parser", ParserEnvironment),
+        ("generator", GeneratorEnvironment),
+        ("variants", VariantsEnvironment),
+        ("settler", SettlerEnvironment),
+    ):
+        variables = environment(dev, service)
+        assert reader.read(variables).campaign_table is None, service
+        assert reader.read({**variables, "CAMPAIGN_TABLE": table}).campaign_table == table, service
