@@ -3,8 +3,8 @@
 Cancel is a request, not a stop: `request_cancel` marks the products no function has taken yet (`pending`)
 `cancelled` at once; a product whose function is already queued or running (`generating`, `rendering`) keeps
 going until that function looks: one that starts after the request marks its product `cancelled` without
-working (`cancelled_before_start`), one already running finishes its product. A generator that finishes after
-the request keeps its image and cost but starts no variants (`CANCELLED_AFTER_GENERATION`). Once every product
+working (`start_product`), one already running finishes its product. A generator that finishes after
+the request keeps its image and cost but starts no variants (`record_generated`). Once every product
 has settled the campaign settles `cancelled` (`manifest.settle`).
 
 Every function here is a pure function of the manifest dict, safe to run more than once (`ManifestStore.update`).
