@@ -27,9 +27,10 @@ SQS_METRICS = ("ApproximateNumberOfMessagesVisible", "ApproximateAgeOfOldestMess
 
 # Which service (POWERTOOLS_SERVICE_NAME, the `service` dimension) emits each pipeline metric. The
 # campaign-settled metrics come from whichever function settled the campaign: the generator (a product
-# refused by the content filter or out of attempts) or variants; the parser starts campaigns, and settles one
-# as failed only when every product named an existing asset that is missing.
-SETTLERS = ("generator", "variants")
+# refused by the content filter or out of attempts) or variants, or the settler (a product Lambda dropped, or
+# one without progress); the parser starts campaigns, and settles one as failed only when every product named an
+# existing asset that is missing.
+SETTLERS = ("generator", "variants", "settler")
 UPDATER = "image-updater"
 EMITTERS: dict[str, tuple[str, ...]] = {
     m.CAMPAIGNS_STARTED: ("parser",),
@@ -38,6 +39,8 @@ EMITTERS: dict[str, tuple[str, ...]] = {
     m.CAMPAIGNS_COMPLETED: ("variants",),
     m.CAMPAIGNS_PARTIAL: SETTLERS,
     m.CAMPAIGNS_FAILED: ("parser", *SETTLERS),
+    m.CAMPAIGNS_CANCELLED: SETTLERS,
+    m.PRODUCTS_LOST: ("settler",),
     m.PRODUCTS_GENERATED: ("generator",),
     m.PRODUCTS_REUSED: ("parser", "generator"),
     m.EXISTING_ASSETS_MISSING: ("parser",),
@@ -243,7 +246,12 @@ def build_body(
         (
             "Campaigns",
             series(
-                m.CAMPAIGNS_STARTED, m.CAMPAIGNS_COMPLETED, m.CAMPAIGNS_PARTIAL, m.CAMPAIGNS_FAILED, m.BRIEFS_REJECTED
+                m.CAMPAIGNS_STARTED,
+                m.CAMPAIGNS_COMPLETED,
+                m.CAMPAIGNS_PARTIAL,
+                m.CAMPAIGNS_FAILED,
+                m.CAMPAIGNS_CANCELLED,
+                m.BRIEFS_REJECTED,
             ),
             "Sum",
             {},
@@ -256,6 +264,7 @@ def build_body(
                 m.VARIANTS_RENDERED,
                 m.EXISTING_ASSETS_MISSING,
                 m.MISSING_ASSETS_GENERATED,
+                m.PRODUCTS_LOST,
             ),
             "Sum",
             {},

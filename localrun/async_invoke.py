@@ -151,7 +151,8 @@ class AsyncInvoker:
                 self._push(retry)
                 self._finished(event, "retry")
                 return
-            record = failure_record(self.functions[event.service], event, error)
+            condition = "EventAgeExceeded" if too_old else "RetriesExhausted"
+            record = failure_record(self.functions[event.service], event, error, condition)
             self.failed.append(
                 FailedInvocation(event.service, event.payload, event.attempt, f"{type(error).__name__}: {error}")
             )
@@ -165,8 +166,11 @@ class AsyncInvoker:
             self.on_finished(event.service, event.payload, outcome)
 
 
-def failure_record(function: Function, event: _Event, error: BaseException) -> dict[str, Any]:
-    """The record Lambda sends to an on-failure destination when retries are exhausted."""
+def failure_record(
+    function: Function, event: _Event, error: BaseException, condition: str = "RetriesExhausted"
+) -> dict[str, Any]:
+    """The record Lambda sends to an on-failure destination when retries are exhausted (or the event is too old
+    to retry)."""
     arn = f"arn:aws:lambda:us-east-1:123456789012:function:{function.name}"
     return {
         "version": "1.0",
@@ -174,7 +178,7 @@ def failure_record(function: Function, event: _Event, error: BaseException) -> d
         "requestContext": {
             "requestId": event.request_id,
             "functionArn": f"{arn}:$LATEST",
-            "condition": "RetriesExhausted",
+            "condition": condition,
             "approximateInvokeCount": event.attempt,
         },
         "requestPayload": event.payload,

@@ -103,6 +103,7 @@ def summary(result: RunResult, out: Path) -> str:
     products = [p for m in result.campaigns.values() for p in m["products"]]
     variants = sum(len(p.get("variants") or []) for p in products)
     failed_products = [p for p in products if p.get("status") != "complete"]
+    cancelled = sum(1 for p in failed_products if p.get("status") == "cancelled")
     substituted = [p for p in products if p.get("asset_substitution")]
     by_status: dict[str, int] = {}
     for manifest in result.campaigns.values():
@@ -117,13 +118,21 @@ def summary(result: RunResult, out: Path) -> str:
             f"\n      report: {_rel(out / key.removeprefix(OUTPUT_PREFIX))}"
             for key, report in sorted(result.rejections.items())
         ),
-        f"Products    {len(products)} ({len(failed_products)} not complete, "
+        f"Products    {len(products)} ({len(failed_products)} not complete"
+        + (f", {cancelled} of them cancelled" if cancelled else "")
+        + ", "
         f"{len(substituted)} generated instead of a missing existing asset)",
         f"Variants    {variants}",
         f"Failures    {len(result.dlq_messages)} message(s) in the DLQ, "
         f"{len(result.failed_invocations)} failed invocation(s)" + (", TIMED OUT" if result.timed_out else ""),
         f"Wall time   {result.wall_seconds:.1f} s",
     ]
+    if result.swept.get("settled"):
+        lines.insert(
+            -1,
+            f"Sweep       {result.swept['settled']} campaign(s) still open when nothing was left to run: "
+            "their unfinished products settled failed",
+        )
     for manifest in result.campaigns.values():
         for product in manifest["products"]:
             substitution = product.get("asset_substitution")
@@ -132,8 +141,13 @@ def summary(result: RunResult, out: Path) -> str:
                     f"  ~ {manifest['campaign_name']} / {product['name']}: generated instead of the missing "
                     f'existing asset "{substitution["requested"]}" (the brief allows it: on_missing_asset)'
                 )
-            if product.get("status") != "complete":
-                error = product.get("error") or {}
+            error = product.get("error") or {}
+            if product.get("status") == "cancelled":
+                lines.append(
+                    f"  - {manifest['campaign_name']} / {product['name']}: cancelled, "
+                    f"{error.get('message', 'the campaign was cancelled')}"
+                )
+            elif product.get("status") != "complete":
                 lines.append(
                     f"  ! {manifest['campaign_name']} / {product['name']}: {product['status']} "
                     f"{error.get('code', '')}: {error.get('message', '')}"

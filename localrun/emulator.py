@@ -33,6 +33,7 @@ class Resources:
     queue_arn: str
     dlq_url: str
     failed_invocations_url: str
+    failed_invocations_arn: str
 
 
 class Emulator:
@@ -132,7 +133,7 @@ def create_resources(session: Any, settings: StackSettings) -> Resources:
         ReceiveMessageWaitTimeSeconds=queue.receive_wait_seconds,
         RedrivePolicy=json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": queue.max_receive_count}),
     )
-    failed_url, _ = create_queue(
+    failed_url, failed_arn = create_queue(
         f"{names.prefix}-failed-invocations", MessageRetentionPeriod=queue.dlq_retention_seconds
     )
     s3.put_bucket_notification_configuration(
@@ -154,7 +155,7 @@ def create_resources(session: Any, settings: StackSettings) -> Resources:
     )
     # Like S3, moto sends an s3:TestEvent when the notification is configured: it stays in the queue, and the
     # parser skips it, as in AWS.
-    return Resources(bucket, queue_url, queue_arn, dlq_url, failed_url)
+    return Resources(bucket, queue_url, queue_arn, dlq_url, failed_url, failed_arn)
 
 
 _patched = False

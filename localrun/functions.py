@@ -25,6 +25,8 @@ from localrun.lambda_context import LocalContext
 warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 # Env var the callers use -> function service name.
 TARGETS = {env.GENERATOR_FUNCTION: "generator", env.VARIANTS_FUNCTION: "variants"}
+# The functions the local run loads: the pipeline, and the settler behind the failed-invocations queue.
+LOCAL_FUNCTIONS = (*PIPELINE_FUNCTIONS, "settler")
 
 
 @dataclass
@@ -55,7 +57,7 @@ def environment(settings: StackSettings, bucket: str, dlq_url: str) -> dict[str,
     metrics disabled: no CloudWatch here, and EMF lines would only clutter the terminal."""
     values = StackValues(bucket_name=bucket, dlq_url=dlq_url)
     merged: dict[str, str] = {}
-    for service in PIPELINE_FUNCTIONS:
+    for service in LOCAL_FUNCTIONS:
         merged.update({name: str(value) for name, value in function_environment(settings, service, values).items()})
     merged.pop(env.POWERTOOLS_SERVICE_NAME)  # each function's Logger and Metrics name their service themselves
     return merged | {env.POWERTOOLS_METRICS_DISABLED: "true"}
@@ -76,12 +78,12 @@ class Loaded(dict):
 def load(
     settings: StackSettings, log_stream: TextIO | None, prepare: Callable[[str, Any], None] | None = None
 ) -> Loaded:
-    """The parser, generator and variants functions, ready to invoke. Logs go to `log_stream`.
+    """The parser, generator, variants and settler functions, ready to invoke. Logs go to `log_stream`.
 
     Each app module is imported afresh (its Logger and Metrics read the environment set for this run) and
     the previous one is put back by `restore()`, so code that imported it before is not affected."""
     functions = Loaded()
-    for service in PIPELINE_FUNCTIONS:
+    for service in LOCAL_FUNCTIONS:
         name = f"handlers.{service}.app"
         functions._undo.append(_forget_module(name))
         module = importlib.import_module(name)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -13,12 +15,14 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from components.function_environment import stuck_after_seconds
+from components.settings import StackSettings
 from handlers.shared.bucket_layout import ASSETS_PREFIX, BRIEFS_PREFIX
 from handlers.shared.environment import GENERATOR_FUNCTION
 from localrun import functions as function_loader
 from localrun import outputs
 from localrun.async_invoke import AsyncInvoker
-from localrun.emulator import Emulator, create_resources, local_settings
+from localrun.emulator import ACCOUNT_ID, Emulator, create_resources, local_settings
 from localrun.event_source import QueueEventSource
 from localrun.progress import Progress
 
@@ -53,7 +57,7 @@ class RunResult:
     campaigns: dict[str, dict[str, Any]]  # campaign id -> final manifest
     rejections: dict[str, dict[str, Any]]  # report key -> report
     dlq_messages: list[dict[str, Any]]
-    failed_invocations: list[dict[str, Any]]  # Lambda on-failure records
+    failed_invocations: list[dict[str, Any]]  # Lambda on-failure records (those the settler took, and any left)
     galleries: dict[str, Path]
     uploads: int
     invocations: dict[str, int]
@@ -62,10 +66,12 @@ class RunResult:
     async_retries: int  # asynchronous invocations that raised and were retried
     wall_seconds: float
     timed_out: bool = False
+    swept: dict[str, Any] = field(default_factory=dict)  # the settler's closing sweep: open, closed, settled
 
     @property
     def failed_campaigns(self) -> list[str]:
-        return [cid for cid, m in self.campaigns.items() if m.get("status") != "complete"]
+        """Campaigns that did not deliver what was asked (a cancelled one did: someone asked it to stop)."""
+        return [cid for cid, m in self.campaigns.items() if m.get("status") not in ("complete", "cancelled")]
 
     @property
     def ok(self) -> bool:
@@ -131,6 +137,20 @@ def run(options: RunOptions) -> RunResult:
             on_record_done=lambda body: progress.advance("parse", _uploads_in(body)),
         )
 
+        # As in AWS, Lambda's on-failure records reach the settler through the failed-invocations queue.
+        settled_records: list[str] = []
+        settler_source = QueueEventSource(
+            sqs,
+            resources.failed_invocations_url,
+            resources.failed_invocations_arn,
+            loaded["settler"],
+            batch_size=10,
+            batching_window_seconds=0,
+            receive_wait_seconds=0,
+            retry_visibility_seconds=options.retry_visibility_seconds,
+            on_record_done=settled_records.append,
+        )
+
         progress.expect("parse", len(options.briefs))
         for path in options.briefs:
             s3.put_object(
@@ -140,8 +160,10 @@ def run(options: RunOptions) -> RunResult:
                 ContentType="application/json" if path.suffix.lower() == ".json" else "application/octet-stream",
             )
 
-        timed_out = not _drive(source, invoker, sqs, resources.queue_url, started + options.timeout_seconds)
+        queues = [resources.queue_url, resources.failed_invocations_url]
+        timed_out = not _drive([source, settler_source], invoker, sqs, queues, started + options.timeout_seconds)
         invoker.wait_idle(5)
+        swept = loaded["settler"].invoke(closing_sweep(settings))
 
         campaigns = outputs.manifests(s3, resources.bucket)
         rejections = outputs.rejection_reports(s3, resources.bucket)
@@ -153,7 +175,10 @@ def run(options: RunOptions) -> RunResult:
             campaigns=campaigns,
             rejections=rejections,
             dlq_messages=_drain(sqs, resources.dlq_url),
-            failed_invocations=[json.loads(m["Body"]) for m in _drain(sqs, resources.failed_invocations_url)],
+            failed_invocations=[
+                json.loads(body)
+                for body in [*settled_records, *(m["Body"] for m in _drain(sqs, resources.failed_invocations_url))]
+            ],
             galleries=galleries,
             uploads=len(options.briefs),
             invocations=dict(invoker.invocations),
@@ -162,6 +187,7 @@ def run(options: RunOptions) -> RunResult:
             async_retries=invoker.retries,
             wall_seconds=time.monotonic() - started,
             timed_out=timed_out,
+            swept=swept,
         )
     finally:
         set_transport(None)
@@ -184,12 +210,32 @@ def upload_existing_assets(s3: Any, bucket: str, folder: Path = EXISTING_ASSETS)
             )
 
 
-def _drive(source: QueueEventSource, invoker: AsyncInvoker, sqs: Any, queue_url: str, deadline: float) -> bool:
-    """Poll until the queue is empty and no invocation is queued or running. False on timeout."""
+def closing_sweep(settings: StackSettings) -> dict[str, Any]:
+    """The settler's scheduled event, dated past the time a product may take (STUCK_AFTER_SECONDS): the run
+    has nothing left to run, so a campaign still open now would stay open forever; in AWS the schedule's
+    sweep settles it that much later."""
+    fired = datetime.now(UTC) + timedelta(seconds=stuck_after_seconds(settings) + 1)
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": ACCOUNT_ID,
+        "time": fired.isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "region": "us-east-1",
+        "resources": [f"arn:aws:events:us-east-1:{ACCOUNT_ID}:rule/{settings.names.prefix}-settler-sweep"],
+        "detail": {},
+    }
+
+
+def _drive(
+    sources: list[QueueEventSource], invoker: AsyncInvoker, sqs: Any, queue_urls: list[str], deadline: float
+) -> bool:
+    """Poll until the queues are empty and no invocation is queued or running. False on timeout."""
     while time.monotonic() < deadline:
-        if source.poll_once():
+        if sum(source.poll_once() for source in sources):
             continue
-        if invoker.idle() and _queue_empty(sqs, queue_url) and invoker.idle():
+        if invoker.idle() and all(_queue_empty(sqs, url) for url in queue_urls) and invoker.idle():
             return True
         invoker.wait_idle(0.2)
     return False

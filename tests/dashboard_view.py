@@ -14,6 +14,7 @@ FUNCTIONS = {
     "generator": "ca-dev-generator",
     "variants": "ca-dev-variants",
     "image-updater": "ca-dev-image-updater",
+    "settler": "ca-dev-settler",
 }
 WORK_QUEUES = {"briefs": "ca-dev-briefs"}
 DLQS = {

@@ -26,7 +26,7 @@ CONFIG_KEYS = frozenset(
         *(f"images.{k}" for k in ("tag", "layout", "platform", "keepLast", "mode", "environmentInRepositoryName")),
         *(
             f"functions.{f}.{k}"
-            for f in ("parser", "generator", "variants", "imageUpdater")
+            for f in ("parser", "generator", "variants", "imageUpdater", "settler")
             for k in ("memoryMb", "timeoutSeconds", "reservedConcurrency")
         ),
         *(f"queue.{k}" for k in ("maxReceiveCount", "batchSize", "batchingWindowSeconds", "visibilityTimeoutSeconds")),

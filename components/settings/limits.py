@@ -9,8 +9,9 @@ PROJECT = "creative-automation"
 ROOT = Path(__file__).resolve().parents[2]
 IMAGE_MODELS_FILE = ROOT / "handlers" / "shared" / "image_models.json"
 
-# Services built as container images. The Batch worker re-renders a campaign's variants in bulk.
-FUNCTION_SERVICES = ("parser", "generator", "variants", "image-updater")
+# Services built as container images. The Batch worker re-renders a campaign's variants in bulk; the settler
+# settles products whose asynchronous invocation Lambda dropped, and campaigns left without progress.
+FUNCTION_SERVICES = ("parser", "generator", "variants", "image-updater", "settler")
 SERVICES = (*FUNCTION_SERVICES, "batch-worker")
 PIPELINE_FUNCTIONS = ("parser", "generator", "variants")
 # One Bedrock call (5 s connect + 60 s read) and 10 s to record its outcome: handlers/generator/models.py.

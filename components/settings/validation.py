@@ -79,6 +79,7 @@ def settings_from_values(environment: str, values: Mapping[str, Any], *, deploye
         "generator": FunctionSettings(1024, 120, 5),
         "variants": FunctionSettings(2048, 180, 10),
         "image-updater": FunctionSettings(256, 900, None),  # may wait out a `pulumi up`: ~10 min
+        "settler": FunctionSettings(256, 120, None),  # a sweep reads the open campaigns' manifests
     }
     functions = {}
     for service, default in defaults.items():

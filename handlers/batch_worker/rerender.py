@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from handlers.shared.bucket_layout import manifest_key
+from handlers.shared.lifecycle import clear_cancel
 from handlers.shared.manifest import ManifestStore
 from handlers.shared.payloads import RenderVariants
 
@@ -31,6 +32,7 @@ def rerender(store: ManifestStore, campaign_id: str, invoke: Callable[[RenderVar
     indexes = [p["index"] for p in manifest["products"] if p.get("source_key")]
 
     def reopen(current: dict[str, Any]) -> None:
+        clear_cancel(current)  # asking for a re-render undoes an earlier cancel
         for product in current["products"]:
             if product["index"] in indexes:
                 product.update(status="rendering", render_attempts=0)

@@ -39,7 +39,7 @@ def service() -> GeneratorService:
     global _service
     if _service is None:
         environment = GeneratorEnvironment.read()
-        store = settling_store(environment.bucket, logger, metrics)
+        store = settling_store(environment.bucket, logger, metrics, environment.campaign_table)
         _service = GeneratorService(
             store.s3, store, backend(environment), logger, metrics, max_attempts=environment.async_max_attempts
         )

@@ -22,6 +22,7 @@ from handlers.shared.bucket_layout import generated_key, image_cache_key
 from handlers.shared.errors import error_code
 from handlers.shared.image_words import found
 from handlers.shared.invoke import invoke_async
+from handlers.shared.lifecycle import record_generated, start_product
 from handlers.shared.manifest import SETTLED, ManifestStore
 from handlers.shared.manifest import product as find_product
 from handlers.shared.payloads import RenderVariants
@@ -64,7 +65,10 @@ class GeneratorService:
             return settled
         if not product.get("generated_key"):
             attempt = product.get("generation_attempts", 0) + 1
-            self.store.update_product(campaign_id, index, generation_attempts=attempt)
+            started = self.store.update(campaign_id, start_product(index, generation_attempts=attempt))
+            if find_product(started, index)["status"] in SETTLED:  # cancelled before it started
+                self.logger.info("product not started: the campaign was cancelled")
+                return str(find_product(started, index)["status"])
             try:
                 product = self._generate(manifest, product, remaining_ms)
             except ContentFiltered as error:
@@ -80,6 +84,9 @@ class GeneratorService:
                         f"image generation failed after {attempt} attempts: {error}",
                     )
                 raise
+            if product["status"] == "cancelled":  # the cancel came while the image was made
+                self.logger.info("image kept, variants not started: the campaign was cancelled")
+                return "cancelled"
         self.invoke(RenderVariants(campaign_id, index, self.store.bucket, product["generated_key"]))
         return "rendering"
 
@@ -147,8 +154,8 @@ class GeneratorService:
             "seed": request.seed,
             "status": "rendering",
         }
-        self.store.update_product(campaign_id, index, **fields)
-        return {**product, **fields}
+        recorded = self.store.update(campaign_id, record_generated(index, **fields))
+        return find_product(recorded, index)
 
     def _exists(self, key: str) -> bool:
         # A listing, not HeadObject: without an unconditional s3:ListBucket, S3 answers 403 for a missing key.

@@ -19,6 +19,7 @@ from handlers.parser.service import ParserService
 from handlers.shared.environment import ParserEnvironment
 from handlers.shared.errors import error_code, is_transient
 from handlers.shared.manifest import ManifestStore
+from handlers.shared.settled import CampaignIndex
 from handlers.shared.telemetry import logger_and_metrics
 
 logger, metrics = logger_and_metrics("parser")
@@ -33,7 +34,12 @@ def service() -> ParserService:
     if _service is None:
         s3 = boto3.client("s3")
         _service = ParserService(
-            s3, ManifestStore(s3, environment().bucket), environment().max_brief_bytes, logger, metrics
+            s3,
+            ManifestStore(s3, environment().bucket),
+            environment().max_brief_bytes,
+            logger,
+            metrics,
+            index=CampaignIndex(environment().campaign_table),
         )
     return _service
 

@@ -22,18 +22,21 @@ from handlers.shared import metrics as metric_names
 from handlers.shared.bucket_layout import (
     ASSETS_PREFIX,
     INPUT_PREFIX,
+    open_marker_key,
     rejection_report_key,
     upload_rejection_report_key,
 )
 from handlers.shared.invoke import invoke_async
 from handlers.shared.manifest import ManifestStore, new_manifest, now_iso
 from handlers.shared.payloads import GenerateImage, Payload, RenderVariants
+from handlers.shared.settled import CampaignIndex
 from handlers.shared.telemetry import Log, MetricSink
 
 MISSING_OBJECT_CODES = {"NoSuchKey", "NoSuchVersion", "404"}
 IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")  # PNG, JPEG: what a logo may be
 MISSING_ASSET_CODE = "ExistingAssetMissing"
 MAX_ASSET_KEYS_SCANNED = 10_000
+OWNER_METADATA = "owner"  # S3 user metadata the API sets on the briefs it stores (the submitting team)
 
 
 @dataclass
@@ -60,6 +63,7 @@ class ParserService:
     logger: Log
     metrics: MetricSink
     invoke: Callable[[Payload], None] = invoke_async
+    index: CampaignIndex | None = None  # the API's campaign index, kept current for campaigns with an owner
 
     def handle(self, upload: Upload) -> Outcome:
         if upload.bucket != self.store.bucket:
@@ -72,12 +76,13 @@ class ParserService:
             return Outcome("skipped")
         if not upload.key.lower().endswith(".json"):
             return self._reject(upload, [not_a_brief_name(upload.key)])
-        body = self._read_brief(upload)
-        if body is None:
+        read = self._read_brief(upload)
+        if read is None:
             self.logger.warning("brief was deleted before it could be read; nothing to do", extra={"key": upload.key})
             return Outcome("skipped")
-        if isinstance(body, int):
-            return self._reject(upload, [too_large(body, self.max_brief_bytes)])
+        if isinstance(read, int):
+            return self._reject(upload, [too_large(read, self.max_brief_bytes)])
+        body, owner = read
 
         check = check_brief(body, self.max_brief_bytes)
         brief = check.brief
@@ -103,8 +108,11 @@ class ParserService:
             brand_colors=brief.get("brand_colors", []),
             **({"logo_key": asset_key(brief["logo"])} if brief.get("logo") else {}),
             **({"framing": brief["framing"]} if brief.get("framing") else {}),
+            **({"owner": owner} if owner else {}),
         )
-        _, created = self.store.create(manifest)
+        stored, created = self.store.create(manifest)
+        if stored["status"] == "processing":  # the settler's sweep finds it even if a function's event is lost
+            self.s3.put_object(Bucket=self.store.bucket, Key=open_marker_key(cid), Body=b"")
         if created:
             self.metrics.add_metric(name=metric_names.CAMPAIGNS_STARTED, unit="Count", value=1)
             self.logger.info("campaign started", extra={"products": len(products), "brief_key": upload.key})
@@ -113,14 +121,16 @@ class ParserService:
             self._count_missing_assets(products)
             if manifest["status"] == "failed":  # every product named a missing asset: nothing left to run
                 self.metrics.add_metric(name=metric_names.CAMPAIGNS_FAILED, unit="Count", value=1)
+                if self.index is not None:
+                    self.index.record_status(manifest, self.logger)
         routed = self._route(cid, upload.bucket)
         return Outcome("started" if created else "duplicate", cid, routed)
 
     # -- reading --------------------------------------------------------------------------------------
 
-    def _read_brief(self, upload: Upload) -> bytes | int | None:
-        """The brief's bytes; its real size (an int) when over the limit, refused without downloading it;
-        None when it is gone."""
+    def _read_brief(self, upload: Upload) -> tuple[bytes, str | None] | int | None:
+        """The brief's bytes and the owner the API recorded in its metadata (None for a plain upload); its
+        real size (an int) when over the limit, refused without downloading it; None when it is gone."""
         if upload.size is not None and upload.size > self.max_brief_bytes:
             return upload.size
         request = {"Bucket": upload.bucket, "Key": upload.key}
@@ -137,7 +147,8 @@ class ParserService:
             response["Body"].close()
             return size
         body: bytes = response["Body"].read()
-        return body
+        owner = str(response.get("Metadata", {}).get(OWNER_METADATA, "")).strip()
+        return body, owner or None
 
     def _check_logo(self, logo: str | None) -> Violation | None:
         """A logo that is missing or not a PNG/JPEG rejects the brief, naming the key (its first bytes are

@@ -11,6 +11,7 @@ output/<campaign-id>/index.html            the campaign's gallery
 output/rejected/<brief stem>/report.json   why a brief was refused (the latest upload; each upload's own
                                            report beside it: <upload time>-<version>.json)
 output/_image-cache/<fp[:2]>/<fp>.png      generated images by content fingerprint, shared by campaigns
+output/_open/<campaign-id>                 an empty marker while the campaign runs (the settler's sweep list)
 ```
 """
 
@@ -26,8 +27,9 @@ ASSETS_PREFIX = "existing-assets/"
 OUTPUT_PREFIX = "output/"
 REJECTED_PREFIX = f"{OUTPUT_PREFIX}rejected/"
 IMAGE_CACHE_PREFIX = f"{OUTPUT_PREFIX}_image-cache/"
+OPEN_PREFIX = f"{OUTPUT_PREFIX}_open/"
 # Folders under output/ that are not campaigns.
-NOT_CAMPAIGNS = frozenset({"rejected", "_image-cache"})
+NOT_CAMPAIGNS = frozenset({"rejected", "_image-cache", "_open"})
 MANIFEST_FILE = "manifest.json"
 GALLERY_FILE = "index.html"
 LATEST_REPORT_FILE = "report.json"
@@ -69,6 +71,18 @@ def variant_key(campaign_id: str, index: int, name: str, variant: str, locale: s
 def image_cache_key(fingerprint: str) -> str:
     """Content-addressed store of generated images, shared by all campaigns."""
     return f"{IMAGE_CACHE_PREFIX}{fingerprint[:2]}/{fingerprint}.png"
+
+
+def open_marker_key(campaign_id: str) -> str:
+    """Written by the parser when it creates a campaign, deleted by the settler's sweep once it settled: the
+    sweep lists these few keys, never the whole output/ prefix."""
+    return f"{OPEN_PREFIX}{campaign_id}"
+
+
+def campaign_of_open_marker(key: str) -> str | None:
+    """The campaign id an `output/_open/<campaign-id>` marker names, else None."""
+    name = key.removeprefix(OPEN_PREFIX)
+    return name if key.startswith(OPEN_PREFIX) and name and "/" not in name else None
 
 
 def brief_stem(brief_key: str) -> str:

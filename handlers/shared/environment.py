@@ -22,6 +22,8 @@ ASYNC_MAX_ATTEMPTS = "ASYNC_MAX_ATTEMPTS"  # Lambda's attempts of an async event
 IMAGE_TARGETS = "IMAGE_TARGETS"  # the image-push updater's watch list (JSON)
 BATCH_JOB_DEFINITION_NAME = "BATCH_JOB_DEFINITION_NAME"
 BATCH_JOB_QUEUE = "BATCH_JOB_QUEUE"
+CAMPAIGN_TABLE = "CAMPAIGN_TABLE"  # the API's campaign index (DynamoDB); unset in the local run and older stacks
+STUCK_AFTER_SECONDS = "STUCK_AFTER_SECONDS"  # the settler: a campaign without progress this long has a lost product
 LOG_LEVEL = "LOG_LEVEL"
 POWERTOOLS_LOG_LEVEL = "POWERTOOLS_LOG_LEVEL"
 POWERTOOLS_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
@@ -40,6 +42,7 @@ class ParserEnvironment:
     bucket: str
     max_brief_bytes: int
     dlq_url: str | None  # None: permanent failures are retried until SQS moves them (tests, old stacks)
+    campaign_table: str | None = None  # None: no campaign index to keep current
 
     @classmethod
     def read(cls, environ: Mapping[str, str] = os.environ) -> ParserEnvironment:
@@ -47,6 +50,7 @@ class ParserEnvironment:
             bucket=_required(environ, S3_BUCKET_NAME),
             max_brief_bytes=_positive(environ, MAX_BRIEF_BYTES),
             dlq_url=environ.get(DLQ_URL) or None,
+            campaign_table=_optional(environ, CAMPAIGN_TABLE),
         )
 
 
@@ -56,11 +60,18 @@ class GeneratorEnvironment:
     image_backend: str
     bedrock_model_id: str | None  # required with the bedrock backend
     async_max_attempts: int
+    campaign_table: str | None = None  # None: no campaign index to keep current
 
     @classmethod
     def read(cls, environ: Mapping[str, str] = os.environ) -> GeneratorEnvironment:
         backend, model_id = _image_model(environ)
-        return cls(_required(environ, S3_BUCKET_NAME), backend, model_id, _positive(environ, ASYNC_MAX_ATTEMPTS))
+        return cls(
+            _required(environ, S3_BUCKET_NAME),
+            backend,
+            model_id,
+            _positive(environ, ASYNC_MAX_ATTEMPTS),
+            _optional(environ, CAMPAIGN_TABLE),
+        )
 
 
 @dataclass(frozen=True)
@@ -69,11 +80,33 @@ class VariantsEnvironment:
     async_max_attempts: int
     image_backend: str = "local"  # who paints a generative expand: the image model, or the offline stand-in
     bedrock_model_id: str | None = None  # required with the bedrock backend
+    campaign_table: str | None = None  # None: no campaign index to keep current
 
     @classmethod
     def read(cls, environ: Mapping[str, str] = os.environ) -> VariantsEnvironment:
         backend, model_id = _image_model(environ)
-        return cls(_required(environ, S3_BUCKET_NAME), _positive(environ, ASYNC_MAX_ATTEMPTS), backend, model_id)
+        return cls(
+            _required(environ, S3_BUCKET_NAME),
+            _positive(environ, ASYNC_MAX_ATTEMPTS),
+            backend,
+            model_id,
+            _optional(environ, CAMPAIGN_TABLE),
+        )
+
+
+@dataclass(frozen=True)
+class SettlerEnvironment:
+    bucket: str
+    stuck_after_seconds: int  # the stack's figure: event age + every attempt's timeout + a margin
+    campaign_table: str | None = None  # None: no campaign index to keep current
+
+    @classmethod
+    def read(cls, environ: Mapping[str, str] = os.environ) -> SettlerEnvironment:
+        return cls(
+            _required(environ, S3_BUCKET_NAME),
+            _positive(environ, STUCK_AFTER_SECONDS),
+            _optional(environ, CAMPAIGN_TABLE),
+        )
 
 
 def _image_model(environ: Mapping[str, str]) -> tuple[str, str | None]:
@@ -94,6 +127,10 @@ def _required(environ: Mapping[str, str], name: str) -> str:
     if not value.strip():
         raise MisconfiguredFunction(f"environment variable {name} is not set: the stack sets it on this function")
     return value
+
+
+def _optional(environ: Mapping[str, str], name: str) -> str | None:
+    return environ.get(name, "").strip() or None
 
 
 def _positive(environ: Mapping[str, str], name: str) -> int:

@@ -22,6 +22,7 @@ STATUS_COLORS = {
     "pending": "#718096",
     "generating": "#6b46c1",
     "rendering": "#2b6cb0",
+    "cancelled": "#4a5568",
 }
 
 
@@ -62,6 +63,7 @@ def render(manifest: dict[str, Any], root: str = "../../") -> str:
     <div><dt>Brief</dt><dd><code>{_e(manifest.get("brief_key"))}</code></dd></div>
     <div><dt>Updated</dt><dd>{_e(manifest.get("updated_at"))}</dd></div>
   </dl>
+{_cancel_note(manifest)}
 </header>
 {switch}<main>
 {products}
@@ -70,6 +72,22 @@ def render(manifest: dict[str, Any], root: str = "../../") -> str:
 </body>
 </html>
 """
+
+
+def _cancel_note(manifest: dict[str, Any]) -> str:
+    """Whether someone asked for the campaign to stop, in words, and what that means for its products."""
+    asked = manifest.get("cancel_requested_at")
+    if not asked:
+        return ""
+    products = manifest.get("products", [])
+    cancelled = sum(1 for p in products if p.get("status") == "cancelled")
+    done = sum(1 for p in products if p.get("status") == "complete")
+    if manifest.get("status") == "cancelled":
+        state = f"Cancelled: {cancelled} of {len(products)} product(s) were not rendered"
+    else:
+        state = "Cancel requested: products already being made finish, the others are skipped"
+    kept = f"; finished before the cancel and kept below: {done}" if done else ""
+    return f'  <p class="cancel-note">{_e(state)}{_e(kept)} (asked for at {_e(asked)}).</p>'
 
 
 def _locales(manifest: dict[str, Any]) -> list[str]:
@@ -145,6 +163,9 @@ def _product(product: dict[str, Any], campaign_id: str, root: str, locales: list
     error_html = (
         f'<p class="error"><strong>{_e(error.get("code"))}</strong> {_e(error.get("message"))}</p>' if error else ""
     )
+    if product.get("status") == "cancelled":  # not a fault: someone stopped the campaign
+        reason = (error or {}).get("message", "the campaign was cancelled")
+        error_html = f'<p class="cancelled">Not rendered: {_e(reason)}</p>'
     every = product.get("variants") or []
     if locales:
         variants = "\n".join(
@@ -257,6 +278,9 @@ main { padding: 24px 40px 40px; display:grid; gap: 24px; }
 .substituted { color:#975a16; }
 .error { margin: 8px 0 0; color:#9b2c2c; background:#fff5f5; border:1px solid #fed7d7; padding:6px 10px;
          border-radius:8px; }
+.cancelled { margin: 8px 0 0; color:#2d3748; background:#f7fafc; border:1px solid #cbd5e0; padding:6px 10px;
+             border-radius:8px; }
+.cancel-note { margin: 14px 0 0; padding: 6px 12px; background: rgba(255,255,255,.14); border-radius: 8px; }
 .badge { color:#fff; font-size: 12px; font-weight:600; padding: 2px 9px; border-radius: 999px;
          text-transform: uppercase; letter-spacing:.04em; }
 .variants { display:flex; flex-wrap:wrap; gap: 18px; align-items:flex-end; }

@@ -23,9 +23,9 @@ from botocore.exceptions import ClientError
 from handlers.shared.backoff import Backoff
 from handlers.shared.bucket_layout import manifest_key
 
-PRODUCT_STATUSES = ("pending", "generating", "rendering", "complete", "failed")
-SETTLED = ("complete", "failed")  # product statuses that end a product
-SETTLED_CAMPAIGN = ("complete", "partial", "failed")
+PRODUCT_STATUSES = ("pending", "generating", "rendering", "complete", "failed", "cancelled")
+SETTLED = ("complete", "failed", "cancelled")  # product statuses that end a product
+SETTLED_CAMPAIGN = ("complete", "partial", "failed", "cancelled")
 CONFLICT_CODES = {"PreconditionFailed", "ConditionalRequestConflict", "412", "409"}
 # Writers that collide on a manifest retry quickly: a write takes tens of milliseconds.
 CONTENTION_BACKOFF = Backoff(attempts=25, base_delay=0.02, max_delay=1.0)
@@ -81,12 +81,17 @@ def new_manifest(
 
 
 def settle(manifest: dict[str, Any]) -> dict[str, Any]:
-    """Derive the campaign status and total cost from the products (pure)."""
+    """Derive the campaign status and total cost from the products (pure).
+
+    A campaign whose cancel was asked for (`cancel_requested_at`) settles as `cancelled` once every product
+    has settled, whatever the products that finished before the cancel became (they stay as they are)."""
     products = manifest["products"]
     manifest["total_cost_usd"] = round(sum(float(p.get("cost_usd") or 0) for p in products), 6)
     statuses = [p["status"] for p in products]
     if len(products) < manifest["expected_products"] or any(s not in SETTLED for s in statuses):
         manifest["status"] = "processing"
+    elif manifest.get("cancel_requested_at"):
+        manifest["status"] = "cancelled"
     elif all(s == "complete" for s in statuses):
         manifest["status"] = "complete"
     elif all(s == "failed" for s in statuses):

@@ -9,6 +9,7 @@ CAMPAIGNS_STARTED = "CampaignsStarted"
 CAMPAIGNS_COMPLETED = "CampaignsCompleted"
 CAMPAIGNS_PARTIAL = "CampaignsPartial"
 CAMPAIGNS_FAILED = "CampaignsFailed"
+CAMPAIGNS_CANCELLED = "CampaignsCancelled"
 BRIEFS_REJECTED = "BriefsRejected"
 PRODUCTS_GENERATED = "ProductsGenerated"  # an image-model call was paid for
 PRODUCTS_REUSED = "ProductsReused"  # an existing asset or a cached generated image was used instead
@@ -19,10 +20,16 @@ IMAGE_MODEL_COST_USD = "ImageModelCostUSD"
 MODEL_THROTTLES = "ModelThrottles"
 GENERATION_DURATION_MS = "GenerationDuration"
 RENDER_DURATION_MS = "RenderDuration"
+PRODUCTS_LOST = "ProductsLost"  # settled failed by the settler: Lambda dropped the event, or no progress
 UPDATER_UPDATED = "ImagePushUpdated"
 UPDATER_SKIPPED = "ImagePushSkipped"
 UPDATER_FAILED = "ImagePushFailed"
 JOB_DEFINITION_REVISIONS = "JobDefinitionRevisionsRegistered"  # the Batch part of UPDATER_UPDATED
 
 # Campaign status reached when the last product settles -> metric counting it.
-CAMPAIGN_SETTLED = {"complete": CAMPAIGNS_COMPLETED, "partial": CAMPAIGNS_PARTIAL, "failed": CAMPAIGNS_FAILED}
+CAMPAIGN_SETTLED = {
+    "complete": CAMPAIGNS_COMPLETED,
+    "partial": CAMPAIGNS_PARTIAL,
+    "failed": CAMPAIGNS_FAILED,
+    "cancelled": CAMPAIGNS_CANCELLED,
+}

@@ -26,7 +26,7 @@ def service() -> VariantsService:
 
 
 def build_service(environment: VariantsEnvironment) -> VariantsService:
-    store = settling_store(environment.bucket, logger, metrics)
+    store = settling_store(environment.bucket, logger, metrics, environment.campaign_table)
     attempts = environment.async_max_attempts
     return VariantsService(store.s3, store, logger, metrics, max_attempts=attempts, model=model(environment))
 

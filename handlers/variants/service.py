@@ -10,6 +10,7 @@ from botocore.exceptions import ClientError
 from handlers.shared import metrics as metric_names
 from handlers.shared.bucket_layout import variant_key
 from handlers.shared.errors import error_code
+from handlers.shared.lifecycle import start_product
 from handlers.shared.manifest import SETTLED, ManifestStore
 from handlers.shared.manifest import product as find_product
 from handlers.shared.settled import republish_gallery
@@ -66,7 +67,11 @@ class VariantsService:
         if not source_key:
             self.store.fail_product(campaign_id, index, "NoSource", "no source image was recorded for the product")
             return "failed"
-        self.store.update_product(campaign_id, index, status="rendering", render_attempts=attempt)
+        taken = self.store.update(campaign_id, start_product(index, status="rendering", render_attempts=attempt))
+        status = str(find_product(taken, index)["status"])
+        if status != "rendering":  # cancelled before it started (or settled meanwhile)
+            self.logger.info("product not rendered", extra={"status": status})
+            return status
 
         try:
             data = self.s3.get_object(Bucket=self.store.bucket, Key=source_key)["Body"].read()

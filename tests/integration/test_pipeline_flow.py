@@ -12,6 +12,8 @@ import pytest
 
 from handlers.shared import metrics as names
 from handlers.shared.invoke import set_transport
+from handlers.shared.lifecycle import request_cancel
+from handlers.shared.manifest import ManifestStore
 from localrun.lambda_context import LocalContext
 from tests import emf
 from tests.aws_events import s3_notification, sqs_event
@@ -56,8 +58,9 @@ def pipeline(aws_endpoint, monkeypatch, function_environment):
     pending = deque()
     set_transport(lambda target, payload: pending.append((FUNCTIONS[target], payload)))
 
-    def run(event):
+    def run(event, after_parser=lambda: None):
         response = apps["parser"].handler(event, LocalContext("creative-automation-dev-parser"))
+        after_parser()  # for instance a cancel, landing before the next functions start
         while pending:
             name, payload = pending.popleft()
             apps[name].handler(payload, LocalContext(f"creative-automation-dev-{name}"))
@@ -292,6 +295,9 @@ def run_every_scenario(pipeline, monkeypatch, capsys) -> list[emf.EmfMetric]:
     capsys.readouterr()
     for name, body in offline.items():  # one at a time: the second sample must find the first one's image
         pipeline(sqs_event(upload(pipeline.s3, f"input/campaign-briefs/{name}", body)))
+    # Cancelled after routing: the generator and the variants each settle a campaign cancelled.
+    for name, body in {"stopped.json": brief("Stopped", berry), "halted.json": brief("Halted", citrus)}.items():
+        pipeline(sqs_event(upload(pipeline.s3, f"input/campaign-briefs/{name}", body)), cancel_open_campaigns)
     # Bedrock: a throttle, then the content filter settles one campaign partial and another failed.
     stubber = stub_bedrock(monkeypatch, ["throttle", "filtered", "filtered"])
     for name, body in {
@@ -301,6 +307,13 @@ def run_every_scenario(pipeline, monkeypatch, capsys) -> list[emf.EmfMetric]:
         pipeline(sqs_event(upload(pipeline.s3, f"input/campaign-briefs/{name}", body)))
     stubber.assert_no_pending_responses()
     return emf.parse(capsys.readouterr().out)
+
+
+def cancel_open_campaigns() -> None:
+    s3 = boto3.client("s3")
+    store = ManifestStore(s3, BUCKET)
+    for marker in s3.list_objects_v2(Bucket=BUCKET, Prefix="output/_open/").get("Contents", []):
+        store.update(marker["Key"].rsplit("/", 1)[1], request_cancel)  # settled campaigns are left as they are
 
 
 @pytest.fixture
@@ -313,7 +326,7 @@ def emitted(pipeline, monkeypatch, capsys) -> list[emf.EmfMetric]:
 PIPELINE_FUNCTIONS = ["parser", "generator", "variants"]
 
 
-@pytest.mark.slow  # nine campaigns through the real handlers
+@pytest.mark.slow  # eleven campaigns through the real handlers
 @pytest.mark.parametrize("service", PIPELINE_FUNCTIONS)
 def test_each_function_counts_in_the_stack_namespace_with_only_its_service_dimension(emitted, service):
     """The one dimension set the dashboard and alarms query; any other would show nothing in CloudWatch."""
@@ -323,14 +336,14 @@ def test_each_function_counts_in_the_stack_namespace_with_only_its_service_dimen
     assert all(set(metric.dimensions) == {"service"} for metric in emitted)
 
 
-@pytest.mark.slow  # nine campaigns through the real handlers
+@pytest.mark.slow  # eleven campaigns through the real handlers
 @pytest.mark.parametrize("service", PIPELINE_FUNCTIONS)
 def test_every_metric_a_function_emits_is_on_the_dashboard_for_that_function(emitted, service):
     own = {(metric.name, service) for metric in emitted if metric.dimensions["service"] == service}
     assert own <= pipeline_series()
 
 
-@pytest.mark.slow  # nine campaigns through the real handlers
+@pytest.mark.slow  # eleven campaigns through the real handlers
 @pytest.mark.parametrize("service", PIPELINE_FUNCTIONS)
 def test_every_pipeline_series_on_the_dashboard_is_fed_by_its_function(emitted, service):
     own = {(metric.name, service) for metric in emitted if metric.dimensions["service"] == service}

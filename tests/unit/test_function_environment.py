@@ -8,6 +8,7 @@ from handlers.shared.environment import (
     GeneratorEnvironment,
     MisconfiguredFunction,
     ParserEnvironment,
+    SettlerEnvironment,
     VariantsEnvironment,
 )
 
@@ -33,6 +34,8 @@ def test_each_function_reads_back_what_the_stack_sets(dev):
     assert VariantsEnvironment.read(environment(dev, "variants")) == VariantsEnvironment(
         BUCKET, 3, "bedrock", "amazon.nova-canvas-v1:0"
     )
+    # maxEventAgeSeconds 3600 + 3 attempts x the variants' 180 s (the longer of generator 120 s / variants) + 300 s
+    assert SettlerEnvironment.read(environment(dev, "settler")) == SettlerEnvironment(BUCKET, 4440)
 
 
 def test_the_contracts_variable_names_reach_the_functions_that_use_them(dev):
@@ -61,3 +64,17 @@ def test_a_missing_or_malformed_variable_fails_the_cold_start_naming_it(dev):
         VariantsEnvironment.read(broken)
     with pytest.raises(MisconfiguredFunction, match="IMAGE_BACKEND is 'dalle'"):
         GeneratorEnvironment.read(environment(dev, "generator") | {"IMAGE_BACKEND": "dalle"})
+
+
+def test_the_functions_that_settle_campaigns_read_the_campaign_index_when_the_stack_has_one(dev):
+    """CAMPAIGN_TABLE is optional: the local run and stacks without the API do not set it."""
+    table = "creative-automation-dev-campaigns"
+    for service, reader in (
+        ("parser", ParserEnvironment),
+        ("generator", GeneratorEnvironment),
+        ("variants", VariantsEnvironment),
+        ("settler", SettlerEnvironment),
+    ):
+        variables = environment(dev, service)
+        assert reader.read(variables).campaign_table is None, service
+        assert reader.read({**variables, "CAMPAIGN_TABLE": table}).campaign_table == table, service
