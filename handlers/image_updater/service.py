@@ -9,8 +9,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError, WaiterError
 
-from handlers.image_updater import jobdefs
 from handlers.image_updater.events import Ignored, Push
+from handlers.shared import jobdefs
 from handlers.shared.telemetry import Log
 
 
@@ -90,7 +90,8 @@ class UpdaterService:
             push.image_uri,
             {
                 "image-updater:previous-revision": str(newest["revision"]),
-                "image-updater:image-digest": push.digest,
+                jobdefs.IMAGE_TAG_TAG: push.tag,
+                jobdefs.IMAGE_DIGEST_TAG: push.digest,
             },
         )
         registered = self.batch.register_job_definition(**args)

@@ -106,7 +106,8 @@ def test_the_documented_push_registers_a_revision_and_moves_the_function(aws, na
     assert newest["tags"] == {
         "team": "creative",
         "image-updater:previous-revision": "1",
-        "image-updater:image-digest": PUSHED,
+        "creative-automation:image-tag": "latest",
+        "creative-automation:image-digest": PUSHED,
     }
     assert function_image(aws) == f"{REPO_URL}@{PUSHED}"
 
@@ -142,7 +143,12 @@ def test_job_definition_round_trips_every_field_but_image_and_tags(aws):
     assert new["containerProperties"].pop("image") == f"{REPO_URL}@{PUSHED}"
     assert old["containerProperties"].pop("image") == f"{REPO_URL}@{OLD}"
     new_tags, old_tags = new.pop("tags"), old.pop("tags")
-    assert new_tags == {**old_tags, "image-updater:previous-revision": "1", "image-updater:image-digest": PUSHED}
+    assert new_tags == {
+        **old_tags,
+        "image-updater:previous-revision": "1",
+        "creative-automation:image-tag": "latest",
+        "creative-automation:image-digest": PUSHED,
+    }
     assert new == old  # retry strategy, timeout, environment, secrets, parameters, platform capabilities...
 
 

@@ -1,4 +1,5 @@
-"""Job-definition rewriting (pure): a new revision that changes only the image.
+"""Job-definition rewriting (pure): a new revision that changes only the image (the image-push updater, and
+the API's re-render at a pushed tag that has no revision yet).
 
 `registration` turns a described job definition (DescribeJobDefinitions) into RegisterJobDefinition
 arguments with every image of one repository replaced by an image digest, wherever images sit:
@@ -12,6 +13,10 @@ import copy
 from collections.abc import Iterator
 from typing import Any
 
+# Tags on every job-definition revision naming the worker image it runs (the stack's and the updater's): how a
+# re-render finds the revision of a version, and how a pinned stack knows which versions it released.
+IMAGE_TAG_TAG = "creative-automation:image-tag"
+IMAGE_DIGEST_TAG = "creative-automation:image-digest"
 # Describe-only fields RegisterJobDefinition does not take.
 DESCRIBE_ONLY = ("jobDefinitionArn", "revision", "status", "containerOrchestrationType")
 
