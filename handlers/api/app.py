@@ -14,6 +14,7 @@ import boto3
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.config import Config
 
 from handlers.api import auth, checks
 from handlers.api.auth import Caller
@@ -58,7 +59,7 @@ def service() -> CampaignApi:
     global _service
     if _service is None:
         env = environment()
-        s3 = boto3.client("s3")
+        s3 = boto3.client("s3", config=Config(signature_version="s3v4"))  # presigned URLs: SigV4, not SigV2
         jobs = _jobs or BatchRerenderJobs(
             boto3.client("batch"),
             boto3.client("ecr") if env.version_source == "pushed-tags" else None,
