@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -13,12 +14,13 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from components.settings import StackSettings
 from handlers.shared.bucket_layout import ASSETS_PREFIX, BRIEFS_PREFIX
 from handlers.shared.environment import GENERATOR_FUNCTION
 from localrun import functions as function_loader
 from localrun import outputs
 from localrun.async_invoke import AsyncInvoker
-from localrun.emulator import Emulator, create_resources, local_settings
+from localrun.emulator import Emulator, Resources, create_resources, local_settings
 from localrun.event_source import QueueEventSource
 from localrun.progress import Progress
 
@@ -72,8 +74,29 @@ class RunResult:
         return not (self.failed_campaigns or self.dlq_messages or self.failed_invocations or self.timed_out)
 
 
-def run(options: RunOptions) -> RunResult:
-    started = time.monotonic()
+@dataclass
+class Pipeline:
+    """The local account and the functions, running: what a run or the served API works with."""
+
+    settings: StackSettings
+    emulator: Emulator
+    resources: Resources
+    platform: boto3.Session  # the platform's own session (the person uploading, Lambda's queues)
+    s3: Any
+    sqs: Any
+    source: QueueEventSource
+    invoker: AsyncInvoker
+    progress: Progress
+
+    def drive(self, deadline: float) -> bool:
+        """Poll until the queue is empty and no invocation is queued or running. False on timeout."""
+        return _drive(self.source, self.invoker, self.sqs, self.resources.queue_url, deadline)
+
+
+@contextmanager
+def started(options: RunOptions) -> Iterator[Pipeline]:
+    """Emulator up, resources as the dev stack, existing assets uploaded, functions loaded and the async invoker
+    running; everything is put back as it was when the block ends."""
     progress = options.progress or Progress(show=False)
     settings = local_settings(options.settings_overrides)
     emulator = Emulator().start()
@@ -130,8 +153,23 @@ def run(options: RunOptions) -> RunResult:
             retry_visibility_seconds=options.retry_visibility_seconds,
             on_record_done=lambda body: progress.advance("parse", _uploads_in(body)),
         )
+        yield Pipeline(settings, emulator, resources, platform, s3, sqs, source, invoker, progress)
+    finally:
+        set_transport(None)
+        if invoker is not None:
+            invoker.stop()
+        if loaded is not None:
+            loaded.restore()
+        boto3.DEFAULT_SESSION = None
+        emulator.stop()
+        progress.close()
 
-        progress.expect("parse", len(options.briefs))
+
+def run(options: RunOptions) -> RunResult:
+    started_at = time.monotonic()
+    with started(options) as pipeline:
+        s3, sqs, resources, invoker = pipeline.s3, pipeline.sqs, pipeline.resources, pipeline.invoker
+        pipeline.progress.expect("parse", len(options.briefs))
         for path in options.briefs:
             s3.put_object(
                 Bucket=resources.bucket,
@@ -140,7 +178,7 @@ def run(options: RunOptions) -> RunResult:
                 ContentType="application/json" if path.suffix.lower() == ".json" else "application/octet-stream",
             )
 
-        timed_out = not _drive(source, invoker, sqs, resources.queue_url, started + options.timeout_seconds)
+        timed_out = not pipeline.drive(started_at + options.timeout_seconds)
         invoker.wait_idle(5)
 
         campaigns = outputs.manifests(s3, resources.bucket)
@@ -157,21 +195,12 @@ def run(options: RunOptions) -> RunResult:
             galleries=galleries,
             uploads=len(options.briefs),
             invocations=dict(invoker.invocations),
-            parser_batches=source.batches,
-            parser_records_failed=source.records_failed,
+            parser_batches=pipeline.source.batches,
+            parser_records_failed=pipeline.source.records_failed,
             async_retries=invoker.retries,
-            wall_seconds=time.monotonic() - started,
+            wall_seconds=time.monotonic() - started_at,
             timed_out=timed_out,
         )
-    finally:
-        set_transport(None)
-        if invoker is not None:
-            invoker.stop()
-        if loaded is not None:
-            loaded.restore()
-        boto3.DEFAULT_SESSION = None
-        emulator.stop()
-        progress.close()
 
 
 def upload_existing_assets(s3: Any, bucket: str, folder: Path = EXISTING_ASSETS) -> None:

@@ -28,7 +28,8 @@ class Version:
     note: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {k: v for k, v in vars(self).items() if v is not None} | {"version": self.name}
+        shown = {k: v for k, v in vars(self).items() if v is not None and k != "name"}
+        return {"version": self.name, **shown}
 
 
 def released(definitions: list[dict[str, Any]]) -> list[Version]:
