@@ -24,7 +24,7 @@ from handlers.parser.campaign import pick_asset
 from handlers.parser.events import Upload
 from handlers.shared.bucket_layout import BRIEFS_PREFIX, gallery_key, rejection_report_key, slug
 from handlers.shared.lifecycle import request_cancel
-from handlers.shared.manifest import SETTLED_CAMPAIGN, ManifestStore, now_iso
+from handlers.shared.manifest import SETTLED_CAMPAIGN, ManifestStore, new_manifest, now_iso
 
 URL_SECONDS = 15 * 60  # presigned URLs: long enough to look, short enough not to be shared around
 API_PREFIX = f"{BRIEFS_PREFIX}api/"
@@ -101,7 +101,7 @@ class CampaignApi:
     def campaign(self, caller: Caller, cid: str) -> dict[str, Any]:
         item = self._item(caller, cid)
         manifest = self.store.get(cid)
-        view = _summary(item) | {"urls_expire_in_seconds": URL_SECONDS}
+        view = _summary(item) | {"urls_expire_in_seconds": URL_SECONDS, "products": []}
         if manifest is None:
             report = self._rejection(item)
             if report is not None:
@@ -136,7 +136,7 @@ class CampaignApi:
 
     def cancel(self, caller: Caller, cid: str) -> dict[str, Any]:
         item = self._item(caller, cid)
-        manifest = self._started(item)
+        manifest = self.store.get(cid) or self._cancelled_before_start(item)
         if not manifest.get("cancel_requested_at") and manifest["status"] in SETTLED_CAMPAIGN:
             raise ApiError(
                 409,
@@ -154,6 +154,37 @@ class CampaignApi:
             "note": "products not started are cancelled; products being made finish, then the campaign settles "
             "as cancelled",
         }
+
+    def _cancelled_before_start(self, item: dict[str, Any]) -> dict[str, Any]:
+        """A campaign still queued: the API writes its manifest first, every product cancelled. The parser's own
+        create then finds it (S3 If-None-Match) and routes nothing; if the parser got there first, this create
+        finds the parser's manifest, and the cancel applies to that."""
+        if self._rejection(item) is not None:
+            raise ApiError(409, "Rejected", f"campaign {item['campaign_id']} was rejected: there is nothing to cancel")
+        stored = self.s3.get_object(Bucket=self.bucket, Key=item["brief_key"])
+        brief = check_brief(stored["Body"].read(), self.max_brief_bytes).brief
+        if brief is None:  # it was valid at submit: only a changed limit could refuse it now
+            raise ApiError(409, "NotStartedYet", f"campaign {item['campaign_id']} is queued; try again shortly")
+        products = [
+            {
+                "index": index,
+                "name": product["name"],
+                "image_source": "existing" if product.get("existing_assets") else "generated",
+                "status": "cancelled",
+            }
+            for index, product in enumerate(brief["products"])
+        ]
+        manifest = new_manifest(
+            campaign_id=item["campaign_id"],
+            brief=brief,
+            brief_key=item["brief_key"],
+            products=products,
+            brief_version_id=stored.get("VersionId"),
+            bucket=self.bucket,
+            owner=item["owner"],
+        )
+        request_cancel(manifest)
+        return self.store.create(manifest)[0]
 
     # -- POST /campaigns/{id}/rerender, GET /versions ------------------------------------------------
 

@@ -203,8 +203,6 @@ def test_list_is_newest_first_paged_with_a_cursor_and_filtered_by_status(api):
 
 def test_cancel_skips_products_not_started_is_idempotent_and_refused_once_settled(api):
     cid = submit(api)[1]["campaign_id"]
-    status, body = post(api, cid, "cancel")
-    assert status == 409 and body["code"] == "NotStartedYet"
     run_parser(api, cid)
     ManifestStore(api.s3, BUCKET).update_product(cid, 1, status="pending")  # not yet routed
     status, body = post(api, cid, "cancel")
@@ -221,6 +219,19 @@ def test_cancel_skips_products_not_started_is_idempotent_and_refused_once_settle
         "message": f"campaign {other} already finished (partial): there is nothing left to cancel",
         "code": "AlreadySettled",
     }
+
+
+def test_cancel_of_a_queued_campaign_cancels_every_product_and_the_parser_then_starts_nothing(api):
+    cid = submit(api)[1]["campaign_id"]
+    status, body = post(api, cid, "cancel")
+    assert status == 202, body
+    assert body["products"] == {"Citrus Sparkling Water": "cancelled", "Berry Sparkling Water": "cancelled"}
+    outcome = run_parser(api, cid)  # the brief's notification arrives after the cancel
+    assert (outcome.status, outcome.routed) == ("duplicate", ())
+    assert api.invocations == []
+    shown = get(api, cid)[1]
+    assert [p["status"] for p in shown["products"]] == ["cancelled", "cancelled"]
+    assert shown["cancel_requested_at"] == body["cancel_requested_at"]
 
 
 def described(revision: int, tag: str, digest: str) -> dict:
