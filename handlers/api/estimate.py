@@ -22,6 +22,13 @@ def _models() -> dict[str, Any]:
     return models
 
 
+def image_model(image_backend: str, model_id: str | None) -> str:
+    """What the estimate prices: the model id, or the offline backend."""
+    if image_backend == "bedrock":
+        return model_id or ""
+    return "offline placeholder images (local backend: free)"
+
+
 def usd_per_image(image_backend: str, model_id: str | None) -> float:
     """The price of one generated image: the Bedrock model's, or nothing for the offline placeholder backend."""
     if image_backend != "bedrock":

@@ -44,6 +44,7 @@ class CampaignApi:
     max_brief_bytes: int
     usd_per_image: float
     log: Any
+    image_model: str = ""  # what the estimate prices (the model id)
 
     @property
     def bucket(self) -> str:
@@ -68,7 +69,7 @@ class CampaignApi:
         brief = check.brief
         cost = estimate(brief, self.usd_per_image, self._find_asset)
         if dry_run:
-            return {"dry_run": True, "valid": True, **cost.to_json()}
+            return {"dry_run": True, "valid": True, "image_model": self.image_model, **cost.to_json()}
         key = brief_key(caller.owner)
         put = self.s3.put_object(
             Bucket=self.bucket, Key=key, Body=body, ContentType="application/json", Metadata={"owner": caller.owner}
@@ -88,7 +89,13 @@ class CampaignApi:
             }
         )
         self.log.info("campaign submitted", extra={"campaign_id": cid, "owner": caller.owner, "brief_key": key})
-        return {"campaign_id": cid, "status": "queued", "status_url": status_url(cid), **_cost_fields(cost)}
+        return {
+            "campaign_id": cid,
+            "status": "queued",
+            "status_url": status_url(cid),
+            "image_model": self.image_model,
+            **_cost_fields(cost),
+        }
 
     def _find_asset(self, key: str) -> str | None:
         if not key:

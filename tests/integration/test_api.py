@@ -139,6 +139,7 @@ def test_submit_stores_the_brief_for_the_pipeline_and_answers_202_with_id_status
     assert body["status_url"] == f"https://id.execute-api.us-east-1.amazonaws.com/campaigns/{cid}"
     # One product reuses acme/citrus/product.png (free); the other is one Nova Canvas image.
     assert body["estimated_cost_usd"] == NOVA_CANVAS_USD and body["model_calls"] == 1
+    assert body["image_model"] == "amazon.nova-canvas-v1:0"
     [stored] = api.s3.list_objects_v2(Bucket=BUCKET, Prefix="input/")["Contents"]
     assert re.fullmatch(r"input/campaign-briefs/api/team-a/[0-9a-f-]{36}\.json", stored["Key"])
     head = api.s3.head_object(Bucket=BUCKET, Key=stored["Key"])
