@@ -22,6 +22,7 @@ from handlers.parser.brief import check_brief
 from handlers.parser.campaign import campaign_id as make_campaign_id
 from handlers.parser.campaign import pick_asset
 from handlers.parser.events import Upload
+from handlers.shared import gallery
 from handlers.shared.bucket_layout import BRIEFS_PREFIX, gallery_key, rejection_report_key, slug
 from handlers.shared.lifecycle import request_cancel
 from handlers.shared.manifest import SETTLED_CAMPAIGN, ManifestStore, new_manifest, now_iso
@@ -191,7 +192,10 @@ class CampaignApi:
             owner=item["owner"],
         )
         request_cancel(manifest)
-        return self.store.create(manifest)[0]
+        stored_manifest, created = self.store.create(manifest)
+        if created:
+            gallery.publish(self.s3, self.bucket, stored_manifest)  # as the parser would: GET names the page
+        return stored_manifest
 
     # -- POST /campaigns/{id}/rerender, GET /versions ------------------------------------------------
 

@@ -233,6 +233,16 @@ def test_cancel_of_a_queued_campaign_cancels_every_product_and_the_parser_then_s
     shown = get(api, cid)[1]
     assert [p["status"] for p in shown["products"]] == ["cancelled", "cancelled"]
     assert shown["cancel_requested_at"] == body["cancel_requested_at"]
+    assert requests.get(shown["gallery_url"], timeout=10).status_code == 200
+
+
+def test_an_unexpected_failure_is_a_json_500_with_the_request_id(api):
+    boto3.client("dynamodb").delete_table(TableName=TABLE)
+    event = http_api_event("GET", "/campaigns", claims())
+    answer = api.handler(event, CONTEXT)
+    body = json.loads(answer["body"])
+    assert answer["statusCode"] == 500 and body["code"] == "InternalError"
+    assert body["message"].endswith(f"give the operators this request id: {event['requestContext']['requestId']}")
 
 
 def described(revision: int, tag: str, digest: str) -> dict:

@@ -114,3 +114,23 @@ def test_an_unknown_version_names_at_most_twenty_and_counts_the_rest():
         versions.resolve(many, "v99")
     assert refused.value.status == 404 and "v19 and 5 more" in refused.value.message
     assert len(refused.value.body()["versions"]) == 25
+
+
+def test_the_api_environment_names_a_missing_variable_and_defaults_the_team_claim():
+    from handlers.shared.environment import ApiEnvironment, MisconfiguredFunction
+
+    base = {
+        "S3_BUCKET_NAME": "b",
+        "CAMPAIGN_TABLE": "t",
+        "MAX_BRIEF_BYTES": "1024",
+        "IMAGE_BACKEND": "local",
+        "BATCH_JOB_QUEUE": "q",
+        "BATCH_JOB_DEFINITION_NAME": "d",
+        "VERSION_SOURCE": "released",
+    }
+    read = ApiEnvironment.read(base)
+    assert (read.team_claim, read.batch_worker_repository) == ("cognito:groups", None)
+    with pytest.raises(MisconfiguredFunction, match="BATCH_WORKER_REPOSITORY is not set"):
+        ApiEnvironment.read(base | {"VERSION_SOURCE": "pushed-tags"})
+    with pytest.raises(MisconfiguredFunction, match="VERSION_SOURCE is 'tags': expected one of pushed-tags, released"):
+        ApiEnvironment.read(base | {"VERSION_SOURCE": "tags"})
