@@ -178,7 +178,7 @@ class CampaignApi:
                 "index": index,
                 "name": product["name"],
                 "image_source": "existing" if product.get("existing_assets") else "generated",
-                "status": "cancelled",
+                "status": "pending",  # request_cancel cancels it, with its reason
             }
             for index, product in enumerate(brief["products"])
         ]
