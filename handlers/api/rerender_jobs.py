@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from handlers.api import versions
 from handlers.api.versions import Version
 from handlers.shared import jobdefs
+from handlers.shared.image_versions import IMAGE_DIGEST_TAG, IMAGE_TAG_TAG
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,6 @@ class BatchRerenderJobs:
             newest,
             url,
             f"{url}@{version.digest}",
-            {jobdefs.IMAGE_TAG_TAG: version.name, jobdefs.IMAGE_DIGEST_TAG: version.digest},
+            {IMAGE_TAG_TAG: version.name, IMAGE_DIGEST_TAG: version.digest},
         )
         return str(self.batch.register_job_definition(**args)["jobDefinitionArn"])

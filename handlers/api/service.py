@@ -23,17 +23,16 @@ from handlers.parser.campaign import campaign_id as make_campaign_id
 from handlers.parser.campaign import pick_asset
 from handlers.parser.events import Upload
 from handlers.shared import gallery
-from handlers.shared.bucket_layout import BRIEFS_PREFIX, gallery_key, rejection_report_key, slug
+from handlers.shared.bucket_layout import API_BRIEFS_PREFIX, gallery_key, rejection_report_key, slug
 from handlers.shared.lifecycle import request_cancel
 from handlers.shared.manifest import SETTLED_CAMPAIGN, ManifestStore, new_manifest, now_iso
 
 URL_SECONDS = 15 * 60  # presigned URLs: long enough to look, short enough not to be shared around
-API_PREFIX = f"{BRIEFS_PREFIX}api/"
 UNSETTLED = ("queued", "processing")
 
 
 def brief_key(owner: str) -> str:
-    return f"{API_PREFIX}{slug(owner, 'owner')}/{uuid.uuid4()}.json"
+    return f"{API_BRIEFS_PREFIX}{slug(owner, 'owner')}/{uuid.uuid4()}.json"
 
 
 @dataclass

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from handlers.api.checks import DEFAULT_VERSION, ApiError
-from handlers.shared.jobdefs import IMAGE_DIGEST_TAG, IMAGE_TAG_TAG
+from handlers.shared.image_versions import IMAGE_DIGEST_TAG, IMAGE_TAG_TAG
 
 MAX_NAMED = 20  # versions named in a refusal; GET /versions lists them all
 

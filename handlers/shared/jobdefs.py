@@ -13,10 +13,6 @@ import copy
 from collections.abc import Iterator
 from typing import Any
 
-# Tags on every job-definition revision naming the worker image it runs (the stack's and the updater's): how a
-# re-render finds the revision of a version, and how a pinned stack knows which versions it released.
-IMAGE_TAG_TAG = "creative-automation:image-tag"
-IMAGE_DIGEST_TAG = "creative-automation:image-digest"
 # Describe-only fields RegisterJobDefinition does not take.
 DESCRIBE_ONLY = ("jobDefinitionArn", "revision", "status", "containerOrchestrationType")
 

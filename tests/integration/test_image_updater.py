@@ -103,6 +103,7 @@ def test_the_documented_push_registers_a_revision_and_moves_the_function(aws, na
     assert outcome.updated == [f"registered job definition {JOB}:2 (was 1)", f"updated function {FUNCTION}"]
     newest = revisions(aws)[-1]
     assert newest["containerProperties"]["image"] == f"{REPO_URL}@{PUSHED}"
+    # The version it runs, under the tags the stack puts on its own revisions (docs/operations.md).
     assert newest["tags"] == {
         "team": "creative",
         "image-updater:previous-revision": "1",
