@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 REQUIREMENTS := requirements.txt requirements-dev.txt constraints.txt $(wildcard handlers/*/requirements.txt)
 
-.PHONY: local test lint preview venv policy-venv constraints browser clean
+.PHONY: local serve test lint preview venv policy-venv constraints browser clean
 
 $(VENV)/.installed: $(REQUIREMENTS)
 	@echo "Installing the Python environment into $(VENV) (first run, or requirements changed; about a minute)..."
@@ -45,6 +45,10 @@ constraints:
 ## local: run the whole pipeline on this machine (moto on 127.0.0.1); LOCAL_ARGS="--briefs DIR --workers 8"
 local: $(VENV)/.installed
 	$(PY) -m localrun $(LOCAL_ARGS)
+
+## serve: the local run kept running, with the campaign API on 127.0.0.1:8080 (prints a token); Ctrl-C stops
+serve: $(VENV)/.installed
+	$(PY) -m localrun --serve $(LOCAL_ARGS)
 
 ## lint: ruff (lint and format) over the whole repository, mypy (strict) over components/ and handlers/
 lint: $(VENV)/.installed

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 from pathlib import Path
+from typing import TextIO
 
 from handlers.shared.bucket_layout import OUTPUT_PREFIX
 from localrun import outputs
@@ -42,6 +44,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=4, help="concurrent function runs (default 4)")
     parser.add_argument("--out", type=Path, default=Path("out"), help="where campaigns land (default ./out)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.add_argument(
+        "--serve",
+        action="store_true",
+        help="keep the pipeline running and serve the campaign API on 127.0.0.1 (prints its URL and a local "
+        "token); briefs come in through the API. Ctrl-C stops",
+    )
+    parser.add_argument("--port", type=int, default=8080, help="the API's port with --serve (default 8080; 0: any)")
     args = parser.parse_args(argv)
     if args.workers < 1:
         raise UsageError(f"--workers is {args.workers}: expected 1 or more")
@@ -74,6 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as error:  # --out not writable, a path through a file, a full disk
         print(f"make local: cannot use {error.filename}: {error.strerror or error}", file=sys.stderr)
         return 2
+    if args.serve:
+        with log:
+            return serve_until_interrupted(args, log)
     print(
         f"Local run: {len(args.files)} upload(s), {args.workers} workers; function logs in {log.name}",
         file=sys.stderr,
@@ -97,6 +109,23 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     outputs.point_latest(args.out, result.galleries, text)
     return 0 if result.ok else 1
+
+
+def serve_until_interrupted(args: argparse.Namespace, log: TextIO) -> int:
+    from localrun.serve import banner, serving
+
+    print(f"Local run serving the campaign API; function logs in {log.name}", file=sys.stderr)
+    options = RunOptions(briefs=[], out=args.out, workers=args.workers, log_stream=log, assets=args.assets)
+    try:
+        with serving(options, args.port) as served:
+            print(banner(served), flush=True)
+            threading.Event().wait()  # until Ctrl-C
+    except KeyboardInterrupt:
+        print("\nStopped.", file=sys.stderr)
+    except OSError as error:  # the port is taken, the emulator could not start
+        print(f"make serve: the API could not be served: {error}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def summary(result: RunResult, out: Path) -> str:

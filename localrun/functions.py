@@ -85,7 +85,7 @@ def load(
     functions = Loaded()
     for service in LOCAL_FUNCTIONS:
         name = f"handlers.{service}.app"
-        functions._undo.append(_forget_module(name))
+        functions._undo.append(forget_module(name))
         module = importlib.import_module(name)
         if log_stream is not None:
             functions._undo.append(_redirect_logs(module.logger, log_stream))
@@ -99,7 +99,7 @@ def load(
     return functions
 
 
-def _forget_module(name: str) -> Callable[[], None]:
+def forget_module(name: str) -> Callable[[], None]:
     package, _, attribute = name.rpartition(".")
     previous = sys.modules.pop(name, None)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,7 +23,7 @@ from handlers.shared.environment import GENERATOR_FUNCTION
 from localrun import functions as function_loader
 from localrun import outputs
 from localrun.async_invoke import AsyncInvoker
-from localrun.emulator import ACCOUNT_ID, Emulator, create_resources, local_settings
+from localrun.emulator import ACCOUNT_ID, Emulator, Resources, create_resources, local_settings
 from localrun.event_source import QueueEventSource
 from localrun.progress import Progress
 
@@ -78,8 +79,37 @@ class RunResult:
         return not (self.failed_campaigns or self.dlq_messages or self.failed_invocations or self.timed_out)
 
 
-def run(options: RunOptions) -> RunResult:
-    started = time.monotonic()
+@dataclass
+class Pipeline:
+    """The local account and the functions, running: what a run or the served API works with."""
+
+    settings: StackSettings
+    emulator: Emulator
+    resources: Resources
+    platform: boto3.Session  # the platform's own session (the person uploading, Lambda's queues)
+    s3: Any
+    sqs: Any
+    source: QueueEventSource
+    invoker: AsyncInvoker
+    progress: Progress
+    loaded: function_loader.Loaded
+    settler_source: QueueEventSource  # Lambda's on-failure records, through the failed-invocations queue
+    settled_records: list[str] = field(default_factory=list)  # the records the settler took
+
+    def drive(self, deadline: float) -> bool:
+        """Poll until the queues are empty and no invocation is queued or running. False on timeout."""
+        queues = [self.resources.queue_url, self.resources.failed_invocations_url]
+        return _drive([self.source, self.settler_source], self.invoker, self.sqs, queues, deadline)
+
+    def poll_once(self) -> int:
+        """One poll of each event source (the briefs queue, the failed-invocations queue): records handled."""
+        return self.source.poll_once() + self.settler_source.poll_once()
+
+
+@contextmanager
+def started(options: RunOptions) -> Iterator[Pipeline]:
+    """Emulator up, resources as the dev stack, existing assets uploaded, functions loaded and the async invoker
+    running; everything is put back as it was when the block ends."""
     progress = options.progress or Progress(show=False)
     settings = local_settings(options.settings_overrides)
     emulator = Emulator().start()
@@ -136,7 +166,6 @@ def run(options: RunOptions) -> RunResult:
             retry_visibility_seconds=options.retry_visibility_seconds,
             on_record_done=lambda body: progress.advance("parse", _uploads_in(body)),
         )
-
         # As in AWS, Lambda's on-failure records reach the settler through the failed-invocations queue.
         settled_records: list[str] = []
         settler_source = QueueEventSource(
@@ -150,8 +179,36 @@ def run(options: RunOptions) -> RunResult:
             retry_visibility_seconds=options.retry_visibility_seconds,
             on_record_done=settled_records.append,
         )
+        yield Pipeline(
+            settings,
+            emulator,
+            resources,
+            platform,
+            s3,
+            sqs,
+            source,
+            invoker,
+            progress,
+            loaded,
+            settler_source,
+            settled_records,
+        )
+    finally:
+        set_transport(None)
+        if invoker is not None:
+            invoker.stop()
+        if loaded is not None:
+            loaded.restore()
+        boto3.DEFAULT_SESSION = None
+        emulator.stop()
+        progress.close()
 
-        progress.expect("parse", len(options.briefs))
+
+def run(options: RunOptions) -> RunResult:
+    started_at = time.monotonic()
+    with started(options) as pipeline:
+        s3, sqs, resources, invoker = pipeline.s3, pipeline.sqs, pipeline.resources, pipeline.invoker
+        pipeline.progress.expect("parse", len(options.briefs))
         for path in options.briefs:
             s3.put_object(
                 Bucket=resources.bucket,
@@ -160,10 +217,9 @@ def run(options: RunOptions) -> RunResult:
                 ContentType="application/json" if path.suffix.lower() == ".json" else "application/octet-stream",
             )
 
-        queues = [resources.queue_url, resources.failed_invocations_url]
-        timed_out = not _drive([source, settler_source], invoker, sqs, queues, started + options.timeout_seconds)
+        timed_out = not pipeline.drive(started_at + options.timeout_seconds)
         invoker.wait_idle(5)
-        swept = loaded["settler"].invoke(closing_sweep(settings))
+        swept = pipeline.loaded["settler"].invoke(closing_sweep(pipeline.settings))
 
         campaigns = outputs.manifests(s3, resources.bucket)
         rejections = outputs.rejection_reports(s3, resources.bucket)
@@ -177,27 +233,21 @@ def run(options: RunOptions) -> RunResult:
             dlq_messages=_drain(sqs, resources.dlq_url),
             failed_invocations=[
                 json.loads(body)
-                for body in [*settled_records, *(m["Body"] for m in _drain(sqs, resources.failed_invocations_url))]
+                for body in [
+                    *pipeline.settled_records,
+                    *(m["Body"] for m in _drain(sqs, resources.failed_invocations_url)),
+                ]
             ],
             galleries=galleries,
             uploads=len(options.briefs),
             invocations=dict(invoker.invocations),
-            parser_batches=source.batches,
-            parser_records_failed=source.records_failed,
+            parser_batches=pipeline.source.batches,
+            parser_records_failed=pipeline.source.records_failed,
             async_retries=invoker.retries,
-            wall_seconds=time.monotonic() - started,
+            wall_seconds=time.monotonic() - started_at,
             timed_out=timed_out,
             swept=swept,
         )
-    finally:
-        set_transport(None)
-        if invoker is not None:
-            invoker.stop()
-        if loaded is not None:
-            loaded.restore()
-        boto3.DEFAULT_SESSION = None
-        emulator.stop()
-        progress.close()
 
 
 def upload_existing_assets(s3: Any, bucket: str, folder: Path = EXISTING_ASSETS) -> None:

@@ -58,3 +58,50 @@ def s3_notification(
     else:
         obj.pop("versionId", None)
     return json.dumps(message)
+
+
+def http_api_event(
+    method: str,
+    path: str,
+    claims: dict | None,
+    body: str | bytes | None = None,
+    query: dict[str, str] | None = None,
+    route: str | None = None,
+    path_parameters: dict[str, str] | None = None,
+) -> dict:
+    """An API Gateway HTTP API request (payload 2.0) as the Lambda integration receives it, the envelope taken from
+    powertools_apiGatewayProxyV2Event.json. `claims`: what the JWT authorizer verified (None: no authorizer
+    context at all). `route` is the route key's path template, as `/campaigns/{id}`."""
+    import base64
+    from urllib.parse import urlencode
+
+    event = copy.deepcopy(fixture("powertools_apiGatewayProxyV2Event.json"))
+    route_key = f"{method} {route or path}"
+    event.update(
+        routeKey=route_key,
+        rawPath=path,
+        rawQueryString=urlencode(query or {}),
+        headers={"content-type": "application/json", "x-forwarded-proto": "https", "host": "id.execute-api"},
+        pathParameters=path_parameters or {},
+        stageVariables=None,
+    )
+    event.pop("cookies")
+    if query:
+        event["queryStringParameters"] = dict(query)
+    else:
+        event.pop("queryStringParameters")
+    if isinstance(body, bytes):
+        event.update(body=base64.b64encode(body).decode(), isBase64Encoded=True)
+    elif body is None:
+        event.pop("body")
+    else:
+        event["body"] = body
+    context = event["requestContext"]
+    context.update(routeKey=route_key, requestId=str(uuid.uuid4()))
+    context["http"].update(method=method, path=path)
+    context.pop("authentication")  # no mutual TLS on this API
+    if claims is None:
+        context.pop("authorizer")
+    else:
+        context["authorizer"] = {"jwt": {"claims": claims, "scopes": None}}
+    return event

@@ -19,7 +19,7 @@ from handlers.parser.service import ParserService
 from handlers.shared.environment import ParserEnvironment
 from handlers.shared.errors import error_code, is_transient
 from handlers.shared.manifest import ManifestStore
-from handlers.shared.settled import CampaignIndex
+from handlers.shared.settled import IndexStatus
 from handlers.shared.telemetry import logger_and_metrics
 
 logger, metrics = logger_and_metrics("parser")
@@ -39,7 +39,7 @@ def service() -> ParserService:
             environment().max_brief_bytes,
             logger,
             metrics,
-            index=CampaignIndex(environment().campaign_table),
+            index=IndexStatus(environment().campaign_table),
         )
     return _service
 

@@ -29,7 +29,7 @@ from handlers.shared.bucket_layout import (
 from handlers.shared.invoke import invoke_async
 from handlers.shared.manifest import ManifestStore, new_manifest, now_iso
 from handlers.shared.payloads import GenerateImage, Payload, RenderVariants
-from handlers.shared.settled import CampaignIndex
+from handlers.shared.settled import IndexStatus
 from handlers.shared.telemetry import Log, MetricSink
 
 MISSING_OBJECT_CODES = {"NoSuchKey", "NoSuchVersion", "404"}
@@ -63,7 +63,7 @@ class ParserService:
     logger: Log
     metrics: MetricSink
     invoke: Callable[[Payload], None] = invoke_async
-    index: CampaignIndex | None = None  # the API's campaign index, kept current for campaigns with an owner
+    index: IndexStatus | None = None  # the API's campaign index, kept current for campaigns with an owner
 
     def handle(self, upload: Upload) -> Outcome:
         if upload.bucket != self.store.bucket:

@@ -19,7 +19,7 @@ from handlers.settler.records import NotOurRecord, lost_product, scheduled_time
 from handlers.settler.service import SettlerService
 from handlers.shared.environment import SettlerEnvironment
 from handlers.shared.manifest import ManifestStore
-from handlers.shared.settled import CampaignIndex, on_campaign_settled
+from handlers.shared.settled import IndexStatus, on_campaign_settled
 from handlers.shared.telemetry import logger_and_metrics
 
 logger, metrics = logger_and_metrics("settler")
@@ -32,7 +32,7 @@ def service() -> SettlerService:
     if _service is None:
         environment = SettlerEnvironment.read()
         s3 = boto3.client("s3")
-        index = CampaignIndex(environment.campaign_table)
+        index = IndexStatus(environment.campaign_table)
         settled = on_campaign_settled(metrics, logger, s3, environment.bucket, index)
         store = ManifestStore(s3, environment.bucket, on_settled=settled)
         _service = SettlerService(store, logger, metrics, environment.stuck_after_seconds)

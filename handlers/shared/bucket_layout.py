@@ -23,6 +23,7 @@ from pathlib import PurePosixPath
 
 INPUT_PREFIX = "input/"
 BRIEFS_PREFIX = f"{INPUT_PREFIX}campaign-briefs/"  # where the tools and the local run upload briefs
+API_BRIEFS_PREFIX = f"{BRIEFS_PREFIX}api/"  # briefs the campaign API stores: api/<owner slug>/<uuid>.json
 ASSETS_PREFIX = "existing-assets/"
 OUTPUT_PREFIX = "output/"
 REJECTED_PREFIX = f"{OUTPUT_PREFIX}rejected/"

@@ -22,7 +22,10 @@ ASYNC_MAX_ATTEMPTS = "ASYNC_MAX_ATTEMPTS"  # Lambda's attempts of an async event
 IMAGE_TARGETS = "IMAGE_TARGETS"  # the image-push updater's watch list (JSON)
 BATCH_JOB_DEFINITION_NAME = "BATCH_JOB_DEFINITION_NAME"
 BATCH_JOB_QUEUE = "BATCH_JOB_QUEUE"
-CAMPAIGN_TABLE = "CAMPAIGN_TABLE"  # the API's campaign index (DynamoDB); unset in the local run and older stacks
+CAMPAIGN_TABLE = "CAMPAIGN_TABLE"  # the campaign index (DynamoDB); unset in the local run and older stacks
+VERSION_SOURCE = "VERSION_SOURCE"  # pushed-tags (stacks that track latest) | released (pinned stacks)
+BATCH_WORKER_REPOSITORY = "BATCH_WORKER_REPOSITORY"  # the batch-worker repository's name (pushed-tags only)
+TEAM_CLAIM = "TEAM_CLAIM"  # the token claim naming the caller's team
 STUCK_AFTER_SECONDS = "STUCK_AFTER_SECONDS"  # the settler: a campaign without progress this long has a lost product
 LOG_LEVEL = "LOG_LEVEL"
 POWERTOOLS_LOG_LEVEL = "POWERTOOLS_LOG_LEVEL"
@@ -31,6 +34,8 @@ POWERTOOLS_METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
 POWERTOOLS_METRICS_DISABLED = "POWERTOOLS_METRICS_DISABLED"
 
 IMAGE_BACKENDS = ("bedrock", "local")
+VERSION_SOURCES = ("pushed-tags", "released")
+DEFAULT_TEAM_CLAIM = "cognito:groups"
 
 
 class MisconfiguredFunction(RuntimeError):
@@ -106,6 +111,39 @@ class SettlerEnvironment:
             _required(environ, S3_BUCKET_NAME),
             _positive(environ, STUCK_AFTER_SECONDS),
             _optional(environ, CAMPAIGN_TABLE),
+        )
+
+
+@dataclass(frozen=True)
+class ApiEnvironment:
+    bucket: str
+    campaign_table: str
+    max_brief_bytes: int
+    image_backend: str  # the cost estimate: the model's price, or nothing for the offline backend
+    bedrock_model_id: str | None
+    batch_job_queue: str
+    batch_job_definition_name: str
+    version_source: str
+    batch_worker_repository: str | None  # required with pushed-tags
+    team_claim: str = DEFAULT_TEAM_CLAIM
+
+    @classmethod
+    def read(cls, environ: Mapping[str, str] = os.environ) -> ApiEnvironment:
+        backend, model_id = _image_model(environ)
+        source = _required(environ, VERSION_SOURCE)
+        if source not in VERSION_SOURCES:
+            raise MisconfiguredFunction(f"{VERSION_SOURCE} is {source!r}: expected one of {', '.join(VERSION_SOURCES)}")
+        return cls(
+            bucket=_required(environ, S3_BUCKET_NAME),
+            campaign_table=_required(environ, CAMPAIGN_TABLE),
+            max_brief_bytes=_positive(environ, MAX_BRIEF_BYTES),
+            image_backend=backend,
+            bedrock_model_id=model_id,
+            batch_job_queue=_required(environ, BATCH_JOB_QUEUE),
+            batch_job_definition_name=_required(environ, BATCH_JOB_DEFINITION_NAME),
+            version_source=source,
+            batch_worker_repository=_required(environ, BATCH_WORKER_REPOSITORY) if source == "pushed-tags" else None,
+            team_claim=environ.get(TEAM_CLAIM, "").strip() or DEFAULT_TEAM_CLAIM,
         )
 
 

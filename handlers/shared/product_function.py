@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from handlers.shared.manifest import ManifestStore
 from handlers.shared.payloads import ProductPayload
-from handlers.shared.settled import CampaignIndex, on_campaign_settled
+from handlers.shared.settled import IndexStatus, on_campaign_settled
 
 P = TypeVar("P", bound=ProductPayload)
 Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
@@ -22,7 +22,7 @@ def settling_store(bucket: str, logger: Logger, metrics: Metrics, campaign_table
     """The manifest store, on a new S3 client (`store.s3`, for the service too), that reports the campaign its
     writer settles (and records its status in the campaign index, when the stack has one)."""
     s3 = boto3.client("s3")
-    settled = on_campaign_settled(metrics, logger, s3, bucket, CampaignIndex(campaign_table))
+    settled = on_campaign_settled(metrics, logger, s3, bucket, IndexStatus(campaign_table))
     return ManifestStore(s3, bucket, on_settled=settled)
 
 

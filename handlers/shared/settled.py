@@ -16,7 +16,7 @@ from handlers.shared.telemetry import Log, MetricSink
 
 
 @dataclass
-class CampaignIndex:
+class IndexStatus:
     """The API's campaign index (DynamoDB table `CAMPAIGN_TABLE`, keyed by owner and campaign id), whose
     `status` the settling function keeps current for campaigns submitted through the API (they have an
     `owner`). Best effort: the API re-reads the manifest of an item not yet settled, so a failed update is
@@ -50,7 +50,7 @@ class CampaignIndex:
 
 
 def on_campaign_settled(
-    metrics: MetricSink, logger: Log, s3: Any, bucket: str, index: CampaignIndex | None = None
+    metrics: MetricSink, logger: Log, s3: Any, bucket: str, index: IndexStatus | None = None
 ) -> Callable[[dict[str, Any]], None]:
     """Count the settled campaign, log it, publish its gallery (`output/<campaign-id>/index.html`) and record
     its status in the campaign index.

@@ -14,7 +14,7 @@ from handlers.parser.campaign import campaign_id as campaign_id_of
 from handlers.parser.events import Upload
 from handlers.parser.service import ParserService
 from handlers.shared.manifest import ManifestStore
-from handlers.shared.settled import CampaignIndex, on_campaign_settled
+from handlers.shared.settled import IndexStatus, on_campaign_settled
 from handlers.variants.service import VariantsService
 
 BUCKET = "creative-automation-dev-123456789012-us-east-1"
@@ -128,7 +128,7 @@ def as_the_api(s3, dynamodb, owner):
 def test_a_campaign_the_parser_settles_at_once_records_failed_on_its_index_item_and_is_not_left_open(world):
     s3, dynamodb = world
     as_the_api(s3, dynamodb, "team-a")
-    store, campaign_id = parse(s3, BRIEF, metadata={"owner": "team-a"}, index=CampaignIndex(TABLE, dynamodb))
+    store, campaign_id = parse(s3, BRIEF, metadata={"owner": "team-a"}, index=IndexStatus(TABLE, dynamodb))
     assert store.get(campaign_id)["status"] == "failed", "both products name assets that do not exist"
     assert index_item(dynamodb, "team-a", campaign_id)["status"] == {"S": "failed"}
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET, Prefix="output/_open/").get("Contents", [])]
@@ -143,7 +143,7 @@ def settle_through_variants(s3, dynamodb, owner, table, log):
     brief = {**BRIEF, "products": [{"name": "Candle", "existing_assets": "candle.png"}]}
     _, campaign_id = parse(s3, brief, metadata={"owner": owner} if owner else None)
     settling = ManifestStore(
-        s3, BUCKET, on_settled=on_campaign_settled(Quiet(), log, s3, BUCKET, CampaignIndex(table, dynamodb))
+        s3, BUCKET, on_settled=on_campaign_settled(Quiet(), log, s3, BUCKET, IndexStatus(table, dynamodb))
     )
     assert VariantsService(s3, settling, Quiet(), Quiet()).handle(campaign_id, 0, None) == "complete"
     return campaign_id

@@ -76,9 +76,14 @@ def test_every_service_has_a_dockerfile():
 
 
 # Single modules an image takes from another function, by name: variants calls the image model for a brief's
-# generative expand with the generator's BedrockImages (its retries, deadline and price table).
+# generative expand with the generator's BedrockImages (its retries, deadline and price table); the API checks briefs.
 BORROWED = {
     "variants": {"generator/__init__.py": "handlers/generator", "generator/models.py": "handlers/generator"},
+    # The campaign API validates a submitted brief with the parser's own code and names it as the parser does.
+    "api": {
+        f"parser/{name}": "handlers/parser"
+        for name in ("__init__.py", "brief.py", "brief.schema.json", "wording.py", "campaign.py", "events.py")
+    },
 }
 
 

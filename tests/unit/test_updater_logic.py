@@ -2,8 +2,8 @@
 
 import pytest
 
-from handlers.image_updater import jobdefs
 from handlers.image_updater.events import Ignored, Push, parse
+from handlers.shared import jobdefs
 from tests.aws_events import fixture
 
 REPO = "123456789012.dkr.ecr.us-east-1.amazonaws.com/creative-automation-dev-batch-worker"

@@ -1,4 +1,5 @@
-"""Job-definition rewriting (pure): a new revision that changes only the image.
+"""Job-definition rewriting (pure): a new revision that changes only the image (the image-push updater, and
+the API's re-render at a pushed tag that has no revision yet).
 
 `registration` turns a described job definition (DescribeJobDefinitions) into RegisterJobDefinition
 arguments with every image of one repository replaced by an image digest, wherever images sit:

@@ -1,0 +1,78 @@
+"""What a brief will cost (pure): one image-model call per product without an existing asset, at the model's
+price; products that reuse an asset cost nothing. An upper bound: an image already in the cache is not paid
+again."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from handlers.parser.brief import asset_key
+
+MODELS_FILE = Path(__file__).resolve().parent.parent / "shared" / "image_models.json"
+
+
+@lru_cache(maxsize=1)
+def _models() -> dict[str, Any]:
+    models: dict[str, Any] = json.loads(MODELS_FILE.read_text())["models"]
+    return models
+
+
+def image_model(image_backend: str, model_id: str | None) -> str:
+    """What the estimate prices: the model id, or the offline backend."""
+    if image_backend == "bedrock":
+        return model_id or ""
+    return "offline placeholder images (local backend: free)"
+
+
+def usd_per_image(image_backend: str, model_id: str | None) -> float:
+    """The price of one generated image: the Bedrock model's, or nothing for the offline placeholder backend."""
+    if image_backend != "bedrock":
+        return 0.0
+    return float(_models()[model_id or ""]["usd_per_image"])
+
+
+@dataclass(frozen=True)
+class Estimate:
+    usd_per_image: float
+    products: list[dict[str, Any]]
+
+    @property
+    def model_calls(self) -> int:
+        return sum(1 for p in self.products if p["image"] == "generated")
+
+    @property
+    def total_usd(self) -> float:
+        return round(self.model_calls * self.usd_per_image, 6)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "estimated_cost_usd": self.total_usd,
+            "model_calls": self.model_calls,
+            "usd_per_image": self.usd_per_image,
+            "products": self.products,
+        }
+
+
+def estimate(brief: dict[str, Any], price: float, find_asset: Callable[[str], str | None]) -> Estimate:
+    """`find_asset(key)` is the existing asset the parser would pick for `existing_assets` (None: missing)."""
+    generate_missing = brief.get("on_missing_asset", "fail") == "generate"
+    products = []
+    for index, product in enumerate(brief["products"]):
+        requested = product.get("existing_assets")
+        found = find_asset(asset_key(requested) or "") if requested else None
+        if found:
+            image, note = "existing", f"reuses {found}"
+        elif not requested:
+            image, note = "generated", "made by the image model"
+        elif generate_missing:
+            image, note = "generated", f"existing asset {requested!r} is missing: generated instead"
+        else:
+            image, note = "missing", f"existing asset {requested!r} is missing: this product will fail"
+        cost = price if image == "generated" else 0.0
+        products.append({"index": index, "name": product["name"], "image": image, "usd": cost, "note": note})
+    return Estimate(price, products)
