@@ -22,10 +22,12 @@ from pathlib import PurePosixPath
 
 INPUT_PREFIX = "input/"
 BRIEFS_PREFIX = f"{INPUT_PREFIX}campaign-briefs/"  # where the tools and the local run upload briefs
+API_BRIEFS_PREFIX = f"{BRIEFS_PREFIX}api/"  # briefs the campaign API stores: api/<owner slug>/<uuid>.json
 ASSETS_PREFIX = "existing-assets/"
 OUTPUT_PREFIX = "output/"
 REJECTED_PREFIX = f"{OUTPUT_PREFIX}rejected/"
 IMAGE_CACHE_PREFIX = f"{OUTPUT_PREFIX}_image-cache/"
+OPEN_MARKERS_PREFIX = f"{OUTPUT_PREFIX}_open/"  # an empty marker per campaign not yet settled (the settler's sweep)
 # Folders under output/ that are not campaigns.
 NOT_CAMPAIGNS = frozenset({"rejected", "_image-cache"})
 MANIFEST_FILE = "manifest.json"
