@@ -65,3 +65,12 @@ def log_statement(log_group_arn: pulumi.Input[str]) -> dict[str, Any]:
         "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
         "Resource": pulumi.Output.concat(log_group_arn, ":log-stream:*"),
     }
+
+
+def table_items(table_arn: pulumi.Input[str], actions: list[str], *, indexes: bool = False) -> dict[str, Any]:
+    """Item actions on one DynamoDB table (and its indexes, for Query on an index: AWS authorizes that on
+    `<table>/index/<name>`)."""
+    resources: list[pulumi.Input[str]] = [table_arn]
+    if indexes:
+        resources.append(pulumi.Output.concat(table_arn, "/index/*"))
+    return {"Effect": "Allow", "Action": actions, "Resource": resources}

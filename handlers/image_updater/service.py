@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError, WaiterError
 
 from handlers.image_updater import jobdefs
 from handlers.image_updater.events import Ignored, Push
+from handlers.shared.image_versions import IMAGE_DIGEST_TAG, IMAGE_TAG_TAG
 from handlers.shared.telemetry import Log
 
 
@@ -88,9 +89,11 @@ class UpdaterService:
             newest,
             repository_url,
             push.image_uri,
+            # The version the revision runs, as the stack tags its own (the campaign API offers re-renders by them).
             {
                 "image-updater:previous-revision": str(newest["revision"]),
-                "image-updater:image-digest": push.digest,
+                IMAGE_TAG_TAG: push.tag,
+                IMAGE_DIGEST_TAG: push.digest,
             },
         )
         registered = self.batch.register_job_definition(**args)

@@ -103,10 +103,12 @@ def test_the_documented_push_registers_a_revision_and_moves_the_function(aws, na
     assert outcome.updated == [f"registered job definition {JOB}:2 (was 1)", f"updated function {FUNCTION}"]
     newest = revisions(aws)[-1]
     assert newest["containerProperties"]["image"] == f"{REPO_URL}@{PUSHED}"
+    # The version it runs, under the tags the stack puts on its own revisions (docs/operations.md).
     assert newest["tags"] == {
         "team": "creative",
         "image-updater:previous-revision": "1",
-        "image-updater:image-digest": PUSHED,
+        "creative-automation:image-tag": "latest",
+        "creative-automation:image-digest": PUSHED,
     }
     assert function_image(aws) == f"{REPO_URL}@{PUSHED}"
 
@@ -142,7 +144,12 @@ def test_job_definition_round_trips_every_field_but_image_and_tags(aws):
     assert new["containerProperties"].pop("image") == f"{REPO_URL}@{PUSHED}"
     assert old["containerProperties"].pop("image") == f"{REPO_URL}@{OLD}"
     new_tags, old_tags = new.pop("tags"), old.pop("tags")
-    assert new_tags == {**old_tags, "image-updater:previous-revision": "1", "image-updater:image-digest": PUSHED}
+    assert new_tags == {
+        **old_tags,
+        "image-updater:previous-revision": "1",
+        "creative-automation:image-tag": "latest",
+        "creative-automation:image-digest": PUSHED,
+    }
     assert new == old  # retry strategy, timeout, environment, secrets, parameters, platform capabilities...
 
 

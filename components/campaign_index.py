@@ -1,0 +1,52 @@
+"""The campaign index: a DynamoDB table of every campaign submitted through the API, by owner and id.
+
+Chosen over an owner prefix in the bucket because the API lists a team's campaigns newest first, filtered by status
+and paged with a cursor, without listing objects: hash key `owner`, range key `campaign_id` (GetItem by owner and
+id, so another team's id is simply not found), and the local secondary index `by-created` (range key `created_at`,
+ISO-8601 UTC) for the listing. Items are written by the API and kept current by every function that settles a
+campaign (UpdateItem).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.settings import StackSettings
+
+BY_CREATED_INDEX = "by-created"
+
+
+@dataclass
+class CampaignIndexArgs:
+    settings: StackSettings
+
+
+class CampaignIndex(pulumi.ComponentResource):
+    """`table` (its `name` and `arn` go to the API, the settler and the functions that settle campaigns)."""
+
+    def __init__(self, name: str, args: CampaignIndexArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("creative-automation:api:CampaignIndex", name, None, opts)
+        settings = args.settings
+        self.table = aws.dynamodb.Table(
+            "campaigns",
+            name=settings.names.campaign_table,
+            billing_mode="PAY_PER_REQUEST",
+            hash_key="owner",
+            range_key="campaign_id",
+            # Only key attributes are declared; the rest of an item (status, campaign_name, ...) needs no schema.
+            attributes=[
+                {"name": "owner", "type": "S"},
+                {"name": "campaign_id", "type": "S"},
+                {"name": "created_at", "type": "S"},
+            ],
+            local_secondary_indexes=[{"name": BY_CREATED_INDEX, "range_key": "created_at", "projection_type": "ALL"}],
+            point_in_time_recovery={"enabled": True},
+            # Encrypted with the AWS managed key (aws/dynamodb), so key use shows in CloudTrail.
+            server_side_encryption={"enabled": True},
+            deletion_protection_enabled=settings.is_production,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.register_outputs({"table_name": self.table.name, "table_arn": self.table.arn})
