@@ -243,6 +243,8 @@ def api_statements(args: CampaignApiArgs) -> list[dict[str, Any]]:
         "arn:aws:batch:", settings.region, ":", account, ":job-definition/", args.job_definition_name
     )
     revisions = [job_definition, pulumi.Output.concat(job_definition, ":*")]
+    # SubmitJob is authorized on the job it creates too (its ARN is known only once made).
+    jobs = pulumi.Output.concat("arn:aws:batch:", settings.region, ":", account, ":job/*")
     statements: list[dict[str, Any]] = [
         # Briefs go under the API's own prefix of input/, so the same notification starts the same pipeline.
         {"Effect": "Allow", "Action": ["s3:PutObject"], "Resource": [objects(bucket, API_BRIEFS_PREFIX)]},
@@ -256,7 +258,7 @@ def api_statements(args: CampaignApiArgs) -> list[dict[str, Any]]:
             ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
             indexes=True,
         ),
-        {"Effect": "Allow", "Action": ["batch:SubmitJob"], "Resource": [args.job_queue_arn, *revisions]},
+        {"Effect": "Allow", "Action": ["batch:SubmitJob"], "Resource": [args.job_queue_arn, *revisions, jobs]},
         # DescribeJobDefinitions has no resource-level permission: AWS requires "*".
         {"Effect": "Allow", "Action": ["batch:DescribeJobDefinitions"], "Resource": "*"},
     ]

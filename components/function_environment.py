@@ -75,10 +75,22 @@ def function_environment(settings: StackSettings, service: str, values: StackVal
             **({env.BATCH_WORKER_REPOSITORY: values.batch_worker_repository} if tracks_latest else {}),
             env.TEAM_CLAIM: settings.api.team_claim,
         },
-        "settler": {**bucket, **table, env.STUCK_AFTER_SECONDS: str(settings.stuck_after_seconds)},
+        "settler": {**bucket, **table, env.STUCK_AFTER_SECONDS: str(stuck_after_seconds(settings))},
         # Not a Lambda: no Powertools, plain logging.
         "batch-worker": {**bucket, **variants_function, **table},
     }
     if service not in own:
         raise ValueError(f"no environment is defined for {service!r}")
     return {**own[service], **logging, **({} if service == "batch-worker" else powertools)}
+
+
+STUCK_MARGIN_SECONDS = 300
+
+
+def stuck_after_seconds(settings: StackSettings) -> int:
+    """How long a campaign may go without a manifest write before the settler's sweep calls its open products
+    lost: the longest Lambda may keep an event queued, plus every attempt of the slowest product function, plus
+    a margin."""
+    longest = max(settings.functions[service].timeout_seconds for service in ("generator", "variants"))
+    attempts = settings.async_invoke.max_retry_attempts + 1
+    return settings.async_invoke.max_event_age_seconds + attempts * longest + STUCK_MARGIN_SECONDS

@@ -14,11 +14,11 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.function_environment import StackValues, function_environment
+from components.function_environment import StackValues, function_environment, stuck_after_seconds
 from components.iam import list_prefixes, objects, table_items
 from components.lambda_function import lambda_function
 from components.settings import StackSettings
-from handlers.shared.bucket_layout import OPEN_MARKERS_PREFIX, OUTPUT_PREFIX
+from handlers.shared.bucket_layout import OPEN_PREFIX, OUTPUT_PREFIX
 
 SERVICE = "settler"
 SWEEP_SCHEDULE = "rate(10 minutes)"
@@ -68,7 +68,7 @@ class Settler(pulumi.ComponentResource):
         self.sweep = aws.cloudwatch.EventRule(
             "sweep",
             name=f"{names.prefix}-settle-sweep",
-            description=f"Every 10 minutes: settle products with no progress for {settings.stuck_after_seconds} s",
+            description=f"Every 10 minutes: settle products with no progress for {stuck_after_seconds(settings)} s",
             schedule_expression=SWEEP_SCHEDULE,
             opts=child,
         )
@@ -102,9 +102,9 @@ def settler_statements(args: SettlerArgs) -> list[dict[str, Any]]:
     bucket = args.bucket_arn
     return [
         {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": [objects(bucket, OUTPUT_PREFIX)]},
-        {"Effect": "Allow", "Action": ["s3:DeleteObject"], "Resource": [objects(bucket, OPEN_MARKERS_PREFIX)]},
+        {"Effect": "Allow", "Action": ["s3:DeleteObject"], "Resource": [objects(bucket, OPEN_PREFIX)]},
         # The sweep lists the open campaigns' markers, never output/ itself.
-        list_prefixes(bucket, OPEN_MARKERS_PREFIX),
+        list_prefixes(bucket, OPEN_PREFIX),
         table_items(args.table_arn, ["dynamodb:UpdateItem"]),
         {
             "Effect": "Allow",

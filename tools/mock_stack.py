@@ -44,6 +44,7 @@ class Resource:
     secret_paths: list[str] = field(default_factory=list)
     dependencies: list[str] = field(default_factory=list)  # urns it depends on (explicit and through inputs)
     ignore_changes: list[str] = field(default_factory=list)  # input properties `pulumi up` leaves as they are
+    id: str = ""  # the physical id the mocks gave it (what another resource's `<x>_id` input receives)
 
     @property
     def is_component(self) -> bool:
@@ -393,6 +394,7 @@ def record_in_process(request: dict[str, Any]) -> Recording:
                     secret_paths=secret_paths,
                     dependencies=registering.dependencies,
                     ignore_changes=registering.ignore_changes,
+                    id=resource_id,
                 )
             )
             return resource_id, outputs

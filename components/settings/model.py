@@ -167,15 +167,6 @@ class StackSettings:
     def is_production(self) -> bool:
         return self.environment == "prod"
 
-    @property
-    def stuck_after_seconds(self) -> int:
-        """How long a product may show no progress before the settler marks it failed: the oldest an asynchronous
-        event may get, plus every attempt Lambda makes of it at the longest product function's timeout, plus a
-        margin of 300 s. Past that, Lambda has given up on it (or dropped it)."""
-        attempts = self.async_invoke.max_retry_attempts + 1
-        longest = max(self.functions[s].timeout_seconds for s in ("generator", "variants"))
-        return self.async_invoke.max_event_age_seconds + attempts * longest + 300
-
     def advice(self) -> list[str]:
         """Settings AWS accepts but advises against: warned about at preview, not refused."""
         notes = []

@@ -11,6 +11,7 @@ output/<campaign-id>/index.html            the campaign's gallery
 output/rejected/<brief stem>/report.json   why a brief was refused (the latest upload; each upload's own
                                            report beside it: <upload time>-<version>.json)
 output/_image-cache/<fp[:2]>/<fp>.png      generated images by content fingerprint, shared by campaigns
+output/_open/<campaign-id>                 an empty marker while the campaign runs (the settler's sweep list)
 ```
 """
 
@@ -27,9 +28,9 @@ ASSETS_PREFIX = "existing-assets/"
 OUTPUT_PREFIX = "output/"
 REJECTED_PREFIX = f"{OUTPUT_PREFIX}rejected/"
 IMAGE_CACHE_PREFIX = f"{OUTPUT_PREFIX}_image-cache/"
-OPEN_MARKERS_PREFIX = f"{OUTPUT_PREFIX}_open/"  # an empty marker per campaign not yet settled (the settler's sweep)
+OPEN_PREFIX = f"{OUTPUT_PREFIX}_open/"
 # Folders under output/ that are not campaigns.
-NOT_CAMPAIGNS = frozenset({"rejected", "_image-cache"})
+NOT_CAMPAIGNS = frozenset({"rejected", "_image-cache", "_open"})
 MANIFEST_FILE = "manifest.json"
 GALLERY_FILE = "index.html"
 LATEST_REPORT_FILE = "report.json"

@@ -3,6 +3,7 @@ docs/settings.md states them, and every bad value refused naming key, value and 
 
 import pytest
 
+from components.function_environment import stuck_after_seconds
 from components.settings import SettingsError
 from tests.unit.test_settings import settings_for
 
@@ -58,6 +59,6 @@ def test_a_misspelled_api_key_is_refused_with_the_close_match():
 def test_products_are_stuck_once_lambda_can_no_longer_be_retrying_them():
     # Pulumi.dev.yaml: maxEventAgeSeconds 3600, maxRetryAttempts 2 (3 attempts), variants 180 s is the longest
     # product function; a 300 s margin: 3600 + 3 x 180 + 300.
-    assert settings_for("dev").stuck_after_seconds == 4440
+    assert stuck_after_seconds(settings_for("dev")) == 4440
     longer = settings_for("dev", functions__generator__timeoutSeconds=600, asyncInvoke__maxRetryAttempts=0)
-    assert longer.stuck_after_seconds == 3600 + 1 * 600 + 300
+    assert stuck_after_seconds(longer) == 3600 + 1 * 600 + 300
