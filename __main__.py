@@ -32,26 +32,6 @@ batch = BatchJobs(
         campaign_table_arn=campaigns.table.arn,
     ),
 )
-# Only stacks that track `latest` get the image-push updater: a pinned stack (prod) runs exactly the digests
-# `pulumi up` deployed, so nothing may register job-definition revisions or update functions behind its back.
-updater = (
-    ImagePushUpdater(
-        "image-updater",
-        ImagePushUpdaterArgs(
-            settings=settings,
-            image_uri=images.image_uris["image-updater"],
-            targets=images.targets,
-            repository_arns={service: repository.arn for service, repository in images.repositories.items()},
-            repository_urls=images.repository_urls,
-            functions=pipeline.functions,
-            job_definition_name=batch.job_definition_name,
-            job_queue_name=batch.job_queue.name,
-            job_role_arns=[batch.execution_role.arn, batch.job_role.arn],
-        ),
-    )
-    if settings.images.tracks_latest
-    else None
-)
 api = CampaignApi(
     "campaign-api",
     CampaignApiArgs(
@@ -81,6 +61,26 @@ settler = Settler(
         table_arn=campaigns.table.arn,
         failed_invocations_arn=pipeline.failed_invocations.arn,
     ),
+)
+# Only stacks that track `latest` get the image-push updater: a pinned stack (prod) runs exactly the digests
+# `pulumi up` deployed, so nothing may register job-definition revisions or update functions behind its back.
+updater = (
+    ImagePushUpdater(
+        "image-updater",
+        ImagePushUpdaterArgs(
+            settings=settings,
+            image_uri=images.image_uris["image-updater"],
+            targets=images.targets,
+            repository_arns={service: repository.arn for service, repository in images.repositories.items()},
+            repository_urls=images.repository_urls,
+            functions={**pipeline.functions, "api": api.function, "settler": settler.function},
+            job_definition_name=batch.job_definition_name,
+            job_queue_name=batch.job_queue.name,
+            job_role_arns=[batch.execution_role.arn, batch.job_role.arn],
+        ),
+    )
+    if settings.images.tracks_latest
+    else None
 )
 functions = {
     **pipeline.functions,

@@ -19,7 +19,7 @@ import pulumi_aws as aws
 
 from components.function_environment import StackValues, function_environment
 from components.iam import list_prefixes, objects, table_items
-from components.image_updater import PASSED_TO
+from components.image_updater import PASSED_TO, updater_owns_code
 from components.lambda_function import lambda_function
 from components.settings import StackSettings
 from handlers.shared.bucket_layout import API_BRIEFS_PREFIX, ASSETS_PREFIX, OUTPUT_PREFIX
@@ -101,6 +101,7 @@ class CampaignApi(pulumi.ComponentResource):
             image_uri=args.image_uri,
             statements=api_statements(args),
             environment=function_environment(settings, SERVICE, values),
+            image_owned_by_updater=updater_owns_code(settings, SERVICE),
         )
         self.function = made.function
 

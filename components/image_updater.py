@@ -25,7 +25,7 @@ from components.settings import StackSettings
 SERVICE = "image-updater"
 # The updater does not update itself: a broken updater image must not disable the mechanism that
 # would roll it forward; its own changes deploy with `pulumi up`.
-UPDATABLE_FUNCTIONS = ("parser", "generator", "variants")
+UPDATABLE_FUNCTIONS = ("parser", "generator", "variants", "api", "settler")
 BATCH_WORKER = "batch-worker"
 # Batch's RegisterJobDefinition passes the job's execution and job roles on. AWS does not document which service
 # name that check reports, so both the service registering them (batch) and the one that assumes them (ecs-tasks,
@@ -34,7 +34,8 @@ PASSED_TO = ["batch.amazonaws.com", "ecs-tasks.amazonaws.com"]
 
 
 def updater_owns_code(settings: StackSettings, service: str) -> bool:
-    """True for a function whose code the updater alone updates after creation (dev: parser, generator, variants).
+    """True for a function whose code the updater alone updates after creation (dev: parser, generator, variants,
+    api, settler).
 
     Pulumi creates such a function and then ignores its image (`ignore_changes`), so a dev `pulumi up` and the
     updater run for the same push never both call UpdateFunctionCode on it. Pulumi still owns its configuration;
@@ -86,7 +87,7 @@ class ImagePushUpdaterArgs:
     targets: Mapping[str, ImageTarget]
     repository_arns: Mapping[str, pulumi.Input[str]]  # by service
     repository_urls: Mapping[str, pulumi.Input[str]]  # by service
-    functions: Mapping[str, aws.lambda_.Function]  # the pipeline's, by service
+    functions: Mapping[str, aws.lambda_.Function]  # the functions built from the stack's images, by service
     job_definition_name: str
     job_queue_name: pulumi.Input[str]
     job_role_arns: list[pulumi.Input[str]]  # roles the job definition passes to Batch

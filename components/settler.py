@@ -16,6 +16,7 @@ import pulumi_aws as aws
 
 from components.function_environment import StackValues, function_environment, stuck_after_seconds
 from components.iam import list_prefixes, objects, table_items
+from components.image_updater import updater_owns_code
 from components.lambda_function import lambda_function
 from components.settings import StackSettings
 from handlers.shared.bucket_layout import OPEN_PREFIX, OUTPUT_PREFIX
@@ -51,6 +52,7 @@ class Settler(pulumi.ComponentResource):
             image_uri=args.image_uri,
             statements=settler_statements(args),
             environment=function_environment(settings, SERVICE, StackValues(bucket_name=args.bucket_name)),
+            image_owned_by_updater=updater_owns_code(settings, SERVICE),
         )
         self.function = made.function
 

@@ -102,7 +102,7 @@ def test_rule_matches_exactly_this_stacks_successful_pushes(layout):
     pattern = json.loads(stack.one("aws:cloudwatch/eventRule:EventRule", "image-pushed").inputs["eventPattern"])
     assert pattern["source"] == ["aws.ecr"] and pattern["detail-type"] == ["ECR Image Action"]
     assert pattern["detail"]["action-type"] == ["PUSH"] and pattern["detail"]["result"] == ["SUCCESS"]
-    services = ["batch-worker", "generator", "parser", "variants"]
+    services = ["api", "batch-worker", "generator", "parser", "settler", "variants"]
     if layout == "per-service":
         assert pattern["detail"]["repository-name"] == [f"creative-automation-dev-{s}" for s in services]
         assert pattern["detail"]["image-tag"] == ["latest"]
@@ -194,7 +194,7 @@ def test_updater_may_register_only_this_stacks_job_definition_with_its_worker_im
 def test_dev_updater_updates_only_its_own_pipeline_functions(dev):
     functions = {f.name: f.outputs["arn"] for f in dev.of_type("aws:lambda/function:Function")}
     assert sorted(grants(policy(dev, "updater-policy"), "lambda:UpdateFunctionCode")) == sorted(
-        functions[s] for s in ("parser", "generator", "variants")
+        functions[s] for s in ("parser", "generator", "variants", "api", "settler")
     )
 
 
@@ -231,8 +231,8 @@ def test_dev_code_has_one_owner_the_updater_and_prod_code_is_pulumis(dev, prod):
         "generator": ["imageUri"],
         "variants": ["imageUri"],
         "image-updater": [],
-        "api": [],
-        "settler": [],
+        "api": ["imageUri"],
+        "settler": ["imageUri"],
     }
     assert {f.name: f.ignore_changes for f in prod.of_type("aws:lambda/function:Function")} == {
         "parser": [],
@@ -246,5 +246,6 @@ def test_dev_code_has_one_owner_the_updater_and_prod_code_is_pulumis(dev, prod):
         dev.one("aws:lambda/function:Function", "image-updater").inputs["environment"]["variables"]["IMAGE_TARGETS"]
     )
     assert sorted(t["function"] for t in targets if t["function"]) == sorted(
-        dev.one("aws:lambda/function:Function", name).inputs["name"] for name in ("parser", "generator", "variants")
+        dev.one("aws:lambda/function:Function", name).inputs["name"]
+        for name in ("parser", "generator", "variants", "api", "settler")
     )
