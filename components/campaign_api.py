@@ -254,11 +254,9 @@ def api_statements(args: CampaignApiArgs) -> list[dict[str, Any]]:
         # existing-assets/: the cost estimate counts products whose image exists; output/: a manifest not yet
         # written is then NoSuchKey (a campaign still queued), not AccessDenied.
         list_prefixes(bucket, ASSETS_PREFIX, OUTPUT_PREFIX),
-        table_items(
-            args.table_arn,
-            ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
-            indexes=True,
-        ),
+        table_items(args.table_arn, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]),
+        # The listing queries the by-created index (newest first).
+        table_items(args.table_arn, ["dynamodb:Query"], indexes=True),
         {"Effect": "Allow", "Action": ["batch:SubmitJob"], "Resource": [args.job_queue_arn, *revisions, jobs]},
         # DescribeJobDefinitions has no resource-level permission: AWS requires "*".
         {"Effect": "Allow", "Action": ["batch:DescribeJobDefinitions"], "Resource": "*"},

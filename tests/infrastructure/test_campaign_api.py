@@ -195,9 +195,9 @@ def test_the_api_functions_iam_is_exactly_what_it_calls(stack):
         "s3:PutObject": {f"{bucket}/input/campaign-briefs/api/*"},
         "s3:GetObject": {f"{bucket}/output/*"},
         "s3:ListBucket": {bucket},
-        "dynamodb:GetItem": {table, f"{table}/index/*"},
-        "dynamodb:PutItem": {table, f"{table}/index/*"},
-        "dynamodb:UpdateItem": {table, f"{table}/index/*"},
+        "dynamodb:GetItem": {table},
+        "dynamodb:PutItem": {table},
+        "dynamodb:UpdateItem": {table},
         "dynamodb:Query": {table, f"{table}/index/*"},
         "batch:SubmitJob": {queue, *revisions, f"arn:aws:batch:us-east-1:{ACCOUNT_ID}:job/*"},
         "batch:DescribeJobDefinitions": {"*"},  # no resource-level permission exists
