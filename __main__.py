@@ -44,6 +44,7 @@ api = CampaignApi(
         job_queue_name=batch.job_queue.name,
         job_queue_arn=batch.job_queue.arn,
         job_definition_name=batch.job_definition_name,
+        job_definition_arn=batch.job_definition.arn_prefix,
         job_role_arns=[batch.execution_role.arn, batch.job_role.arn],
         batch_worker_repository_name=images.repositories["batch-worker"].name,
         batch_worker_repository_arn=images.repositories["batch-worker"].arn,

@@ -18,8 +18,8 @@ import pulumi
 import pulumi_aws as aws
 
 from components.function_environment import StackValues, function_environment
-from components.iam import list_prefixes, objects, table_items
-from components.image_updater import PASSED_TO, updater_owns_code
+from components.iam import list_prefixes, objects, register_revisions, table_items
+from components.image_updater import updater_owns_code
 from components.lambda_function import lambda_function
 from components.settings import StackSettings
 from handlers.shared.bucket_layout import API_BRIEFS_PREFIX, ASSETS_PREFIX, OUTPUT_PREFIX
@@ -70,6 +70,7 @@ class CampaignApiArgs:
     job_queue_name: pulumi.Input[str]
     job_queue_arn: pulumi.Input[str]
     job_definition_name: str
+    job_definition_arn: pulumi.Input[str]  # without a revision (the family's ARN prefix)
     job_role_arns: list[pulumi.Input[str]]  # the job definition's execution and job roles
     batch_worker_repository_name: pulumi.Input[str]
     batch_worker_repository_arn: pulumi.Input[str]
@@ -240,9 +241,7 @@ def api_statements(args: CampaignApiArgs) -> list[dict[str, Any]]:
     """What the API function may do, beyond writing its own logs: exactly the calls it makes."""
     settings, bucket = args.settings, args.bucket_arn
     account = aws.get_caller_identity_output().account_id
-    job_definition = pulumi.Output.concat(
-        "arn:aws:batch:", settings.region, ":", account, ":job-definition/", args.job_definition_name
-    )
+    job_definition = args.job_definition_arn
     revisions = [job_definition, pulumi.Output.concat(job_definition, ":*")]
     # SubmitJob is authorized on the job it creates too (its ARN is known only once made).
     jobs = pulumi.Output.concat("arn:aws:batch:", settings.region, ":", account, ":job/*")
@@ -265,20 +264,6 @@ def api_statements(args: CampaignApiArgs) -> list[dict[str, Any]]:
         # Any pushed tag may be chosen: its digest is looked up, and a revision registered for it when none exists.
         statements += [
             {"Effect": "Allow", "Action": ["ecr:DescribeImages"], "Resource": [args.batch_worker_repository_arn]},
-            {
-                "Effect": "Allow",
-                "Action": ["batch:RegisterJobDefinition"],
-                "Resource": revisions,
-                "Condition": {
-                    "StringLike": {"batch:Image": [pulumi.Output.concat(args.batch_worker_repository_url, "@sha256:*")]}
-                },
-            },
-            {"Effect": "Allow", "Action": ["batch:TagResource"], "Resource": revisions},
-            {
-                "Effect": "Allow",
-                "Action": ["iam:PassRole"],
-                "Resource": list(args.job_role_arns),
-                "Condition": {"StringEquals": {"iam:PassedToService": PASSED_TO}},
-            },
+            *register_revisions(job_definition, args.batch_worker_repository_url, args.job_role_arns),
         ]
     return statements

@@ -15,7 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.function_environment import StackValues, function_environment
-from components.iam import list_prefixes, objects, policy_document, service_may_send, table_items
+from components.iam import consume_queue, list_prefixes, objects, policy_document, service_may_send, table_items
 from components.image_updater import updater_owns_code
 from components.lambda_function import lambda_function
 from components.settings import StackSettings
@@ -316,16 +316,7 @@ class Pipeline(pulumi.ComponentResource):
                     "Action": ["lambda:InvokeFunction"],
                     "Resource": [self.functions["generator"].arn, self.functions["variants"].arn],
                 },
-                {
-                    "Effect": "Allow",
-                    "Action": [
-                        "sqs:ReceiveMessage",
-                        "sqs:DeleteMessage",
-                        "sqs:GetQueueAttributes",
-                        "sqs:ChangeMessageVisibility",
-                    ],
-                    "Resource": [self.queue.arn],
-                },
+                consume_queue(self.queue.arn),
                 # A record that fails permanently (AccessDenied, ...) goes to the DLQ at once, not after
                 # maxReceiveCount pointless retries.
                 {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [self.dlq.arn]},

@@ -15,7 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.function_environment import StackValues, function_environment, stuck_after_seconds
-from components.iam import list_prefixes, objects, table_items
+from components.iam import consume_queue, list_prefixes, objects, table_items
 from components.image_updater import updater_owns_code
 from components.lambda_function import lambda_function
 from components.settings import StackSettings
@@ -108,14 +108,5 @@ def settler_statements(args: SettlerArgs) -> list[dict[str, Any]]:
         # The sweep lists the open campaigns' markers, never output/ itself.
         list_prefixes(bucket, OPEN_PREFIX),
         table_items(args.table_arn, ["dynamodb:UpdateItem"]),
-        {
-            "Effect": "Allow",
-            "Action": [
-                "sqs:ReceiveMessage",
-                "sqs:DeleteMessage",
-                "sqs:GetQueueAttributes",
-                "sqs:ChangeMessageVisibility",
-            ],
-            "Resource": [args.failed_invocations_arn],
-        },
+        consume_queue(args.failed_invocations_arn),
     ]
