@@ -39,7 +39,6 @@ api = CampaignApi(
         image_uri=images.image_uris["api"],
         bucket_name=pipeline.bucket.bucket,
         bucket_arn=pipeline.bucket.arn,
-        table_name=campaigns.table.name,
         table_arn=campaigns.table.arn,
         job_queue_name=batch.job_queue.name,
         job_queue_arn=batch.job_queue.arn,

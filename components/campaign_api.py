@@ -65,8 +65,7 @@ class CampaignApiArgs:
     image_uri: pulumi.Input[str]
     bucket_name: pulumi.Input[str]
     bucket_arn: pulumi.Input[str]
-    table_name: pulumi.Input[str]
-    table_arn: pulumi.Input[str]
+    table_arn: pulumi.Input[str]  # its name is Names.campaign_table, set in the environment from settings
     job_queue_name: pulumi.Input[str]
     job_queue_arn: pulumi.Input[str]
     job_definition_name: str
