@@ -46,6 +46,7 @@ from components.settings.model import (
 HTTPS_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:\d+)?(/[^\s]*[^\s/])?$")
 AUDIENCE = re.compile(r"^\S{1,256}$")
 API_INTEGRATION_TIMEOUT = 30  # seconds: the longest an HTTP API waits for its integration
+COGNITO_RESERVED_WORDS = ("aws", "amazon", "cognito")  # refused in a Cognito domain prefix
 
 
 def settings_from_values(environment: str, values: Mapping[str, Any], *, deployed: bool = True) -> StackSettings:
@@ -224,6 +225,13 @@ def settings_from_values(environment: str, values: Mapping[str, Any], *, deploye
     )
 
     api = api_settings(reader)
+    reserved = [word for word in COGNITO_RESERVED_WORDS if word in environment]
+    if api.makes_user_pool and reserved:
+        raise SettingsError(
+            f"stack name {environment!r} contains {reserved[0]!r}: the stack's Cognito domain prefix "
+            f"({PROJECT}-{environment}-<account id>) may not contain {', '.join(COGNITO_RESERVED_WORDS)}; use another "
+            f"stack name, or set {config_key('api.jwtIssuer')} to use an existing identity provider"
+        )
 
     models = image_models()
     model_id = reader.string("bedrockModelId")

@@ -4,7 +4,7 @@ docs/settings.md states them, and every bad value refused naming key, value and 
 import pytest
 
 from components.function_environment import stuck_after_seconds
-from components.settings import SettingsError
+from components.settings import SettingsError, read_stack_file, settings_from_values
 from tests.unit.test_settings import settings_for
 
 ISSUER = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123"
@@ -62,3 +62,10 @@ def test_products_are_stuck_once_lambda_can_no_longer_be_retrying_them():
     assert stuck_after_seconds(settings_for("dev")) == 4440
     longer = settings_for("dev", functions__generator__timeoutSeconds=600, asyncInvoke__maxRetryAttempts=0)
     assert stuck_after_seconds(longer) == 3600 + 1 * 600 + 300
+
+
+def test_a_stack_name_cognito_would_refuse_in_its_domain_prefix_fails_unless_an_issuer_is_given():
+    with pytest.raises(SettingsError, match="stack name 'awsdemo' contains 'aws': the stack's Cognito domain prefix"):
+        settings_from_values("awsdemo", read_stack_file("dev"))
+    external = {**read_stack_file("dev"), "api": {"jwtIssuer": ISSUER, "jwtAudience": ["tools"]}}
+    assert settings_from_values("awsdemo", external).api.jwt_issuer == ISSUER
