@@ -22,7 +22,13 @@ from components.iam import list_prefixes, objects, register_revisions, table_ite
 from components.image_updater import updater_owns_code
 from components.lambda_function import lambda_function
 from components.settings import StackSettings
-from handlers.shared.bucket_layout import API_BRIEFS_PREFIX, ASSETS_PREFIX, OUTPUT_PREFIX
+from handlers.shared.bucket_layout import (
+    API_BRIEFS_PREFIX,
+    ASSETS_PREFIX,
+    GALLERY_FILE,
+    MANIFEST_FILE,
+    OUTPUT_PREFIX,
+)
 
 SERVICE = "api"
 RESOURCE_SERVER = "campaigns"
@@ -245,10 +251,26 @@ def api_statements(args: CampaignApiArgs) -> list[dict[str, Any]]:
     # SubmitJob is authorized on the job it creates too (its ARN is known only once made).
     jobs = pulumi.Output.concat("arn:aws:batch:", settings.region, ":", account, ":job/*")
     statements: list[dict[str, Any]] = [
-        # Briefs go under the API's own prefix of input/, so the same notification starts the same pipeline.
-        {"Effect": "Allow", "Action": ["s3:PutObject"], "Resource": [objects(bucket, API_BRIEFS_PREFIX)]},
-        # Manifests and galleries are read, and finished images presigned (a presigned GET is this role's GET).
+        # Briefs go under the API's own prefix of input/, so the same notification starts the same pipeline; a
+        # campaign cancelled before the parser started reads its brief back.
+        {
+            "Effect": "Allow",
+            "Action": ["s3:PutObject", "s3:GetObject"],
+            "Resource": [objects(bucket, API_BRIEFS_PREFIX)],
+        },
+        # Manifests, galleries and rejection reports are read, and finished images presigned (a presigned GET is
+        # this role's GET).
         {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": [objects(bucket, OUTPUT_PREFIX)]},
+        # Cancel and re-render change the manifest (conditional writes), and a campaign cancelled before it started
+        # gets its gallery page: those two files of each campaign, nothing else under output/.
+        {
+            "Effect": "Allow",
+            "Action": ["s3:PutObject"],
+            "Resource": [
+                pulumi.Output.concat(bucket, "/", OUTPUT_PREFIX, "*/", MANIFEST_FILE),
+                pulumi.Output.concat(bucket, "/", OUTPUT_PREFIX, "*/", GALLERY_FILE),
+            ],
+        },
         # existing-assets/: the cost estimate counts products whose image exists; output/: a manifest not yet
         # written is then NoSuchKey (a campaign still queued), not AccessDenied.
         list_prefixes(bucket, ASSETS_PREFIX, OUTPUT_PREFIX),

@@ -192,8 +192,13 @@ def test_the_api_functions_iam_is_exactly_what_it_calls(stack):
     job_definition = f"arn:aws:batch:us-east-1:{ACCOUNT_ID}:job-definition/creative-automation-{stack.stack}-rerender"
     revisions = {job_definition, job_definition + ":*"}
     expected = {
-        "s3:PutObject": {f"{bucket}/input/campaign-briefs/api/*"},
-        "s3:GetObject": {f"{bucket}/output/*"},
+        # briefs under the API's prefix; cancel and re-render write a campaign's manifest and gallery page only
+        "s3:PutObject": {
+            f"{bucket}/input/campaign-briefs/api/*",
+            f"{bucket}/output/*/manifest.json",
+            f"{bucket}/output/*/index.html",
+        },
+        "s3:GetObject": {f"{bucket}/input/campaign-briefs/api/*", f"{bucket}/output/*"},
         "s3:ListBucket": {bucket},
         "dynamodb:GetItem": {table},
         "dynamodb:PutItem": {table},

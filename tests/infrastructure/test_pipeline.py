@@ -262,9 +262,12 @@ def test_no_allow_statement_has_a_wildcard_action(stack):
 
 def test_every_s3_arn_is_this_bucket_and_a_prefix(stack):
     bucket_arn = stack.one(BUCKET).outputs["arn"]
-    # Whole prefixes, and two narrower ones: the API's briefs, the settler's open-campaign markers.
+    # Whole prefixes, and narrower ones: the API's briefs, the settler's open-campaign markers, and each campaign's
+    # manifest and gallery page (the API's cancel and re-render).
     object_arn = re.compile(
-        re.escape(bucket_arn) + r"/(input|input/campaign-briefs/api|existing-assets|output|output/_open)/\*$"
+        re.escape(bucket_arn)
+        + r"/((input|input/campaign-briefs/api|existing-assets|output|output/_open)/\*"
+        + r"|output/\*/(manifest\.json|index\.html))$"
     )
     for resource, statement in all_policy_statements(stack):
         if statement["Effect"] != "Allow":
