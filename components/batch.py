@@ -2,7 +2,9 @@
 
 Subnets and security groups come from settings; left empty, the account's default VPC (looked up at
 preview) and an egress-only security group made here are used. The job definition references its image
-by digest; the image-push updater registers new revisions when a new digest is pushed.
+by digest and is tagged with the image's tag and digest; the image-push updater registers new revisions when a new
+digest is pushed. A pinned stack (prod) keeps every released revision ACTIVE: those are the versions a re-render
+may name.
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ import pulumi
 import pulumi_aws as aws
 
 from components.function_environment import StackValues, function_environment
-from components.iam import assume_role, list_prefixes, log_statement, objects, policy_document
+from components.iam import assume_role, list_prefixes, log_statement, objects, policy_document, table_items
 from components.settings import StackSettings
 from handlers.batch_worker.exit_codes import NOT_RETRYABLE
 from handlers.shared.bucket_layout import OUTPUT_PREFIX
+from handlers.shared.image_versions import IMAGE_DIGEST_TAG, IMAGE_TAG_TAG, image_digest
 
 ECS_TASKS_ASSUME_ROLE = assume_role("ecs-tasks.amazonaws.com")
 
@@ -33,6 +36,7 @@ class BatchJobsArgs:
     bucket_name: pulumi.Input[str]
     bucket_arn: pulumi.Input[str]
     variants_function_arn: pulumi.Input[str]
+    campaign_table_arn: pulumi.Input[str]
 
 
 class BatchJobs(pulumi.ComponentResource):
@@ -128,6 +132,7 @@ class BatchJobs(pulumi.ComponentResource):
                     # worker can tell a mistyped campaign from a permission problem.
                     list_prefixes(args.bucket_arn, OUTPUT_PREFIX),
                     {"Effect": "Allow", "Action": ["lambda:InvokeFunction"], "Resource": [args.variants_function_arn]},
+                    table_items(args.campaign_table_arn, ["dynamodb:UpdateItem"]),  # a re-render settles again
                 ]
             ),
             opts=child,
@@ -203,6 +208,15 @@ class BatchJobs(pulumi.ComponentResource):
             },
             timeout={"attempt_duration_seconds": batch.timeout_seconds},
             propagate_tags=True,
+            # The version this revision runs (handlers/shared/image_versions.py): the campaign API offers re-renders
+            # by these tags.
+            tags={
+                IMAGE_TAG_TAG: settings.images.tag,
+                IMAGE_DIGEST_TAG: pulumi.Output.from_input(args.image_uri).apply(image_digest),
+            },
+            # A pinned stack keeps every revision a `pulumi up` released ACTIVE (the record of released versions a
+            # rollback may name); a stack that tracks latest retires Pulumi's previous revision as usual.
+            deregister_on_new_revision=settings.images.tracks_latest,
             opts=child,
         )
         self.register_outputs({"job_queue": self.job_queue.name, "job_definition": self.job_definition.arn})

@@ -21,6 +21,9 @@ MAX_ALARMS_PER_WIDGET = 100
 
 LAMBDA = "AWS/Lambda"
 SQS = "AWS/SQS"
+API_GATEWAY = "AWS/ApiGateway"
+# HTTP API metrics by ApiId (every stage: the API has only `$default`); 4xx/5xx are counts, latency in ms.
+API_METRICS = ("Count", "4xx", "5xx", "Latency", "IntegrationLatency")
 # Metrics AWS publishes that the dashboard and alarms use (names as AWS spells them).
 LAMBDA_METRICS = ("Invocations", "Errors", "Throttles", "Duration", "ConcurrentExecutions")
 SQS_METRICS = ("ApproximateNumberOfMessagesVisible", "ApproximateAgeOfOldestMessage")
@@ -135,6 +138,36 @@ def _pipeline(namespace: str, name: str, services: Sequence[str], **options: Any
     return rows
 
 
+def _api_row(api_id: str, region: str) -> list[Widget]:
+    """The campaign API: requests and client/server errors, then latency p50 / p99 (all of it, and the function's
+    part of it)."""
+    dims = [("ApiId", api_id)]
+    return [
+        _graph(
+            "Campaign API: requests, 4xx, 5xx",
+            [
+                _metric(API_GATEWAY, "Count", dims, label="requests"),
+                _metric(API_GATEWAY, "4xx", dims, label="4xx (refused: token, scope, input)"),
+                _metric(API_GATEWAY, "5xx", dims, label="5xx (alarm)"),
+            ],
+            region,
+            width=12,
+        ),
+        _graph(
+            "Campaign API: latency p50 / p99 (ms)",
+            [
+                _metric(API_GATEWAY, "Latency", dims, stat="p50", label="latency p50"),
+                _metric(API_GATEWAY, "Latency", dims, stat="p99", label="latency p99"),
+                _metric(API_GATEWAY, "IntegrationLatency", dims, stat="p50", label="function p50"),
+                _metric(API_GATEWAY, "IntegrationLatency", dims, stat="p99", label="function p99"),
+            ],
+            region,
+            stat="p99",
+            width=12,
+        ),
+    ]
+
+
 def build_body(
     *,
     region: str,
@@ -143,10 +176,12 @@ def build_body(
     work_queues: Mapping[str, str],
     dead_letter_queues: Mapping[str, str],
     job_definition_name: str,
+    api_id: str | None = None,
     alarm_arns: Sequence[str] = (),
     title: str = "",
 ) -> str:
-    """DashboardBody JSON. `functions`: service -> function name; queues: label -> queue name."""
+    """DashboardBody JSON. `functions`: service -> function name; queues: label -> queue name; `api_id`: the
+    campaign API (HTTP API), if the stack has one."""
     services = list(functions)
     rows: list[list[Widget]] = []
 
@@ -156,7 +191,8 @@ def build_body(
         f"# {title or namespace}\n"
         f"Functions: {', '.join(f'`{f}`' for f in functions.values())}. Work queues: {queue_list}. "
         f"Dead-letter queues: {dlq_list}. Batch job definition: `{job_definition_name}`. "
-        f"Pipeline metrics: namespace `{namespace}`, dimension `{SERVICE_DIMENSION}`."
+        + (f"Campaign API: `{api_id}`. " if api_id else "")
+        + f"Pipeline metrics: namespace `{namespace}`, dimension `{SERVICE_DIMENSION}`."
     )
     top = [Widget("text", 24 if not alarm_arns else 12, 4, {"markdown": header})]
     if alarm_arns:
@@ -173,6 +209,9 @@ def build_body(
             )
         )
     rows.append(top)
+
+    if api_id:
+        rows.append(_api_row(api_id, region))
 
     # Per function: calls and failures, latency percentiles, concurrency.
     for service, function in functions.items():

@@ -24,10 +24,11 @@ class StackValues:
     image_targets: list[dict[str, Any]] = field(default_factory=list)  # the image-push updater's watch list
     job_definition_name: pulumi.Input[str] = ""
     job_queue_name: pulumi.Input[str] = ""
+    batch_worker_repository: pulumi.Input[str] = ""  # the campaign API lists its tags (stacks that track latest)
 
 
 def function_environment(settings: StackSettings, service: str, values: StackValues) -> dict[str, pulumi.Input[str]]:
-    """The environment variables of `service` (parser, generator, variants, image-updater, settler,
+    """The environment variables of `service` (parser, generator, variants, image-updater, api, settler,
     batch-worker)."""
     names = settings.names
     logging = {env.LOG_LEVEL: settings.log_level}
@@ -40,6 +41,10 @@ def function_environment(settings: StackSettings, service: str, values: StackVal
     async_attempts = {env.ASYNC_MAX_ATTEMPTS: str(settings.async_invoke.max_retry_attempts + 1)}
     bucket = {env.S3_BUCKET_NAME: values.bucket_name}
     variants_function = {env.VARIANTS_FUNCTION: names.function("variants")}
+    # Every function that settles a campaign keeps its status in the campaign index current.
+    table = {env.CAMPAIGN_TABLE: names.campaign_table}
+    image_model = {env.BEDROCK_MODEL_ID: settings.bedrock_model_id, env.IMAGE_BACKEND: settings.image_backend}
+    tracks_latest = settings.images.tracks_latest
     own: dict[str, dict[str, pulumi.Input[str]]] = {
         "parser": {
             **bucket,
@@ -47,28 +52,32 @@ def function_environment(settings: StackSettings, service: str, values: StackVal
             **variants_function,
             env.MAX_BRIEF_BYTES: str(settings.max_brief_bytes),
             env.DLQ_URL: values.dlq_url,
+            **table,
         },
-        "generator": {
-            **bucket,
-            **variants_function,
-            env.BEDROCK_MODEL_ID: settings.bedrock_model_id,
-            env.IMAGE_BACKEND: settings.image_backend,
-            **async_attempts,
-        },
-        "variants": {  # the image model paints a brief's generative expand
-            **bucket,
-            **async_attempts,
-            env.BEDROCK_MODEL_ID: settings.bedrock_model_id,
-            env.IMAGE_BACKEND: settings.image_backend,
-        },
+        "generator": {**bucket, **variants_function, **image_model, **async_attempts, **table},
+        # the image model paints a brief's generative expand
+        "variants": {**bucket, **async_attempts, **image_model, **table},
         "image-updater": {
             env.BATCH_JOB_DEFINITION_NAME: values.job_definition_name,
             env.BATCH_JOB_QUEUE: values.job_queue_name,
             env.IMAGE_TARGETS: json.dumps(values.image_targets),
         },
-        "settler": {**bucket, env.STUCK_AFTER_SECONDS: str(stuck_after_seconds(settings))},
+        "api": {
+            **bucket,
+            **table,
+            env.MAX_BRIEF_BYTES: str(settings.max_brief_bytes),
+            **image_model,  # the cost estimate: model calls x the model's price
+            env.BATCH_JOB_QUEUE: values.job_queue_name,
+            env.BATCH_JOB_DEFINITION_NAME: values.job_definition_name,
+            # A pinned stack offers only the versions a `pulumi up` released (ACTIVE job-definition revisions);
+            # a stack that tracks latest offers every pushed tag of the batch-worker repository.
+            env.VERSION_SOURCE: "pushed-tags" if tracks_latest else "released",
+            **({env.BATCH_WORKER_REPOSITORY: values.batch_worker_repository} if tracks_latest else {}),
+            env.TEAM_CLAIM: settings.api.team_claim,
+        },
+        "settler": {**bucket, **table, env.STUCK_AFTER_SECONDS: str(stuck_after_seconds(settings))},
         # Not a Lambda: no Powertools, plain logging.
-        "batch-worker": {**bucket, **variants_function},
+        "batch-worker": {**bucket, **variants_function, **table},
     }
     if service not in own:
         raise ValueError(f"no environment is defined for {service!r}")

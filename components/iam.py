@@ -65,3 +65,53 @@ def log_statement(log_group_arn: pulumi.Input[str]) -> dict[str, Any]:
         "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
         "Resource": pulumi.Output.concat(log_group_arn, ":log-stream:*"),
     }
+
+
+def table_items(table_arn: pulumi.Input[str], actions: list[str], *, indexes: bool = False) -> dict[str, Any]:
+    """Item actions on one DynamoDB table (and its indexes, for Query on an index: AWS authorizes that on
+    `<table>/index/<name>`)."""
+    resources: list[pulumi.Input[str]] = [table_arn]
+    if indexes:
+        resources.append(pulumi.Output.concat(table_arn, "/index/*"))
+    return {"Effect": "Allow", "Action": actions, "Resource": resources}
+
+
+# Batch's RegisterJobDefinition passes the job's execution and job roles on. AWS does not document which service
+# name that check reports, so both the service registering them (batch) and the one that assumes them (ecs-tasks,
+# the only principal their trust policies admit) are allowed; passing them to anything else (Lambda, EC2) is not.
+PASSED_TO = ["batch.amazonaws.com", "ecs-tasks.amazonaws.com"]
+
+
+def register_revisions(
+    job_definition_arn: pulumi.Input[str],
+    worker_repository_url: pulumi.Input[str],
+    job_role_arns: list[pulumi.Input[str]],
+) -> list[dict[str, Any]]:
+    """Registering (and tagging) revisions of one job definition, only with an image of one repository by digest,
+    passing exactly the job's roles to Batch."""
+    revisions = [job_definition_arn, pulumi.Output.concat(job_definition_arn, ":*")]
+    return [
+        {
+            "Effect": "Allow",
+            "Action": ["batch:RegisterJobDefinition"],
+            "Resource": revisions,
+            "Condition": {"StringLike": {"batch:Image": [pulumi.Output.concat(worker_repository_url, "@sha256:*")]}},
+        },
+        # Tagging the new revision; batch:Image does not apply to TagResource.
+        {"Effect": "Allow", "Action": ["batch:TagResource"], "Resource": revisions},
+        {
+            "Effect": "Allow",
+            "Action": ["iam:PassRole"],
+            "Resource": list(job_role_arns),
+            "Condition": {"StringEquals": {"iam:PassedToService": PASSED_TO}},
+        },
+    ]
+
+
+def consume_queue(queue_arn: pulumi.Input[str]) -> dict[str, Any]:
+    """What a Lambda event source mapping needs of its function's role to read one SQS queue."""
+    return {
+        "Effect": "Allow",
+        "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"],
+        "Resource": [queue_arn],
+    }

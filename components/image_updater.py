@@ -17,7 +17,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.function_environment import StackValues, function_environment
-from components.iam import policy_document, service_may_send
+from components.iam import policy_document, register_revisions, service_may_send
 from components.images import ImageTarget
 from components.lambda_function import lambda_function
 from components.settings import StackSettings
@@ -25,16 +25,13 @@ from components.settings import StackSettings
 SERVICE = "image-updater"
 # The updater does not update itself: a broken updater image must not disable the mechanism that
 # would roll it forward; its own changes deploy with `pulumi up`.
-UPDATABLE_FUNCTIONS = ("parser", "generator", "variants")
+UPDATABLE_FUNCTIONS = ("parser", "generator", "variants", "api", "settler")
 BATCH_WORKER = "batch-worker"
-# Batch's RegisterJobDefinition passes the job's execution and job roles on. AWS does not document which service
-# name that check reports, so both the service registering them (batch) and the one that assumes them (ecs-tasks,
-# the only principal their trust policies admit) are allowed; passing them to anything else (Lambda, EC2) is not.
-PASSED_TO = ["batch.amazonaws.com", "ecs-tasks.amazonaws.com"]
 
 
 def updater_owns_code(settings: StackSettings, service: str) -> bool:
-    """True for a function whose code the updater alone updates after creation (dev: parser, generator, variants).
+    """True for a function whose code the updater alone updates after creation (dev: parser, generator, variants,
+    api, settler).
 
     Pulumi creates such a function and then ignores its image (`ignore_changes`), so a dev `pulumi up` and the
     updater run for the same push never both call UpdateFunctionCode on it. Pulumi still owns its configuration;
@@ -86,7 +83,7 @@ class ImagePushUpdaterArgs:
     targets: Mapping[str, ImageTarget]
     repository_arns: Mapping[str, pulumi.Input[str]]  # by service
     repository_urls: Mapping[str, pulumi.Input[str]]  # by service
-    functions: Mapping[str, aws.lambda_.Function]  # the pipeline's, by service
+    functions: Mapping[str, aws.lambda_.Function]  # the functions built from the stack's images, by service
     job_definition_name: str
     job_queue_name: pulumi.Input[str]
     job_role_arns: list[pulumi.Input[str]]  # roles the job definition passes to Batch
@@ -120,30 +117,8 @@ class ImagePushUpdater(pulumi.ComponentResource):
         statements: list[dict[str, Any]] = [
             # DescribeJobDefinitions has no resource-level permission: AWS requires "*".
             {"Effect": "Allow", "Action": ["batch:DescribeJobDefinitions"], "Resource": "*"},
-            {
-                # Only revisions that run an image of this stack's batch-worker repository, by digest.
-                "Effect": "Allow",
-                "Action": ["batch:RegisterJobDefinition"],
-                "Resource": [job_definition_arn, pulumi.Output.concat(job_definition_arn, ":*")],
-                "Condition": {
-                    "StringLike": {
-                        "batch:Image": [pulumi.Output.concat(args.repository_urls[BATCH_WORKER], "@sha256:*")]
-                    }
-                },
-            },
-            # Tagging the new revision (propagated tags); batch:Image does not apply to TagResource.
-            {
-                "Effect": "Allow",
-                "Action": ["batch:TagResource"],
-                "Resource": [job_definition_arn, pulumi.Output.concat(job_definition_arn, ":*")],
-            },
-            # Registering a revision passes the job's roles on to Batch: exactly those two roles.
-            {
-                "Effect": "Allow",
-                "Action": ["iam:PassRole"],
-                "Resource": list(args.job_role_arns),
-                "Condition": {"StringEquals": {"iam:PassedToService": PASSED_TO}},
-            },
+            # Only revisions that run an image of this stack's batch-worker repository, by digest.
+            *register_revisions(job_definition_arn, args.repository_urls[BATCH_WORKER], args.job_role_arns),
             {
                 "Effect": "Allow",
                 "Action": ["ecr:DescribeImages"],

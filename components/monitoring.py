@@ -16,7 +16,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.dashboard import SERVICE_DIMENSION, UPDATER, build_body
+from components.dashboard import API_GATEWAY, SERVICE_DIMENSION, UPDATER, build_body
 from components.settings import StackSettings
 from handlers.shared import metrics as metric_names
 
@@ -34,6 +34,7 @@ TREAT_MISSING = {
     "model-throttles": "notBreaching",
     "image-push-failed": "notBreaching",
     "oldest-message-age": "notBreaching",
+    "api-server-errors": "notBreaching",  # an API nobody calls publishes no 5xx data point
 }
 
 # Key administration for the account (delegated to IAM policies), without kms:* (standards: no `*` actions).
@@ -80,6 +81,7 @@ class MonitoringArgs:
     work_queues: Mapping[str, pulumi.Input[str]]  # label -> name of a queue a function consumes
     dead_letter_queues: Mapping[str, pulumi.Input[str]]  # label -> name of a queue that must stay empty
     job_definition_name: pulumi.Input[str]
+    api_id: pulumi.Input[str] | None = None  # the campaign API (HTTP API): its 4xx, 5xx and latency
     updater_service: str = UPDATER  # its function alarms on any error, not on the threshold
     model_service: str = "generator"  # emits ModelThrottles
 
@@ -195,7 +197,7 @@ class Monitoring(pulumi.ComponentResource):
             fns, rest = values[: len(services)], values[len(services) :]
             queues, rest = rest[: len(work)], rest[len(work) :]
             dlqs, rest = rest[: len(dead)], rest[len(dead) :]
-            job_definition, arns = rest[0], rest[1:]
+            job_definition, api_id, arns = rest[0], rest[1], rest[2:]
             return build_body(
                 region=settings.region,
                 namespace=names.metrics_namespace,
@@ -203,6 +205,7 @@ class Monitoring(pulumi.ComponentResource):
                 work_queues=dict(zip(work, queues, strict=False)),
                 dead_letter_queues=dict(zip(dead, dlqs, strict=False)),
                 job_definition_name=job_definition,
+                api_id=api_id,
                 alarm_arns=arns,
                 title=f"{names.prefix} creative pipeline",
             )
@@ -215,6 +218,7 @@ class Monitoring(pulumi.ComponentResource):
                 *args.work_queues.values(),
                 *args.dead_letter_queues.values(),
                 args.job_definition_name,
+                args.api_id,
                 *alarm_arns,
             ).apply(body),
             opts=child,
@@ -245,7 +249,8 @@ class AlarmSpec:
 
 def alarm_specs(args: MonitoringArgs) -> list[AlarmSpec]:
     """Every alarm of the stack: DLQs holding a message, function errors (any for the updater), model throttles,
-    failed image pushes, and work queues whose oldest message waits too long."""
+    failed image pushes, work queues whose oldest message waits too long, and the campaign API's 5xx answers (as
+    many as the function-error threshold)."""
     limits, own = args.settings.alarms, args.settings.names.metrics_namespace
     error_limit = {
         service: 1 if service == args.updater_service else limits.function_errors for service in args.functions
@@ -276,6 +281,11 @@ def alarm_specs(args: MonitoringArgs) -> list[AlarmSpec]:
             f"The image model throttled the generator {limits.model_throttles} or more times in 5 minutes.",
             own, metric_names.MODEL_THROTTLES, {SERVICE_DIMENSION: args.model_service}, "Sum", 300, AT_LEAST,
             limits.model_throttles))
+    if args.api_id is not None:
+        specs.append(AlarmSpec(
+            "api-server-errors", "api-server-errors",
+            f"The campaign API answered {limits.function_errors} or more requests with a 5xx in 5 minutes.",
+            API_GATEWAY, "5xx", {"ApiId": args.api_id}, "Sum", 300, AT_LEAST, limits.function_errors))
     if args.updater_service in args.functions:
         specs.append(AlarmSpec(
             "image-push-failed", "image-push-failed",

@@ -15,7 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.function_environment import StackValues, function_environment
-from components.iam import list_prefixes, objects, policy_document, service_may_send
+from components.iam import consume_queue, list_prefixes, objects, policy_document, service_may_send, table_items
 from components.image_updater import updater_owns_code
 from components.lambda_function import lambda_function
 from components.settings import StackSettings
@@ -26,11 +26,13 @@ from handlers.shared.bucket_layout import ASSETS_PREFIX, INPUT_PREFIX, OUTPUT_PR
 class PipelineArgs:
     settings: StackSettings
     image_uris: Mapping[str, pulumi.Input[str]]
+    campaign_table_arn: pulumi.Input[str]  # the functions settling a campaign keep its index item current
 
 
 class Pipeline(pulumi.ComponentResource):
     """Attributes for other components: `bucket`, `queue`, `dlq`, `failed_invocations` (on-failure destination
-    of the asynchronous invocations), `functions`, `log_groups` and `roles` (by service)."""
+    of the asynchronous invocations, consumed by the settler) and its `failed_invocations_dlq`, `functions`,
+    `log_groups` and `roles` (by service)."""
 
     def __init__(self, name: str, args: PipelineArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("creative-automation:pipeline:Pipeline", name, None, opts)
@@ -160,12 +162,38 @@ class Pipeline(pulumi.ComponentResource):
             # S3 sends a test event and checks the queue policy when the notification is created.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[queue_policy]),
         )
-        self.failed_invocations = aws.sqs.Queue(
-            "failed-invocations",
-            name=f"{names.prefix}-failed-invocations",
+        # The settler consumes the failure records; one it cannot settle after maxReceiveCount tries is kept in
+        # the DLQ (alarmed), which keeps records longer than the queue so none expires on the way.
+        self.failed_invocations_dlq = aws.sqs.Queue(
+            "failed-invocations-dlq",
+            name=f"{names.prefix}-failed-invocations-dlq",
             message_retention_seconds=queue_settings.dlq_retention_seconds,
             receive_wait_time_seconds=queue_settings.receive_wait_seconds,
             sqs_managed_sse_enabled=True,
+            opts=child,
+        )
+        self.failed_invocations = aws.sqs.Queue(
+            "failed-invocations",
+            name=f"{names.prefix}-failed-invocations",
+            message_retention_seconds=queue_settings.retention_seconds,
+            # AWS advises 6 x the consuming function's timeout.
+            visibility_timeout_seconds=6 * settings.functions["settler"].timeout_seconds,
+            receive_wait_time_seconds=queue_settings.receive_wait_seconds,
+            sqs_managed_sse_enabled=True,
+            redrive_policy=pulumi.Output.json_dumps(
+                {
+                    "deadLetterTargetArn": self.failed_invocations_dlq.arn,
+                    "maxReceiveCount": queue_settings.max_receive_count,
+                }
+            ),
+            opts=child,
+        )
+        aws.sqs.RedriveAllowPolicy(
+            "failed-invocations-dlq-redrive-allow",
+            queue_url=self.failed_invocations_dlq.url,
+            redrive_allow_policy=pulumi.Output.json_dumps(
+                {"redrivePermission": "byQueue", "sourceQueueArns": [self.failed_invocations.arn]}
+            ),
             opts=child,
         )
 
@@ -176,6 +204,7 @@ class Pipeline(pulumi.ComponentResource):
         self._role_policies: dict[str, aws.iam.RolePolicy] = {}
         model_arn = f"arn:aws:bedrock:{settings.region}::foundation-model/{settings.bedrock_model_id}"
         send_failed = {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": self.failed_invocations.arn}
+        self._settle_index = table_items(args.campaign_table_arn, ["dynamodb:UpdateItem"])
         stack_values = StackValues(bucket_name=self.bucket.bucket, dlq_url=self.dlq.url)
         for service in ("variants", "generator", "parser"):
             statements = self._statements(service, bucket_arn, model_arn, send_failed)
@@ -243,6 +272,7 @@ class Pipeline(pulumi.ComponentResource):
                 {"Effect": "Allow", "Action": ["s3:PutObject"], "Resource": [objects(bucket_arn, OUTPUT_PREFIX)]},
                 list_prefixes(bucket_arn, OUTPUT_PREFIX),
                 send_failed,
+                self._settle_index,
             ]
         if service == "generator":
             return [
@@ -259,6 +289,7 @@ class Pipeline(pulumi.ComponentResource):
                     "Resource": [self.functions["variants"].arn],
                 },
                 send_failed,
+                self._settle_index,
             ]
         if service == "parser":
             return [
@@ -285,18 +316,10 @@ class Pipeline(pulumi.ComponentResource):
                     "Action": ["lambda:InvokeFunction"],
                     "Resource": [self.functions["generator"].arn, self.functions["variants"].arn],
                 },
-                {
-                    "Effect": "Allow",
-                    "Action": [
-                        "sqs:ReceiveMessage",
-                        "sqs:DeleteMessage",
-                        "sqs:GetQueueAttributes",
-                        "sqs:ChangeMessageVisibility",
-                    ],
-                    "Resource": [self.queue.arn],
-                },
+                consume_queue(self.queue.arn),
                 # A record that fails permanently (AccessDenied, ...) goes to the DLQ at once, not after
                 # maxReceiveCount pointless retries.
                 {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [self.dlq.arn]},
+                self._settle_index,  # a campaign whose every product names a missing asset fails at once
             ]
         raise ValueError(f"the pipeline has no function {service!r}")

@@ -83,19 +83,23 @@ def load(
     Each app module is imported afresh (its Logger and Metrics read the environment set for this run) and
     the previous one is put back by `restore()`, so code that imported it before is not affected."""
     functions = Loaded()
-    for service in LOCAL_FUNCTIONS:
-        name = f"handlers.{service}.app"
-        functions._undo.append(forget_module(name))
-        module = importlib.import_module(name)
-        if log_stream is not None:
-            functions._undo.append(_redirect_logs(module.logger, log_stream))
-        module.service()  # build clients now, on this thread
-        if prepare is not None:
-            prepare(service, module)
-        config = settings.functions[service]
-        functions[service] = Function(
-            service, settings.names.function(service), module, config.memory_mb, config.timeout_seconds
-        )
+    try:
+        for service in LOCAL_FUNCTIONS:
+            name = f"handlers.{service}.app"
+            functions._undo.append(forget_module(name))
+            module = importlib.import_module(name)
+            if log_stream is not None:
+                functions._undo.append(_redirect_logs(module.logger, log_stream))
+            module.service()  # build clients now, on this thread
+            if prepare is not None:
+                prepare(service, module)
+            config = settings.functions[service]
+            functions[service] = Function(
+                service, settings.names.function(service), module, config.memory_mb, config.timeout_seconds
+            )
+    except BaseException:
+        functions.restore()  # half loaded: put back what was loaded, so later imports see the process as it was
+        raise
     return functions
 
 

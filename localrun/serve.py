@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from components.function_environment import StackValues, function_environment
 from handlers.api.rerender_jobs import SubmittedJob
 from handlers.api.versions import Version
 from handlers.shared import environment as env
@@ -52,20 +53,19 @@ class LocalRerenderJobs:
         return SubmittedJob(job_id, f"local: handlers.batch_worker.rerender of this checkout ({version.name})")
 
 
-def api_environment(pipeline: Pipeline, table: str) -> dict[str, str]:
-    """The API function's variables as the dev stack sets them (the values the stack would give)."""
-    settings, names = pipeline.settings, pipeline.settings.names
-    return {
-        env.S3_BUCKET_NAME: pipeline.resources.bucket,
-        env.CAMPAIGN_TABLE: table,
-        env.MAX_BRIEF_BYTES: str(settings.max_brief_bytes),
-        env.IMAGE_BACKEND: settings.image_backend,
-        env.BEDROCK_MODEL_ID: settings.bedrock_model_id,
-        env.BATCH_JOB_QUEUE: f"{names.prefix}-jobs",
-        env.BATCH_JOB_DEFINITION_NAME: f"{names.prefix}-rerender",
-        env.VERSION_SOURCE: "released",  # not read: the local jobs list their own versions
-        env.TEAM_CLAIM: env.DEFAULT_TEAM_CLAIM,
-    }
+def api_environment(pipeline: Pipeline) -> dict[str, str]:
+    """The API function's variables exactly as the dev stack sets them (`function_environment`); its job queue,
+    job definition and repository are named as the stack names them, though the local jobs never call Batch."""
+    names = pipeline.settings.names
+    values = StackValues(
+        bucket_name=pipeline.resources.bucket,
+        job_queue_name=f"{names.prefix}-jobs",
+        job_definition_name=f"{names.prefix}-rerender",
+        batch_worker_repository=f"{names.prefix}-batch-worker",
+    )
+    variables = function_environment(pipeline.settings, "api", values)
+    variables.pop(env.POWERTOOLS_SERVICE_NAME)  # the process already names the pipeline's services
+    return {name: str(value) for name, value in variables.items()}
 
 
 @dataclass
@@ -80,9 +80,9 @@ class Serving:
 def serving(options: RunOptions, port: int = 0) -> Iterator[Serving]:
     """The pipeline driven on a thread and the API served, until the block ends."""
     with started(options) as pipeline:
-        table = f"{pipeline.settings.names.prefix}-campaigns"
+        table = pipeline.settings.names.campaign_table
         pipeline.platform.client("dynamodb").create_table(**create_table_args(table))
-        pipeline.emulator.set_env(api_environment(pipeline, table))
+        pipeline.emulator.set_env(api_environment(pipeline))
         put_back = forget_module("handlers.api.app")  # a fresh module: its Logger reads this run's environment
         app: Any = importlib.import_module("handlers.api.app")
         if options.log_stream is not None:

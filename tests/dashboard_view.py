@@ -22,6 +22,7 @@ DLQS = {
     "failed-invocations": "ca-dev-failed-invocations",
     "image-updater-dlq": "ca-dev-image-updater-dlq",
 }
+API_ID = "a1b2c3d4e5"  # the campaign API (HTTP API)
 ALARMS = [
     f"arn:aws:cloudwatch:us-east-1:123456789012:alarm:ca-dev-{n}" for n in ("parser-errors", "briefs-dlq-messages")
 ]
@@ -36,6 +37,7 @@ def body(**overrides) -> dict:
         work_queues=WORK_QUEUES,
         dead_letter_queues=DLQS,
         job_definition_name="ca-dev-batch-worker",
+        api_id=API_ID,
         alarm_arns=ALARMS,
     )
     args.update(overrides)

@@ -41,8 +41,9 @@ MAX_SEED: dict[str, int] = {
 }
 
 # Metrics AWS publishes, with the one dimension each per-resource metric is queried by: AWS/Lambda (Lambda
-# developer guide, "Types of metrics for Lambda functions") and AWS/SQS ("Available CloudWatch metrics for
-# Amazon SQS").
+# developer guide, "Types of metrics for Lambda functions"), AWS/SQS ("Available CloudWatch metrics for
+# Amazon SQS") and AWS/ApiGateway for HTTP APIs (API Gateway developer guide, "Monitor CloudWatch metrics for HTTP
+# APIs": 4xx and 5xx, not the REST APIs' 4XXError and 5XXError).
 AWS_PUBLISHED_METRICS: dict[str, tuple[set[str], tuple[str, ...]]] = {
     "AWS/Lambda": (
         {
@@ -78,4 +79,5 @@ AWS_PUBLISHED_METRICS: dict[str, tuple[set[str], tuple[str, ...]]] = {
         },
         ("QueueName",),
     ),
+    "AWS/ApiGateway": ({"4xx", "5xx", "Count", "IntegrationLatency", "Latency", "DataProcessed"}, ("ApiId",)),
 }

@@ -44,6 +44,7 @@ class Resource:
     secret_paths: list[str] = field(default_factory=list)
     dependencies: list[str] = field(default_factory=list)  # urns it depends on (explicit and through inputs)
     ignore_changes: list[str] = field(default_factory=list)  # input properties `pulumi up` leaves as they are
+    id: str = ""  # the physical id the mocks gave it (what another resource's `<x>_id` input receives)
 
     @property
     def is_component(self) -> bool:
@@ -244,6 +245,30 @@ def fake_outputs(type_token: str, name: str, inputs: dict[str, Any], region: str
     elif type_token == "aws:lambda/eventSourceMapping:EventSourceMapping":
         resource_id = hashlib.sha1(name.encode()).hexdigest()[:8] + "-0000-4000-8000-000000000000"
         out = {"uuid": resource_id, "functionArn": inputs.get("functionName")}
+    elif type_token == "aws:apigatewayv2/api:Api":
+        resource_id = hashlib.sha1(name.encode()).hexdigest()[:10]
+        out = {
+            "apiEndpoint": f"https://{resource_id}.execute-api.{region}.amazonaws.com",
+            "executionArn": f"arn:aws:execute-api:{region}:{acct}:{resource_id}",
+            "arn": f"arn:aws:apigateway:{region}::/apis/{resource_id}",
+        }
+    elif type_token.startswith("aws:apigatewayv2/"):  # authorizers, integrations, routes, stages: short ids
+        resource_id = inputs.get("name") if kind == "Stage" else hashlib.sha1(name.encode()).hexdigest()[:7]
+    elif type_token == "aws:cognito/userPool:UserPool":
+        resource_id = f"{region}_" + hashlib.sha1(name.encode()).hexdigest()[:9]
+        out = {
+            "arn": f"arn:aws:cognito-idp:{region}:{acct}:userpool/{resource_id}",
+            "endpoint": f"cognito-idp.{region}.amazonaws.com/{resource_id}",
+        }
+    elif type_token == "aws:cognito/userPoolClient:UserPoolClient":
+        resource_id = hashlib.sha1(name.encode()).hexdigest()[:26]
+        out = {"clientSecret": "mock-client-secret"}
+    elif type_token == "aws:cognito/resourceServer:ResourceServer":
+        identifier = inputs.get("identifier", "")
+        out = {"scopeIdentifiers": [f"{identifier}/{scope['scopeName']}" for scope in inputs.get("scopes", [])]}
+        resource_id = f"{inputs.get('userPoolId')}|{identifier}"
+    elif type_token == "aws:cognito/userPoolDomain:UserPoolDomain":
+        resource_id = inputs.get("domain", physical)
     elif service and "arn" not in inputs:
         out = {"arn": f"arn:aws:{service}:{region}:{acct}:{kind[0].lower() + kind[1:]}/{physical}"}
     return resource_id, {**inputs, **out}
@@ -369,6 +394,7 @@ def record_in_process(request: dict[str, Any]) -> Recording:
                     secret_paths=secret_paths,
                     dependencies=registering.dependencies,
                     ignore_changes=registering.ignore_changes,
+                    id=resource_id,
                 )
             )
             return resource_id, outputs

@@ -26,7 +26,7 @@ CONFIG_KEYS = frozenset(
         *(f"images.{k}" for k in ("tag", "layout", "platform", "keepLast", "mode", "environmentInRepositoryName")),
         *(
             f"functions.{f}.{k}"
-            for f in ("parser", "generator", "variants", "imageUpdater", "settler")
+            for f in ("parser", "generator", "variants", "imageUpdater", "api", "settler")
             for k in ("memoryMb", "timeoutSeconds", "reservedConcurrency")
         ),
         *(f"queue.{k}" for k in ("maxReceiveCount", "batchSize", "batchingWindowSeconds", "visibilityTimeoutSeconds")),
@@ -47,6 +47,7 @@ CONFIG_KEYS = frozenset(
             )
         ),
         *(f"alarms.{k}" for k in ("email", "topicArn", "functionErrors", "modelThrottles", "oldestMessageAgeSeconds")),
+        *(f"api.{k}" for k in ("jwtIssuer", "jwtAudience", "teamClaim", "throttleRateLimit", "throttleBurstLimit")),
         "bedrockModelId",
         "imageBackend",
         "logLevel",

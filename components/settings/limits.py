@@ -9,9 +9,9 @@ PROJECT = "creative-automation"
 ROOT = Path(__file__).resolve().parents[2]
 IMAGE_MODELS_FILE = ROOT / "handlers" / "shared" / "image_models.json"
 
-# Services built as container images. The Batch worker re-renders a campaign's variants in bulk; the settler
-# settles products whose asynchronous invocation Lambda dropped, and campaigns left without progress.
-FUNCTION_SERVICES = ("parser", "generator", "variants", "image-updater", "settler")
+# Services built as container images. The Batch worker re-renders a campaign's variants in bulk; `api` answers the
+# campaign API, `settler` settles products whose asynchronous invocation never finished.
+FUNCTION_SERVICES = ("parser", "generator", "variants", "image-updater", "api", "settler")
 SERVICES = (*FUNCTION_SERVICES, "batch-worker")
 PIPELINE_FUNCTIONS = ("parser", "generator", "variants")
 # One Bedrock call (5 s connect + 60 s read) and 10 s to record its outcome: handlers/generator/models.py.
@@ -61,6 +61,11 @@ FARGATE_VCPU_MEMORY_MIB = {  # vCPU -> allowed memory (MiB), per the AWS Batch/F
     8: tuple(range(16384, 61441, 4096)),
     16: tuple(range(32768, 122881, 8192)),
 }
+# API Gateway: a stage's throttling is capped by the account's quota (10,000 requests per second, burst 5,000).
+API_MAX_RATE_LIMIT = 10_000
+API_MAX_BURST_LIMIT = 5_000
+# A JWT claim name as identity providers spell them (`cognito:groups`, `custom:team`, `https://example.com/team`).
+JWT_CLAIM = re.compile(r"^[A-Za-z0-9_:./-]{1,256}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
 # Domains reserved for documentation (RFC 2606): nobody receives mail there.

@@ -85,6 +85,21 @@ class AlarmSettings:
 
 
 @dataclass(frozen=True)
+class ApiSettings:
+    """The campaign API: who may call it and how fast."""
+
+    jwt_issuer: str | None  # None: the stack makes a Cognito user pool and uses it as the issuer
+    jwt_audience: tuple[str, ...]  # with jwt_issuer: the audiences a token must name (aud, else client_id)
+    team_claim: str  # the token claim naming the caller's team (the campaign owner); `sub` when absent
+    throttle_rate_limit: float  # requests per second, steady, for the whole stage
+    throttle_burst_limit: int
+
+    @property
+    def makes_user_pool(self) -> bool:
+        return self.jwt_issuer is None
+
+
+@dataclass(frozen=True)
 class Names:
     """Physical names, derived from project and environment (shared with the local run)."""
 
@@ -114,6 +129,14 @@ class Names:
         return f"/aws/lambda/{self.function(service)}"
 
     @property
+    def campaign_table(self) -> str:
+        return f"{self.prefix}-campaigns"
+
+    def auth_domain_prefix(self, account_id: str) -> str:
+        # Cognito prefix domains are global (one name per region across all accounts): the account makes it unique.
+        return f"{self.prefix}-{account_id}"
+
+    @property
     def metrics_namespace(self) -> str:
         return f"CreativeAutomation/{self.environment}"
 
@@ -129,6 +152,7 @@ class StackSettings:
     bucket: BucketSettings
     batch: BatchSettings
     alarms: AlarmSettings
+    api: ApiSettings
     bedrock_model_id: str
     image_backend: str
     log_level: str

@@ -9,11 +9,14 @@ from typing import Any
 
 from components.settings.keys import Reader, SettingsError, camel, config_key, refuse_unknown_keys
 from components.settings.limits import (
+    API_MAX_BURST_LIMIT,
+    API_MAX_RATE_LIMIT,
     AWS_REGION,
     EMAIL,
     ENVIRONMENT_NAME,
     FARGATE_VCPU_MEMORY_MIB,
     GENERATOR_MIN_TIMEOUT,
+    JWT_CLAIM,
     LAMBDA_MAX_TIMEOUT,
     LAMBDA_MEMORY_RANGE,
     LOG_LEVELS,
@@ -29,6 +32,7 @@ from components.settings.limits import (
 )
 from components.settings.model import (
     AlarmSettings,
+    ApiSettings,
     AsyncInvokeSettings,
     BatchSettings,
     BucketSettings,
@@ -38,6 +42,11 @@ from components.settings.model import (
     StackSettings,
     image_models,
 )
+
+HTTPS_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:\d+)?(/[^\s]*[^\s/])?$")
+AUDIENCE = re.compile(r"^\S{1,256}$")
+API_INTEGRATION_TIMEOUT = 30  # seconds: the longest an HTTP API waits for its integration
+COGNITO_RESERVED_WORDS = ("aws", "amazon", "cognito")  # refused in a Cognito domain prefix
 
 
 def settings_from_values(environment: str, values: Mapping[str, Any], *, deployed: bool = True) -> StackSettings:
@@ -79,7 +88,8 @@ def settings_from_values(environment: str, values: Mapping[str, Any], *, deploye
         "generator": FunctionSettings(1024, 120, 5),
         "variants": FunctionSettings(2048, 180, 10),
         "image-updater": FunctionSettings(256, 900, None),  # may wait out a `pulumi up`: ~10 min
-        "settler": FunctionSettings(256, 120, None),  # a sweep reads the open campaigns' manifests
+        "api": FunctionSettings(512, 29, None),  # API Gateway waits 30 s at most for its integration
+        "settler": FunctionSettings(256, 120, None),
     }
     functions = {}
     for service, default in defaults.items():
@@ -106,6 +116,13 @@ def settings_from_values(environment: str, values: Mapping[str, Any], *, deploye
         raise SettingsError(
             f"{config_key('functions.parser.reservedConcurrency')} is {parser_concurrency}: the SQS event source's "
             "maximum concurrency, which follows it, must be 2 to 1000 (0 would stop the parser)"
+        )
+    api_timeout = functions["api"].timeout_seconds
+    if api_timeout > API_INTEGRATION_TIMEOUT:
+        raise SettingsError(
+            f"{config_key('functions.api.timeoutSeconds')} is {api_timeout}: API Gateway (HTTP API) waits at most "
+            f"{API_INTEGRATION_TIMEOUT} s for the function, so a longer timeout would only let the caller see a 503; "
+            f"give at most {API_INTEGRATION_TIMEOUT}"
         )
     parser_timeout = functions["parser"].timeout_seconds
     queue = QueueSettings(
@@ -207,6 +224,15 @@ def settings_from_values(environment: str, values: Mapping[str, Any], *, deploye
         oldest_message_age_seconds=reader.integer("alarms.oldestMessageAgeSeconds", 60, 1209600, default=900),
     )
 
+    api = api_settings(reader)
+    reserved = [word for word in COGNITO_RESERVED_WORDS if word in environment]
+    if api.makes_user_pool and reserved:
+        raise SettingsError(
+            f"stack name {environment!r} contains {reserved[0]!r}: the stack's Cognito domain prefix "
+            f"({PROJECT}-{environment}-<account id>) may not contain {', '.join(COGNITO_RESERVED_WORDS)}; use another "
+            f"stack name, or set {config_key('api.jwtIssuer')} to use an existing identity provider"
+        )
+
     models = image_models()
     model_id = reader.string("bedrockModelId")
     if model_id not in models:
@@ -238,9 +264,55 @@ def settings_from_values(environment: str, values: Mapping[str, Any], *, deploye
         bucket=bucket,
         batch=batch,
         alarms=alarms,
+        api=api,
         bedrock_model_id=model_id,
         image_backend=backend,
         log_level=reader.choice("logLevel", LOG_LEVELS, default="INFO"),
         log_retention_days=reader.choice("logRetentionDays", LOG_RETENTION_DAYS, default=30),
         max_brief_bytes=reader.integer("maxBriefBytes", 1024, 10 * 1024 * 1024, default=1024 * 1024),
     )
+
+
+def api_settings(reader: Reader) -> ApiSettings:
+    """The campaign API's issuer (a Cognito user pool made by the stack unless `api.jwtIssuer` names one),
+    team claim and stage throttling."""
+    issuer = reader.string("api.jwtIssuer", default="") or None
+    if issuer and not HTTPS_URL.match(issuer):
+        raise SettingsError(
+            f"{config_key('api.jwtIssuer')} is {issuer[:120]!r}: expected the issuer URL of your identity provider, "
+            "https:// without a trailing slash, exactly as its tokens' `iss` claim spells it (for example "
+            "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEf123), or leave it empty to have the stack "
+            "make a Cognito user pool"
+        )
+    audience = reader.string_list("api.jwtAudience", pattern=AUDIENCE, expected="audience values (client ids)")
+    if issuer and not audience:
+        raise SettingsError(
+            f"{config_key('api.jwtAudience')} is empty while {config_key('api.jwtIssuer')} is set: API Gateway "
+            "accepts a token only when its `aud` (or, without `aud`, its `client_id`) is one of these; list the "
+            "audiences (or app client ids) your callers' tokens carry"
+        )
+    if audience and not issuer:
+        raise SettingsError(
+            f"{config_key('api.jwtAudience')} is {list(audience)!r} but {config_key('api.jwtIssuer')} is empty: "
+            "the stack's own Cognito user pool uses its own app client as the audience; set the issuer too, or "
+            "remove the audience"
+        )
+    return ApiSettings(
+        jwt_issuer=issuer,
+        jwt_audience=audience,
+        team_claim=reader.string(
+            "api.teamClaim", default="cognito:groups", pattern=JWT_CLAIM, expected="a JWT claim name"
+        ),
+        throttle_rate_limit=_throttle_rate(reader),
+        throttle_burst_limit=reader.integer("api.throttleBurstLimit", 1, API_MAX_BURST_LIMIT, default=40),
+    )
+
+
+def _throttle_rate(reader: Reader) -> float:
+    rate = reader.number("api.throttleRateLimit", default=20)
+    if not 1 <= rate <= API_MAX_RATE_LIMIT:
+        raise SettingsError(
+            f"{config_key('api.throttleRateLimit')} is {rate}: allowed range is 1 to {API_MAX_RATE_LIMIT} requests "
+            "per second (the account's API Gateway quota)"
+        )
+    return rate

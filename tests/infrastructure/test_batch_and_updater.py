@@ -99,10 +99,10 @@ def test_prod_without_explicit_subnets_or_groups_fails_naming_the_key(key):
 @pytest.mark.parametrize("layout", ["per-service", "consolidated"])
 def test_rule_matches_exactly_this_stacks_successful_pushes(layout):
     stack = record("dev", {"images.layout": layout})
-    pattern = json.loads(stack.one("aws:cloudwatch/eventRule:EventRule").inputs["eventPattern"])
+    pattern = json.loads(stack.one("aws:cloudwatch/eventRule:EventRule", "image-pushed").inputs["eventPattern"])
     assert pattern["source"] == ["aws.ecr"] and pattern["detail-type"] == ["ECR Image Action"]
     assert pattern["detail"]["action-type"] == ["PUSH"] and pattern["detail"]["result"] == ["SUCCESS"]
-    services = ["batch-worker", "generator", "parser", "variants"]
+    services = ["api", "batch-worker", "generator", "parser", "settler", "variants"]
     if layout == "per-service":
         assert pattern["detail"]["repository-name"] == [f"creative-automation-dev-{s}" for s in services]
         assert pattern["detail"]["image-tag"] == ["latest"]
@@ -117,10 +117,19 @@ def test_a_pinned_stack_has_no_updater_so_only_pulumi_up_changes_its_code(layout
     job-definition revision or update a function, and the job definition output is the one Pulumi registered."""
     prod = record("prod", {"images.layout": layout})
     assert prod.error is None, prod.error
-    for kind in ("eventRule:EventRule", "eventTarget:EventTarget"):
-        assert prod.of_type(f"aws:cloudwatch/{kind}") == []
+    # The only EventBridge rule is the settler's schedule: nothing watches image pushes.
+    [rule] = prod.of_type("aws:cloudwatch/eventRule:EventRule")
+    assert (rule.name, rule.inputs.get("eventPattern")) == ("sweep", None)
+    [target] = prod.of_type("aws:cloudwatch/eventTarget:EventTarget")
+    assert target.inputs["arn"] == prod.one("aws:lambda/function:Function", "settler").outputs["arn"]
     assert "image-updater" not in prod.outputs["function_names"]
-    assert sorted(f.name for f in prod.of_type("aws:lambda/function:Function")) == ["generator", "parser", "variants"]
+    assert sorted(f.name for f in prod.of_type("aws:lambda/function:Function")) == [
+        "api",
+        "generator",
+        "parser",
+        "settler",
+        "variants",
+    ]
     every_grant = [
         a
         for p in prod.of_type("aws:iam/rolePolicy:RolePolicy")
@@ -136,19 +145,19 @@ def test_a_pinned_stack_has_no_updater_so_only_pulumi_up_changes_its_code(layout
 
 def test_target_retries_and_keeps_failures_in_an_encrypted_dlq(dev):
     stack = dev
-    target = stack.one("aws:cloudwatch/eventTarget:EventTarget")
+    target = stack.one("aws:cloudwatch/eventTarget:EventTarget", "updater-target")
     function = stack.one("aws:lambda/function:Function", "image-updater")
     dlq = next(q for q in stack.of_type("aws:sqs/queue:Queue") if q.inputs["name"].endswith("image-updater-dlq"))
     assert target.inputs["arn"] == function.outputs["arn"]
     assert target.inputs["retryPolicy"] == {"maximumEventAgeInSeconds": 3600, "maximumRetryAttempts": 10}
     assert target.inputs["deadLetterConfig"]["arn"] == dlq.outputs["arn"] and dlq.inputs["sqsManagedSseEnabled"]
-    rule = stack.one("aws:cloudwatch/eventRule:EventRule")
+    rule = stack.one("aws:cloudwatch/eventRule:EventRule", "image-pushed")
     [statement] = json.loads(stack.one("aws:sqs/queuePolicy:QueuePolicy", "updater-dlq-policy").inputs["policy"])[
         "Statement"
     ]
     assert statement["Principal"] == {"Service": "events.amazonaws.com"}
     assert statement["Condition"] == {"ArnEquals": {"aws:SourceArn": rule.outputs["arn"]}}
-    permission = stack.one("aws:lambda/permission:Permission")
+    permission = stack.one("aws:lambda/permission:Permission", "updater-invoke")
     assert (
         permission.inputs["sourceArn"] == rule.outputs["arn"]
         and permission.inputs["principal"] == "events.amazonaws.com"
@@ -185,7 +194,7 @@ def test_updater_may_register_only_this_stacks_job_definition_with_its_worker_im
 def test_dev_updater_updates_only_its_own_pipeline_functions(dev):
     functions = {f.name: f.outputs["arn"] for f in dev.of_type("aws:lambda/function:Function")}
     assert sorted(grants(policy(dev, "updater-policy"), "lambda:UpdateFunctionCode")) == sorted(
-        functions[s] for s in ("parser", "generator", "variants")
+        functions[s] for s in ("parser", "generator", "variants", "api", "settler")
     )
 
 
@@ -217,16 +226,26 @@ def test_dev_code_has_one_owner_the_updater_and_prod_code_is_pulumis(dev, prod):
     and the updater run its push fires never both update the same function's code. The updater's own function,
     and every prod function, take their image from `pulumi up`."""
     owned = {f.name: f.ignore_changes for f in dev.of_type("aws:lambda/function:Function")}
-    assert owned == {"parser": ["imageUri"], "generator": ["imageUri"], "variants": ["imageUri"], "image-updater": []}
+    assert owned == {
+        "parser": ["imageUri"],
+        "generator": ["imageUri"],
+        "variants": ["imageUri"],
+        "image-updater": [],
+        "api": ["imageUri"],
+        "settler": ["imageUri"],
+    }
     assert {f.name: f.ignore_changes for f in prod.of_type("aws:lambda/function:Function")} == {
         "parser": [],
         "generator": [],
         "variants": [],
+        "api": [],
+        "settler": [],
     }
     # What Pulumi leaves alone is exactly what the updater may change.
     targets = json.loads(
         dev.one("aws:lambda/function:Function", "image-updater").inputs["environment"]["variables"]["IMAGE_TARGETS"]
     )
     assert sorted(t["function"] for t in targets if t["function"]) == sorted(
-        dev.one("aws:lambda/function:Function", name).inputs["name"] for name in ("parser", "generator", "variants")
+        dev.one("aws:lambda/function:Function", name).inputs["name"]
+        for name in ("parser", "generator", "variants", "api", "settler")
     )

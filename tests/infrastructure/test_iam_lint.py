@@ -185,15 +185,19 @@ ACCEPTED = [
         'supports only Resource "*" (AmazonECSTaskExecutionRolePolicy grants the same); the pull itself is '
         "limited to the worker repository by BatchGetImage/GetDownloadUrlForLayer.",
     ),
-    Accepted(
-        "aws:iam/rolePolicy:RolePolicy",
-        "updater-policy",
-        "identity",
-        "PERMISSIONS_MANAGEMENT_ACTIONS",
-        re.compile(r"\"location\": \{\"actions\": \[\"iam:passrole\"\]\}"),
-        "RegisterJobDefinition with jobRoleArn and executionRoleArn requires iam:PassRole on those roles (AWS "
-        "Batch User Guide, IAM roles for jobs); the updater's statement names exactly the two Batch roles "
-        "(the policy pack's iam-passrole-named-roles keeps it so).",
+    *(
+        Accepted(
+            "aws:iam/rolePolicy:RolePolicy",
+            policy,
+            "identity",
+            "PERMISSIONS_MANAGEMENT_ACTIONS",
+            re.compile(r"\"location\": \{\"actions\": \[\"iam:passrole\"\]\}"),
+            "RegisterJobDefinition with jobRoleArn and executionRoleArn requires iam:PassRole on those roles (AWS "
+            "Batch User Guide, IAM roles for jobs); the statement names exactly the two Batch roles (the policy "
+            "pack's iam-passrole-named-roles keeps it so).",
+        )
+        # the dev updater, and the dev campaign API registering a revision for a pushed tag it has none for
+        for policy in ("updater-policy", "api-policy")
     ),
     Accepted(
         "aws:iam/rolePolicy:RolePolicy",
@@ -256,9 +260,11 @@ def test_every_kind_of_policy_the_stacks_declare_is_linted(documents):
         ("aws:kms/key:Key", "resource"),
     } <= kinds
     dev = any(d.resource == "updater-policy" for d in documents)  # only dev (tracking `latest`) has the updater
-    assert (("aws:lambda/permission:Permission", "resource") in kinds) == dev  # EventBridge may invoke the updater
-    # parser, generator, variants, the Batch execution and job roles; and the updater in dev
-    assert len([d for d in documents if d.kind == "identity"]) == (6 if dev else 5)
+    # API Gateway may invoke the API function, EventBridge the settler's sweep (and in dev the updater)
+    permissions = {d.resource for d in documents if d.resource_type == "aws:lambda/permission:Permission"}
+    assert permissions == {"api-invoke", "sweep-invoke", *(["updater-invoke"] if dev else [])}
+    # parser, generator, variants, api, settler, the Batch execution and job roles; and the updater in dev
+    assert len([d for d in documents if d.kind == "identity"]) == (8 if dev else 7)
 
 
 def test_every_policy_document_passes_the_iam_linter(documents):

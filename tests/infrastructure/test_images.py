@@ -11,7 +11,7 @@ from tools.mock_stack import Recording, record, run_request
 
 pytestmark = pytest.mark.slow  # the real program run under Pulumi's mocks
 
-SERVICES = ["parser", "generator", "variants", "image-updater", "settler", "batch-worker"]
+SERVICES = ["parser", "generator", "variants", "image-updater", "api", "settler", "batch-worker"]
 DIGEST_URI = re.compile(r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com/[a-z0-9._/-]+@sha256:[0-9a-f]{64}$")
 PROD_PUSHED = {f"creative-automation-prod-{s}:v1.0.0": "sha256:" + f"{i:02d}" * 32 for i, s in enumerate(SERVICES)}
 PROD_PUSHED_CONSOLIDATED = {

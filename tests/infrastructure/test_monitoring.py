@@ -14,12 +14,17 @@ ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 DASHBOARD = "aws:cloudwatch/dashboard:Dashboard"
 TOPIC = "aws:sns/topic:Topic"
 SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
-PIPELINE_SERVICES = ("parser", "generator", "variants")
+PIPELINE_SERVICES = ("parser", "generator", "variants", "api", "settler")
 
 
 def function_services(recording) -> tuple[str, ...]:
     """The stack's functions: dev also has the image-push updater; prod (pinned) has none."""
     return PIPELINE_SERVICES + (("image-updater",) if recording.stack == "dev" else ())
+
+
+def work_queue_names(recording) -> dict[str, str]:
+    """Queues a function consumes: the briefs (parser), the failed invocations (settler)."""
+    return {"briefs": names(recording).queue, "failed-invocations": f"{names(recording).prefix}-failed-invocations"}
 
 
 def names(recording) -> Names:
@@ -30,7 +35,7 @@ def dlq_names(recording) -> dict[str, str]:
     prefix = names(recording).prefix
     return {
         "briefs-dlq": names(recording).dlq,
-        "failed-invocations": f"{prefix}-failed-invocations",
+        "failed-invocations-dlq": f"{prefix}-failed-invocations-dlq",
         **({"image-updater-dlq": f"{prefix}-image-updater-dlq"} if recording.stack == "dev" else {}),
     }
 
@@ -76,11 +81,11 @@ def test_every_function_has_an_errors_alarm_and_is_on_the_dashboard(stack):
         assert function in shown
 
 
-def test_the_work_queue_alarms_on_oldest_message_age_and_is_on_the_dashboard(stack):
-    queue = names(stack).queue
-    [alarm] = alarms_on(stack, "ApproximateAgeOfOldestMessage", "QueueName", queue)
-    assert alarm.inputs["comparisonOperator"] == "GreaterThanThreshold"
-    assert queue in dashboard_dimension_values(stack)
+def test_the_work_queues_alarm_on_oldest_message_age_and_are_on_the_dashboard(stack):
+    for queue in work_queue_names(stack).values():
+        [alarm] = alarms_on(stack, "ApproximateAgeOfOldestMessage", "QueueName", queue)
+        assert alarm.inputs["comparisonOperator"] == "GreaterThanThreshold"
+        assert queue in dashboard_dimension_values(stack)
 
 
 def test_every_dlq_alarms_on_any_message_and_is_on_the_dashboard(stack):
@@ -143,7 +148,14 @@ def test_the_updater_function_alarms_on_any_error(dev, prod):
 def test_alarms_notify_the_topic_and_treat_missing_data_as_not_breaching(stack):
     topic_arn = stack.one(TOPIC).outputs["arn"]
     alarms = stack.of_type(ALARM)
-    assert len(alarms) == len(function_services(stack)) + 1 + len(dlq_names(stack)) + (2 if stack.stack == "dev" else 1)
+    # functions, work queues, DLQs, model throttles (and failed pushes in dev), the API's 5xx
+    assert len(alarms) == (
+        len(function_services(stack))
+        + len(work_queue_names(stack))
+        + len(dlq_names(stack))
+        + (2 if stack.stack == "dev" else 1)
+        + 1
+    )
     for alarm in alarms:
         assert alarm.inputs["alarmActions"] == [topic_arn]
         assert alarm.inputs["okActions"] == [topic_arn]
@@ -237,7 +249,8 @@ def test_every_function_and_queue_the_stack_records_is_watched(stack):
     shown = dashboard_dimension_values(stack)
     functions = [f.inputs["name"] for f in stack.of_type("aws:lambda/function:Function")]
     queues = [q.inputs["name"] for q in stack.of_type("aws:sqs/queue:Queue")]
-    assert len(functions) == len(function_services(stack)) and len(queues) == len(dlq_names(stack)) + 1
+    assert len(functions) == len(function_services(stack))
+    assert len(queues) == len(dlq_names(stack)) + len(work_queue_names(stack))
     for function in functions:
         assert function in shown and alarms_on(stack, "Errors", "FunctionName", function), function
     for queue in queues:
@@ -245,3 +258,26 @@ def test_every_function_and_queue_the_stack_records_is_watched(stack):
             stack, "ApproximateAgeOfOldestMessage", "QueueName", queue
         )
         assert queue in shown and alarmed, queue
+
+
+def test_the_api_answers_alarm_on_5xx_and_its_errors_and_latency_are_on_the_dashboard(stack):
+    # The API's id is the first label of its endpoint's host: https://<id>.execute-api.<region>.amazonaws.com
+    api_id = stack.one("aws:apigatewayv2/api:Api").outputs["apiEndpoint"].split("//")[1].split(".")[0]
+    [alarm] = alarms_on(stack, "5xx", "ApiId", api_id)
+    assert alarm.inputs["namespace"] == "AWS/ApiGateway"
+    assert (alarm.inputs["statistic"], alarm.inputs["period"]) == ("Sum", 300)
+    # Pulumi.<stack>.yaml alarms.functionErrors: as many 5xx answers as function errors raise an alarm
+    assert alarm.inputs["threshold"] == {"dev": 10, "prod": 1}[stack.stack]
+    shown = {
+        (namespace, metric, options.get("stat") or widget["properties"]["stat"])
+        for widget in dashboard_body(stack)["widgets"]
+        if widget["type"] == "metric"
+        for namespace, metric, dims, options in metric_rows(widget)
+        if dims == {"ApiId": api_id}
+    }
+    assert {
+        ("AWS/ApiGateway", "4xx", "Sum"),
+        ("AWS/ApiGateway", "5xx", "Sum"),
+        ("AWS/ApiGateway", "Latency", "p50"),
+        ("AWS/ApiGateway", "Latency", "p99"),
+    } <= shown

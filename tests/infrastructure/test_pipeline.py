@@ -159,7 +159,15 @@ def test_every_lambda_consumed_queue_has_a_dlq_and_visibility_of_six_consumer_ti
         assert queue.inputs["visibilityTimeoutSeconds"] >= 6 * consumer.inputs["timeout"]
         assert mapping.inputs["functionResponseTypes"] == ["ReportBatchItemFailures"]
         assert mapping.inputs["batchSize"] == 10 and mapping.inputs["maximumBatchingWindowInSeconds"] == 5
-        assert mapping.inputs["scalingConfig"]["maximumConcurrency"] <= consumer.inputs["reservedConcurrentExecutions"]
+        # A consumer with reserved concurrency keeps its poller within it (throttled batches would burn receives);
+        # the settler reserves none.
+        reserved = consumer.inputs.get("reservedConcurrentExecutions")
+        if reserved is not None:
+            assert mapping.inputs["scalingConfig"]["maximumConcurrency"] <= reserved
+    consumers = {
+        next(f.name for f in stack.of_type(FUNCTION) if f.outputs["arn"] == m.inputs["functionName"]) for m in mappings
+    }
+    assert consumers == {"parser", "settler"}
 
 
 # --- functions --------------------------------------------------------------------------------------
@@ -254,7 +262,13 @@ def test_no_allow_statement_has_a_wildcard_action(stack):
 
 def test_every_s3_arn_is_this_bucket_and_a_prefix(stack):
     bucket_arn = stack.one(BUCKET).outputs["arn"]
-    object_arn = re.compile(re.escape(bucket_arn) + r"/(input|existing-assets|output)/\*$")
+    # Whole prefixes, and narrower ones: the API's briefs, the settler's open-campaign markers, and each campaign's
+    # manifest and gallery page (the API's cancel and re-render).
+    object_arn = re.compile(
+        re.escape(bucket_arn)
+        + r"/((input|input/campaign-briefs/api|existing-assets|output|output/_open)/\*"
+        + r"|output/\*/(manifest\.json|index\.html))$"
+    )
     for resource, statement in all_policy_statements(stack):
         if statement["Effect"] != "Allow":
             continue
@@ -264,7 +278,7 @@ def test_every_s3_arn_is_this_bucket_and_a_prefix(stack):
             if arn == bucket_arn:  # bucket-level actions are allowed only narrowed to prefixes
                 assert as_list(statement["Action"]) == ["s3:ListBucket"]
                 prefixes = statement["Condition"]["StringLike"]["s3:prefix"]
-                assert all(re.match(r"^(existing-assets|output)/\*$", p) for p in prefixes)
+                assert all(re.match(r"^(existing-assets|output|output/_open)/\*$", p) for p in prefixes)
             else:
                 assert object_arn.match(arn), (resource.name, arn)
 

@@ -171,7 +171,7 @@ CASES = [
         None,
         _container(lambda c: c["environment"].append({"name": "MODEL", "value": "nova:LATEST"})),
         "no-latest-in-prod",
-        "containerProperties.environment[3].value is 'nova:LATEST'",
+        "containerProperties.environment[4].value is 'nova:LATEST'",
     ),
     (
         "dev",
@@ -218,7 +218,7 @@ CASES = [
     (
         "dev",
         "aws:lambda/permission:Permission",
-        None,
+        "updater-invoke",
         lambda p: p.update(principal="*", sourceArn=None),
         "resource-policies-not-public",
         "principal '*' may invoke the function",
@@ -456,12 +456,12 @@ def test_a_public_statement_with_a_condition_passes(prod):
 
 
 def _mapping_elsewhere(function_name: str, visibility: int | None = None):
-    """The stack with its event source mapping pointed at `function_name` by name only (no dependency)."""
+    """The stack with the parser's event source mapping pointed at `function_name` by name only (no dependency)."""
 
     def resources(recording: Recording) -> list[dict]:
         specs = as_policy_resources(recording)
         for spec in specs:
-            if spec["type"] == "aws:lambda/eventSourceMapping:EventSourceMapping":
+            if spec["name"] == "briefs-to-parser":
                 spec["props"]["functionName"] = function_name
                 spec["dependencies"] = [d for d in spec["dependencies"] if "lambda/function" not in d]
             if visibility is not None and spec["name"] == "briefs-queue":
@@ -503,7 +503,7 @@ def test_a_mapping_names_its_function_in_any_form_lambda_accepts_and_the_visibil
 def test_a_mapping_from_a_queue_outside_the_stack_is_reported(dev):
     resources = as_policy_resources(dev)
     for spec in resources:
-        if spec["type"] == "aws:lambda/eventSourceMapping:EventSourceMapping":
+        if spec["name"] == "briefs-to-parser":
             spec["props"]["eventSourceArn"] = "arn:aws:sqs:us-east-1:123456789012:someone-elses-queue"
             spec["dependencies"] = [d for d in spec["dependencies"] if "sqs/queue" not in d]
     violations = evaluate(resources)

@@ -4,7 +4,18 @@ import pytest
 
 from components import dashboard
 from handlers.shared import metrics as metric_names
-from tests.dashboard_view import ALARMS, DLQS, FUNCTIONS, NAMESPACE, WORK_QUEUES, all_rows, body, metric_rows, validate
+from tests.dashboard_view import (
+    ALARMS,
+    API_ID,
+    DLQS,
+    FUNCTIONS,
+    NAMESPACE,
+    WORK_QUEUES,
+    all_rows,
+    body,
+    metric_rows,
+    validate,
+)
 from tests.documented import AWS_PUBLISHED_METRICS
 
 HANDLER_METRICS = {value for key, value in vars(metric_names).items() if key.isupper() and isinstance(value, str)}
@@ -109,3 +120,13 @@ def test_layout_wraps_at_the_grid_edge():
     assert [(w.x, w.y) for w in placed] == [(0, 0), (10, 0), (0, 2)]
     with pytest.raises(ValueError, match="width 25"):
         dashboard.layout([[dashboard.Widget("text", 25, 2, {"markdown": "a"})]])
+
+
+def test_the_campaign_api_shows_requests_client_and_server_errors_and_latency_percentiles():
+    shown = {
+        (name, options.get("stat"))
+        for namespace, name, dimensions, options in all_rows(body())
+        if namespace == "AWS/ApiGateway" and dimensions == {"ApiId": API_ID}
+    }
+    assert {("Count", None), ("4xx", None), ("5xx", None), ("Latency", "p50"), ("Latency", "p99")} <= shown
+    assert not any(namespace == "AWS/ApiGateway" for namespace, *_ in all_rows(body(api_id=None)))
