@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from PIL import Image
 
@@ -76,13 +75,12 @@ def prepare(
     image = source.image
     detection = detect(image, source.alpha)
     framings, canvases, upscale, expanded = {}, {}, {}, {}
-    arrays: dict[str, Any] = {}  # the image as an array, made once if a size needs it (canvas.resample)
     for name, size in sizes.items():
         # Zoom into a small product as far as the cover crop would, short of enlarging more than the check allows.
         max_scale = min(max(1.0, cover_scale(image.size, [size])), MAX_UPSCALE / source.decoded_ratio)
         framing = frame_product(image.size, detection.box, size, max_scale)
         framings[name] = framing
-        canvases[name] = compose(image, detection, framing, arrays)
+        canvases[name] = compose(image, detection, framing)
         if expander is not None and framing.extension(image.size) > 0:
             expanded[name] = expander(canvases[name], framing.covered(image.size))
             canvases[name] = expanded[name].canvas

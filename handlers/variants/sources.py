@@ -16,9 +16,7 @@ import io
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
-import numpy
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from handlers.shared.image_words import damaged, too_many_pixels, unidentified, unsupported
@@ -94,7 +92,7 @@ def to_rgb(image: Image.Image) -> tuple[Image.Image, Image.Image | None]:
     if mode == "RGB":
         return image, None
     if mode.startswith("I") or mode == "F":
-        return Image.fromarray(_to_8bit(numpy.asarray(image))).convert("RGB"), None
+        return _to_8bit(image).convert("RGB"), None
     if mode == "CMYK":
         return _cmyk_to_rgb(image), None
     if mode in ("RGBA", "LA", "PA", "La", "RGBa") or (mode in ("P", "L", "RGB", "1") and "transparency" in image.info):
@@ -106,12 +104,14 @@ def to_rgb(image: Image.Image) -> tuple[Image.Image, Image.Image | None]:
     return image.convert("RGB"), None
 
 
-def _to_8bit(values: numpy.ndarray[Any, Any]) -> numpy.ndarray[Any, Any]:
-    floating = values.dtype.kind == "f"
-    values = values.astype(numpy.float64)
-    top = float(values.max()) if values.size else 0.0
-    full_scale = 1.0 if floating and top <= 1.0 else 65535.0 if top > 255 else 255.0
-    return numpy.clip(numpy.rint(values * (255.0 / full_scale)), 0, 255).astype(numpy.uint8)
+def _to_8bit(image: Image.Image) -> Image.Image:
+    """A 16/32-bit integer or float image as 8-bit L: scaled from its full scale, rounded, clipped."""
+    values = image if image.mode == "F" else image.convert("I")
+    _, top = values.getextrema()
+    assert isinstance(top, (int, float)), "a single-band image has scalar extrema"
+    full_scale = 1.0 if values.mode == "F" and top <= 1.0 else 65535.0 if top > 255 else 255.0
+    factor = 255.0 / full_scale
+    return values.convert("F").point(lambda value: value * factor + 0.5).convert("L")  # F -> L clips and truncates
 
 
 def _cmyk_to_rgb(image: Image.Image) -> Image.Image:
