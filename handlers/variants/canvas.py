@@ -8,7 +8,7 @@ copy of itself. Resampling picks the fastest good resampler for the direction (s
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from PIL import Image, ImageChops, ImageFilter, ImageMath
 
@@ -21,14 +21,66 @@ MILD_SHRINK = 0.7  # from here up (a slight shrink, or any enlargement) bilinear
 FEATHER_RATIO = 0.03  # the source's edge fades into the extension over this share of the frame's shorter side
 
 
-def compose(image: Image.Image, detection: Detection | None, framing: Framing) -> Image.Image:
-    """The framing painted."""
-    width, height = framing.size
-    covered = framing.covered(image.size)
+class Pictures:
+    """The source resampled into each framing. Framings at one scale (the three 1200-wide sizes of a cover
+    crop share one) are resampled once, as the union of what they show, and each is cropped from that."""
+
+    def __init__(self, image: Image.Image, framings: Iterable[Framing]):
+        self.image = image
+        by_scale: dict[float, list[SourceBox]] = {}
+        for framing in framings:
+            by_scale.setdefault(framing.scale, []).append(_source_box(image.size, framing))
+        self.unions: dict[float, SourceBox] = {}
+        for scale, boxes in by_scale.items():
+            union = _union(boxes)
+            if len(boxes) > 1 and _area(union) < sum(_area(box) for box in boxes):
+                self.unions[scale] = union
+        self.resampled: dict[float, Image.Image] = {}
+
+    def picture(self, framing: Framing) -> Image.Image:
+        covered = framing.covered(self.image.size)
+        size, box = (covered.width, covered.height), _source_box(self.image.size, framing)
+        union = self.unions.get(framing.scale)
+        if union is None:
+            return resample(self.image, box, size)
+        scale = framing.scale
+        if scale not in self.resampled:
+            # Whole pixels at exactly this scale: the union's far edges move out to the next pixel.
+            width, height = math.ceil((union[2] - union[0]) * scale), math.ceil((union[3] - union[1]) * scale)
+            reach = (union[0], union[1], union[0] + width / scale, union[1] + height / scale)
+            self.resampled[scale] = resample(self.image, reach, (width, height))
+        shared = self.resampled[scale]
+        left = min(round((box[0] - union[0]) * scale), shared.width - size[0])
+        top = min(round((box[1] - union[1]) * scale), shared.height - size[1])
+        return shared.crop((left, top, left + size[0], top + size[1]))
+
+
+SourceBox = tuple[float, float, float, float]
+
+
+def _source_box(source_size: tuple[int, int], framing: Framing) -> SourceBox:
+    """The part of the source (decoded pixels) the framing shows, within the source."""
+    covered = framing.covered(source_size)
     s, (ox, oy) = framing.scale, framing.offset
     box = ((covered.left - ox) / s, (covered.top - oy) / s, (covered.right - ox) / s, (covered.bottom - oy) / s)
-    box = (max(0.0, box[0]), max(0.0, box[1]), min(image.width, box[2]), min(image.height, box[3]))
-    picture = resample(image, box, (covered.width, covered.height))
+    return (max(0.0, box[0]), max(0.0, box[1]), min(source_size[0], box[2]), min(source_size[1], box[3]))
+
+
+def _union(boxes: list[SourceBox]) -> SourceBox:
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def _area(box: SourceBox) -> float:
+    return (box[2] - box[0]) * (box[3] - box[1])
+
+
+def compose(
+    image: Image.Image, detection: Detection | None, framing: Framing, pictures: Pictures | None = None
+) -> Image.Image:
+    """The framing painted. `pictures`: the resamples shared by the sizes of one product."""
+    width, height = framing.size
+    covered = framing.covered(image.size)
+    picture = (pictures or Pictures(image, [framing])).picture(framing)
     if (covered.width, covered.height) == (width, height):
         return picture
     if detection is not None and detection.background == "plain" and detection.surface is not None:
@@ -68,17 +120,18 @@ def _extension_strips(framing: Framing, covered: Box) -> list[tuple[Box, Image.I
 
 
 def _plain_fill(detection: Detection, framing: Framing, source_size: tuple[int, int]) -> Callable[[Box], Image.Image]:
-    """Box -> the plain background over that part of the frame: the fitted surface evaluated on a coarse grid
-    (GRID cells across the frame) and smoothly enlarged."""
+    """Box -> the plain background over that part of the frame: the fitted surface evaluated once on a coarse
+    grid (GRID cells across the frame, a value at each cell's centre) and smoothly enlarged."""
     s, (ox, oy) = framing.scale, framing.offset
     cell = framing.size[0] / GRID
+    columns, rows = GRID, max(2, math.ceil(framing.size[1] / cell))
+    u = [((i + 0.5) * cell - ox) / s / source_size[0] for i in range(columns)]
+    v = [((j + 0.5) * cell - oy) / s / source_size[1] for j in range(rows)]
+    grid = detection.background_grid(u, v)
 
     def fill(box: Box) -> Image.Image:
-        columns, rows = max(2, round(box.width / cell)), max(2, round(box.height / cell))
-        u = [(box.left + box.width * i / (columns - 1) - ox) / s / source_size[0] for i in range(columns)]
-        v = [(box.top + box.height * j / (rows - 1) - oy) / s / source_size[1] for j in range(rows)]
-        grid = bytes(channel for y in v for x in u for channel in detection.background_at(x, y))
-        return _enlarge(Image.frombytes("RGB", (columns, rows), grid), (box.width, box.height))
+        on_grid = (box.left / cell, box.top / cell, box.right / cell, box.bottom / cell)
+        return grid.resize((box.width, box.height), Image.Resampling.BILINEAR, box=on_grid)
 
     return fill
 

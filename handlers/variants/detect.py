@@ -40,13 +40,16 @@ class Detection:
     surface: Surface | None  # the quadratic fitted to the border: the plain background's colour
     reason: str = ""  # why no product was found
 
-    def background_at(self, u: float, v: float) -> tuple[int, int, int]:
-        """The plain background's colour at normalized source coordinates (0-1), continued past the edges
-        as the edge's colour."""
+    def background_grid(self, u: list[float], v: list[float]) -> Image.Image:
+        """The plain background's colours on a grid (`u` across, `v` down, in normalized source coordinates),
+        continued past the source's edges as the edge's colour."""
         assert self.surface is not None, "only a detection with a fitted surface has a plain background"
-        terms = _terms(min(1.0, max(0.0, u)), min(1.0, max(0.0, v)))
-        r, g, b = (min(255, max(0, int(sum(map(mul, terms, channel))))) for channel in self.surface)
-        return r, g, b
+        across = _row([min(1.0, max(0.0, x)) for x in u], (len(u), 1)).resize(
+            (len(u), len(v)), Image.Resampling.NEAREST
+        )
+        down = _row([min(1.0, max(0.0, y)) for y in v], (1, len(v))).resize((len(u), len(v)), Image.Resampling.NEAREST)
+        # F -> L clips to 0-255 (and truncates).
+        return Image.merge("RGB", [_quadratic(k, across, down).convert("L") for k in self.surface])
 
 
 def _terms(u: float, v: float) -> tuple[float, ...]:
@@ -99,21 +102,25 @@ def _difference(thumb: Image.Image, surface: Surface) -> Image.Image:
 
 def _distance(channel: Image.Image, k: tuple[float, ...], u: Image.Image, v: Image.Image) -> Image.Image:
     """|channel - the surface's quadratic|, per pixel (mode F)."""
-    distance: Image.Image = ImageMath.lambda_eval(
-        lambda a: abs(
-            a["c"]
-            - k[0]
-            - k[1] * a["u"]
-            - k[2] * a["v"]
-            - k[3] * a["u"] * a["v"]
-            - k[4] * a["u"] * a["u"]
-            - k[5] * a["v"] * a["v"]
+    distance: Image.Image = ImageMath.lambda_eval(lambda a: abs(a["c"] - a["s"]), c=channel, s=_quadratic(k, u, v))
+    return distance
+
+
+def _quadratic(k: tuple[float, ...], u: Image.Image, v: Image.Image) -> Image.Image:
+    """One channel of the surface at each pixel of `u` and `v` (mode F images of the coordinates)."""
+    values: Image.Image = ImageMath.lambda_eval(
+        lambda a: (
+            k[0]
+            + k[1] * a["u"]
+            + k[2] * a["v"]
+            + k[3] * a["u"] * a["v"]
+            + k[4] * a["u"] * a["u"]
+            + k[5] * a["v"] * a["v"]
         ),
-        c=channel,
         u=u,
         v=v,
     )
-    return distance
+    return values
 
 
 def _row(values: list[float], size: tuple[int, int]) -> Image.Image:

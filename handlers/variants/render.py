@@ -15,7 +15,7 @@ from PIL import Image
 
 from handlers.shared import glyphs
 from handlers.variants import logo, text
-from handlers.variants.canvas import compose
+from handlers.variants.canvas import Pictures, compose
 from handlers.variants.checks import MAX_UPSCALE, CreativeCheck, check
 from handlers.variants.detect import Detection, detect
 from handlers.variants.framing import Framing, frame_product
@@ -78,9 +78,10 @@ def prepare(
     for name, size in sizes.items():
         # Zoom into a small product as far as the cover crop would, short of enlarging more than the check allows.
         max_scale = min(max(1.0, cover_scale(image.size, [size])), MAX_UPSCALE / source.decoded_ratio)
-        framing = frame_product(image.size, detection.box, size, max_scale)
-        framings[name] = framing
-        canvases[name] = compose(image, detection, framing)
+        framings[name] = frame_product(image.size, detection.box, size, max_scale)
+    pictures = Pictures(image, framings.values())
+    for name, framing in framings.items():
+        canvases[name] = compose(image, detection, framing, pictures)
         if expander is not None and framing.extension(image.size) > 0:
             expanded[name] = expander(canvases[name], framing.covered(image.size))
             canvases[name] = expanded[name].canvas

@@ -23,6 +23,7 @@ from handlers.shared.image_words import damaged, too_many_pixels, unidentified, 
 from handlers.variants.layout import cover_scale
 
 MAX_SOURCE_PIXELS = 64_000_000  # larger sources (a decompression bomb, or a 64 MP poster) are refused
+ORIENTATION = 0x0112  # the EXIF tag
 FORMATS = ("PNG", "JPEG", "MPO", "WEBP", "GIF", "TIFF")
 Image.MAX_IMAGE_PIXELS = MAX_SOURCE_PIXELS  # Pillow checks it when reading the header
 
@@ -67,7 +68,9 @@ def decode(data: bytes, sizes: Iterable[tuple[int, int]] = ()) -> Source:
                 image.draft("RGB", (max(1, round(width * draft_scale)), max(1, round(height * draft_scale))))
             image.load()
             full = (width, height)
-            upright = ImageOps.exif_transpose(image)
+            # exif_transpose copies an image it need not turn: only a turned one pays for it.
+            turned = image.getexif().get(ORIENTATION, 1) not in (1, None)
+            upright = ImageOps.exif_transpose(image) if turned else image
             if upright.size != image.size:
                 full = (height, width)
         except SourceImageError:
