@@ -168,4 +168,6 @@ def cover_framing(source_size: tuple[int, int], size: tuple[int, int]) -> Framin
     scale = size[0] / (right - left)
     inner = inner_box(size)
     region = Box(inner.left, inner.top + round(inner.height * 0.6), inner.right, inner.bottom)
-    return Framing(size, scale, (-left * scale, -top * scale), "cover", region, None, inner)
+    # Whole-pixel offsets (still covering: a slack under a pixel rounds to 0), so sizes at one scale line up
+    # on one pixel grid and can share a resample (canvas.Pictures).
+    return Framing(size, scale, (round(-left * scale), round(-top * scale)), "cover", region, None, inner)

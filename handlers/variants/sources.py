@@ -23,6 +23,7 @@ from handlers.shared.image_words import damaged, too_many_pixels, unidentified, 
 from handlers.variants.layout import cover_scale
 
 MAX_SOURCE_PIXELS = 64_000_000  # larger sources (a decompression bomb, or a 64 MP poster) are refused
+DRAFT_ENLARGE = 1.3  # a JPEG may decode reduced so far that the largest size enlarges it this much
 ORIENTATION = 0x0112  # the EXIF tag
 FORMATS = ("PNG", "JPEG", "MPO", "WEBP", "GIF", "TIFF")
 Image.MAX_IMAGE_PIXELS = MAX_SOURCE_PIXELS  # Pillow checks it when reading the header
@@ -51,7 +52,9 @@ class Source:
 
 def decode(data: bytes, sizes: Iterable[tuple[int, int]] = ()) -> Source:
     """Decode once, refusing bombs, truncated and corrupt files. A JPEG decodes straight at 1/2, 1/4 or
-    1/8 scale (draft mode) when the cover crop of every size in `sizes` stays covered at that scale."""
+    1/8 scale (draft mode) when the cover crop of every size in `sizes` stays covered at that scale, enlarged by
+    at most DRAFT_ENLARGE (decoding is most of a photo's cost; that slight enlargement costs less sharpness than the
+    JPEG encoding does: benchmarks/variants_bench.py prints the quality)."""
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         image = None
@@ -63,7 +66,8 @@ def decode(data: bytes, sizes: Iterable[tuple[int, int]] = ()) -> Source:
             if image.format not in FORMATS:
                 raise SourceImageError("SourceUnreadable", unsupported(data, image.format))
             frames = getattr(image, "n_frames", 1)
-            draft_scale = max((cover_scale(o, sizes) for o in ((width, height), (height, width))), default=1.0)
+            cover = max((cover_scale(o, sizes) for o in ((width, height), (height, width))), default=1.0)
+            draft_scale = cover / DRAFT_ENLARGE
             if image.format == "JPEG" and draft_scale < 1:
                 image.draft("RGB", (max(1, round(width * draft_scale)), max(1, round(height * draft_scale))))
             image.load()
