@@ -27,6 +27,7 @@ DRAFT_ENLARGE = 1.3  # a JPEG may decode reduced so far that the largest size en
 ORIENTATION = 0x0112  # the EXIF tag
 FORMATS = ("PNG", "JPEG", "MPO", "WEBP", "GIF", "TIFF")
 Image.MAX_IMAGE_PIXELS = MAX_SOURCE_PIXELS  # Pillow checks it when reading the header
+Image.preinit()  # the common format plugins (JPEG, PNG, GIF) load with this module, not on the first render
 
 
 class SourceImageError(ValueError):
