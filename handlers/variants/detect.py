@@ -160,10 +160,13 @@ def _fit_border(thumb: Image.Image) -> tuple[Surface, float, float]:
         )
         residual = _residuals(surface, columns, channels)
         limit = max(12.0, 3 * statistics.median(r for r, k in zip(residual, keep, strict=True) if k))
-        keep = [r <= limit for r in residual]
-        if sum(keep) < 12:
+        refined = [r <= limit for r in residual]
+        if sum(refined) < 12:
             keep = [True] * len(colours)
             break
+        if refined == keep:
+            break  # converged: another fit would be this one
+        keep = refined
     kept = [r for r, k in zip(residual, keep, strict=True) if k]
     noise = statistics.quantiles(kept, n=10, method="inclusive")[-1] if len(kept) > 1 else kept[0]
     return surface, noise, sum(keep) / len(keep)
