@@ -182,10 +182,14 @@ class ManifestStore:
             f"manifest of {campaign_id} changed under {self.backoff.attempts} attempts to update it"
         )
 
-    def update_product(
-        self, campaign_id: str, index: int, known: tuple[dict[str, Any], str] | None = None, **fields: Any
+    def update_product(self, campaign_id: str, index: int, **fields: Any) -> dict[str, Any]:
+        """Set fields of one product (status, variants, cost_usd, error, ...)."""
+        return self.update_product_fields(campaign_id, index, fields)
+
+    def update_product_fields(
+        self, campaign_id: str, index: int, fields: dict[str, Any], known: tuple[dict[str, Any], str] | None = None
     ) -> dict[str, Any]:
-        """Set fields of one product (status, variants, cost_usd, error, ...); `known`: as for update."""
+        """update_product, from the manifest and ETag the caller read (`known`, as for update)."""
         for name, value in fields.items():
             if name == "status" and value not in PRODUCT_STATUSES:
                 raise ValueError(f"product status {value!r} is not one of {PRODUCT_STATUSES}")

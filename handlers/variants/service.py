@@ -131,17 +131,19 @@ class VariantsService:
         expand_cost = round(sum(expanded.cost_usd for expanded in prepared.expanded.values()), 6)
         # The product's cost: its generation (or nothing) plus this expand, once however often this runs.
         cost = float(product.get("cost_usd") or 0) - float(product.get("expand_cost_usd") or 0) + expand_cost
-        self.store.update_product(
+        self.store.update_product_fields(
             campaign_id,
             index,
+            ({"expand_cost_usd": expand_cost, "cost_usd": round(cost, 6)} if prepared.expanded else {})
+            | {
+                "render_attempts": attempt,
+                "status": "complete",
+                "variants": recorded,
+                "error": None,
+                "needs_review": sorted(review),
+                "source_frames": prepared.frames,
+            },
             known,
-            render_attempts=attempt,
-            **({"expand_cost_usd": expand_cost, "cost_usd": round(cost, 6)} if prepared.expanded else {}),
-            status="complete",
-            variants=recorded,
-            error=None,
-            needs_review=sorted(review),
-            source_frames=prepared.frames,
         )
         self.metrics.add_metric(name=metric_names.VARIANTS_RENDERED, unit="Count", value=len(recorded))
         self.metrics.add_metric(name=metric_names.RENDER_DURATION_MS, unit="Milliseconds", value=render_ms)
