@@ -34,6 +34,7 @@ from handlers.variants.layout import (
 HANDLERS = Path(__file__).resolve().parent.parent
 MAX_FONT_RATIO = 0.075  # the largest font size, as a share of the frame's shorter side
 LINE_SPACING = 1.05  # line step, as a share of the tallest font's ascent + descent
+glyphs.chain()  # the fonts' coverage table loads with this module (the cold start), not in the first render
 
 
 @lru_cache(maxsize=256)
