@@ -47,7 +47,11 @@ class Pictures:
         if scale not in self.resampled:
             # Whole pixels at exactly this scale: the union's far edges move out to the next pixel.
             width, height = math.ceil((union[2] - union[0]) * scale), math.ceil((union[3] - union[1]) * scale)
-            reach = (union[0], union[1], union[0] + width / scale, union[1] + height / scale)
+            right, bottom = (
+                min(self.image.width, union[0] + width / scale),
+                min(self.image.height, union[1] + height / scale),
+            )
+            reach = (union[0], union[1], right, bottom)  # within the source: at its edge, a hair under a pixel short
             self.resampled[scale] = resample(self.image, reach, (width, height))
         shared = self.resampled[scale]
         left = min(round((box[0] - union[0]) * scale), shared.width - size[0])

@@ -117,6 +117,12 @@ def frame_product(
     return best
 
 
+def at_scale(framing: Framing, source_size: tuple[int, int], product: Box, scale: float) -> Framing:
+    """`framing` with the product at `scale` (no larger than the framing's own), the message where it was."""
+    text_region, room = placements(framing.size)[framing.placement]
+    return _place(source_size, product, framing.size, framing.placement, text_region, room, scale)
+
+
 def _better(candidate: Framing, best: Framing, source_size: tuple[int, int]) -> bool:
     if candidate.scale >= best.scale / NEAR_TIE:
         return True  # clearly larger

@@ -18,11 +18,12 @@ from handlers.variants import logo, text
 from handlers.variants.canvas import Pictures, compose
 from handlers.variants.checks import MAX_UPSCALE, CreativeCheck, check
 from handlers.variants.detect import Detection, detect
-from handlers.variants.framing import Framing, frame_product
+from handlers.variants.framing import Framing, at_scale, frame_product
 from handlers.variants.layout import VARIANT_SIZES, Box, TextLayout, cover_scale
 from handlers.variants.sources import SourceImageError, decode
 
 JPEG_QUALITY = 86
+SHARED_SCALE = 0.95  # sizes whose product scales are this close share the smallest (one resample)
 ALL_SIZES = tuple(VARIANT_SIZES.values())
 __all__ = ["SourceImageError", "Variant", "prepare", "render_all", "render_locale"]
 
@@ -79,6 +80,8 @@ def prepare(
         # Zoom into a small product as far as the cover crop would, short of enlarging more than the check allows.
         max_scale = min(max(1.0, cover_scale(image.size, [size])), MAX_UPSCALE / source.decoded_ratio)
         framings[name] = frame_product(image.size, detection.box, size, max_scale)
+    if detection.box is not None:
+        framings = _shared_scales(image.size, detection.box, framings)
     pictures = Pictures(image, framings.values())
     for name, framing in framings.items():
         canvases[name] = compose(image, detection, framing, pictures)
@@ -88,6 +91,21 @@ def prepare(
         upscale[name] = framing.scale * source.decoded_ratio
     luminance = {name: text.luminance_map(canvases[name], framings[name].text_region) for name in canvases}
     return Prepared(detection, framings, canvases, luminance, upscale, image.size, source.frames, expanded)
+
+
+def _shared_scales(source_size: tuple[int, int], product: Box, framings: dict[str, Framing]) -> dict[str, Framing]:
+    """Sizes whose product scales lie within SHARED_SCALE of each other take the smallest of them, so they share
+    one resample (canvas.Pictures): the product a few per cent smaller in some, in the same place, never cut."""
+    shared = dict(framings)
+    smallest: Framing | None = None
+    for name, framing in sorted(framings.items(), key=lambda item: item[1].scale):
+        if smallest is None or framing.scale * SHARED_SCALE > smallest.scale:
+            smallest = framing
+            continue
+        refit = at_scale(framing, source_size, product, smallest.scale)
+        if refit.scale == smallest.scale:
+            shared[name] = refit
+    return shared
 
 
 def render_locale(
