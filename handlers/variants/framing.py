@@ -14,7 +14,7 @@ the product largest wins; near-ties go to the one that needs the least extension
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from handlers.variants.layout import Box, cover_crop
 
@@ -144,14 +144,24 @@ def _place(
     scale = min(fill, max(max_scale, fill * MIN_FILL))
     ox = _slide(product.left, product.right, source_size[0], room.left, room.right, size[0], scale)
     oy = _slide(product.top, product.bottom, source_size[1], room.top, room.bottom, size[1], scale)
-    # Whole pixels the product touches (1e-6: float noise must not push an edge into the margin).
-    in_frame = Box(
+    in_frame = _in_frame(product, scale, ox, oy)
+    return Framing(size, scale, (ox, oy), placement, text_region, in_frame, inner_box(size))
+
+
+def _in_frame(product: Box, scale: float, ox: float, oy: float) -> Box:
+    """The whole frame pixels the product touches (1e-6: float noise must not push an edge into the margin)."""
+    return Box(
         math.floor(ox + product.left * scale + 1e-6),
         math.floor(oy + product.top * scale + 1e-6),
         math.ceil(ox + product.right * scale - 1e-6),
         math.ceil(oy + product.bottom * scale - 1e-6),
     )
-    return Framing(size, scale, (ox, oy), placement, text_region, in_frame, inner_box(size))
+
+
+def shifted(framing: Framing, product: Box, dx: float, dy: float) -> Framing:
+    """`framing` with the source moved by (dx, dy) frame pixels."""
+    ox, oy = framing.offset[0] + dx, framing.offset[1] + dy
+    return replace(framing, offset=(ox, oy), product=_in_frame(product, framing.scale, ox, oy))
 
 
 def _slide(p0: float, p1: float, extent: int, r0: int, r1: int, frame: int, scale: float) -> float:

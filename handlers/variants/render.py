@@ -18,7 +18,7 @@ from handlers.variants import logo, text
 from handlers.variants.canvas import Pictures, compose
 from handlers.variants.checks import MAX_UPSCALE, CreativeCheck, check
 from handlers.variants.detect import Detection, detect
-from handlers.variants.framing import Framing, at_scale, frame_product
+from handlers.variants.framing import Framing, at_scale, frame_product, shifted
 from handlers.variants.layout import VARIANT_SIZES, Box, TextLayout, cover_scale
 from handlers.variants.sources import SourceImageError, decode
 
@@ -103,8 +103,15 @@ def _shared_scales(source_size: tuple[int, int], product: Box, framings: dict[st
             smallest = framing
             continue
         refit = at_scale(framing, source_size, product, smallest.scale)
-        if refit.scale == smallest.scale:
-            shared[name] = refit
+        if refit.scale != smallest.scale:
+            continue
+        # On the leader's pixel grid (offsets a whole number of pixels apart), so its crop of the shared resample
+        # is exact: a shift under half a pixel, kept only if the product stays clear of the margin and the message.
+        dx, dy = ((lead - own + 0.5) % 1 - 0.5 for lead, own in zip(smallest.offset, refit.offset, strict=True))
+        aligned = shifted(refit, product, dx, dy)
+        box = aligned.product
+        clear = box is not None and box.inside(aligned.inner) and not box.overlap(aligned.text_region)
+        shared[name] = aligned if clear else refit
     return shared
 
 
