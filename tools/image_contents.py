@@ -307,6 +307,35 @@ def unresolved_imports(entry: Path, code_root: Path, installed: Path, base_image
     return missing
 
 
+def unused_installs(entry: Path, code_root: Path, installed: Path) -> set[str]:
+    """Distributions installed in the image that nothing uses: neither imported by the image's code (following
+    its own modules from `entry`) nor required, directly or through others, by a distribution that is."""
+    distributions = {}  # normalized name -> (top-level modules, required names)
+    for info in installed.glob("*.dist-info"):
+        name = normalize(info.name.removesuffix(".dist-info").rsplit("-", 1)[0])
+        record = (info / "RECORD").read_text().splitlines() if (info / "RECORD").exists() else []
+        tops = {line.split(",")[0].split("/")[0] for line in record}
+        modules = {
+            top.split(".")[0] for top in tops if not top.endswith((".dist-info", ".libs", ".data")) and top != "bin"
+        }
+        metadata = (info / "METADATA").read_text(errors="replace").splitlines()
+        required = {
+            normalize(re.split(r"[\s;<>=!~\[(]", line.removeprefix("Requires-Dist:").strip(), maxsplit=1)[0])
+            for line in metadata
+            if line.startswith("Requires-Dist:") and "extra ==" not in line
+        }
+        distributions[name] = (modules, required)
+    imported = {name.split(".")[0] for name in imports_of(entry, code_root)}
+    used = {name for name, (modules, _) in distributions.items() if modules & imported}
+    pending = list(used)
+    while pending:
+        for required in distributions[pending.pop()][1]:
+            if required in distributions and required not in used:
+                used.add(required)
+                pending.append(required)
+    return set(distributions) - used
+
+
 # Shared libraries installed packages load by name at run time (dlopen) without shipping them, and the
 # Amazon Linux 2023 package that provides each. Pillow's wheels vendor raqm and HarfBuzz but not FriBiDi:
 # without it raqm cannot order right-to-left text and Pillow silently falls back to basic layout.

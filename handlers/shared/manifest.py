@@ -169,10 +169,14 @@ class ManifestStore:
                 raise
         return self.read(manifest["campaign_id"])[0], False
 
-    def update(self, campaign_id: str, mutate: Callable[[dict[str, Any]], Any]) -> dict[str, Any]:
-        """Apply `mutate` to the current manifest and write it back only if nobody wrote in between."""
+    def update(
+        self, campaign_id: str, mutate: Callable[[dict[str, Any]], Any], known: tuple[dict[str, Any], str] | None = None
+    ) -> dict[str, Any]:
+        """Apply `mutate` to the current manifest and write it back only if nobody wrote in between.
+        `known`: the manifest and ETag the caller read, tried first (saves a read; a stale one just fails its
+        conditional write, and the manifest is read again)."""
         for attempt in range(self.backoff.attempts):
-            current, etag = self.read(campaign_id)
+            current, etag = known if known is not None and attempt == 0 else self.read(campaign_id)
             changed = copy.deepcopy(current)
             mutate(changed)
             settle(changed)
@@ -195,6 +199,12 @@ class ManifestStore:
 
     def update_product(self, campaign_id: str, index: int, **fields: Any) -> dict[str, Any]:
         """Set fields of one product (status, variants, cost_usd, error, ...)."""
+        return self.update_product_fields(campaign_id, index, fields)
+
+    def update_product_fields(
+        self, campaign_id: str, index: int, fields: dict[str, Any], known: tuple[dict[str, Any], str] | None = None
+    ) -> dict[str, Any]:
+        """update_product, from the manifest and ETag the caller read (`known`, as for update)."""
         for name, value in fields.items():
             if name == "status" and value not in PRODUCT_STATUSES:
                 raise ValueError(f"product status {value!r} is not one of {PRODUCT_STATUSES}")
@@ -202,7 +212,7 @@ class ManifestStore:
         def apply(manifest: dict[str, Any]) -> None:
             product(manifest, index).update(copy.deepcopy(fields))
 
-        return self.update(campaign_id, apply)
+        return self.update(campaign_id, apply, known)
 
     def fail_product(self, campaign_id: str, index: int, code: str, message: str) -> dict[str, Any]:
         return self.update_product(campaign_id, index, status="failed", error={"code": code, "message": message})

@@ -12,20 +12,24 @@ it), else "photo" (extended by a blurred copy of the image).
 
 from __future__ import annotations
 
+import math
+import statistics
 from dataclasses import dataclass
-from typing import Any
+from operator import mul
 
-import numpy
-from PIL import Image, ImageFilter
+from PIL import Image, ImageFilter, ImageMath
 
 from handlers.variants.layout import Box
 
 THUMB_SIDE = 160  # longest side of the thumbnail the detection works on
 BORDER_RATIO = 0.04  # the border the background is estimated from, as a share of the shorter side
+BORDER_STEP = 3  # the fit reads every third border pixel each way (neighbours of a box-averaged thumbnail agree)
 PLAIN_NOISE = 10.0  # 90th-percentile border residual (0-255) under which the background is plain
 MIN_DIFFERENCE = 24.0  # a pixel differs from the background by at least this much (0-255, any channel)
 MIN_PRODUCT_SHARE = 0.002  # of the image's area: less is noise, not a product
 MAX_PRODUCT_SHARE = 0.92  # of the image's area for the product's box: more is a full-bleed photo
+
+Surface = tuple[tuple[float, ...], ...]  # per channel, the coefficients of 1, u, v, uv, u^2, v^2
 
 
 @dataclass(frozen=True)
@@ -33,44 +37,46 @@ class Detection:
     box: Box | None  # the product's bounding box in the source's pixels, None when none was found
     method: str  # "alpha", "background" or "none"
     background: str  # "plain" or "photo": how the canvas is extended
-    surface: numpy.ndarray[Any, Any] | None  # (3, 6) quadratic coefficients of the plain background, per channel
+    surface: Surface | None  # the quadratic fitted to the border: the plain background's colour
     reason: str = ""  # why no product was found
 
-    def background_at(self, u: numpy.ndarray[Any, Any], v: numpy.ndarray[Any, Any]) -> numpy.ndarray[Any, Any]:
-        """The plain background's colour at normalized source coordinates (0-1), continued past the edges
-        as the edge's colour: (..., 3) uint8."""
+    def background_grid(self, u: list[float], v: list[float]) -> Image.Image:
+        """The plain background's colours on a grid (`u` across, `v` down, in normalized source coordinates),
+        continued past the source's edges as the edge's colour."""
         assert self.surface is not None, "only a detection with a fitted surface has a plain background"
-        u, v = numpy.clip(u, 0, 1), numpy.clip(v, 0, 1)
-        colours: numpy.ndarray[Any, Any] = numpy.clip(_terms(u, v) @ self.surface.T, 0, 255).astype(numpy.uint8)
-        return colours
+        across = _row([min(1.0, max(0.0, x)) for x in u], (len(u), 1)).resize(
+            (len(u), len(v)), Image.Resampling.NEAREST
+        )
+        down = _row([min(1.0, max(0.0, y)) for y in v], (1, len(v))).resize((len(u), len(v)), Image.Resampling.NEAREST)
+        # F -> L clips to 0-255 (and truncates).
+        return Image.merge("RGB", [_quadratic(k, across, down).convert("L") for k in self.surface])
 
 
-def _terms(u: numpy.ndarray[Any, Any], v: numpy.ndarray[Any, Any]) -> numpy.ndarray[Any, Any]:
-    return numpy.stack([numpy.ones_like(u), u, v, u * v, u * u, v * v], axis=-1)
+def _terms(u: float, v: float) -> tuple[float, ...]:
+    return (1.0, u, v, u * v, u * u, v * v)
 
 
 def detect(image: Image.Image, alpha: Image.Image | None) -> Detection:
     width, height = image.size
     shrink = max(1.0, max(width, height) / THUMB_SIDE)
     thumb_size = (max(1, round(width / shrink)), max(1, round(height / shrink)))
-    thumb = numpy.asarray(image.resize(thumb_size, Image.Resampling.BOX, reducing_gap=2.0), dtype=numpy.float64)
+    thumb = image.resize(thumb_size, Image.Resampling.BOX, reducing_gap=2.0)
     surface, residual, inliers = _fit_border(thumb)
     plain = inliers >= 0.6 and residual <= PLAIN_NOISE
     background = "plain" if plain else "photo"
 
     if alpha is not None:
-        mask = numpy.asarray(alpha.resize(thumb_size, Image.Resampling.BOX, reducing_gap=2.0)) > 4
+        mask = alpha.resize(thumb_size, Image.Resampling.BOX, reducing_gap=2.0).point(lambda a: 255 if a > 4 else 0)
         method = "alpha"
     else:
-        th, tw = thumb.shape[:2]
-        v, u = numpy.mgrid[0:th, 0:tw]
-        model = _terms((u + 0.5) / tw, (v + 0.5) / th) @ surface.T
-        difference = numpy.abs(thumb - model).max(axis=-1)
-        mask = difference > max(MIN_DIFFERENCE, 2.5 * residual)
-        mask = _open(mask)
+        difference = _difference(thumb, surface)
+        limit = max(MIN_DIFFERENCE, 2.5 * residual)
+        mask = ImageMath.lambda_eval(lambda a: (a["d"] > limit) * 255, d=difference).convert("L")
+        mask = mask.filter(ImageFilter.MinFilter(3)).filter(ImageFilter.MaxFilter(3))  # opening: no specks
         method = "background"
-    box = _box(mask, thumb_size, (width, height))
-    share = mask.mean() if mask.size else 0.0
+    bounds = mask.getbbox()
+    box = _box(bounds, thumb_size, (width, height)) if bounds else None
+    share = mask.histogram()[255] / (thumb_size[0] * thumb_size[1])
     if box is None or share < MIN_PRODUCT_SHARE:
         return Detection(None, "none", background, surface, "no product stands out from the background")
     if box.width * box.height > MAX_PRODUCT_SHARE * width * height:
@@ -78,53 +84,137 @@ def detect(image: Image.Image, alpha: Image.Image | None) -> Detection:
     return Detection(box, method, background, surface)
 
 
-def _fit_border(thumb: numpy.ndarray[Any, Any]) -> tuple[numpy.ndarray[Any, Any], float, float]:
+def _difference(thumb: Image.Image, surface: Surface) -> Image.Image:
+    """How far each pixel is from the surface: the largest of its channels' differences (mode F)."""
+    tw, th = thumb.size
+    u = _row([(x + 0.5) / tw for x in range(tw)], (tw, 1)).resize((tw, th), Image.Resampling.NEAREST)
+    v = _row([(y + 0.5) / th for y in range(th)], (1, th)).resize((tw, th), Image.Resampling.NEAREST)
+    channels = [
+        _distance(channel.convert("F"), coefficients, u, v)
+        for channel, coefficients in zip(thumb.split(), surface, strict=True)
+    ]
+    red, green, blue = channels
+    largest: Image.Image = ImageMath.lambda_eval(
+        lambda a: a["max"](a["max"](a["r"], a["g"]), a["b"]), r=red, g=green, b=blue
+    )
+    return largest
+
+
+def _distance(channel: Image.Image, k: tuple[float, ...], u: Image.Image, v: Image.Image) -> Image.Image:
+    """|channel - the surface's quadratic|, per pixel (mode F)."""
+    distance: Image.Image = ImageMath.lambda_eval(lambda a: abs(a["c"] - a["s"]), c=channel, s=_quadratic(k, u, v))
+    return distance
+
+
+def _quadratic(k: tuple[float, ...], u: Image.Image, v: Image.Image) -> Image.Image:
+    """One channel of the surface at each pixel of `u` and `v` (mode F images of the coordinates)."""
+    values: Image.Image = ImageMath.lambda_eval(
+        lambda a: (
+            k[0]
+            + k[1] * a["u"]
+            + k[2] * a["v"]
+            + k[3] * a["u"] * a["v"]
+            + k[4] * a["u"] * a["u"]
+            + k[5] * a["v"] * a["v"]
+        ),
+        u=u,
+        v=v,
+    )
+    return values
+
+
+def _row(values: list[float], size: tuple[int, int]) -> Image.Image:
+    row = Image.new("F", size)
+    row.putdata(values)
+    return row
+
+
+def _fit_border(thumb: Image.Image) -> tuple[Surface, float, float]:
     """Least-squares quadratic surface through the border pixels, refitted twice without the outliers (a
-    product touching the edge). Returns (coefficients (3, 6), 90th-percentile residual, inlier share)."""
-    th, tw = thumb.shape[:2]
+    product touching the edge). Returns (coefficients, 90th-percentile residual, inlier share)."""
+    tw, th = thumb.size
     band = max(1, round(min(th, tw) * BORDER_RATIO))
-    v, u = numpy.mgrid[0:th, 0:tw]
-    border = numpy.zeros((th, tw), bool)
-    border[:band, :] = border[-band:, :] = border[:, :band] = border[:, -band:] = True
-    terms = _terms((u[border] + 0.5) / tw, (v[border] + 0.5) / th)
-    colours = thumb[border]
+    pixels = thumb.load()
+    assert pixels is not None
+    border = [
+        (x, y)
+        for y in range(0, th, BORDER_STEP)
+        for x in range(0, tw, BORDER_STEP)
+        if y < band or y >= th - band or x < band or x >= tw - band
+    ]
+    terms = [_terms((x + 0.5) / tw, (y + 0.5) / th) for x, y in border]
+    colours: list[tuple[int, ...]] = [pixels[x, y] for x, y in border]  # type: ignore[misc]
+    columns, channels = list(zip(*terms, strict=True)), list(zip(*colours, strict=True))
     # First guess without the product: a product along much of one edge would bend a fit of every border pixel
     # towards its own colour (and then hide in it). The border's median colour is the background's while the
     # product covers less than half the border; pixels far from it sit out the first fit.
-    spread = numpy.abs(colours - numpy.median(colours, axis=0)).max(axis=-1)
-    keep = spread <= max(MIN_DIFFERENCE, 3 * float(numpy.median(spread)))
-    if keep.sum() < 12:
-        keep = numpy.ones(len(colours), bool)
+    median = [statistics.median(channel) for channel in zip(*colours, strict=True)]
+    spread = [max(abs(c - m) for c, m in zip(colour, median, strict=True)) for colour in colours]
+    limit = max(MIN_DIFFERENCE, 3 * statistics.median(spread))
+    keep = [s <= limit for s in spread]
+    if sum(keep) < 12:
+        keep = [True] * len(colours)
     for _ in range(3):
-        kept = terms[keep]  # least squares by its normal equations: a 6x6 solve, no BLAS threads to start
-        surface = numpy.linalg.solve(kept.T @ kept + 1e-9 * numpy.eye(6), kept.T @ colours[keep]).T
-        residual = numpy.abs(colours - terms @ surface.T).max(axis=-1)
-        limit = max(12.0, 3 * float(numpy.median(residual[keep])))
-        keep = residual <= limit
-        if keep.sum() < 12:
-            keep = numpy.ones(len(colours), bool)
+        surface = _least_squares(
+            [t for t, k in zip(terms, keep, strict=True) if k], [c for c, k in zip(colours, keep, strict=True) if k]
+        )
+        residual = _residuals(surface, columns, channels)
+        limit = max(12.0, 3 * statistics.median(r for r, k in zip(residual, keep, strict=True) if k))
+        refined = [r <= limit for r in residual]
+        if sum(refined) < 12:
+            keep = [True] * len(colours)
             break
-    return surface, float(numpy.percentile(residual[keep], 90)), float(keep.mean())
+        if refined == keep:
+            break  # converged: another fit would be this one
+        keep = refined
+    kept = [r for r, k in zip(residual, keep, strict=True) if k]
+    noise = statistics.quantiles(kept, n=10, method="inclusive")[-1] if len(kept) > 1 else kept[0]
+    return surface, noise, sum(keep) / len(keep)
 
 
-def _open(mask: numpy.ndarray[Any, Any]) -> numpy.ndarray[Any, Any]:
-    """Remove specks (JPEG noise, grain) of a pixel or two: a morphological opening."""
-    image = Image.fromarray(mask.astype(numpy.uint8) * 255)
-    return numpy.asarray(image.filter(ImageFilter.MinFilter(3)).filter(ImageFilter.MaxFilter(3))) > 0
+def _residuals(surface: Surface, columns: list[tuple[float, ...]], channels: list[tuple[int, ...]]) -> list[float]:
+    """Per border pixel, the largest of its channels' distances from the surface."""
+    _, u, v, uv, uu, vv = columns
+    distances = [
+        [
+            abs(c - k0 - k1 * a - k2 * b - k3 * ab - k4 * aa - k5 * bb)
+            for c, a, b, ab, aa, bb in zip(channel, u, v, uv, uu, vv, strict=True)
+        ]
+        for channel, (k0, k1, k2, k3, k4, k5) in zip(channels, surface, strict=True)
+    ]
+    return list(map(max, *distances))
 
 
-def _box(mask: numpy.ndarray[Any, Any], thumb_size: tuple[int, int], size: tuple[int, int]) -> Box | None:
+def _least_squares(terms: list[tuple[float, ...]], colours: list[tuple[int, ...]]) -> Surface:
+    """Per channel, the coefficients minimizing the squared error: the normal equations (6x6, a tiny ridge
+    so a degenerate border still solves), by Gauss-Jordan elimination with partial pivoting."""
+    columns = list(zip(*terms, strict=True))
+    channels = list(zip(*colours, strict=True))
+    rows = [
+        [sum(map(mul, columns[i], columns[j])) + (1e-9 if i == j else 0.0) for j in range(6)]
+        + [sum(map(mul, columns[i], channel)) for channel in channels]
+        for i in range(6)
+    ]
+    for i in range(6):
+        pivot = max(range(i, 6), key=lambda r: abs(rows[r][i]))
+        rows[i], rows[pivot] = rows[pivot], rows[i]
+        lead = rows[i][i]
+        rows[i] = [value / lead for value in rows[i]]
+        for r in range(6):
+            if r != i and rows[r][i]:
+                factor = rows[r][i]
+                rows[r] = [value - factor * top for value, top in zip(rows[r], rows[i], strict=True)]
+    return tuple(tuple(rows[i][6 + c] for i in range(6)) for c in range(len(channels)))
+
+
+def _box(bounds: tuple[int, int, int, int], thumb_size: tuple[int, int], size: tuple[int, int]) -> Box:
     """The mask's bounding box in source pixels, grown by one thumbnail pixel each way (the thumbnail
     averages the product's edge away), within the image."""
-    rows, columns = numpy.any(mask, axis=1), numpy.any(mask, axis=0)
-    if not rows.any():
-        return None
-    top, bottom = numpy.argmax(rows), len(rows) - numpy.argmax(rows[::-1])
-    left, right = numpy.argmax(columns), len(columns) - numpy.argmax(columns[::-1])
+    left, top, right, bottom = bounds
     sx, sy = size[0] / thumb_size[0], size[1] / thumb_size[1]
     return Box(
         max(0, int((left - 1) * sx)),
         max(0, int((top - 1) * sy)),
-        min(size[0], int(numpy.ceil((right + 1) * sx))),
-        min(size[1], int(numpy.ceil((bottom + 1) * sy))),
+        min(size[0], math.ceil((right + 1) * sx)),
+        min(size[1], math.ceil((bottom + 1) * sy)),
     )

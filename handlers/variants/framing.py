@@ -14,7 +14,7 @@ the product largest wins; near-ties go to the one that needs the least extension
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from handlers.variants.layout import Box, cover_crop
 
@@ -117,6 +117,12 @@ def frame_product(
     return best
 
 
+def at_scale(framing: Framing, source_size: tuple[int, int], product: Box, scale: float) -> Framing:
+    """`framing` with the product at `scale` (no larger than the framing's own), the message where it was."""
+    text_region, room = placements(framing.size)[framing.placement]
+    return _place(source_size, product, framing.size, framing.placement, text_region, room, scale)
+
+
 def _better(candidate: Framing, best: Framing, source_size: tuple[int, int]) -> bool:
     if candidate.scale >= best.scale / NEAR_TIE:
         return True  # clearly larger
@@ -138,14 +144,24 @@ def _place(
     scale = min(fill, max(max_scale, fill * MIN_FILL))
     ox = _slide(product.left, product.right, source_size[0], room.left, room.right, size[0], scale)
     oy = _slide(product.top, product.bottom, source_size[1], room.top, room.bottom, size[1], scale)
-    # Whole pixels the product touches (1e-6: float noise must not push an edge into the margin).
-    in_frame = Box(
+    in_frame = _in_frame(product, scale, ox, oy)
+    return Framing(size, scale, (ox, oy), placement, text_region, in_frame, inner_box(size))
+
+
+def _in_frame(product: Box, scale: float, ox: float, oy: float) -> Box:
+    """The whole frame pixels the product touches (1e-6: float noise must not push an edge into the margin)."""
+    return Box(
         math.floor(ox + product.left * scale + 1e-6),
         math.floor(oy + product.top * scale + 1e-6),
         math.ceil(ox + product.right * scale - 1e-6),
         math.ceil(oy + product.bottom * scale - 1e-6),
     )
-    return Framing(size, scale, (ox, oy), placement, text_region, in_frame, inner_box(size))
+
+
+def shifted(framing: Framing, product: Box, dx: float, dy: float) -> Framing:
+    """`framing` with the source moved by (dx, dy) frame pixels."""
+    ox, oy = framing.offset[0] + dx, framing.offset[1] + dy
+    return replace(framing, offset=(ox, oy), product=_in_frame(product, framing.scale, ox, oy))
 
 
 def _slide(p0: float, p1: float, extent: int, r0: int, r1: int, frame: int, scale: float) -> float:
@@ -168,4 +184,6 @@ def cover_framing(source_size: tuple[int, int], size: tuple[int, int]) -> Framin
     scale = size[0] / (right - left)
     inner = inner_box(size)
     region = Box(inner.left, inner.top + round(inner.height * 0.6), inner.right, inner.bottom)
-    return Framing(size, scale, (-left * scale, -top * scale), "cover", region, None, inner)
+    # Whole-pixel offsets (still covering: a slack under a pixel rounds to 0), so sizes at one scale line up
+    # on one pixel grid and can share a resample (canvas.Pictures).
+    return Framing(size, scale, (round(-left * scale), round(-top * scale)), "cover", region, None, inner)

@@ -10,20 +10,20 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from PIL import Image
 
 from handlers.shared import glyphs
 from handlers.variants import logo, text
-from handlers.variants.canvas import compose
+from handlers.variants.canvas import Pictures, compose
 from handlers.variants.checks import MAX_UPSCALE, CreativeCheck, check
 from handlers.variants.detect import Detection, detect
-from handlers.variants.framing import Framing, frame_product
+from handlers.variants.framing import Framing, at_scale, frame_product, shifted
 from handlers.variants.layout import VARIANT_SIZES, Box, TextLayout, cover_scale
 from handlers.variants.sources import SourceImageError, decode
 
 JPEG_QUALITY = 86
+SHARED_SCALE = 0.95  # sizes whose product scales are this close share the smallest (one resample)
 ALL_SIZES = tuple(VARIANT_SIZES.values())
 __all__ = ["SourceImageError", "Variant", "prepare", "render_all", "render_locale"]
 
@@ -76,19 +76,43 @@ def prepare(
     image = source.image
     detection = detect(image, source.alpha)
     framings, canvases, upscale, expanded = {}, {}, {}, {}
-    arrays: dict[str, Any] = {}  # the image as an array, made once if a size needs it (canvas.resample)
     for name, size in sizes.items():
         # Zoom into a small product as far as the cover crop would, short of enlarging more than the check allows.
         max_scale = min(max(1.0, cover_scale(image.size, [size])), MAX_UPSCALE / source.decoded_ratio)
-        framing = frame_product(image.size, detection.box, size, max_scale)
-        framings[name] = framing
-        canvases[name] = compose(image, detection, framing, arrays)
+        framings[name] = frame_product(image.size, detection.box, size, max_scale)
+    if detection.box is not None:
+        framings = _shared_scales(image.size, detection.box, framings)
+    pictures = Pictures(image, framings.values())
+    for name, framing in framings.items():
+        canvases[name] = compose(image, detection, framing, pictures)
         if expander is not None and framing.extension(image.size) > 0:
             expanded[name] = expander(canvases[name], framing.covered(image.size))
             canvases[name] = expanded[name].canvas
         upscale[name] = framing.scale * source.decoded_ratio
     luminance = {name: text.luminance_map(canvases[name], framings[name].text_region) for name in canvases}
     return Prepared(detection, framings, canvases, luminance, upscale, image.size, source.frames, expanded)
+
+
+def _shared_scales(source_size: tuple[int, int], product: Box, framings: dict[str, Framing]) -> dict[str, Framing]:
+    """Sizes whose product scales lie within SHARED_SCALE of each other take the smallest of them, so they share
+    one resample (canvas.Pictures): the product a few per cent smaller in some, in the same place, never cut."""
+    shared = dict(framings)
+    smallest: Framing | None = None
+    for name, framing in sorted(framings.items(), key=lambda item: item[1].scale):
+        if smallest is None or framing.scale * SHARED_SCALE > smallest.scale:
+            smallest = framing
+            continue
+        refit = at_scale(framing, source_size, product, smallest.scale)
+        if refit.scale != smallest.scale:
+            continue
+        # On the leader's pixel grid (offsets a whole number of pixels apart), so its crop of the shared resample
+        # is exact: a shift under half a pixel, kept only if the product stays clear of the margin and the message.
+        dx, dy = ((lead - own + 0.5) % 1 - 0.5 for lead, own in zip(smallest.offset, refit.offset, strict=True))
+        aligned = shifted(refit, product, dx, dy)
+        box = aligned.product
+        clear = box is not None and box.inside(aligned.inner) and not box.overlap(aligned.text_region)
+        shared[name] = aligned if clear else refit
+    return shared
 
 
 def render_locale(

@@ -10,8 +10,8 @@ from botocore.exceptions import ClientError
 from handlers.shared import metrics as metric_names
 from handlers.shared.bucket_layout import variant_key
 from handlers.shared.errors import error_code
-from handlers.shared.lifecycle import start_product
-from handlers.shared.manifest import SETTLED, ManifestStore
+from handlers.shared.lifecycle import cancel_requested, start_product
+from handlers.shared.manifest import SETTLED, ManifestNotFound, ManifestStore
 from handlers.shared.manifest import product as find_product
 from handlers.shared.settled import republish_gallery
 from handlers.variants import logo
@@ -40,38 +40,50 @@ class VariantsService:
         self.metrics = metrics
 
     def handle(self, campaign_id: str, index: int, source_key: str | None) -> str:
-        """Render, or raise for Lambda to retry; the last attempt that still fails settles the product."""
-        manifest = self.store.get(campaign_id)
-        if manifest is None:
-            raise LookupError(f"campaign {campaign_id} has no manifest")  # permanent, but never expected: retry
-        product = find_product(manifest, index)
+        """Render, or raise for Lambda to retry; the last attempt that still fails settles the product.
+
+        One read of the manifest and, when nothing else wrote it meanwhile, one conditional write (S3 requests
+        per product: benchmarks/local_run_bench.py). A failed attempt is counted as it fails, so the next one
+        knows whether it is the last."""
+        try:
+            known = self.store.read(campaign_id)
+        except ManifestNotFound as error:  # permanent, but never expected: retry
+            raise LookupError(f"campaign {campaign_id} has no manifest") from error
+        product = find_product(known[0], index)
         attempt = product.get("render_attempts", 0) + 1
         try:
-            return self._render(campaign_id, manifest, product, source_key, attempt)
+            return self._render(campaign_id, known, product, source_key, attempt)
         except Exception as error:
             if attempt >= self.max_attempts:
                 self.store.fail_product(
                     campaign_id, index, error_code(error), f"rendering failed after {attempt} attempts: {error}"
                 )
+            else:
+                self.store.update_product(campaign_id, index, render_attempts=attempt)
             raise
 
     def _render(
-        self, campaign_id: str, manifest: dict[str, Any], product: dict[str, Any], source_key: str | None, attempt: int
+        self,
+        campaign_id: str,
+        known: tuple[dict[str, Any], str],
+        product: dict[str, Any],
+        source_key: str | None,
+        attempt: int,
     ) -> str:
-        index = product["index"]
+        manifest, index = known[0], product["index"]
         if product["status"] in SETTLED:
             self.logger.info("product already settled; duplicate invocation ignored")
             republish_gallery(self.s3, self.store.bucket, manifest)
             return str(product["status"])
+        if cancel_requested(manifest):  # the campaign was cancelled before this product was started: skip it
+            taken = self.store.update(campaign_id, start_product(index, status="rendering"))
+            status = str(find_product(taken, index)["status"])
+            self.logger.info("product not rendered", extra={"status": status})
+            return status
         source_key = source_key or product.get("source_key")
         if not source_key:
             self.store.fail_product(campaign_id, index, "NoSource", "no source image was recorded for the product")
             return "failed"
-        taken = self.store.update(campaign_id, start_product(index, status="rendering", render_attempts=attempt))
-        status = str(find_product(taken, index)["status"])
-        if status != "rendering":  # cancelled before it started (or settled meanwhile)
-            self.logger.info("product not rendered", extra={"status": status})
-            return status
 
         try:
             data = self.s3.get_object(Bucket=self.store.bucket, Key=source_key)["Body"].read()
@@ -125,15 +137,19 @@ class VariantsService:
         expand_cost = round(sum(expanded.cost_usd for expanded in prepared.expanded.values()), 6)
         # The product's cost: its generation (or nothing) plus this expand, once however often this runs.
         cost = float(product.get("cost_usd") or 0) - float(product.get("expand_cost_usd") or 0) + expand_cost
-        self.store.update_product(
+        self.store.update_product_fields(
             campaign_id,
             index,
-            **({"expand_cost_usd": expand_cost, "cost_usd": round(cost, 6)} if prepared.expanded else {}),
-            status="complete",
-            variants=recorded,
-            error=None,
-            needs_review=sorted(review),
-            source_frames=prepared.frames,
+            ({"expand_cost_usd": expand_cost, "cost_usd": round(cost, 6)} if prepared.expanded else {})
+            | {
+                "render_attempts": attempt,
+                "status": "complete",
+                "variants": recorded,
+                "error": None,
+                "needs_review": sorted(review),
+                "source_frames": prepared.frames,
+            },
+            known,
         )
         self.metrics.add_metric(name=metric_names.VARIANTS_RENDERED, unit="Count", value=len(recorded))
         self.metrics.add_metric(name=metric_names.RENDER_DURATION_MS, unit="Milliseconds", value=render_ms)

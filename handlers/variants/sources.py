@@ -16,17 +16,18 @@ import io
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
-import numpy
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from handlers.shared.image_words import damaged, too_many_pixels, unidentified, unsupported
 from handlers.variants.layout import cover_scale
 
 MAX_SOURCE_PIXELS = 64_000_000  # larger sources (a decompression bomb, or a 64 MP poster) are refused
+DRAFT_ENLARGE = 1.3  # a JPEG may decode reduced so far that the largest size enlarges it this much
+ORIENTATION = 0x0112  # the EXIF tag
 FORMATS = ("PNG", "JPEG", "MPO", "WEBP", "GIF", "TIFF")
 Image.MAX_IMAGE_PIXELS = MAX_SOURCE_PIXELS  # Pillow checks it when reading the header
+Image.preinit()  # the common format plugins (JPEG, PNG, GIF) load with this module, not on the first render
 
 
 class SourceImageError(ValueError):
@@ -52,7 +53,9 @@ class Source:
 
 def decode(data: bytes, sizes: Iterable[tuple[int, int]] = ()) -> Source:
     """Decode once, refusing bombs, truncated and corrupt files. A JPEG decodes straight at 1/2, 1/4 or
-    1/8 scale (draft mode) when the cover crop of every size in `sizes` stays covered at that scale."""
+    1/8 scale (draft mode) when the cover crop of every size in `sizes` stays covered at that scale, enlarged by
+    at most DRAFT_ENLARGE (decoding is most of a photo's cost; that slight enlargement costs less sharpness than the
+    JPEG encoding does: benchmarks/variants_bench.py prints the quality)."""
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         image = None
@@ -64,12 +67,15 @@ def decode(data: bytes, sizes: Iterable[tuple[int, int]] = ()) -> Source:
             if image.format not in FORMATS:
                 raise SourceImageError("SourceUnreadable", unsupported(data, image.format))
             frames = getattr(image, "n_frames", 1)
-            draft_scale = max((cover_scale(o, sizes) for o in ((width, height), (height, width))), default=1.0)
+            cover = max((cover_scale(o, sizes) for o in ((width, height), (height, width))), default=1.0)
+            draft_scale = cover / DRAFT_ENLARGE
             if image.format == "JPEG" and draft_scale < 1:
                 image.draft("RGB", (max(1, round(width * draft_scale)), max(1, round(height * draft_scale))))
             image.load()
             full = (width, height)
-            upright = ImageOps.exif_transpose(image)
+            # exif_transpose copies an image it need not turn: only a turned one pays for it.
+            turned = image.getexif().get(ORIENTATION, 1) not in (1, None)
+            upright = ImageOps.exif_transpose(image) if turned else image
             if upright.size != image.size:
                 full = (height, width)
         except SourceImageError:
@@ -94,7 +100,7 @@ def to_rgb(image: Image.Image) -> tuple[Image.Image, Image.Image | None]:
     if mode == "RGB":
         return image, None
     if mode.startswith("I") or mode == "F":
-        return Image.fromarray(_to_8bit(numpy.asarray(image))).convert("RGB"), None
+        return _to_8bit(image).convert("RGB"), None
     if mode == "CMYK":
         return _cmyk_to_rgb(image), None
     if mode in ("RGBA", "LA", "PA", "La", "RGBa") or (mode in ("P", "L", "RGB", "1") and "transparency" in image.info):
@@ -106,12 +112,14 @@ def to_rgb(image: Image.Image) -> tuple[Image.Image, Image.Image | None]:
     return image.convert("RGB"), None
 
 
-def _to_8bit(values: numpy.ndarray[Any, Any]) -> numpy.ndarray[Any, Any]:
-    floating = values.dtype.kind == "f"
-    values = values.astype(numpy.float64)
-    top = float(values.max()) if values.size else 0.0
-    full_scale = 1.0 if floating and top <= 1.0 else 65535.0 if top > 255 else 255.0
-    return numpy.clip(numpy.rint(values * (255.0 / full_scale)), 0, 255).astype(numpy.uint8)
+def _to_8bit(image: Image.Image) -> Image.Image:
+    """A 16/32-bit integer or float image as 8-bit L: scaled from its full scale, rounded, clipped."""
+    values = image if image.mode == "F" else image.convert("I")
+    _, top = values.getextrema()
+    assert isinstance(top, (int, float)), "a single-band image has scalar extrema"
+    full_scale = 1.0 if values.mode == "F" and top <= 1.0 else 65535.0 if top > 255 else 255.0
+    factor = 255.0 / full_scale
+    return values.convert("F").point(lambda value: value * factor + 0.5).convert("L")  # F -> L clips and truncates
 
 
 def _cmyk_to_rgb(image: Image.Image) -> Image.Image:

@@ -16,8 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import numpy
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont, ImageMath
 
 from handlers.shared import glyphs
 from handlers.variants.layout import (
@@ -35,6 +34,7 @@ from handlers.variants.layout import (
 HANDLERS = Path(__file__).resolve().parent.parent
 MAX_FONT_RATIO = 0.075  # the largest font size, as a share of the frame's shorter side
 LINE_SPACING = 1.05  # line step, as a share of the tallest font's ascent + descent
+glyphs.chain()  # the fonts' coverage table loads with this module (the cold start), not in the first render
 
 
 @lru_cache(maxsize=256)
@@ -147,14 +147,16 @@ class LuminanceMap:
     """Relative luminance (WCAG) of a canvas's text region, averaged over SMOOTHING x SMOOTHING pixels (what
     the eye sees at text size, not single grain); computed once per canvas, shared by every locale."""
 
-    values: numpy.ndarray[Any, Any]
-    left: int  # canvas pixel of values[0, 0]
+    values: Image.Image  # mode F, one value per SMOOTHING x SMOOTHING block
+    left: int  # canvas pixel of the values' top-left
     top: int
 
-    def behind(self, block: Box) -> numpy.ndarray[Any, Any]:
-        top, left = (block.top - self.top) // SMOOTHING, (block.left - self.left) // SMOOTHING
-        bottom, right = -(-(block.bottom - self.top) // SMOOTHING), -(-(block.right - self.left) // SMOOTHING)
-        return self.values[max(0, top) : bottom, max(0, left) : right]
+    def behind(self, block: Box) -> Image.Image | None:
+        """The values behind `block` (None when it lies outside the region)."""
+        top, left = max(0, (block.top - self.top) // SMOOTHING), max(0, (block.left - self.left) // SMOOTHING)
+        bottom = min(self.values.height, -(-(block.bottom - self.top) // SMOOTHING))
+        right = min(self.values.width, -(-(block.right - self.left) // SMOOTHING))
+        return self.values.crop((left, top, right, bottom)) if right > left and bottom > top else None
 
 
 def choose_ink(luminances: LuminanceMap, block: Box, brand_colors: list[str] | None) -> Ink:
@@ -170,24 +172,32 @@ def choose_ink(luminances: LuminanceMap, block: Box, brand_colors: list[str] | N
     return Ink(colours.text, colours.band, contrast(colours.text, colours.band))
 
 
-# WCAG relative luminance of each 8-bit channel value, linearized once.
-_LINEAR = numpy.array([c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in numpy.arange(256) / 255])
+def _linear(value: int) -> float:
+    c = value / 255
+    return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+
+# Each channel's share of the WCAG relative luminance, per 8-bit value (linearized once).
+_WEIGHTED = [[weight * _linear(value) for value in range(256)] for weight in (0.2126, 0.7152, 0.0722)]
 SMOOTHING = 4
 
 
 def luminance_map(canvas: Image.Image, region: Box) -> LuminanceMap:
     left, top = region.left - region.left % SMOOTHING, region.top - region.top % SMOOTHING
-    crop = canvas.crop((left, top, region.right, region.bottom))
-    values = _LINEAR[numpy.asarray(crop.reduce(SMOOTHING))] @ numpy.array([0.2126, 0.7152, 0.0722])
+    smoothed = canvas.crop((left, top, region.right, region.bottom)).reduce(SMOOTHING)
+    red, green, blue = (channel.point(table, "F") for channel, table in zip(smoothed.split(), _WEIGHTED, strict=True))
+    values = ImageMath.lambda_eval(lambda a: a["r"] + a["g"] + a["b"], r=red, g=green, b=blue)
     return LuminanceMap(values, left, top)
 
 
-def worst_contrast(colour: tuple[int, int, int], luminances: numpy.ndarray[Any, Any]) -> float:
-    if not luminances.size:
+def worst_contrast(colour: tuple[int, int, int], luminances: Image.Image | None) -> float:
+    if luminances is None:
         return 21.0
     ink = luminance(colour)
-    lighter, darker = numpy.maximum(luminances, ink), numpy.minimum(luminances, ink)
-    return float(((lighter + 0.05) / (darker + 0.05)).min())
+    ratios = ImageMath.lambda_eval(
+        lambda a: (a["max"](a["l"], ink) + 0.05) / (a["min"](a["l"], ink) + 0.05), l=luminances
+    )
+    return float(ratios.getextrema()[0])
 
 
 def draw_message(canvas: Image.Image, fitted: TextLayout, ink: Ink) -> None:

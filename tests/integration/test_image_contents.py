@@ -131,6 +131,16 @@ def test_image_imports_its_entry_point_with_only_its_own_contents(service, tmp_p
     assert result.returncode == 0, result.stderr[-3000:]
 
 
+@pytest.mark.network  # pip installs the image's requirements
+@pytest.mark.slow
+@pytest.mark.parametrize("service", services_with_code())
+def test_image_installs_nothing_its_code_does_not_use(service, tmp_path, python313):
+    code_root, installed = build_image_tree(service, tmp_path, python313)
+    entry = code_root / "handlers" / service / ("app.py" if dockerfile_of(service).is_lambda else "__main__.py")
+    unused = image_contents.unused_installs(entry, code_root, installed)
+    assert unused == set(), f"{service}: installed, but neither imported nor needed by what is: {unused}"
+
+
 # What the Lambda base image ships besides the standard library, as distributions: the AWS SDK and its
 # dependencies. A function's dependency that needs them uses these (its image installs with --no-deps).
 LAMBDA_BASE_IMAGE_DISTRIBUTIONS = {"boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3"}
@@ -188,9 +198,10 @@ def test_a_missing_copy_or_requirement_is_caught(tmp_path, python313):
     result = import_in_image(python313, code_root, [installed], "import handlers.demo.app")
     assert result.returncode != 0 and "ModuleNotFoundError" in result.stderr
 
-    context = synthetic_context(tmp_path / "b", requirements="six==1.17.0\n", copy_shared=True)
+    context = synthetic_context(tmp_path / "b", requirements="six==1.17.0\nidna==3.10\n", copy_shared=True)
     code_root, installed = build_image_tree("demo", tmp_path / "b", python313, context)
     assert image_contents.unresolved_imports(entry, code_root, installed, {"boto3"}) == set()
+    assert image_contents.unused_installs(entry, code_root, installed) == {"idna"}, "installed, imported by nothing"
     statement = "from handlers.demo.app import handler; assert callable(handler)"
     assert import_in_image(python313, code_root, [installed], statement).returncode == 0
 

@@ -125,3 +125,26 @@ def test_a_missing_manifest_is_not_found_even_where_s3_answers_403_for_missing_k
         )
         with pytest.raises(ClientError, match="AccessDenied"):
             store.get("autumn-0a1b2c3d")
+
+
+def test_an_update_from_a_stale_read_keeps_the_write_made_since(store):
+    """A writer that read the manifest before another wrote it (its ETag is stale) must not overwrite that write:
+    its conditional write fails, and it applies its change to the manifest as it now is."""
+    cid = "summer-splash-2026-a1b2c3d4"
+    store.create(campaign(2))
+    known = store.read(cid)
+    store.update_product(cid, 1, status="complete", cost_usd=0.04)  # another product's writer, meanwhile
+    store.update_product_fields(cid, 0, {"status": "complete", "cost_usd": 0.02}, known)
+    products = store.get(cid)["products"]
+    assert [(p["status"], p.get("cost_usd")) for p in products] == [("complete", 0.02), ("complete", 0.04)]
+
+
+def test_an_update_from_a_fresh_read_writes_without_reading_again(store):
+    cid = "summer-splash-2026-a1b2c3d4"
+    store.create(campaign(1))
+    known = store.read(cid)
+    calls = []
+    store.s3.meta.events.register("before-call.s3", lambda model, **_: calls.append(model.name))
+    store.update_product_fields(cid, 0, {"status": "complete"}, known)
+    assert calls == ["PutObject"], "one conditional write, no second read"
+    assert store.get(cid)["status"] == "complete"
