@@ -28,6 +28,7 @@ from handlers.shared.bucket_layout import (
     GALLERY_FILE,
     MANIFEST_FILE,
     OUTPUT_PREFIX,
+    SHARED_PAGES_PREFIX,
 )
 
 SERVICE = "api"
@@ -258,17 +259,23 @@ def api_statements(args: CampaignApiArgs) -> list[dict[str, Any]]:
             "Action": ["s3:PutObject", "s3:GetObject"],
             "Resource": [objects(bucket, API_BRIEFS_PREFIX)],
         },
-        # Manifests, galleries and rejection reports are read, and finished images presigned (a presigned GET is
-        # this role's GET).
-        {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": [objects(bucket, OUTPUT_PREFIX)]},
+        # Manifests, galleries and rejection reports are read, and finished images and a product's existing asset
+        # presigned for the caller's gallery page (a presigned GET is this role's GET).
+        {
+            "Effect": "Allow",
+            "Action": ["s3:GetObject"],
+            "Resource": [objects(bucket, OUTPUT_PREFIX), objects(bucket, ASSETS_PREFIX)],
+        },
         # Cancel and re-render change the manifest (conditional writes), and a campaign cancelled before it started
-        # gets its gallery page: those two files of each campaign, nothing else under output/.
+        # gets its gallery page: those two files of each campaign; and GET writes the caller's presigned page under
+        # its own short-lived prefix. Nothing else under output/.
         {
             "Effect": "Allow",
             "Action": ["s3:PutObject"],
             "Resource": [
                 pulumi.Output.concat(bucket, "/", OUTPUT_PREFIX, "*/", MANIFEST_FILE),
                 pulumi.Output.concat(bucket, "/", OUTPUT_PREFIX, "*/", GALLERY_FILE),
+                objects(bucket, SHARED_PAGES_PREFIX),
             ],
         },
         # existing-assets/: the cost estimate counts products whose image exists; output/: a manifest not yet
