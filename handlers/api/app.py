@@ -19,7 +19,7 @@ from botocore.config import Config
 from handlers.api import auth, checks
 from handlers.api.auth import Caller
 from handlers.api.checks import ApiError
-from handlers.api.estimate import image_model, usd_per_image
+from handlers.api.estimate import expand_calls, image_model, usd_per_image
 from handlers.api.index import CampaignIndex
 from handlers.api.rerender_jobs import BatchRerenderJobs, RerenderJobs
 from handlers.api.service import CampaignApi
@@ -83,6 +83,7 @@ def service() -> CampaignApi:
             usd_per_image=usd_per_image(env.image_backend, env.bedrock_model_id),
             log=logger,
             image_model=image_model(env.image_backend, env.bedrock_model_id),
+            expand_calls=expand_calls(env.image_backend, env.bedrock_model_id),
         )
     return _service
 

@@ -45,6 +45,7 @@ class CampaignApi:
     usd_per_image: float
     log: Any
     image_model: str = ""  # what the estimate prices (the model id)
+    expand_calls: int = 0  # the most outpaint calls a product of an expand brief makes (estimate.expand_calls)
 
     @property
     def bucket(self) -> str:
@@ -67,7 +68,7 @@ class CampaignApi:
                 },
             )
         brief = check.brief
-        cost = estimate(brief, self.usd_per_image, self._find_asset)
+        cost = estimate(brief, self.usd_per_image, self._find_asset, self.expand_calls)
         if dry_run:
             return {"dry_run": True, "valid": True, "image_model": self.image_model, **cost.to_json()}
         key = brief_key(caller.owner)

@@ -163,6 +163,18 @@ def test_dry_run_validates_and_estimates_and_stores_nothing(api):
     assert call(api, "GET", "/campaigns")[1]["campaigns"] == []
 
 
+def test_a_dry_run_of_an_expand_brief_counts_the_outpainting_of_every_variant(api):
+    brief = json.dumps({**json.loads(SAMPLE), "framing": "expand"})
+    status, body = submit(api, brief, query={"dry_run": "true"})
+    assert status == 200, body
+    # Citrus (existing asset): 5 extensions; Berry: its image and 5 extensions. Nova Canvas outpaints at its price.
+    assert [(p["name"], p["usd"]) for p in body["products"]] == [
+        ("Citrus Sparkling Water", 5 * NOVA_CANVAS_USD),
+        ("Berry Sparkling Water", 6 * NOVA_CANVAS_USD),
+    ]
+    assert body["model_calls"] == 11 and body["estimated_cost_usd"] == round(11 * NOVA_CANVAS_USD, 6)
+
+
 def test_an_invalid_brief_gets_the_parsers_plain_words_report_and_nothing_is_stored(api):
     brief = {"campaign_name": "", "campaign_message": "Hi", "products": [{"description": "no name"}]}
     status, body = submit(api, json.dumps(brief))
