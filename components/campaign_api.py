@@ -22,6 +22,7 @@ from components.iam import list_prefixes, objects, register_revisions, table_ite
 from components.image_updater import updater_owns_code
 from components.lambda_function import lambda_function
 from components.settings import StackSettings
+from handlers.api.routes import RESOURCE_SERVER, ROUTES, SCOPE_DESCRIPTIONS
 from handlers.shared.bucket_layout import (
     API_BRIEFS_PREFIX,
     ASSETS_PREFIX,
@@ -32,17 +33,6 @@ from handlers.shared.bucket_layout import (
 )
 
 SERVICE = "api"
-RESOURCE_SERVER = "campaigns"
-READ_SCOPE, WRITE_SCOPE = f"{RESOURCE_SERVER}/read", f"{RESOURCE_SERVER}/write"
-# Every route the function answers, and the scope a token needs for it (GET reads, POST writes).
-ROUTES = (
-    ("POST /campaigns", WRITE_SCOPE),
-    ("GET /campaigns", READ_SCOPE),
-    ("GET /campaigns/{id}", READ_SCOPE),
-    ("POST /campaigns/{id}/cancel", WRITE_SCOPE),
-    ("POST /campaigns/{id}/rerender", WRITE_SCOPE),
-    ("GET /versions", READ_SCOPE),
-)
 # One JSON line per request (HTTP API access-log variables); the authorizer's error says why a token was refused.
 ACCESS_LOG_FORMAT = json.dumps(
     {
@@ -140,15 +130,15 @@ class CampaignApi(pulumi.ComponentResource):
             opts=child,
         )
         target = pulumi.Output.concat("integrations/", integration.id)
-        for route_key, scope in ROUTES:
+        for route in ROUTES:  # the function's own table: every route it answers, with its scope
             aws.apigatewayv2.Route(
-                route_name(route_key),
+                route_name(route.key),
                 api_id=self.api.id,
-                route_key=route_key,
+                route_key=route.key,
                 target=target,
                 authorization_type="JWT",
                 authorizer_id=authorizer.id,
-                authorization_scopes=[scope],
+                authorization_scopes=[route.scope],
                 opts=child,
             )
         access_logs = aws.cloudwatch.LogGroup(
@@ -207,10 +197,7 @@ class CampaignApi(pulumi.ComponentResource):
             user_pool_id=pool.id,
             identifier=RESOURCE_SERVER,
             name=f"{names.prefix} campaign API",
-            scopes=[
-                {"scope_name": "read", "scope_description": "Follow campaigns and list versions"},
-                {"scope_name": "write", "scope_description": "Submit, cancel and re-render campaigns"},
-            ],
+            scopes=[{"scope_name": name, "scope_description": text} for name, text in SCOPE_DESCRIPTIONS.items()],
             opts=child,
         )
         client = aws.cognito.UserPoolClient(
