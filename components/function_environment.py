@@ -14,6 +14,7 @@ from typing import Any
 import pulumi
 
 from components.settings import StackSettings
+from components.settings.limits import API_MAX_BRIEF_BYTES
 from handlers.shared import environment as env
 
 
@@ -65,7 +66,7 @@ def function_environment(settings: StackSettings, service: str, values: StackVal
         "api": {
             **bucket,
             **table,
-            env.MAX_BRIEF_BYTES: str(settings.max_brief_bytes),
+            env.MAX_BRIEF_BYTES: str(min(settings.max_brief_bytes, API_MAX_BRIEF_BYTES)),
             **image_model,  # the cost estimate: model calls x the model's price
             env.BATCH_JOB_QUEUE: values.job_queue_name,
             env.BATCH_JOB_DEFINITION_NAME: values.job_definition_name,

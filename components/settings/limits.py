@@ -16,6 +16,9 @@ SERVICES = (*FUNCTION_SERVICES, "batch-worker")
 PIPELINE_FUNCTIONS = ("parser", "generator", "variants")
 # One Bedrock call (5 s connect + 60 s read) and 10 s to record its outcome: handlers/generator/models.py.
 GENERATOR_MIN_TIMEOUT = 75
+# A synchronous Lambda invocation carries at most 6 MB (API Gateway's request to the API function): the body
+# and the event around it. Briefs through the API are held to this even where maxBriefBytes is larger.
+API_MAX_BRIEF_BYTES = 5 * 1024 * 1024
 
 VERSION_TAG = re.compile(r"^v(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 ENVIRONMENT_NAME = re.compile(r"^[a-z][a-z0-9-]{0,14}$")

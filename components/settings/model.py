@@ -91,7 +91,7 @@ class ApiSettings:
     jwt_issuer: str | None  # None: the stack makes a Cognito user pool and uses it as the issuer
     jwt_audience: tuple[str, ...]  # with jwt_issuer: the audiences a token must name (aud, else client_id)
     team_claim: str  # the token claim naming the caller's team (the campaign owner); `sub` when absent
-    throttle_rate_limit: float  # requests per second, steady, for the whole stage
+    throttle_rate_limit: float  # requests per second, steady, for each route of the stage (HTTP API route defaults)
     throttle_burst_limit: int
 
     @property

@@ -133,9 +133,12 @@ class CampaignApi:
         for item in page.items:
             if item.get("status") in UNSETTLED:  # the settle hook may have missed it: read the manifest
                 manifest = self.store.get(item["campaign_id"])
-                if manifest is not None:
-                    self._repair(item, manifest["status"])
-                    item = item | {"status": manifest["status"]}
+                current = manifest["status"] if manifest else "rejected" if self._rejection(item) else None
+                if current is not None:
+                    self._repair(item, current)
+                    item = item | {"status": current}
+                if status and item.get("status") != status:
+                    continue  # the index was behind: it no longer has the status asked for
             listed.append(_summary(item))
         next_cursor = checks.encode_cursor(page.last_key) if page.last_key else None
         return {"campaigns": listed, "next_cursor": next_cursor}
@@ -152,6 +155,12 @@ class CampaignApi:
                 f"campaign {cid} already finished ({manifest['status']}): there is nothing left to cancel",
             )
         updated = self.store.update(cid, request_cancel)
+        if not updated.get("cancel_requested_at"):  # it settled between the read above and this write
+            raise ApiError(
+                409,
+                "AlreadySettled",
+                f"campaign {cid} already finished ({updated['status']}): there is nothing left to cancel",
+            )
         self._repair(item, updated["status"])
         self.log.info("campaign cancel requested", extra={"campaign_id": cid, "owner": caller.owner})
         return {

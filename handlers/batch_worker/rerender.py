@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from handlers.shared.bucket_layout import manifest_key
+from handlers.shared.bucket_layout import manifest_key, open_marker_key
 from handlers.shared.lifecycle import clear_cancel
 from handlers.shared.manifest import ManifestStore
 from handlers.shared.payloads import RenderVariants
@@ -38,6 +38,9 @@ def rerender(store: ManifestStore, campaign_id: str, invoke: Callable[[RenderVar
                 product.update(status="rendering", render_attempts=0)
 
     store.update(campaign_id, reopen)
+    # Open again: the settler's sweep watches it, so a worker that dies before every product is handed over does
+    # not leave the campaign `processing` for good.
+    store.s3.put_object(Bucket=store.bucket, Key=open_marker_key(campaign_id), Body=b"")
     for index in indexes:
         source = next(p["source_key"] for p in manifest["products"] if p["index"] == index)
         invoke(RenderVariants(campaign_id, index, store.bucket, source))

@@ -89,10 +89,11 @@ class ParserService:
         if brief is None or not check.ok:
             return self._reject(upload, check.violations)
 
+        cid = campaign_id(brief["campaign_name"], upload.identity)
         logo_problem = self._check_logo(brief.get("logo"))
         if logo_problem:
+            self._index({"owner": owner, "campaign_id": cid, "status": "rejected"})  # the API shows it refused
             return self._reject(upload, [logo_problem])
-        cid = campaign_id(brief["campaign_name"], upload.identity)
         self.logger.append_keys(campaign_id=cid)
         on_missing = brief.get("on_missing_asset", "fail")
         products = [self._target(index, product, on_missing) for index, product in enumerate(brief["products"])]
@@ -121,8 +122,7 @@ class ParserService:
             self._count_missing_assets(products)
             if manifest["status"] == "failed":  # every product named a missing asset: nothing left to run
                 self.metrics.add_metric(name=metric_names.CAMPAIGNS_FAILED, unit="Count", value=1)
-                if self.index is not None:
-                    self.index.record_status(manifest, self.logger)
+            self._index(manifest)  # queued -> processing (or failed) in the API's listing
         routed = self._route(cid, upload.bucket)
         return Outcome("started" if created else "duplicate", cid, routed)
 
@@ -273,6 +273,11 @@ class ParserService:
         self.store.update(cid, release)
 
     # -- rejection ------------------------------------------------------------------------------------
+
+    def _index(self, campaign: dict[str, Any]) -> None:
+        """The campaign's status in the API's index, for a brief the API stored (it has an owner)."""
+        if self.index is not None:
+            self.index.record_status(campaign, self.logger)
 
     def _reject(self, upload: Upload, violations: list[Violation]) -> Outcome:
         key, latest = upload_report_key(upload), rejection_report_key(upload.key)

@@ -85,7 +85,13 @@ class SettlerService:
             )
         elif manifest is None:
             self.logger.warning("open marker without a manifest removed", extra={"campaign_id": campaign_id})
-        self.store.s3.delete_object(Bucket=self.store.bucket, Key=open_marker_key(campaign_id))
+        marker = open_marker_key(campaign_id)
+        self.store.s3.delete_object(Bucket=self.store.bucket, Key=marker)
+        # A re-render may have reopened the campaign (and written its marker) since the read above: put it back.
+        reopened = self.store.get(campaign_id) if manifest is not None else None
+        if reopened is not None and reopened["status"] not in SETTLED_CAMPAIGN:
+            self.store.s3.put_object(Bucket=self.store.bucket, Key=marker, Body=b"")
+            return
         outcome.closed.append(campaign_id)
 
     def _fail_unsettled(self, campaign_id: str, indexes: set[int], code: str, reason: str) -> list[int]:

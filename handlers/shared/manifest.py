@@ -129,14 +129,24 @@ class ManifestStore:
 
     def read(self, campaign_id: str) -> tuple[dict[str, Any], str]:
         """The manifest and its ETag; ManifestNotFound when the campaign has none."""
+        key = manifest_key(campaign_id)
         try:
-            response = self.s3.get_object(Bucket=self.bucket, Key=manifest_key(campaign_id))
+            response = self.s3.get_object(Bucket=self.bucket, Key=key)
         except ClientError as error:
-            if error.response["Error"]["Code"] in ("NoSuchKey", "404"):
+            code = error.response["Error"]["Code"]
+            if code in ("NoSuchKey", "404"):
+                raise ManifestNotFound(campaign_id) from error
+            # Without an unconditional s3:ListBucket (ours is limited to a prefix), S3 answers a missing key
+            # with 403: a listing tells a campaign not written yet from a read we may not make.
+            if code in ("AccessDenied", "403") and not self._listed(key):
                 raise ManifestNotFound(campaign_id) from error
             raise
         manifest: dict[str, Any] = json.loads(response["Body"].read())
         return manifest, response["ETag"]
+
+    def _listed(self, key: str) -> bool:
+        listing = self.s3.list_objects_v2(Bucket=self.bucket, Prefix=key, MaxKeys=1)
+        return any(item["Key"] == key for item in listing.get("Contents", []))
 
     def get(self, campaign_id: str) -> dict[str, Any] | None:
         try:

@@ -20,6 +20,7 @@ from handlers.shared.bucket_layout import campaign_of_manifest
 from handlers.shared.campaign_table import create_table_args
 from handlers.shared.invoke import set_transport
 from handlers.shared.manifest import ManifestStore
+from handlers.shared.settled import IndexStatus
 from localrun.lambda_context import LocalContext
 from tests.aws_events import http_api_event
 
@@ -113,15 +114,20 @@ def post(app, cid, action, who=None, body=None):
     return call(app, "POST", f"/campaigns/{cid}/{action}", who, body, None, f"/campaigns/{{id}}/{action}", {"id": cid})
 
 
-def run_parser(app, cid):
-    """The real parser on the brief the API stored, as the S3 notification would deliver it."""
+def run_parser(app, cid, refused=False):
+    """The real parser (keeping the index current, as the stack sets it up) on the brief the API stored, as the
+    S3 notification would deliver it."""
     item = boto3.client("dynamodb").get_item(TableName=TABLE, Key={"owner": {"S": "team-a"}, "campaign_id": {"S": cid}})
     key = item["Item"]["brief_key"]["S"]
     head = app.s3.head_object(Bucket=BUCKET, Key=key)
     upload = Upload(BUCKET, key, head.get("VersionId"), head["ETag"].strip('"'), head["ContentLength"], "0001")
-    parser = ParserService(app.s3, ManifestStore(app.s3, BUCKET), 65536, app.logger, app.metrics)
+    store = ManifestStore(app.s3, BUCKET)
+    parser = ParserService(app.s3, store, 65536, app.logger, app.metrics, index=IndexStatus(TABLE))
     outcome = parser.handle(upload)
-    assert outcome.campaign_id == cid, "the API's campaign id is the one the parser computes"
+    if refused:
+        assert outcome.status == "rejected", outcome
+    else:
+        assert outcome.campaign_id == cid, "the API's campaign id is the one the parser computes"
     return outcome
 
 
@@ -531,3 +537,35 @@ def test_a_bad_cursor_or_limit_is_400_before_any_aws_call(api):
 def test_an_unknown_route_is_a_json_404_listing_the_routes(api):
     status, body = call(api, "DELETE", "/campaigns")
     assert status == 404 and body["code"] == "NoSuchRoute" and "POST /campaigns/{id}/rerender" in body["message"]
+
+
+def test_the_status_filter_finds_running_and_refused_campaigns_without_an_unfiltered_listing_first(api):
+    running = submit(api)[1]["campaign_id"]
+    run_parser(api, running)
+    brief = json.loads(SAMPLE) | {"campaign_name": "Autumn Launch", "logo": "acme/no-such-logo.png"}
+    status, answer = submit(api, json.dumps(brief))
+    assert status == 202, answer  # the logo is checked by the parser, against the bucket
+    refused = answer["campaign_id"]
+    run_parser(api, refused, refused=True)
+
+    def listed(wanted):
+        status, body = call(api, "GET", "/campaigns", query={"status": wanted})
+        assert status == 200, body
+        return [(c["campaign_id"], c["status"]) for c in body["campaigns"]]
+
+    assert listed("processing") == [(running, "processing")]
+    assert listed("rejected") == [(refused, "rejected")]
+    assert listed("queued") == []
+
+
+def test_a_cancel_that_loses_the_race_with_the_last_product_is_a_409_not_a_500(api):
+    cid = submit(api)[1]["campaign_id"]
+    run_parser(api, cid)
+    store = api.service().store
+    read_before = store.get(cid)  # what the cancel reads: still processing
+    finish(api, cid, 0, "citrus-sparkling-water")
+    finish(api, cid, 1, "berry-sparkling-water")  # ...and the campaign completes before the cancel writes
+    api.service().store.get = lambda campaign_id: read_before
+    status, body = post(api, cid, "cancel")
+    assert (status, body["code"]) == (409, "AlreadySettled"), body
+    assert "already finished (complete)" in body["message"]

@@ -5,6 +5,7 @@ from dataclasses import replace
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from handlers.shared.manifest import CONTENTION_BACKOFF, ManifestStore, new_manifest, settle
 
@@ -99,3 +100,28 @@ def test_on_settled_fires_once_in_the_writer_that_settles_the_campaign(store):
     store.update_product("summer-splash-2026-a1b2c3d4", 1, status="failed", error={"code": "X", "message": "y"})
     store.update_product("summer-splash-2026-a1b2c3d4", 1, status="failed", error={"code": "X", "message": "z"})
     assert [m["status"] for m in settled] == ["partial"]
+
+
+def test_a_missing_manifest_is_not_found_even_where_s3_answers_403_for_missing_keys(store):
+    """Without an unconditional s3:ListBucket S3 answers a GetObject of a missing key with 403 AccessDenied; the
+    store lists the key to tell "not written yet" from "not allowed"."""
+    from botocore.stub import Stubber
+
+    key = "output/autumn-0a1b2c3d/manifest.json"
+    with Stubber(store.s3) as stub:
+        stub.add_client_error(
+            "get_object", "AccessDenied", "Access Denied", 403, expected_params={"Bucket": BUCKET, "Key": key}
+        )
+        stub.add_response("list_objects_v2", {"KeyCount": 0}, {"Bucket": BUCKET, "Prefix": key, "MaxKeys": 1})
+        assert store.get("autumn-0a1b2c3d") is None
+        # A manifest that is there but may not be read stays an error: nothing is silently taken for missing.
+        stub.add_client_error(
+            "get_object", "AccessDenied", "Access Denied", 403, expected_params={"Bucket": BUCKET, "Key": key}
+        )
+        stub.add_response(
+            "list_objects_v2",
+            {"KeyCount": 1, "Contents": [{"Key": key}]},
+            {"Bucket": BUCKET, "Prefix": key, "MaxKeys": 1},
+        )
+        with pytest.raises(ClientError, match="AccessDenied"):
+            store.get("autumn-0a1b2c3d")

@@ -190,3 +190,28 @@ def test_a_campaign_that_cannot_be_read_is_left_for_the_next_sweep_and_the_other
     # A record for it is acknowledged, not retried forever: a retry cannot make the manifest readable.
     response = settler.handler({"Records": [sqs_record(on_failure_body("hidden-0a1b2c3d", 0))]}, CONTEXT)
     assert response == {"batchItemFailures": []}
+
+
+def test_a_campaign_reopened_by_a_rerender_whose_worker_dies_is_still_settled_by_a_later_sweep(settler):
+    from handlers.batch_worker.rerender import rerender
+
+    store = settler.store
+    campaign(store, "autumn-0a1b2c3d", ["complete", "complete"])
+    store.update(
+        "autumn-0a1b2c3d", lambda m: [p.update(source_key=f"existing-assets/{p['index']}.png") for p in m["products"]]
+    )
+    now = datetime.now(UTC).isoformat()
+    settler.handler({"detail-type": "Scheduled Event", "time": now}, CONTEXT)  # settled: its marker is removed
+    assert "Contents" not in store.s3.list_objects_v2(Bucket=BUCKET, Prefix="output/_open/")
+
+    def worker_killed(payload):
+        raise RuntimeError("the Batch container was stopped")
+
+    with pytest.raises(RuntimeError):
+        rerender(store, "autumn-0a1b2c3d", worker_killed)  # products reopened, none handed over
+    assert store.get("autumn-0a1b2c3d")["status"] == "processing"
+    later = (datetime.now(UTC) + timedelta(seconds=STUCK_AFTER + 60)).isoformat()
+    settler.handler({"detail-type": "Scheduled Event", "time": later}, CONTEXT)
+    settled = store.get("autumn-0a1b2c3d")
+    assert settled["status"] == "failed"
+    assert {p["error"]["code"] for p in settled["products"]} == {"NoProgress"}

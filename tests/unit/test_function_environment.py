@@ -79,3 +79,13 @@ def test_the_functions_that_settle_campaigns_run_without_a_campaign_index(dev):
         assert reader.read(variables).campaign_table == TABLE, service
         without = {name: value for name, value in variables.items() if name != "CAMPAIGN_TABLE"}
         assert reader.read(without).campaign_table is None, service
+
+
+def test_briefs_through_the_api_are_held_under_what_a_synchronous_lambda_invocation_carries():
+    """A synchronous invocation (API Gateway -> the API function) carries at most 6 MB, event included (Lambda
+    quotas): with maxBriefBytes at its 10 MiB maximum, uploads may be 10 MiB but the API takes at most 5 MiB."""
+    values = read_stack_file("dev")
+    values["creative-automation:maxBriefBytes"] = 10 * 1024 * 1024
+    settings = settings_from_values("dev", values)
+    assert environment(settings, "parser")["MAX_BRIEF_BYTES"] == str(10 * 1024 * 1024)
+    assert environment(settings, "api")["MAX_BRIEF_BYTES"] == str(5 * 1024 * 1024)
