@@ -22,26 +22,17 @@ from components.iam import list_prefixes, objects, register_revisions, table_ite
 from components.image_updater import updater_owns_code
 from components.lambda_function import lambda_function
 from components.settings import StackSettings
+from handlers.api.routes import RESOURCE_SERVER, ROUTES, SCOPE_DESCRIPTIONS
 from handlers.shared.bucket_layout import (
     API_BRIEFS_PREFIX,
     ASSETS_PREFIX,
     GALLERY_FILE,
     MANIFEST_FILE,
     OUTPUT_PREFIX,
+    SHARED_PAGES_PREFIX,
 )
 
 SERVICE = "api"
-RESOURCE_SERVER = "campaigns"
-READ_SCOPE, WRITE_SCOPE = f"{RESOURCE_SERVER}/read", f"{RESOURCE_SERVER}/write"
-# Every route the function answers, and the scope a token needs for it (GET reads, POST writes).
-ROUTES = (
-    ("POST /campaigns", WRITE_SCOPE),
-    ("GET /campaigns", READ_SCOPE),
-    ("GET /campaigns/{id}", READ_SCOPE),
-    ("POST /campaigns/{id}/cancel", WRITE_SCOPE),
-    ("POST /campaigns/{id}/rerender", WRITE_SCOPE),
-    ("GET /versions", READ_SCOPE),
-)
 # One JSON line per request (HTTP API access-log variables); the authorizer's error says why a token was refused.
 ACCESS_LOG_FORMAT = json.dumps(
     {
@@ -139,15 +130,15 @@ class CampaignApi(pulumi.ComponentResource):
             opts=child,
         )
         target = pulumi.Output.concat("integrations/", integration.id)
-        for route_key, scope in ROUTES:
+        for route in ROUTES:  # the function's own table: every route it answers, with its scope
             aws.apigatewayv2.Route(
-                route_name(route_key),
+                route_name(route.key),
                 api_id=self.api.id,
-                route_key=route_key,
+                route_key=route.key,
                 target=target,
                 authorization_type="JWT",
                 authorizer_id=authorizer.id,
-                authorization_scopes=[scope],
+                authorization_scopes=[route.scope],
                 opts=child,
             )
         access_logs = aws.cloudwatch.LogGroup(
@@ -206,10 +197,7 @@ class CampaignApi(pulumi.ComponentResource):
             user_pool_id=pool.id,
             identifier=RESOURCE_SERVER,
             name=f"{names.prefix} campaign API",
-            scopes=[
-                {"scope_name": "read", "scope_description": "Follow campaigns and list versions"},
-                {"scope_name": "write", "scope_description": "Submit, cancel and re-render campaigns"},
-            ],
+            scopes=[{"scope_name": name, "scope_description": text} for name, text in SCOPE_DESCRIPTIONS.items()],
             opts=child,
         )
         client = aws.cognito.UserPoolClient(
@@ -258,17 +246,23 @@ def api_statements(args: CampaignApiArgs) -> list[dict[str, Any]]:
             "Action": ["s3:PutObject", "s3:GetObject"],
             "Resource": [objects(bucket, API_BRIEFS_PREFIX)],
         },
-        # Manifests, galleries and rejection reports are read, and finished images presigned (a presigned GET is
-        # this role's GET).
-        {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": [objects(bucket, OUTPUT_PREFIX)]},
+        # Manifests, galleries and rejection reports are read, and finished images and a product's existing asset
+        # presigned for the caller's gallery page (a presigned GET is this role's GET).
+        {
+            "Effect": "Allow",
+            "Action": ["s3:GetObject"],
+            "Resource": [objects(bucket, OUTPUT_PREFIX), objects(bucket, ASSETS_PREFIX)],
+        },
         # Cancel and re-render change the manifest (conditional writes), and a campaign cancelled before it started
-        # gets its gallery page: those two files of each campaign, nothing else under output/.
+        # gets its gallery page: those two files of each campaign; and GET writes the caller's presigned page under
+        # its own short-lived prefix. Nothing else under output/.
         {
             "Effect": "Allow",
             "Action": ["s3:PutObject"],
             "Resource": [
                 pulumi.Output.concat(bucket, "/", OUTPUT_PREFIX, "*/", MANIFEST_FILE),
                 pulumi.Output.concat(bucket, "/", OUTPUT_PREFIX, "*/", GALLERY_FILE),
+                objects(bucket, SHARED_PAGES_PREFIX),
             ],
         },
         # existing-assets/: the cost estimate counts products whose image exists; output/: a manifest not yet

@@ -72,7 +72,7 @@ def function_environment(settings: StackSettings, service: str, values: StackVal
             env.BATCH_JOB_DEFINITION_NAME: values.job_definition_name,
             # A pinned stack offers only the versions a `pulumi up` released (ACTIVE job-definition revisions);
             # a stack that tracks latest offers every pushed tag of the batch-worker repository.
-            env.VERSION_SOURCE: "pushed-tags" if tracks_latest else "released",
+            env.VERSION_SOURCE: env.PUSHED_TAGS if tracks_latest else env.RELEASED,
             **({env.BATCH_WORKER_REPOSITORY: values.batch_worker_repository} if tracks_latest else {}),
             env.TEAM_CLAIM: settings.api.team_claim,
         },

@@ -19,7 +19,10 @@ from components.iam import consume_queue, list_prefixes, objects, policy_documen
 from components.image_updater import updater_owns_code
 from components.lambda_function import lambda_function
 from components.settings import StackSettings
-from handlers.shared.bucket_layout import ASSETS_PREFIX, INPUT_PREFIX, OUTPUT_PREFIX
+from handlers.shared.bucket_layout import ASSETS_PREFIX, INPUT_PREFIX, OUTPUT_PREFIX, SHARED_PAGES_PREFIX
+
+# The campaign API's gallery pages for one caller: their presigned links expire in minutes, the page is then useless.
+SHARED_PAGES_DAYS = 1
 
 
 @dataclass
@@ -77,6 +80,13 @@ class Pipeline(pulumi.ComponentResource):
                     "status": "Enabled",
                     "filter": {"prefix": OUTPUT_PREFIX},
                     "expiration": {"days": settings.bucket.output_expiration_days},
+                },
+                {
+                    "id": "expire-shared-pages",
+                    "status": "Enabled",
+                    "filter": {"prefix": SHARED_PAGES_PREFIX},
+                    "expiration": {"days": SHARED_PAGES_DAYS},  # the shorter of two overlapping expirations wins
+                    "noncurrent_version_expiration": {"noncurrent_days": SHARED_PAGES_DAYS},
                 },
                 {
                     "id": "tidy-versions",

@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from handlers.api.auth import READ_SCOPE, WRITE_SCOPE
+from handlers.api.routes import READ_SCOPE, WRITE_SCOPE
 
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway HTTP API's payload limit
 LOCAL_TEAM = "local-team"

@@ -42,6 +42,7 @@ from components.settings.model import (
     StackSettings,
     image_models,
 )
+from handlers.shared.environment import DEFAULT_TEAM_CLAIM
 
 HTTPS_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:\d+)?(/[^\s]*[^\s/])?$")
 AUDIENCE = re.compile(r"^\S{1,256}$")
@@ -301,7 +302,7 @@ def api_settings(reader: Reader) -> ApiSettings:
         jwt_issuer=issuer,
         jwt_audience=audience,
         team_claim=reader.string(
-            "api.teamClaim", default="cognito:groups", pattern=JWT_CLAIM, expected="a JWT claim name"
+            "api.teamClaim", default=DEFAULT_TEAM_CLAIM, pattern=JWT_CLAIM, expected="a JWT claim name"
         ),
         throttle_rate_limit=_throttle_rate(reader),
         throttle_burst_limit=reader.integer("api.throttleBurstLimit", 1, API_MAX_BURST_LIMIT, default=40),

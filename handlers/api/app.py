@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from typing import Any
 
 import boto3
@@ -16,28 +17,21 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
 
-from handlers.api import auth, checks
+from handlers.api import auth, checks, routes
 from handlers.api.auth import Caller
 from handlers.api.checks import ApiError
-from handlers.api.estimate import image_model, usd_per_image
+from handlers.api.estimate import expand_calls, image_model, usd_per_image
 from handlers.api.index import CampaignIndex
 from handlers.api.rerender_jobs import BatchRerenderJobs, RerenderJobs
 from handlers.api.service import CampaignApi
-from handlers.shared.environment import ApiEnvironment
+from handlers.shared.environment import PUSHED_TAGS, ApiEnvironment
 from handlers.shared.manifest import ManifestStore
 from handlers.shared.settled import IndexStatus, on_campaign_settled
 from handlers.shared.telemetry import logger_and_metrics
 
 logger, metrics = logger_and_metrics("api")
 app = APIGatewayHttpResolver()
-ROUTES = (
-    "POST /campaigns",
-    "GET /campaigns",
-    "GET /campaigns/{id}",
-    "POST /campaigns/{id}/cancel",
-    "POST /campaigns/{id}/rerender",
-    "GET /versions",
-)
+Handler = Callable[..., Response[str]]
 _service: CampaignApi | None = None
 _environment: ApiEnvironment | None = None
 _jobs: RerenderJobs | None = None
@@ -63,7 +57,7 @@ def service() -> CampaignApi:
         s3 = boto3.client("s3", config=Config(signature_version="s3v4"))  # presigned URLs: SigV4, not SigV2
         jobs = _jobs or BatchRerenderJobs(
             boto3.client("batch"),
-            boto3.client("ecr") if env.version_source == "pushed-tags" else None,
+            boto3.client("ecr") if env.version_source == PUSHED_TAGS else None,
             env.batch_job_queue,
             env.batch_job_definition_name,
             env.version_source,
@@ -83,6 +77,7 @@ def service() -> CampaignApi:
             usd_per_image=usd_per_image(env.image_backend, env.bedrock_model_id),
             log=logger,
             image_model=image_model(env.image_backend, env.bedrock_model_id),
+            expand_calls=expand_calls(env.image_backend, env.bedrock_model_id),
         )
     return _service
 
@@ -119,18 +114,24 @@ def _json(status: int, body: dict[str, Any]) -> Response[str]:
     return Response(status, content_types.APPLICATION_JSON, json.dumps(body, ensure_ascii=False, default=str))
 
 
-@app.post("/campaigns")
+def route(spec: routes.Route) -> Callable[[Handler], Handler]:
+    """Registers a handler for a route of the table (routes.py), which the stack also makes in API Gateway."""
+    register: Callable[[Handler], Handler] = app.route(spec.resolver_path, method=spec.method)
+    return register
+
+
+@route(routes.SUBMIT)
 def submit() -> Response[str]:
-    who = _caller(auth.WRITE_SCOPE)
+    who = _caller(routes.SUBMIT.scope)
     body = checks.body_within(_body(), environment().max_brief_bytes, "brief")
     dry_run = checks.flag("dry_run", _query("dry_run"))
     answer = service().submit(who, body, dry_run, _status_url)
     return _json(200 if dry_run else 202, answer)
 
 
-@app.get("/campaigns")
+@route(routes.LIST)
 def list_campaigns() -> Response[str]:
-    who = _caller(auth.READ_SCOPE)
+    who = _caller(routes.LIST.scope)
     limit, status = checks.limit(_query("limit")), checks.status_filter(_query("status"))
     cursor = _query("cursor")
     if cursor is not None:
@@ -138,28 +139,29 @@ def list_campaigns() -> Response[str]:
     return _json(200, service().campaigns(who, limit, cursor, status))
 
 
-@app.get("/campaigns/<campaign_id>")
-def get_campaign(campaign_id: str) -> Response[str]:
-    who = _caller(auth.READ_SCOPE)
-    return _json(200, service().campaign(who, checks.campaign_id(campaign_id)))
+# The path parameter `{id}` reaches a handler as `id`.
+@route(routes.GET)
+def get_campaign(id: str) -> Response[str]:
+    who = _caller(routes.GET.scope)
+    return _json(200, service().campaign(who, checks.campaign_id(id)))
 
 
-@app.post("/campaigns/<campaign_id>/cancel")
-def cancel(campaign_id: str) -> Response[str]:
-    who = _caller(auth.WRITE_SCOPE)
-    return _json(202, service().cancel(who, checks.campaign_id(campaign_id)))
+@route(routes.CANCEL)
+def cancel(id: str) -> Response[str]:
+    who = _caller(routes.CANCEL.scope)
+    return _json(202, service().cancel(who, checks.campaign_id(id)))
 
 
-@app.post("/campaigns/<campaign_id>/rerender")
-def rerender(campaign_id: str) -> Response[str]:
-    who = _caller(auth.WRITE_SCOPE)
-    cid, version = checks.campaign_id(campaign_id), checks.rerender_version(_body())
+@route(routes.RERENDER)
+def rerender(id: str) -> Response[str]:
+    who = _caller(routes.RERENDER.scope)
+    cid, version = checks.campaign_id(id), checks.rerender_version(_body())
     return _json(202, service().rerender(who, cid, version))
 
 
-@app.get("/versions")
+@route(routes.VERSIONS)
 def versions() -> Response[str]:
-    _caller(auth.READ_SCOPE)
+    _caller(routes.VERSIONS.scope)
     return _json(200, service().versions())
 
 
@@ -173,7 +175,10 @@ def no_route(_: NotFoundError) -> Response[str]:
     event = app.current_event.raw_event
     http = (event.get("requestContext") or {}).get("http") or {}
     asked = f"{http.get('method', '?')} {http.get('path', event.get('rawPath', '?'))}"
-    return _json(404, {"message": f"no route {asked}: routes are {', '.join(ROUTES)}", "code": "NoSuchRoute"})
+    return _json(
+        404,
+        {"message": f"no route {asked}: routes are {', '.join(r.key for r in routes.ROUTES)}", "code": "NoSuchRoute"},
+    )
 
 
 def failed(error: Exception) -> Response[str]:

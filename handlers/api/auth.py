@@ -12,10 +12,6 @@ from typing import Any
 from handlers.api.checks import ApiError
 from handlers.parser.wording import shorten
 
-RESOURCE_SERVER = "campaigns"
-READ_SCOPE = f"{RESOURCE_SERVER}/read"
-WRITE_SCOPE = f"{RESOURCE_SERVER}/write"
-
 
 @dataclass(frozen=True)
 class Caller:

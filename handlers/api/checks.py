@@ -15,6 +15,7 @@ from typing import Any
 
 from handlers.parser.wording import shorten
 from handlers.shared.campaign_table import CAMPAIGN_ID, CREATED_AT, OWNER
+from handlers.shared.manifest import SETTLED_CAMPAIGN
 
 # What handlers.parser.campaign.campaign_id makes: slug words (at most 40 characters) and 8 hex digits.
 CAMPAIGN_ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*-[0-9a-f]{8}")
@@ -25,7 +26,8 @@ MAX_RERENDER_BODY_BYTES = 1024
 # A Docker image tag, as ECR accepts it.
 VERSION_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,127}")
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
-CAMPAIGN_STATUSES = ("queued", "processing", "complete", "partial", "failed", "cancelled", "rejected")
+# The index's statuses: queued (no manifest yet), the manifest's own, rejected (the parser refused the brief).
+CAMPAIGN_STATUSES = ("queued", "processing", *SETTLED_CAMPAIGN, "rejected")
 DEFAULT_VERSION = "latest"
 
 

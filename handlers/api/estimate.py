@@ -1,6 +1,7 @@
 """What a brief will cost (pure): one image-model call per product without an existing asset, at the model's
-price; products that reuse an asset cost nothing. An upper bound: an image already in the cache is not paid
-again."""
+price; products that reuse an asset cost nothing. With `"framing": "expand"` and a model that outpaints, every
+product with an image (existing assets included) may also pay one outpaint call per variant size. An upper bound:
+an image or extension already in the cache is not paid again, and a size the source covers needs no extension."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from handlers.parser.brief import asset_key
+from handlers.variants.layout import VARIANT_SIZES
 
 MODELS_FILE = Path(__file__).resolve().parent.parent / "shared" / "image_models.json"
 
@@ -36,6 +38,14 @@ def usd_per_image(image_backend: str, model_id: str | None) -> float:
     return float(_models()[model_id or ""]["usd_per_image"])
 
 
+def expand_calls(image_backend: str, model_id: str | None) -> int:
+    """The most outpaint calls a product's `"framing": "expand"` makes: one per variant size, with a Bedrock model
+    that outpaints; none otherwise (the default fill, free)."""
+    if image_backend != "bedrock" or not _models().get(model_id or "", {}).get("outpaints"):
+        return 0
+    return len(VARIANT_SIZES)
+
+
 @dataclass(frozen=True)
 class Estimate:
     usd_per_image: float
@@ -43,7 +53,7 @@ class Estimate:
 
     @property
     def model_calls(self) -> int:
-        return sum(1 for p in self.products if p["image"] == "generated")
+        return sum(int(p["model_calls"]) for p in self.products)
 
     @property
     def total_usd(self) -> float:
@@ -58,9 +68,13 @@ class Estimate:
         }
 
 
-def estimate(brief: dict[str, Any], price: float, find_asset: Callable[[str], str | None]) -> Estimate:
-    """`find_asset(key)` is the existing asset the parser would pick for `existing_assets` (None: missing)."""
+def estimate(
+    brief: dict[str, Any], price: float, find_asset: Callable[[str], str | None], expand_per_product: int = 0
+) -> Estimate:
+    """`find_asset(key)` is the existing asset the parser would pick for `existing_assets` (None: missing);
+    `expand_per_product`: `expand_calls(...)` of the stack's model."""
     generate_missing = brief.get("on_missing_asset", "fail") == "generate"
+    extensions = expand_per_product if brief.get("framing") == "expand" else 0
     products = []
     for index, product in enumerate(brief["products"]):
         requested = product.get("existing_assets")
@@ -73,6 +87,18 @@ def estimate(brief: dict[str, Any], price: float, find_asset: Callable[[str], st
             image, note = "generated", f"existing asset {requested!r} is missing: generated instead"
         else:
             image, note = "missing", f"existing asset {requested!r} is missing: this product will fail"
-        cost = price if image == "generated" else 0.0
-        products.append({"index": index, "name": product["name"], "image": image, "usd": cost, "note": note})
+        calls = int(image == "generated")
+        if extensions and image != "missing":
+            calls += extensions
+            note += f"; framing expand: up to {extensions} outpaint calls, one per variant size the image does not fill"
+        products.append(
+            {
+                "index": index,
+                "name": product["name"],
+                "image": image,
+                "model_calls": calls,
+                "usd": round(calls * price, 6),
+                "note": note,
+            }
+        )
     return Estimate(price, products)

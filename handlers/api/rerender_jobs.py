@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from handlers.api import versions
 from handlers.api.versions import Version
 from handlers.shared import jobdefs
+from handlers.shared.environment import PUSHED_TAGS, RELEASED
 from handlers.shared.image_versions import IMAGE_DIGEST_TAG, IMAGE_TAG_TAG
 
 
@@ -42,7 +43,7 @@ class BatchRerenderJobs:
     repository: str | None = None  # the worker's ECR repository name (pushed-tags)
 
     def versions(self) -> list[Version]:
-        if self.source == "released":
+        if self.source == RELEASED:
             return versions.released(self._definitions())
         pages = self.ecr.get_paginator("describe_images").paginate(
             repositoryName=self.repository, filter={"tagStatus": "TAGGED"}
@@ -73,7 +74,7 @@ class BatchRerenderJobs:
             return str(running["jobDefinitionArn"])
         newest = jobdefs.newest_active(definitions)
         url = versions.repository_url(jobdefs.images(newest), self.repository or "") if newest else None
-        if newest is None or url is None or self.source != "pushed-tags":
+        if newest is None or url is None or self.source != PUSHED_TAGS:
             raise MissingRevision(
                 f"job definition {self.job_definition_name} has no ACTIVE revision running {version.name} "
                 f"({version.digest}) to copy from"

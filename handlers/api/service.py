@@ -23,7 +23,7 @@ from handlers.parser.campaign import campaign_id as make_campaign_id
 from handlers.parser.campaign import pick_asset
 from handlers.parser.events import Upload
 from handlers.shared import gallery
-from handlers.shared.bucket_layout import API_BRIEFS_PREFIX, gallery_key, rejection_report_key, slug
+from handlers.shared.bucket_layout import API_BRIEFS_PREFIX, rejection_report_key, shared_gallery_key, slug
 from handlers.shared.lifecycle import request_cancel
 from handlers.shared.manifest import SETTLED_CAMPAIGN, ManifestStore, new_manifest, now_iso
 
@@ -45,6 +45,7 @@ class CampaignApi:
     usd_per_image: float
     log: Any
     image_model: str = ""  # what the estimate prices (the model id)
+    expand_calls: int = 0  # the most outpaint calls a product of an expand brief makes (estimate.expand_calls)
 
     @property
     def bucket(self) -> str:
@@ -67,7 +68,7 @@ class CampaignApi:
                 },
             )
         brief = check.brief
-        cost = estimate(brief, self.usd_per_image, self._find_asset)
+        cost = estimate(brief, self.usd_per_image, self._find_asset, self.expand_calls)
         if dry_run:
             return {"dry_run": True, "valid": True, "image_model": self.image_model, **cost.to_json()}
         key = brief_key(caller.owner)
@@ -119,7 +120,7 @@ class CampaignApi:
                 "updated_at": manifest.get("updated_at"),
                 "total_cost_usd": manifest.get("total_cost_usd", 0.0),
                 "products": [self._product(p) for p in manifest["products"]],
-                "gallery_url": self._presign(gallery_key(cid)),
+                "gallery_url": self._shared_gallery(manifest),
                 **{k: manifest[k] for k in ("cancel_requested_at", "rerenders") if manifest.get(k)},
             }
         self._repair(item, view["status"])
@@ -311,6 +312,12 @@ class CampaignApi:
             "error": product.get("error"),
             "variants": variants,
         }
+
+    def _shared_gallery(self, manifest: dict[str, Any]) -> str:
+        """The gallery for the caller's browser: the bucket's own page links its images relatively, which from a
+        presigned page are unsigned requests to a private bucket (403). This copy presigns every link."""
+        key = shared_gallery_key(manifest["campaign_id"], uuid.uuid4().hex)
+        return self._presign(gallery.publish(self.s3, self.bucket, manifest, key=key, link=self._presign))
 
     def _presign(self, key: str) -> str:
         url: str = self.s3.generate_presigned_url(

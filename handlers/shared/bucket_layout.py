@@ -12,6 +12,8 @@ output/rejected/<brief stem>/report.json   why a brief was refused (the latest u
                                            report beside it: <upload time>-<version>.json)
 output/_image-cache/<fp[:2]>/<fp>.png      generated images by content fingerprint, shared by campaigns
 output/_open/<campaign-id>                 an empty marker while the campaign runs (the settler's sweep list)
+output/_shared/<campaign-id>/<page>.html   a gallery page the campaign API handed out, its links presigned;
+                                           short-lived (the bucket expires them after a day)
 ```
 """
 
@@ -29,8 +31,12 @@ OUTPUT_PREFIX = "output/"
 REJECTED_PREFIX = f"{OUTPUT_PREFIX}rejected/"
 IMAGE_CACHE_PREFIX = f"{OUTPUT_PREFIX}_image-cache/"
 OPEN_PREFIX = f"{OUTPUT_PREFIX}_open/"
+SHARED_PAGES_PREFIX = f"{OUTPUT_PREFIX}_shared/"
 # Folders under output/ that are not campaigns.
-NOT_CAMPAIGNS = frozenset({"rejected", "_image-cache", "_open"})
+NOT_CAMPAIGNS = frozenset(
+    prefix.removeprefix(OUTPUT_PREFIX).rstrip("/")
+    for prefix in (REJECTED_PREFIX, IMAGE_CACHE_PREFIX, OPEN_PREFIX, SHARED_PAGES_PREFIX)
+)
 MANIFEST_FILE = "manifest.json"
 GALLERY_FILE = "index.html"
 LATEST_REPORT_FILE = "report.json"
@@ -57,6 +63,12 @@ def manifest_key(campaign_id: str) -> str:
 
 def gallery_key(campaign_id: str) -> str:
     return campaign_folder(campaign_id) + GALLERY_FILE
+
+
+def shared_gallery_key(campaign_id: str, page_id: str) -> str:
+    """A campaign's gallery as the API hands it to one caller: every link in it presigned, so a browser can open
+    the images of a private bucket. One page per request: its links expire with it."""
+    return f"{SHARED_PAGES_PREFIX}{campaign_id}/{page_id}.html"
 
 
 def generated_key(campaign_id: str, index: int, name: str) -> str:

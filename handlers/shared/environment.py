@@ -34,7 +34,8 @@ POWERTOOLS_METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
 POWERTOOLS_METRICS_DISABLED = "POWERTOOLS_METRICS_DISABLED"
 
 IMAGE_BACKENDS = ("bedrock", "local")
-VERSION_SOURCES = ("pushed-tags", "released")
+PUSHED_TAGS, RELEASED = "pushed-tags", "released"
+VERSION_SOURCES = (PUSHED_TAGS, RELEASED)
 DEFAULT_TEAM_CLAIM = "cognito:groups"
 
 
@@ -142,7 +143,7 @@ class ApiEnvironment:
             batch_job_queue=_required(environ, BATCH_JOB_QUEUE),
             batch_job_definition_name=_required(environ, BATCH_JOB_DEFINITION_NAME),
             version_source=source,
-            batch_worker_repository=_required(environ, BATCH_WORKER_REPOSITORY) if source == "pushed-tags" else None,
+            batch_worker_repository=_required(environ, BATCH_WORKER_REPOSITORY) if source == PUSHED_TAGS else None,
             team_claim=environ.get(TEAM_CLAIM, "").strip() or DEFAULT_TEAM_CLAIM,
         )
 

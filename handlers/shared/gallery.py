@@ -1,18 +1,20 @@
 """The campaign gallery (`output/<campaign-id>/index.html`): the manifest rendered as one HTML page (pure).
 
-Self-contained: inline CSS, no scripts, no external resources. Links are relative to the page, so the same
-file works in the bucket (next to manifest.json) and in the local run's `./out/<campaign-id>/`. Files inside
+Self-contained: inline CSS, no scripts, no external resources. By default links are relative to the page, so the
+same file works in the bucket (next to manifest.json) and in the local run's `./out/<campaign-id>/`. Files inside
 the campaign folder are linked by their path inside it; a source outside it (an existing asset) through
-`root`, the path from the campaign folder to the bucket root ("../../" in the bucket).
+`root`, the path from the campaign folder to the bucket root ("../../" in the bucket). A `link(key) -> url`
+replaces them all (the campaign API's page for a browser: every image and the manifest by presigned URL).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 from typing import Any
 from urllib.parse import quote
 
-from handlers.shared.bucket_layout import campaign_folder, gallery_key
+from handlers.shared.bucket_layout import campaign_folder, gallery_key, manifest_key
 
 STATUS_COLORS = {
     "complete": "#1f8a4c",
@@ -35,10 +37,14 @@ def href(key: str | None, campaign_id: str, root: str = "../../") -> str:
     return quote(path, safe="/.-_~")
 
 
-def render(manifest: dict[str, Any], root: str = "../../") -> str:
+Link = Callable[[str], str]  # a bucket key -> the URL the page links it by
+
+
+def render(manifest: dict[str, Any], root: str = "../../", link: Link | None = None) -> str:
     campaign_id = manifest["campaign_id"]
+    to = link or (lambda key: href(key, campaign_id, root))
     locales = _locales(manifest)
-    products = "\n".join(_product(p, campaign_id, root, locales) for p in manifest.get("products", []))
+    products = "\n".join(_product(p, to, locales) for p in manifest.get("products", []))
     switch, locale_css = _locale_switch(locales)
     cost = float(manifest.get("total_cost_usd") or 0)
     done = sum(1 for p in manifest.get("products", []) if p.get("status") == "complete")
@@ -68,7 +74,7 @@ def render(manifest: dict[str, Any], root: str = "../../") -> str:
 {switch}<main>
 {products}
 </main>
-<footer><a href="manifest.json">manifest.json</a></footer>
+<footer><a href="{_e(to(manifest_key(campaign_id)))}">manifest.json</a></footer>
 </body>
 </html>
 """
@@ -141,12 +147,12 @@ def _label(variant: dict[str, Any]) -> str:
     return f"{variant['locale']}/{variant['name']}" if variant.get("locale") else str(variant.get("name"))
 
 
-def _product(product: dict[str, Any], campaign_id: str, root: str, locales: list[str] | None = None) -> str:
+def _product(product: dict[str, Any], to: Link, locales: list[str] | None = None) -> str:
     source = product.get("source_key")
     cost = float(product.get("cost_usd") or 0)
     source_html = (
-        f'<a href="{href(source, campaign_id, root)}"><img class="source" alt="source image of '
-        f'{_e(product.get("name"))}" src="{href(source, campaign_id, root)}"></a>'
+        f'<a href="{_e(to(source))}"><img class="source" alt="source image of '
+        f'{_e(product.get("name"))}" src="{_e(to(source))}"></a>'
         if source
         else '<div class="source empty">no source image</div>'
     )
@@ -170,14 +176,12 @@ def _product(product: dict[str, Any], campaign_id: str, root: str, locales: list
     if locales:
         variants = "\n".join(
             f'  <div class="variants locale-{i} localized">\n'
-            + "\n".join(_variant(v, campaign_id, root) for v in every if v.get("locale") == locale)
+            + "\n".join(_variant(v, to) for v in every if v.get("locale") == locale)
             + "\n  </div>"
             for i, locale in enumerate(locales)
         )
     else:
-        variants = (
-            '  <div class="variants">\n' + "\n".join(_variant(v, campaign_id, root) for v in every) + "\n  </div>"
-        )
+        variants = '  <div class="variants">\n' + "\n".join(_variant(v, to) for v in every) + "\n  </div>"
     return f"""<section class="product">
   <div class="product-head">
     {source_html}
@@ -193,9 +197,9 @@ def _product(product: dict[str, Any], campaign_id: str, root: str, locales: list
 </section>"""
 
 
-def _variant(variant: dict[str, Any], campaign_id: str, root: str) -> str:
+def _variant(variant: dict[str, Any], to: Link) -> str:
     width, height = int(variant["width"]), int(variant["height"])
-    link = href(variant.get("key"), campaign_id, root)
+    link = _e(to(variant["key"])) if variant.get("key") else ""
     # The frame keeps the variant's aspect ratio and a height proportional to it, so sizes compare at a glance.
     return f"""    <figure class="variant" style="--w:{width};--h:{height}">
       <a href="{link}"><img src="{link}" width="{width}" height="{height}" alt="{_e(variant.get("name"))}"></a>
@@ -308,16 +312,17 @@ footer a { color: inherit; }
 """
 
 
-def publish(s3: Any, bucket: str, manifest: dict[str, Any]) -> str:
-    """Write the campaign's gallery next to its manifest (`output/<campaign-id>/index.html`); returns the key.
+def publish(s3: Any, bucket: str, manifest: dict[str, Any], key: str | None = None, link: Link | None = None) -> str:
+    """Write the campaign's gallery next to its manifest (`output/<campaign-id>/index.html`), or at `key` with
+    `link`'s URLs; returns the key.
 
     Meant for the writer that settles a campaign (`ManifestStore(on_settled=...)`), so the page shows the
     final state. Pages are immutable per campaign once settled; writing it again is harmless."""
-    key = gallery_key(manifest["campaign_id"])
+    key = key or gallery_key(manifest["campaign_id"])
     s3.put_object(
         Bucket=bucket,
         Key=key,
-        Body=render(manifest).encode("utf-8"),
+        Body=render(manifest, link=link).encode("utf-8"),
         ContentType="text/html; charset=utf-8",
         CacheControl="no-cache",
     )

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from PIL import Image
 
+from handlers.generator.models import model_table
 from handlers.shared.bucket_layout import image_cache_key
 from handlers.variants.expand import merge, outpainting
 from handlers.variants.layout import Box
@@ -32,7 +33,8 @@ class ModelCall(Protocol):
 
 
 def can_outpaint(model_id: str) -> bool:
-    return model_id.startswith(("amazon.nova-canvas", "amazon.titan-image"))
+    """Whether the model paints an extension (image_models.json `outpaints`); the others get the default fill."""
+    return bool(model_table().get(model_id, {}).get("outpaints"))
 
 
 def local_expander(canvas: Image.Image, covered: Box) -> Expanded:

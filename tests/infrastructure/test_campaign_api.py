@@ -192,13 +192,16 @@ def test_the_api_functions_iam_is_exactly_what_it_calls(stack):
     job_definition = f"arn:aws:batch:us-east-1:{ACCOUNT_ID}:job-definition/creative-automation-{stack.stack}-rerender"
     revisions = {job_definition, job_definition + ":*"}
     expected = {
-        # briefs under the API's prefix; cancel and re-render write a campaign's manifest and gallery page only
+        # briefs under the API's prefix; cancel and re-render write a campaign's manifest and gallery page only;
+        # GET writes the caller's gallery page with presigned links under output/_shared/
         "s3:PutObject": {
             f"{bucket}/input/campaign-briefs/api/*",
             f"{bucket}/output/*/manifest.json",
             f"{bucket}/output/*/index.html",
+            f"{bucket}/output/_shared/*",
         },
-        "s3:GetObject": {f"{bucket}/input/campaign-briefs/api/*", f"{bucket}/output/*"},
+        # ... and presigns the images that page shows: the variants and a product's existing asset
+        "s3:GetObject": {f"{bucket}/input/campaign-briefs/api/*", f"{bucket}/output/*", f"{bucket}/existing-assets/*"},
         "s3:ListBucket": {bucket},
         "dynamodb:GetItem": {table},
         "dynamodb:PutItem": {table},

@@ -81,6 +81,10 @@ def test_lifecycle_expires_output_and_old_versions(stack):
     assert rules["expire-output"]["filter"] == {"prefix": "output/"}
     assert rules["expire-output"]["expiration"]["days"] == 90
     assert rules["tidy-versions"]["noncurrentVersionExpiration"]["noncurrentDays"] == 30
+    # The API's gallery pages for one caller (presigned links, minutes long): gone after a day, old versions too.
+    shared = rules["expire-shared-pages"]
+    assert shared["filter"] == {"prefix": "output/_shared/"} and shared["expiration"]["days"] == 1
+    assert shared["noncurrentVersionExpiration"]["noncurrentDays"] == 1
 
 
 def s3_filter_matches(target: dict, key: str) -> bool:
@@ -262,11 +266,11 @@ def test_no_allow_statement_has_a_wildcard_action(stack):
 
 def test_every_s3_arn_is_this_bucket_and_a_prefix(stack):
     bucket_arn = stack.one(BUCKET).outputs["arn"]
-    # Whole prefixes, and narrower ones: the API's briefs, the settler's open-campaign markers, and each campaign's
-    # manifest and gallery page (the API's cancel and re-render).
+    # Whole prefixes, and narrower ones: the API's briefs, the settler's open-campaign markers, the API's shared
+    # gallery pages, and each campaign's manifest and gallery page (the API's cancel and re-render).
     object_arn = re.compile(
         re.escape(bucket_arn)
-        + r"/((input|input/campaign-briefs/api|existing-assets|output|output/_open)/\*"
+        + r"/((input|input/campaign-briefs/api|existing-assets|output|output/_open|output/_shared)/\*"
         + r"|output/\*/(manifest\.json|index\.html))$"
     )
     for resource, statement in all_policy_statements(stack):

@@ -4,7 +4,9 @@ S3 and DynamoDB (server on 127.0.0.1) and botocore's Stubber for Batch and ECR."
 import base64
 import json
 import re
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import boto3
 import pytest
@@ -14,6 +16,7 @@ from botocore.stub import Stubber
 from handlers.api.rerender_jobs import BatchRerenderJobs
 from handlers.parser.events import Upload
 from handlers.parser.service import ParserService
+from handlers.shared.bucket_layout import campaign_of_manifest
 from handlers.shared.campaign_table import create_table_args
 from handlers.shared.invoke import set_transport
 from handlers.shared.manifest import ManifestStore
@@ -166,6 +169,18 @@ def test_dry_run_validates_and_estimates_and_stores_nothing(api):
     assert call(api, "GET", "/campaigns")[1]["campaigns"] == []
 
 
+def test_a_dry_run_of_an_expand_brief_counts_the_outpainting_of_every_variant(api):
+    brief = json.dumps({**json.loads(SAMPLE), "framing": "expand"})
+    status, body = submit(api, brief, query={"dry_run": "true"})
+    assert status == 200, body
+    # Citrus (existing asset): 5 extensions; Berry: its image and 5 extensions. Nova Canvas outpaints at its price.
+    assert [(p["name"], p["usd"]) for p in body["products"]] == [
+        ("Citrus Sparkling Water", 5 * NOVA_CANVAS_USD),
+        ("Berry Sparkling Water", 6 * NOVA_CANVAS_USD),
+    ]
+    assert body["model_calls"] == 11 and body["estimated_cost_usd"] == round(11 * NOVA_CANVAS_USD, 6)
+
+
 def test_an_invalid_brief_gets_the_parsers_plain_words_report_and_nothing_is_stored(api):
     brief = {"campaign_name": "", "campaign_message": "Hi", "products": [{"description": "no name"}]}
     status, body = submit(api, json.dumps(brief))
@@ -192,6 +207,59 @@ def test_get_shows_products_and_presigned_urls_that_fetch_the_variant(api):
     assert fetched.status_code == 200 and fetched.content.startswith(b"\xff\xd8\xff")
     assert "X-Amz-Expires=900" in variant["url"]
     assert requests.get(body["gallery_url"], timeout=10).text.lstrip().lower().startswith("<!doctype html")
+
+
+class Links(HTMLParser):
+    """Every image source and link target on a page."""
+
+    def __init__(self, page: str):
+        super().__init__()
+        self.sources: list[str] = []
+        self.targets: list[str] = []
+        self.feed(page)
+
+    def handle_starttag(self, tag, attrs):
+        found = dict(attrs)
+        if tag == "img":
+            self.sources.append(found["src"])
+        if tag == "a":
+            self.targets.append(found["href"])
+
+
+def presigned_key(url: str) -> str | None:
+    """The bucket key a presigned GET URL (path style, SigV4) fetches, or None when it is not one."""
+    parts = urlsplit(url)
+    signed = "X-Amz-Signature" in parse_qs(parts.query) and parse_qs(parts.query).get("X-Amz-Expires") == ["900"]
+    prefix = f"/{BUCKET}/"
+    return unquote(parts.path.removeprefix(prefix)) if signed and parts.path.startswith(prefix) else None
+
+
+def test_the_gallery_url_opens_a_page_whose_every_image_and_the_manifest_are_presigned(api):
+    # A private bucket answers 403 to the unsigned requests a relative link makes from a presigned page.
+    cid = submit(api)[1]["campaign_id"]
+    run_parser(api, cid)
+    finish(api, cid, 0, "citrus-sparkling-water")
+    body = get(api, cid)[1]
+    gallery_key = presigned_key(body["gallery_url"])
+    assert gallery_key is not None and re.fullmatch(rf"output/_shared/{cid}/[0-9a-f]{{32}}\.html", gallery_key)
+    page = requests.get(body["gallery_url"], timeout=10)
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    links = Links(page.text)
+    signed = {presigned_key(src) for src in links.sources}
+    assert None not in signed, [src for src in links.sources if presigned_key(src) is None]
+    # The variant, and the source image of the product made from an existing asset.
+    assert signed == {
+        f"output/{cid}/variants/00-citrus-sparkling-water/square.jpg",
+        "existing-assets/acme/citrus/product.png",
+    }
+    assert f"output/{cid}/manifest.json" in {presigned_key(target) for target in links.targets}
+    for src in links.sources:
+        assert requests.get(src, timeout=10).status_code == 200
+    # The bucket's own page keeps its relative links, next to the manifest.
+    own = api.s3.get_object(Bucket=BUCKET, Key=f"output/{cid}/index.html")["Body"].read().decode()
+    assert 'href="manifest.json"' in own and "X-Amz-Signature" not in own
+    # Not a campaign: the pipeline's listings never take the shared pages for one.
+    assert campaign_of_manifest(f"output/_shared/{cid}/manifest.json") is None
 
 
 def test_list_is_newest_first_paged_with_a_cursor_and_filtered_by_status(api):

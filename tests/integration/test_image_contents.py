@@ -80,9 +80,14 @@ def test_every_service_has_a_dockerfile():
 BORROWED = {
     "variants": {"generator/__init__.py": "handlers/generator", "generator/models.py": "handlers/generator"},
     # The campaign API validates a submitted brief with the parser's own code and names it as the parser does.
+    # Its cost estimate counts an expand brief's outpainting per variant size (variants/layout.py, pure).
     "api": {
-        f"parser/{name}": "handlers/parser"
-        for name in ("__init__.py", "brief.py", "brief.schema.json", "wording.py", "campaign.py", "events.py")
+        **{
+            f"parser/{name}": "handlers/parser"
+            for name in ("__init__.py", "brief.py", "brief.schema.json", "wording.py", "campaign.py", "events.py")
+        },
+        "variants/__init__.py": "handlers/variants",
+        "variants/layout.py": "handlers/variants",
     },
 }
 

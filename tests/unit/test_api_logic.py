@@ -4,7 +4,7 @@ import pytest
 
 from handlers.api import auth, checks, versions
 from handlers.api.checks import ApiError
-from handlers.api.estimate import estimate, image_model, usd_per_image
+from handlers.api.estimate import estimate, expand_calls, image_model, usd_per_image
 
 
 def event_with(claims):
@@ -82,6 +82,31 @@ def test_the_estimate_charges_one_image_per_product_without_an_existing_asset():
     assert [p["image"] for p in strict.products] == ["existing", "missing", "generated"]
     assert "this product will fail" in strict.products[1]["note"] and strict.total_usd == 0.08
     assert usd_per_image("local", None) == 0.0 and "free" in image_model("local", "amazon.nova-canvas-v1:0")
+
+
+def test_an_expand_brief_is_estimated_at_one_outpaint_call_per_variant_size_of_every_product_with_an_image():
+    brief = {
+        "campaign_name": "C",
+        "campaign_message": "M",
+        "framing": "expand",
+        "products": [{"name": "Kept", "existing_assets": "acme/a/"}, {"name": "Gone", "existing_assets": "acme/b/"}],
+        "on_missing_asset": "fail",
+    }
+    found = {"existing-assets/acme/a/": "existing-assets/acme/a/product.png"}
+    # Nova Canvas outpaints: five variant sizes (CONTRACT §5), each extension at most one call of USD 0.04.
+    nova = estimate(brief, 0.04, found.get, expand_calls("bedrock", "amazon.nova-canvas-v1:0"))
+    kept, gone = nova.products
+    assert (kept["image"], kept["usd"]) == ("existing", 0.2)  # an existing asset is not free once it is expanded
+    assert "up to 5 outpaint calls" in kept["note"] and "reuses existing-assets/acme/a/product.png" in kept["note"]
+    assert gone["usd"] == 0.0  # it fails before any variant is made
+    made = estimate(
+        {**brief, "products": [{"name": "New"}]}, 0.04, found.get, expand_calls("bedrock", "amazon.nova-canvas-v1:0")
+    )
+    assert (made.model_calls, made.total_usd) == (6, 0.24)  # its image, then five extensions
+    # Without outpainting (a Stability model, the offline backend) expand falls back to the free fill.
+    assert expand_calls("bedrock", "stability.sd3-5-large-v1:0") == 0 and expand_calls("local", None) == 0
+    auto = estimate({**brief, "framing": "auto"}, 0.04, found.get, expand_calls("bedrock", "amazon.nova-canvas-v1:0"))
+    assert auto.total_usd == 0.0 and "outpaint" not in auto.products[0]["note"]
 
 
 def revision(number, tag, digest, status="ACTIVE"):

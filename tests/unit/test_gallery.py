@@ -108,6 +108,24 @@ def test_links_are_relative_to_the_campaign_folder_so_they_work_in_the_bucket_an
         assert not re.match(r"^[a-z]+:|^/", link), link  # no scheme, no absolute path: no external resource
 
 
+def test_a_link_function_names_every_image_and_the_manifest_and_its_url_is_escaped_in_the_attribute():
+    def signed(key):
+        return f"https://bucket.s3.amazonaws.com/{key}?X-Amz-Expires=900&X-Amz-Signature=ab"
+
+    html = render(MANIFEST, link=signed)
+    page = Page(html)
+    assert sorted(img["src"] for img in page.images) == sorted(
+        signed(key)
+        for key in [
+            "existing-assets/acme/citrus/product.png",
+            f"output/{CID}/generated/01-berry.png",
+            *(v["key"] for p in MANIFEST["products"] for v in p["variants"]),
+        ]
+    )
+    assert signed(f"output/{CID}/manifest.json") in page.links
+    assert "&X-Amz-Signature" not in html and "&amp;X-Amz-Signature" in html  # valid HTML: & escaped
+
+
 def test_status_cost_and_errors_are_visible_and_text_is_escaped():
     html = render(MANIFEST)
     text = " ".join(Page(html).text)
