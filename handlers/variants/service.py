@@ -78,8 +78,12 @@ class VariantsService:
         if cancel_requested(manifest):  # the campaign was cancelled before this product was started: skip it
             taken = self.store.update(campaign_id, start_product(index, status="rendering"))
             status = str(find_product(taken, index)["status"])
-            self.logger.info("product not rendered", extra={"status": status})
-            return status
+            if status != "rendering":
+                self.logger.info("product not rendered", extra={"status": status})
+                return status
+            # A re-render withdrew the cancel since the read: render as asked, from the manifest as it is now.
+            known = self.store.read(campaign_id)
+            manifest, product = known[0], find_product(known[0], index)
         source_key = source_key or product.get("source_key")
         if not source_key:
             self.store.fail_product(campaign_id, index, "NoSource", "no source image was recorded for the product")

@@ -140,3 +140,17 @@ def test_a_rerender_clears_the_cancel_and_renders_the_products_with_an_image(wor
     manifest = store.get(CID)
     assert manifest["products"][0]["status"] == "complete"
     assert manifest["status"] == "partial", "the products cancelled before they had an image stay undelivered"
+
+
+def test_a_render_that_read_a_cancel_a_re_render_has_since_withdrawn_renders_its_product(world):
+    s3, store = world
+    store.update(CID, request_cancel)
+    stale = store.read(CID)  # what the variants function read: cancel asked for
+    rerender(store, CID, lambda payload: None)  # a re-render withdraws it and reopens the product
+    service = VariantsService(s3, store, Quiet(), Quiet())
+    real_read = store.read
+    reads = iter([stale])
+    store.read = lambda campaign_id: next(reads, None) or real_read(campaign_id)
+    assert service.handle(CID, 0, SOURCE) == "complete"
+    citrus = store.get(CID)["products"][0]
+    assert citrus["status"] == "complete" and len(citrus["variants"]) == 5
