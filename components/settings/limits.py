@@ -7,7 +7,6 @@ from pathlib import Path
 
 PROJECT = "creative-automation"
 ROOT = Path(__file__).resolve().parents[2]
-IMAGE_MODELS_FILE = ROOT / "handlers" / "shared" / "image_models.json"
 
 # Services built as container images. The Batch worker re-renders a campaign's variants in bulk; `api` answers the
 # campaign API, `settler` settles products whose asynchronous invocation never finished.

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from components.settings.keys import config_key
-from components.settings.limits import EXAMPLE_MAIL_DOMAINS, IMAGE_MODELS_FILE, PROJECT
+from components.settings.limits import EXAMPLE_MAIL_DOMAINS, PROJECT
+from handlers.shared.image_models import model_table
 
 
 def image_models() -> dict[str, dict[str, Any]]:
     """Bedrock image models the generator has adapters for: id -> {family, usd_per_image, ...}."""
-    models: dict[str, dict[str, Any]] = json.loads(IMAGE_MODELS_FILE.read_text())["models"]
-    return models
+    return model_table()
 
 
 @dataclass(frozen=True)

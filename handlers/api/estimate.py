@@ -5,23 +5,13 @@ an image or extension already in the cache is not paid again, and a size the sou
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from handlers.parser.brief import asset_key
+from handlers.shared.image_models import model_table
 from handlers.variants.layout import VARIANT_SIZES
-
-MODELS_FILE = Path(__file__).resolve().parent.parent / "shared" / "image_models.json"
-
-
-@lru_cache(maxsize=1)
-def _models() -> dict[str, Any]:
-    models: dict[str, Any] = json.loads(MODELS_FILE.read_text())["models"]
-    return models
 
 
 def image_model(image_backend: str, model_id: str | None) -> str:
@@ -35,13 +25,13 @@ def usd_per_image(image_backend: str, model_id: str | None) -> float:
     """The price of one generated image: the Bedrock model's, or nothing for the offline placeholder backend."""
     if image_backend != "bedrock":
         return 0.0
-    return float(_models()[model_id or ""]["usd_per_image"])
+    return float(model_table()[model_id or ""]["usd_per_image"])
 
 
 def expand_calls(image_backend: str, model_id: str | None) -> int:
     """The most outpaint calls a product's `"framing": "expand"` makes: one per variant size, with a Bedrock model
     that outpaints; none otherwise (the default fill, free)."""
-    if image_backend != "bedrock" or not _models().get(model_id or "", {}).get("outpaints"):
+    if image_backend != "bedrock" or not model_table().get(model_id or "", {}).get("outpaints"):
         return 0
     return len(VARIANT_SIZES)
 

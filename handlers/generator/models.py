@@ -18,7 +18,6 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import KW_ONLY, dataclass
-from pathlib import Path
 from typing import Any
 
 from botocore.config import Config
@@ -26,8 +25,8 @@ from botocore.exceptions import ClientError
 
 from handlers.shared.backoff import Backoff
 from handlers.shared.errors import error_code, is_transient
+from handlers.shared.image_models import model_table
 
-MODELS_FILE = Path(__file__).resolve().parent.parent / "shared" / "image_models.json"
 WIDTH = HEIGHT = 1024
 FAMILIES = ("amazon-image", "stability-sdxl", "stability-image")
 
@@ -92,11 +91,6 @@ def seed_max(model_id: str) -> int:
 def model_seed(model_id: str, seed: int) -> int:
     """The seed folded into the model's range (modulo, not capped, so products keep distinct seeds)."""
     return seed % (seed_max(model_id) + 1)
-
-
-def model_table() -> dict[str, dict[str, Any]]:
-    models: dict[str, dict[str, Any]] = json.loads(MODELS_FILE.read_text())["models"]
-    return models
 
 
 def family(model_id: str) -> str:

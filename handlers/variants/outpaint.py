@@ -11,8 +11,8 @@ from typing import Any, Protocol
 
 from PIL import Image
 
-from handlers.generator.models import model_table
 from handlers.shared.bucket_layout import image_cache_key
+from handlers.shared.image_models import model_table
 from handlers.variants.expand import merge, outpainting
 from handlers.variants.layout import Box
 from handlers.variants.render import Expanded

@@ -13,8 +13,9 @@ from botocore.response import StreamingBody
 from botocore.stub import Stubber
 from PIL import Image
 
-from handlers.generator.models import FINISH_MARGIN, READ_TIMEOUT, BedrockImages, model_table
+from handlers.generator.models import FINISH_MARGIN, READ_TIMEOUT, BedrockImages
 from handlers.generator.service import GeneratorService
+from handlers.shared.image_models import model_table
 from handlers.shared.manifest import ManifestStore, new_manifest
 from localrun.lambda_context import LocalContext
 from tests.documented import MAX_SEED, USD_PER_IMAGE

@@ -13,12 +13,12 @@ from handlers.generator.models import (
     ModelError,
     family,
     image_from_response,
-    model_table,
     price,
     request_body,
     seed_for,
 )
 from handlers.generator.prompt import build_prompt, color_name
+from handlers.shared.image_models import model_table
 from tests.documented import MAX_SEED, USD_PER_IMAGE
 
 CAMPAIGN = {
