@@ -16,6 +16,7 @@ from handlers.parser.service import ParserService
 from handlers.shared.manifest import ManifestStore
 from handlers.shared.settled import IndexStatus, on_campaign_settled
 from handlers.variants.service import VariantsService
+from tests.quiet import Quiet
 
 BUCKET = "creative-automation-dev-123456789012-us-east-1"
 TABLE = "creative-automation-dev-campaigns"
@@ -44,11 +45,6 @@ class Log:
 
     def append_keys(self, **keys):
         pass
-
-
-class Quiet:
-    def __getattr__(self, name):
-        return lambda *args, **kwargs: None
 
 
 @pytest.fixture

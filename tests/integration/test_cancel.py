@@ -14,15 +14,11 @@ from handlers.generator.service import GeneratorService
 from handlers.shared.lifecycle import request_cancel
 from handlers.shared.manifest import ManifestStore, new_manifest
 from handlers.variants.service import VariantsService
+from tests.quiet import Quiet
 
 BUCKET = "creative-automation-dev-123456789012-us-east-1"
 CID = "spring-launch-0a1b2c3d"
 SOURCE = "existing-assets/acme/citrus/product.png"
-
-
-class Quiet:
-    def __getattr__(self, name):
-        return lambda *args, **kwargs: None
 
 
 class PaidImages(PlaceholderImages):

@@ -19,6 +19,7 @@ from handlers.shared.image_models import model_table
 from handlers.shared.manifest import ManifestStore, new_manifest
 from localrun.lambda_context import LocalContext
 from tests.documented import MAX_SEED, USD_PER_IMAGE
+from tests.quiet import Quiet
 
 BUCKET = "creative-automation-dev-123456789012-us-east-1"
 CID = "summer-splash-2026-0a1b2c3d"
@@ -86,11 +87,6 @@ class Metrics:
         self.added.append((name, value))
 
 
-class Logger:
-    def __getattr__(self, name):
-        return lambda *args, **kwargs: None
-
-
 def body(payload) -> dict:
     data = json.dumps(payload).encode()
     return {"body": StreamingBody(io.BytesIO(data), len(data)), "contentType": "application/json"}
@@ -146,7 +142,7 @@ def world(aws_endpoint):
             s3,
             store,
             images,
-            Logger(),
+            Quiet(),
             metrics,
             max_attempts=max_attempts,
             invoke=lambda payload: invocations.append((payload.FUNCTION, payload.to_event())),

@@ -15,6 +15,7 @@ from localrun.lambda_context import LocalContext
 from tests import emf
 from tests.aws_events import fixture
 from tests.dashboard_view import pipeline_series
+from tests.quiet import Quiet
 
 ACCOUNT, REGION, REPO = "123456789012", "us-west-2", "my-repository-name"
 REPO_URL = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/{REPO}"
@@ -22,11 +23,6 @@ PUSHED = "sha256:7f5b2640fe6fb4f46592dfd3410c4a79dac4f89e4782432e0378abcd1234"  
 OLD = "sha256:" + "0" * 64
 JOB = "creative-automation-dev-rerender"
 FUNCTION = "creative-automation-dev-parser"
-
-
-class Quiet:
-    def __getattr__(self, name):
-        return lambda *args, **kwargs: None
 
 
 def record_push(digest: str, tag: str = "latest") -> None:

@@ -9,15 +9,11 @@ from PIL import Image, ImageDraw
 from handlers.shared.manifest import ManifestStore, new_manifest
 from handlers.variants.service import VariantsService
 from tests.documented import CONTRACT_VARIANT_SIZES
+from tests.quiet import Quiet
 
 BUCKET = "creative-automation-dev-123456789012-us-east-1"
 CID = "summer-splash-2026-0a1b2c3d"
 SOURCE = "existing-assets/acme/citrus/product.png"
-
-
-class Quiet:
-    def __getattr__(self, name):
-        return lambda *args, **kwargs: None
 
 
 @pytest.fixture

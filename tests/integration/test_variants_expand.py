@@ -16,17 +16,13 @@ from handlers.shared.manifest import ManifestStore, new_manifest
 from handlers.variants.expand import model_size
 from handlers.variants.render import prepare
 from handlers.variants.service import VariantsService
+from tests.quiet import Quiet
 
 BUCKET = "creative-automation-dev-123456789012-us-east-1"
 CID = "summer-splash-2026-0a1b2c3d"
 SOURCE = "existing-assets/acme/citrus/product.png"
 NOVA = "amazon.nova-canvas-v1:0"
 MAGENTA = (255, 0, 255)
-
-
-class Quiet:
-    def __getattr__(self, name):
-        return lambda *args, **kwargs: None
 
 
 def product_shot() -> bytes:
