@@ -4,7 +4,7 @@
     .venv/bin/python -m tools.build_fonts
 
 Writes handlers/variants/fonts/*.otf|ttf (subset with fontTools: only the blocks a campaign message needs,
-every OpenType layout feature kept so raqm shapes Arabic, Devanagari and Thai) and
+every OpenType layout feature kept so raqm shapes Arabic, Devanagari and Thai, hinting dropped) and
 handlers/shared/glyph_coverage.json: the fallback chain in order, each font with the code points it maps.
 The parser checks briefs against that table, the variants draw each character with the first font that has it.
 """
@@ -102,6 +102,9 @@ def build() -> None:
         options.layout_features = ["*"]  # shaping needs them all (init/medi/fina, conjuncts, marks)
         options.name_IDs = ["*"]
         options.notdef_outline = True
+        # No hinting instructions: at message sizes (tens of pixels) hinting changes nothing visible, and FreeType
+        # interpreting them made drawing a line of text 2-3x slower (benchmarks/variants_bench.py).
+        options.hinting = False
         subsetter = subset.Subsetter(options)
         subsetter.populate(unicodes=keep)
         subsetter.subset(font)
