@@ -16,8 +16,9 @@ its canvas extended) it renders the five variants of one product several ways:
   it, JPEG q90;
 - codec floor: decode the source and encode the five real frames (the baseline's crops, made beforehand) with
   the renderer's encoder settings: what any renderer must pay with these codecs.
-Each round runs every case in a fresh process pinned to one core, in a shuffled order (rounds interleave, so
-load on a shared machine falls on every case alike); a case's figure is the median over rounds of its
+Each round runs every case in a fresh process pinned to one core, with the variants image's environment (its
+Dockerfile's ENV: glibc allocator settings, so cases differ only by their code), in a shuffled order (rounds
+interleave, so load on a shared machine falls on every case alike); a case's figure is the median over rounds of its
 per-process median, with the spread (lowest-highest round). Peak RSS is the process's own (VmHWM). Quality: PSNR
 of the optimized variants against a LANCZOS resample of the same framing from the fully decoded source, over the
 picture (the message's block left out), and of the baseline's against its own LANCZOS frame (its q90 encoding).
@@ -330,10 +331,17 @@ def encoders(source: Path) -> list[str]:
     return rows
 
 
+def image_environment() -> dict[str, str]:
+    """The variants image's ENV (its allocator settings): every case runs in it, so cases differ only by code."""
+    from tools.image_contents import dockerfile_of
+
+    return dict(dockerfile_of("variants").environment)
+
+
 def _child(*arguments: str) -> dict:
     out = subprocess.run(
         [sys.executable, "-m", "benchmarks.variants_bench", *arguments], cwd=ROOT, capture_output=True, text=True,
-        check=True,
+        check=True, env=os.environ | image_environment(),
     )  # fmt: skip
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -371,7 +379,9 @@ def main() -> None:
                 results.setdefault((label, case), []).append(result)
 
     print(f"five variants per product, one core; median of {args.rounds} interleaved rounds (fresh processes, "
-          f"{args.runs} renders each after the first), spread = lowest-highest round\n")  # fmt: skip
+          f"{args.runs} renders each after the first), spread = lowest-highest round")  # fmt: skip
+    settings = " ".join(f"{name}={value}" for name, value in image_environment().items())
+    print(f"every case runs in the variants image's environment: {settings}\n")
     print(f"{'source':<20} {'case':<15} {'CPU ms':>7} {'spread':>10} {'peak RSS MB':>12}")
     for label, path in sources.items():
         cpu = {case: statistics.median(r["cpu_ms"] for r in results[(label, case)]) for case in CASES}

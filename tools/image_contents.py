@@ -112,6 +112,7 @@ class Dockerfile:
     no_deps: bool = False  # its `pip install` takes the requirements as the complete list (--no-deps)
     command: tuple[str, ...] = ()  # CMD (Lambda: the handler's dotted path) or ENTRYPOINT, exec form
     system_packages: frozenset[str] = frozenset()  # installed by `RUN dnf install` (the base image's OS)
+    environment: tuple[tuple[str, str], ...] = ()  # ENV name=value, in order
 
     @property
     def is_lambda(self) -> bool:
@@ -128,6 +129,7 @@ def services_with_code() -> list[str]:
 def parse_dockerfile(path: Path) -> Dockerfile:
     base, workdir, copies, requirements, no_deps, command = "", LAMBDA_TASK_ROOT, [], None, False, ()
     system_packages: set[str] = set()
+    environment: list[tuple[str, str]] = []
     lines = path.read_text().replace("\\\n", " ").splitlines()
     for line in lines:
         words = shlex.split(line, comments=True)
@@ -145,6 +147,10 @@ def parse_dockerfile(path: Path) -> Dockerfile:
         elif instruction == "RUN" and args[:2] in (["dnf", "install"], ["microdnf", "install"]):
             command_words = " ".join(args).split("&&")[0].split()
             system_packages.update(w for w in command_words[2:] if not w.startswith("-"))
+        elif instruction == "ENV":
+            if not all("=" in pair for pair in args):
+                raise ValueError(f"{path}: write ENV as name=value (the legacy 'ENV name value' is not read)")
+            environment += [(name, value) for name, _, value in (pair.partition("=") for pair in args)]
         elif instruction in ("CMD", "ENTRYPOINT"):
             command = tuple(json.loads(line.split(None, 1)[1]))
         elif instruction == "COPY":
@@ -154,7 +160,9 @@ def parse_dockerfile(path: Path) -> Dockerfile:
                     requirements = source  # installed by a RUN pip, not part of the code tree
                     continue
                 copies.append(Copy(source, _relative(destination, workdir)))
-    return Dockerfile(path, base, workdir, copies, requirements, no_deps, command, frozenset(system_packages))
+    return Dockerfile(
+        path, base, workdir, copies, requirements, no_deps, command, frozenset(system_packages), tuple(environment)
+    )
 
 
 def _relative(destination: str, workdir: str) -> str:
