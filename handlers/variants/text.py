@@ -194,6 +194,13 @@ def worst_contrast(colour: tuple[int, int, int], luminances: Image.Image | None)
     if luminances is None:
         return 21.0
     ink = luminance(colour)
+    # The ratio grows with the distance between the two luminances: an ink lighter (darker) than everything
+    # behind it is worst against the lightest (darkest) of it, and only an ink in between needs every pixel.
+    darkest, lightest = luminances.getextrema()
+    if ink >= lightest:
+        return (ink + 0.05) / (lightest + 0.05)
+    if ink <= darkest:
+        return (darkest + 0.05) / (ink + 0.05)
     ratios = ImageMath.lambda_eval(
         lambda a: (a["max"](a["l"], ink) + 0.05) / (a["min"](a["l"], ink) + 0.05), l=luminances
     )

@@ -187,3 +187,22 @@ def test_a_word_is_set_smaller_rather_than_broken_in_two():
     assert fitted.lines == [thai]
     long_word = text.layout("Sommerfrischegetränkeauswahl", region, size, "beside-right")
     assert long_word.lines == ["Sommerfrischegetränkeauswahl"]
+
+
+@pytest.mark.parametrize(
+    "behind",
+    [
+        [0.0, 0.02, 0.05],  # all darker than the ink
+        [0.6, 0.9, 1.0],  # all lighter
+        [0.0, 0.18, 1.0],  # the ink's own luminance lies among them
+    ],
+)
+@pytest.mark.parametrize("colour", [(255, 255, 255), (0, 0, 0), (0x0A, 0x84, 0xFF), (118, 118, 118)])
+def test_the_worst_contrast_is_against_the_pixel_behind_the_text_closest_to_the_ink(behind, colour):
+    values = Image.new("F", (len(behind), 1))
+    values.putdata(behind)
+    # WCAG 2: (lighter + 0.05) / (darker + 0.05), relative luminance of sRGB
+    linear = [c / 255 / 12.92 if c / 255 <= 0.04045 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in colour]
+    ink = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    expected = min((max(ink, b) + 0.05) / (min(ink, b) + 0.05) for b in behind)
+    assert text.worst_contrast(colour, values) == pytest.approx(expected, rel=1e-5)
