@@ -197,6 +197,7 @@ def worst_contrast(colour: tuple[int, int, int], luminances: Image.Image | None)
     # The ratio grows with the distance between the two luminances: an ink lighter (darker) than everything
     # behind it is worst against the lightest (darkest) of it, and only an ink in between needs every pixel.
     darkest, lightest = luminances.getextrema()
+    assert isinstance(darkest, float) and isinstance(lightest, float), "a mode F image has float extrema"
     if ink >= lightest:
         return (ink + 0.05) / (lightest + 0.05)
     if ink <= darkest:
