@@ -23,7 +23,7 @@ render_all(data, "Stay cool all summer")
 print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
 """
 
-pytestmark = pytest.mark.skipif(
+glibc_only = pytest.mark.skipif(
     sys.platform != "linux" or platform.libc_ver()[0] != "glibc", reason="the settings are glibc's (the image's libc)"
 )
 
@@ -35,6 +35,7 @@ def page_faults_of_the_second_render(environment: dict[str, str]) -> int:
     return int(result.stdout.strip().splitlines()[-1])
 
 
+@glibc_only
 def test_the_image_environment_renders_the_next_product_in_memory_the_process_already_has():
     settings = dict(dockerfile_of("variants").environment)
     assert set(settings) == {"MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_"}
