@@ -344,6 +344,7 @@ def encoders(source: Path) -> list[str]:
     return rows
 
 
+@functools.cache
 def image_environment() -> dict[str, str]:
     """The variants image's ENV (its allocator settings): every case runs in it, so cases differ only by code."""
     from tools.image_contents import dockerfile_of
