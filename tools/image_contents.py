@@ -224,10 +224,10 @@ class RequirementsError(Exception):
 
 
 def pinned(requirements: Path) -> dict[str, str]:
-    """Normalized name -> version of each `name==version` line."""
+    """Normalized name -> version of each `name==version` line (an environment marker after `;` set aside)."""
     found = {}
     for line in requirements.read_text().splitlines():
-        name, _, version = line.split("#")[0].strip().partition("==")
+        name, _, version = line.split("#")[0].split(";")[0].strip().partition("==")
         if version:
             found[normalize(name)] = version.strip()
     return found

@@ -2,7 +2,7 @@
 
 A plain background is continued in its own colour or gradient (the surface the detection fitted to the
 border, evaluated on a coarse grid and smoothly enlarged); a photo is continued by a blurred, enlarged
-copy of itself. Resampling picks the fastest good resampler for the direction (see `resample`).
+copy of itself. Resampling picks the fastest good resampler for the direction (see `resampling`).
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from PIL import Image, ImageChops, ImageFilter, ImageMath
 from handlers.variants.detect import Detection
 from handlers.variants.framing import Framing
 from handlers.variants.layout import Box
+from handlers.variants.resampling import enlarge, resample
 
 GRID = 48  # the plain extension is evaluated on a grid this many cells across, then smoothly enlarged
-MILD_SHRINK = 0.5  # from here up (a shrink to half, or enlarging) bilinear is about as sharp as bicubic, and faster
 FEATHER_RATIO = 0.03  # the source's edge fades into the extension over this share of the frame's shorter side
 
 
@@ -135,7 +135,7 @@ def _plain_fill(detection: Detection, framing: Framing, source_size: tuple[int, 
 
     def fill(box: Box) -> Image.Image:
         on_grid = (box.left / cell, box.top / cell, box.right / cell, box.bottom / cell)
-        return grid.resize((box.width, box.height), Image.Resampling.BILINEAR, box=on_grid)
+        return enlarge(grid, (box.width, box.height), box=on_grid)
 
     return fill
 
@@ -157,7 +157,7 @@ def _blurred_fill(image: Image.Image, size: tuple[int, int], product: Box | None
         reduced = _without(reduced, Box(*hole, math.ceil(product.right * scale), math.ceil(product.bottom * scale)))
     left, top = (reduced.width - small[0]) // 2, (reduced.height - small[1]) // 2
     reduced = reduced.crop((left, top, left + small[0], top + small[1])).filter(ImageFilter.GaussianBlur(2))
-    whole = _enlarge(reduced, size)
+    whole = enlarge(reduced, size)
     return lambda box: whole.crop((box.left, box.top, box.right, box.bottom))
 
 
@@ -186,19 +186,3 @@ def _without(picture: Image.Image, hole: Box) -> Image.Image:
         missing = ImageChops.subtract(missing, reach)
         radius *= 2
     return filled
-
-
-def resample(source: Image.Image, box: tuple[float, float, float, float], size: tuple[int, int]) -> Image.Image:
-    """`box` of `source` scaled to exactly `size`.
-
-    Shrinking by more than MILD_SHRINK: bicubic, after box-reducing by whole factors (Pillow's reducing_gap),
-    reading the crop in place. A slight shrink or an enlargement: bilinear, faster than bicubic and as sharp at
-    these scales."""
-    if size[0] < (box[2] - box[0]) * MILD_SHRINK:
-        return source.resize(size, Image.Resampling.BICUBIC, box=box, reducing_gap=1.1)
-    return source.resize(size, Image.Resampling.BILINEAR, box=box)
-
-
-def _enlarge(picture: Image.Image, size: tuple[int, int]) -> Image.Image:
-    """A small picture (a grid of the plain background, a reduced photo) smoothly enlarged."""
-    return picture.resize(size, Image.Resampling.BILINEAR)

@@ -175,28 +175,3 @@ def test_transparent_and_palette_sources_render_on_white():
     corner = Image.open(io.BytesIO(variants[0].jpeg)).convert("RGB").getpixel((2, 2))
     assert all(c >= 245 for c in corner)
     assert len(render_all(encode(Image.new("P", (300, 300)), "PNG"), "x")) == 5
-
-
-def psnr(a: Image.Image, b: Image.Image) -> float:
-    import math
-
-    pixels = list(zip(a.convert("L").get_flattened_data(), b.convert("L").get_flattened_data(), strict=False))
-    mse = sum((x - y) ** 2 for x, y in pixels) / len(pixels)
-    return 99.0 if mse == 0 else 10 * math.log10(255**2 / mse)
-
-
-@pytest.mark.slow  # full-size Lanczos references
-@pytest.mark.parametrize("source_size", [(1024, 1024), (1400, 1300), (4000, 3000)])
-def test_fast_resampling_matches_a_plain_pillow_lanczos_reference(source_size):
-    from handlers.variants.canvas import resample
-    from handlers.variants.sources import decode
-
-    image = Image.radial_gradient("L").resize(source_size).convert("RGB")
-    ImageDraw.Draw(image).ellipse(
-        (source_size[0] // 3, source_size[1] // 3, source_size[0] // 2, source_size[1] // 2), fill=(200, 40, 90)
-    )
-    source = decode(encode(image, "PNG")).image
-    for size in CONTRACT_VARIANT_SIZES.values():
-        box = cover_crop(source.size, size)
-        reference = source.resize(size, Image.Resampling.LANCZOS, box=box)
-        assert psnr(resample(source, box, size), reference) >= 35, size
