@@ -193,13 +193,13 @@ def codec_floor(data: bytes) -> float:
     """Decode the source; encode the five real frames (made beforehand, not timed) as the renderer does."""
     from PIL import Image
 
-    from handlers.variants.render import JPEG_QUALITY
+    from handlers.variants.jpeg_rows import encode
 
     frames = _real_frames(data)
     start = time.process_time()
     Image.open(io.BytesIO(data)).load()
     for frame in frames:
-        frame.save(io.BytesIO(), "JPEG", quality=JPEG_QUALITY, subsampling="4:2:0")
+        encode(frame)
     return time.process_time() - start
 
 

@@ -7,14 +7,13 @@ on a copy of each canvas. Costs: benchmarks/variants_bench.py.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from PIL import Image
 
 from handlers.shared import glyphs
-from handlers.variants import logo, text
+from handlers.variants import jpeg_rows, logo, text
 from handlers.variants.canvas import Pictures, compose
 from handlers.variants.checks import MAX_UPSCALE, CreativeCheck, check
 from handlers.variants.detect import Detection, detect
@@ -22,7 +21,6 @@ from handlers.variants.framing import Framing, at_scale, frame_product, shifted
 from handlers.variants.layout import VARIANT_SIZES, Box, TextLayout, cover_scale
 from handlers.variants.sources import SourceImageError, decode
 
-JPEG_QUALITY = 86
 SHARED_SCALE = 0.95  # sizes whose product scales are this close share the smallest (one resample)
 ALL_SIZES = tuple(VARIANT_SIZES.values())
 __all__ = ["SourceImageError", "Variant", "prepare", "render_all", "render_locale"]
@@ -53,6 +51,8 @@ class Prepared:
     source_size: tuple[int, int]  # decoded
     frames: int  # in the file; the first is rendered
     expanded: dict[str, Expanded] = field(default_factory=dict)  # sizes whose extension an expander painted
+    # Each canvas encoded without text, taken apart by MCU rows, once a further locale is coming (render_locale).
+    encoded: dict[str, jpeg_rows.Rows] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,8 @@ def render_locale(
     last: bool = False,
 ) -> list[Variant]:
     """The five variants of one locale. `last`: no locale follows, so the shared canvases may be drawn on
-    for good (nothing to put back)."""
+    for good (nothing to put back). When one does, each canvas is encoded once without text, and every locale
+    encodes only the MCU rows its text and logo touch (jpeg_rows)."""
     variants = []
     fonts = [glyphs.chain()[index].family for index in text.fonts_of(message)]
     for name, framing in prepared.framings.items():
@@ -133,10 +134,14 @@ def render_locale(
         ink = text.choose_ink(prepared.luminance[name], fitted.band, brand_colors)
         avoid = [fitted.band] + ([framing.product] if framing.product else [])
         placed = logo.place(brand_logo.size, framing.inner, framing.size, avoid) if brand_logo else None
+        touched = [_touched(frame, fitted.band, fitted.font_size)] + (
+            [_touched(frame, placed.box, 0)] if placed else []
+        )
+        if not last and name not in prepared.encoded:
+            prepared.encoded[name] = jpeg_rows.Rows.of(jpeg_rows.encode(frame))
         # The canvas is shared by every locale: keep what the text and logo cover and put it back once
         # encoded (crops of a few blocks, instead of a copy of the frame per locale).
-        kept = [] if last else [_keep(frame, fitted.band, fitted.font_size)]
-        kept += [_keep(frame, placed.box, 0)] if placed and not last else []
+        kept = [] if last else [(frame.crop(box), box[:2]) for box in touched]
         text.draw_message(frame, fitted, ink)
         if placed and brand_logo:
             logo.draw(frame, brand_logo, placed)
@@ -154,23 +159,38 @@ def render_locale(
             expanded_by=prepared.expanded[name].by if name in prepared.expanded else None,
             expand_cost_usd=prepared.expanded[name].cost_usd if name in prepared.expanded else 0.0,
         )
-        buffer = io.BytesIO()
-        frame.save(buffer, "JPEG", quality=JPEG_QUALITY, subsampling="4:2:0")
+        jpeg = _encode(frame, prepared.encoded.get(name), touched)
         for crop, position in reversed(kept):
             frame.paste(crop, position)
         width, height = framing.size
-        variants.append(Variant(name, width, height, buffer.getvalue(), fitted, framing, variant_check, locale, placed))
+        variants.append(Variant(name, width, height, jpeg, fitted, framing, variant_check, locale, placed))
     return variants
 
 
-def _keep(frame: Image.Image, box: Box, pad: int) -> tuple[Image.Image, tuple[int, int]]:
-    touched = (
+PixelBox = tuple[int, int, int, int]
+
+
+def _touched(frame: Image.Image, box: Box, pad: int) -> PixelBox:
+    """`box` grown by `pad` (glyphs may reach past their line box), within the frame."""
+    return (
         max(0, box.left - pad),
         max(0, box.top - pad),
         min(frame.width, box.right + pad),
         min(frame.height, box.bottom + pad),
     )
-    return frame.crop(touched), touched[:2]
+
+
+def _encode(frame: Image.Image, canvas: jpeg_rows.Rows | None, touched: list[PixelBox]) -> bytes:
+    """The frame as JPEG: only the rows drawn on re-encoded when the canvas's own encoding is at hand."""
+    if canvas is not None:
+        strips = [
+            (top // jpeg_rows.ROW, jpeg_rows.Rows.of(jpeg_rows.encode(frame.crop((0, top, frame.width, bottom)))))
+            for top, bottom in jpeg_rows.row_spans(touched, frame.height)
+        ]
+        spliced = jpeg_rows.splice(canvas, strips)
+        if spliced is not None:
+            return spliced
+    return jpeg_rows.encode(frame)
 
 
 def render_all(
