@@ -58,7 +58,8 @@ def place(logo_size: tuple[int, int], inner: Box, frame: tuple[int, int], avoid:
     return None
 
 
-def draw(canvas: Image.Image, logo: Image.Image, placement: Placement) -> None:
+def draw(canvas: Image.Image, logo: Image.Image, placement: Placement, top: int = 0) -> None:
+    """`top`: the frame's row at which `canvas` starts (a strip of it)."""
     box = placement.box
     scaled = logo.resize((box.width, box.height), Image.Resampling.LANCZOS, reducing_gap=2.0)
-    canvas.paste(scaled, (box.left, box.top), scaled)
+    canvas.paste(scaled, (box.left, box.top - top), scaled)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 
 from PIL import Image
 
@@ -124,8 +125,8 @@ def render_locale(
     last: bool = False,
 ) -> list[Variant]:
     """The five variants of one locale. `last`: no locale follows, so the shared canvases may be drawn on
-    for good (nothing to put back). When one does, each canvas is encoded once without text, and every locale
-    encodes only the MCU rows its text and logo touch (jpeg_rows)."""
+    for good. When one does, each canvas is encoded once without text, and every locale draws and encodes only
+    the MCU rows its text and logo touch, on copies (jpeg_rows)."""
     variants = []
     fonts = [glyphs.chain()[index].family for index in text.fonts_of(message)]
     for name, framing in prepared.framings.items():
@@ -134,17 +135,13 @@ def render_locale(
         ink = text.choose_ink(prepared.luminance[name], fitted.band, brand_colors)
         avoid = [fitted.band] + ([framing.product] if framing.product else [])
         placed = logo.place(brand_logo.size, framing.inner, framing.size, avoid) if brand_logo else None
-        touched = [_touched(frame, fitted.band, fitted.font_size)] + (
-            [_touched(frame, placed.box, 0)] if placed else []
-        )
+        drawings: list[Drawing] = [
+            (_touched(frame, fitted.band, fitted.font_size), partial(text.draw_message, fitted=fitted, ink=ink))
+        ]
+        if placed and brand_logo:
+            drawings.append((_touched(frame, placed.box, 0), partial(logo.draw, logo=brand_logo, placement=placed)))
         if not last and name not in prepared.encoded:
             prepared.encoded[name] = jpeg_rows.Rows.of(jpeg_rows.encode(frame))
-        # The canvas is shared by every locale: keep what the text and logo cover and put it back once
-        # encoded (crops of a few blocks, instead of a copy of the frame per locale).
-        kept = [] if last else [(frame.crop(box), box[:2]) for box in touched]
-        text.draw_message(frame, fitted, ink)
-        if placed and brand_logo:
-            logo.draw(frame, brand_logo, placed)
         variant_check = check(
             framing,
             fitted.band,
@@ -159,15 +156,16 @@ def render_locale(
             expanded_by=prepared.expanded[name].by if name in prepared.expanded else None,
             expand_cost_usd=prepared.expanded[name].cost_usd if name in prepared.expanded else 0.0,
         )
-        jpeg = _encode(frame, prepared.encoded.get(name), touched)
-        for crop, position in reversed(kept):
-            frame.paste(crop, position)
+        jpeg = _encode(frame, prepared.encoded.get(name), drawings)
         width, height = framing.size
         variants.append(Variant(name, width, height, jpeg, fitted, framing, variant_check, locale, placed))
     return variants
 
 
 PixelBox = tuple[int, int, int, int]
+# A drawing on the frame: the pixels it may touch, and how to draw it on (canvas, top=the frame's row at which
+# the canvas starts).
+Drawing = tuple[PixelBox, Callable[..., None]]
 
 
 def _touched(frame: Image.Image, box: Box, pad: int) -> PixelBox:
@@ -180,16 +178,24 @@ def _touched(frame: Image.Image, box: Box, pad: int) -> PixelBox:
     )
 
 
-def _encode(frame: Image.Image, canvas: jpeg_rows.Rows | None, touched: list[PixelBox]) -> bytes:
-    """The frame as JPEG: only the rows drawn on re-encoded when the canvas's own encoding is at hand."""
+def _encode(frame: Image.Image, canvas: jpeg_rows.Rows | None, drawings: list[Drawing]) -> bytes:
+    """The frame with the drawings, as JPEG. With the canvas's own encoding at hand, only the rows drawn on are
+    drawn and encoded, on copies, so the canvas stays as it is for the next locale; without it no locale
+    follows, and the drawings go on the canvas itself."""
     if canvas is not None:
-        strips = [
-            (top // jpeg_rows.ROW, jpeg_rows.Rows.of(jpeg_rows.encode(frame.crop((0, top, frame.width, bottom)))))
-            for top, bottom in jpeg_rows.row_spans(touched, frame.height)
-        ]
+        strips = []
+        for top, bottom in jpeg_rows.row_spans([box for box, _ in drawings], frame.height):
+            strip = frame.crop((0, top, frame.width, bottom))
+            for box, draw in drawings:
+                if box[1] < bottom and box[3] > top:
+                    draw(strip, top=top)
+            strips.append((top // jpeg_rows.ROW, jpeg_rows.Rows.of(jpeg_rows.encode(strip))))
         spliced = jpeg_rows.splice(canvas, strips)
         if spliced is not None:
             return spliced
+        frame = frame.copy()  # the strips' tables differ from the canvas's: draw and encode a whole copy
+    for _, draw in drawings:
+        draw(frame, top=0)
     return jpeg_rows.encode(frame)
 
 

@@ -208,12 +208,12 @@ def worst_contrast(colour: tuple[int, int, int], luminances: Image.Image | None)
     return float(ratios.getextrema()[0])
 
 
-def draw_message(canvas: Image.Image, fitted: TextLayout, ink: Ink) -> None:
-    """Draw the scrim (if any) and the message."""
+def draw_message(canvas: Image.Image, fitted: TextLayout, ink: Ink, top: int = 0) -> None:
+    """Draw the scrim (if any) and the message. `top`: the frame's row at which `canvas` starts (a strip of it)."""
     draw = ImageDraw.Draw(canvas)
     if ink.scrim is not None:
         band = fitted.band
-        draw.rectangle((band.left, band.top, band.right - 1, band.bottom - 1), fill=ink.scrim)
+        draw.rectangle((band.left, band.top - top, band.right - 1, band.bottom - 1 - top), fill=ink.scrim)
     indexes = fonts_of(" ".join(fitted.lines))
     ascent, _ = _metrics(indexes, fitted.font_size)
     for row, line in enumerate(fitted.lines):
@@ -225,7 +225,7 @@ def draw_message(canvas: Image.Image, fitted: TextLayout, ink: Ink) -> None:
             x = box.left + (box.width - width) / 2
         else:
             x = box.left
-        baseline = box.top + row * fitted.line_height + ascent
+        baseline = box.top + row * fitted.line_height + ascent - top
         pieces = runs(line)
         for index, run in reversed(pieces) if fitted.rtl else pieces:
             face = font(index, fitted.font_size)
