@@ -19,9 +19,11 @@ its canvas extended) it renders the five variants of one product several ways:
 Each round runs every case in a fresh process pinned to one core, with the variants image's environment (its
 Dockerfile's ENV: glibc allocator settings, so cases differ only by their code), in a shuffled order (rounds
 interleave, so load on a shared machine falls on every case alike); a case's figure is the median over rounds of its
-per-process median, with the spread (lowest-highest round). Peak RSS is the process's own (VmHWM). Quality: PSNR
-of the optimized variants against a LANCZOS resample of the same framing from the fully decoded source, over the
-picture (the message's block left out), and of the baseline's against its own LANCZOS frame (its q90 encoding).
+per-process median, with the spread (lowest-highest round). A ratio between two cases is the median of that ratio
+within each round (the round's cases run back to back, under one load), with its spread. Peak RSS is the process's
+own (VmHWM). Quality: PSNR of the optimized variants against a LANCZOS resample of the same framing from the fully
+decoded source, over the picture (the message's block left out), and of the baseline's against its own LANCZOS frame
+(its q90 encoding).
 `first call / steady`: the first render in a fresh process (after its imports) over the steady median, and the
 same in user CPU alone (a first call's system time is the heap growing once, not an import).
 `--encoders` also prints encode time and PSNR per JPEG setting for the optimized frames.
@@ -360,6 +362,13 @@ def _child(*arguments: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _paired(cases: list[dict], others: list[dict]) -> str:
+    """The median of the ratio within each round (the cases of a round run back to back, under one load), with
+    its spread."""
+    ratios = [case["cpu_ms"] / other["cpu_ms"] for case, other in zip(cases, others, strict=True)]
+    return f"{statistics.median(ratios):.2f}x ({min(ratios):.2f}-{max(ratios):.2f})"
+
+
 def _spread(values: list[float]) -> str:
     return f"{min(values):.0f}-{max(values):.0f}"
 
@@ -393,7 +402,8 @@ def main() -> None:
                 results.setdefault((label, case), []).append(result)
 
     print(f"five variants per product, one core; median of {args.rounds} interleaved rounds (fresh processes, "
-          f"{args.runs} renders each after the first), spread = lowest-highest round")  # fmt: skip
+          f"{args.runs} renders each after the first), spread = lowest-highest round; ratios: the median of the "
+          "ratio within each round, (lowest-highest)")  # fmt: skip
     settings = " ".join(f"{name}={value}" for name, value in image_environment().items())
     print(f"every case runs in the variants image's environment: {settings}\n")
     print(f"{'source':<20} {'case':<15} {'CPU ms':>7} {'spread':>10} {'peak RSS MB':>12}")
@@ -407,13 +417,14 @@ def main() -> None:
         one, first = cpu["optimized"], statistics.median(r["first_ms"] for r in rounds)
         first_user = statistics.median(r["first_user_ms"] / r["user_ms"] for r in rounds)
         scores = _child("--quality", "--source", str(path), *(["--encoders"] if args.encoders else []))
+        of = {case: results[(label, case)] for case in CASES}
         print(
-            f"{'':<20} issue 20: optimized / codec floor {one / cpu['codec floor']:.2f}x (target <= 2); "
-            f"baseline / optimized {cpu['baseline'] / one:.2f}x (target >= 5)"
+            f"{'':<20} issue 20: optimized / codec floor {_paired(rounds, of['codec floor'])} (target <= 2); "
+            f"baseline / optimized {_paired(of['baseline'], rounds)} (target >= 5)"
         )
         print(
-            f"{'':<20} issue 16: optimized / today {one / cpu['today (main)']:.2f}x (target <= 1.3); "
-            f"a further locale {cpu['further locale'] / one:.2f}x the first (target <= 0.4)"
+            f"{'':<20} issue 16: optimized / today {_paired(rounds, of['today (main)'])} (target <= 1.3); "
+            f"a further locale {_paired(of['further locale'], rounds)} the first (target <= 0.4)"
         )
         print(
             f"{'':<20} quality (PSNR vs a LANCZOS reference of the same framing): optimized "
