@@ -277,7 +277,7 @@ def quality(source: Path) -> dict:
     prepared = prepare(data)
     ratio = full.width / prepared.source_size[0]
     totals = {"optimized_db": [0.0, 0], "resampling_db": [0.0, 0], "encoding_db": [0.0, 0]}
-    # last=False: each canvas is put back once its variant is encoded, so it can be compared text-free below.
+    # last=False: the text goes on copies, so each canvas stays text-free to be compared below.
     for variant in render_locale(prepared, MESSAGE, BRAND, last=False):
         covered = variant.framing.covered(prepared.source_size)
         crop = (covered.left, covered.top, covered.right, covered.bottom)

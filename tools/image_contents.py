@@ -24,6 +24,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from packaging.markers import Marker
+
 ROOT = Path(__file__).resolve().parent.parent
 HANDLERS = ROOT / "handlers"
 LAMBDA_TASK_ROOT = "${LAMBDA_TASK_ROOT}"
@@ -56,8 +58,9 @@ def image_platform_tags() -> list[str]:
 
 
 def pip_target_options() -> list[str]:
-    """pip options that pick wheels for the image's interpreter and platform, whatever machine runs pip. Wheels
-    only: a pin without a wheel for CPython 3.13 on linux x86_64 fails here, as it fails in the image build."""
+    """pip options that pick wheels for the image's interpreter and platform, whatever machine runs pip (markers:
+    `for_image`). Wheels only: a pin without a wheel for CPython 3.13 on linux x86_64 fails here, as it fails in
+    the image build."""
     return [
         "--python-version",
         IMAGE_PYTHON,
@@ -208,9 +211,39 @@ def install_requirements(requirements: Path, target: Path, python: str, no_deps:
     _pip(python, requirements, "--no-compile", *(["--no-deps"] if no_deps else []), "--target", str(target))
 
 
+# Environment markers as the image evaluates them: pip evaluates a requirement's marker against the machine it runs
+# on, whatever --platform says, so they are decided here (an arm64 laptop would otherwise leave x86_64-only
+# packages out of the x86_64 image).
+IMAGE_MARKER_ENVIRONMENT = {
+    "platform_machine": "x86_64",
+    "sys_platform": "linux",
+    "platform_system": "Linux",
+    "os_name": "posix",
+    "python_version": IMAGE_PYTHON,
+    "python_full_version": IMAGE_PYTHON + ".0",
+    "implementation_name": "cpython",
+    "platform_python_implementation": "CPython",
+}
+
+
+def for_image(requirements: str) -> str:
+    """The requirements as the image's pip sees them: lines whose marker is false for the image dropped, the
+    other markers removed."""
+    lines = []
+    for line in requirements.splitlines():
+        spec, _, marker = line.split("#")[0].partition(";")
+        if marker.strip() and not Marker(marker.strip()).evaluate(IMAGE_MARKER_ENVIRONMENT):
+            continue
+        lines.append(spec.rstrip() if marker.strip() else line)
+    return "\n".join(lines) + "\n"
+
+
 def _pip(python: str, requirements: Path, *options: str) -> None:
     command = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *pip_target_options()]
-    result = subprocess.run([*command, *options, "--requirement", str(requirements)], capture_output=True, text=True)
+    with tempfile.TemporaryDirectory() as folder:
+        resolved = Path(folder) / "requirements.txt"
+        resolved.write_text(for_image(requirements.read_text()))
+        result = subprocess.run([*command, *options, "--requirement", str(resolved)], capture_output=True, text=True)
     if result.returncode != 0:
         reason = "\n".join(line for line in result.stderr.splitlines() if not line.startswith("WARNING:"))
         raise RequirementsError(

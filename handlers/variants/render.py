@@ -52,8 +52,16 @@ class Prepared:
     source_size: tuple[int, int]  # decoded
     frames: int  # in the file; the first is rendered
     expanded: dict[str, Expanded] = field(default_factory=dict)  # sizes whose extension an expander painted
-    # Each canvas encoded without text, taken apart by MCU rows, once a further locale is coming (render_locale).
-    encoded: dict[str, jpeg_rows.Rows] = field(default_factory=dict)
+    # Per size, the first locale's variant taken apart by MCU rows, when more locales follow (render_locale).
+    encoded: dict[str, Encoded] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """A locale's variant as JPEG rows, and the pixels its drawings touched (a later locale re-encodes them)."""
+
+    rows: jpeg_rows.Rows
+    drawn: list[PixelBox]
 
 
 @dataclass(frozen=True)
@@ -125,8 +133,8 @@ def render_locale(
     last: bool = False,
 ) -> list[Variant]:
     """The five variants of one locale. `last`: no locale follows, so the shared canvases may be drawn on
-    for good. When one does, each canvas is encoded once without text, and every locale draws and encodes only
-    the MCU rows its text and logo touch, on copies (jpeg_rows)."""
+    for good. When one does, the first locale's variants are kept by JPEG rows, and each later locale draws and
+    encodes only the rows either touches, on copies (jpeg_rows); the canvases stay clean throughout."""
     variants = []
     fonts = [glyphs.chain()[index].family for index in text.fonts_of(message)]
     for name, framing in prepared.framings.items():
@@ -135,13 +143,16 @@ def render_locale(
         ink = text.choose_ink(prepared.luminance[name], fitted.band, brand_colors)
         avoid = [fitted.band] + ([framing.product] if framing.product else [])
         placed = logo.place(brand_logo.size, framing.inner, framing.size, avoid) if brand_logo else None
+        # Where each drawing may touch the frame, when rows are to be re-encoded (more than one locale).
+        rows_wanted = not last or name in prepared.encoded
         drawings: list[Drawing] = [
-            (_touched(frame, fitted.band, fitted.font_size), partial(text.draw_message, fitted=fitted, ink=ink))
+            (
+                _within(frame, text.ink_box(fitted, ink)) if rows_wanted else NOWHERE,
+                partial(text.draw_message, fitted=fitted, ink=ink),
+            )
         ]
         if placed and brand_logo:
-            drawings.append((_touched(frame, placed.box, 0), partial(logo.draw, logo=brand_logo, placement=placed)))
-        if not last and name not in prepared.encoded:
-            prepared.encoded[name] = jpeg_rows.Rows.of(jpeg_rows.encode(frame))
+            drawings.append((_within(frame, placed.box), partial(logo.draw, logo=brand_logo, placement=placed)))
         variant_check = check(
             framing,
             fitted.band,
@@ -156,47 +167,49 @@ def render_locale(
             expanded_by=prepared.expanded[name].by if name in prepared.expanded else None,
             expand_cost_usd=prepared.expanded[name].cost_usd if name in prepared.expanded else 0.0,
         )
-        jpeg = _encode(frame, prepared.encoded.get(name), drawings)
+        earlier = prepared.encoded.get(name)
+        if earlier is not None:
+            jpeg = _over(earlier, frame, drawings)
+        elif last:  # the only locale: draw on the canvas itself
+            jpeg = _drawn(frame, drawings)
+        else:  # the first of several: the canvas stays clean for the next, and this variant is kept by rows
+            jpeg = _drawn(frame.copy(), drawings)
+            prepared.encoded[name] = Encoded(jpeg_rows.Rows.of(jpeg), [box for box, _ in drawings])
         width, height = framing.size
         variants.append(Variant(name, width, height, jpeg, fitted, framing, variant_check, locale, placed))
     return variants
 
 
 PixelBox = tuple[int, int, int, int]
+NOWHERE: PixelBox = (0, 0, 0, 0)
 # A drawing on the frame: the pixels it may touch, and how to draw it on (canvas, top=the frame's row at which
 # the canvas starts).
 Drawing = tuple[PixelBox, Callable[..., None]]
 
 
-def _touched(frame: Image.Image, box: Box, pad: int) -> PixelBox:
-    """`box` grown by `pad` (glyphs may reach past their line box), within the frame."""
-    return (
-        max(0, box.left - pad),
-        max(0, box.top - pad),
-        min(frame.width, box.right + pad),
-        min(frame.height, box.bottom + pad),
-    )
+def _within(frame: Image.Image, box: Box) -> PixelBox:
+    return (max(0, box.left), max(0, box.top), min(frame.width, box.right), min(frame.height, box.bottom))
 
 
-def _encode(frame: Image.Image, canvas: jpeg_rows.Rows | None, drawings: list[Drawing]) -> bytes:
-    """The frame with the drawings, as JPEG. With the canvas's own encoding at hand, only the rows drawn on are
-    drawn and encoded, on copies, so the canvas stays as it is for the next locale; without it no locale
-    follows, and the drawings go on the canvas itself."""
-    if canvas is not None:
-        strips = []
-        for top, bottom in jpeg_rows.row_spans([box for box, _ in drawings], frame.height):
-            strip = frame.crop((0, top, frame.width, bottom))
-            for box, draw in drawings:
-                if box[1] < bottom and box[3] > top:
-                    draw(strip, top=top)
-            strips.append((top // jpeg_rows.ROW, jpeg_rows.Rows.of(jpeg_rows.encode(strip))))
-        spliced = jpeg_rows.splice(canvas, strips)
-        if spliced is not None:
-            return spliced
-        frame = frame.copy()  # the strips' tables differ from the canvas's: draw and encode a whole copy
+def _drawn(picture: Image.Image, drawings: list[Drawing]) -> bytes:
+    """The drawings made on `picture`, encoded."""
     for _, draw in drawings:
-        draw(frame, top=0)
-    return jpeg_rows.encode(frame)
+        draw(picture, top=0)
+    return jpeg_rows.encode(picture)
+
+
+def _over(earlier: Encoded, canvas: Image.Image, drawings: list[Drawing]) -> bytes:
+    """This locale's variant made from an earlier locale's: the rows either locale draws on are re-encoded from
+    the clean canvas with this locale's drawings (on copies of those rows), the rest kept as they are."""
+    strips = []
+    for top, bottom in jpeg_rows.row_spans([box for box, _ in drawings] + earlier.drawn, canvas.height):
+        strip = canvas.crop((0, top, canvas.width, bottom))
+        for box, draw in drawings:
+            if box[1] < bottom and box[3] > top:
+                draw(strip, top=top)
+        strips.append((top, jpeg_rows.Rows.of(jpeg_rows.encode(strip))))
+    spliced = jpeg_rows.splice(earlier.rows, strips)
+    return spliced if spliced is not None else _drawn(canvas.copy(), drawings)  # not spliceable: encode it whole
 
 
 def render_all(

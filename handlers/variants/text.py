@@ -10,7 +10,9 @@ palette's band colour is laid exactly behind the block.
 
 from __future__ import annotations
 
+import math
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -214,22 +216,46 @@ def draw_message(canvas: Image.Image, fitted: TextLayout, ink: Ink, top: int = 0
     if ink.scrim is not None:
         band = fitted.band
         draw.rectangle((band.left, band.top - top, band.right - 1, band.bottom - 1 - top), fill=ink.scrim)
-    indexes = fonts_of(" ".join(fitted.lines))
-    ascent, _ = _metrics(indexes, fitted.font_size)
+    for face, x, baseline, run in _placed_runs(fitted):
+        draw.text((x, baseline - top), run, font=face, fill=ink.text, anchor="ls")
+
+
+def ink_box(fitted: TextLayout, ink: Ink) -> Box:
+    """Every pixel `draw_message` may touch: the scrim, and each run's glyphs, which can reach past the line
+    boxes (stacked marks above and below, swashes). One pixel more each way for the runs' fractional starts."""
+    band = fitted.band
+    edges: list[tuple[float, float, float, float]] = (
+        [(band.left, band.top, band.right, band.bottom)] if ink.scrim else []
+    )
+    for face, x, baseline, run in _placed_runs(fitted):
+        left, top, right, bottom = face.getbbox(run, anchor="ls")
+        edges.append((x + left, baseline + top, x + right, baseline + bottom))
+    if not edges:
+        return Box(band.left, band.top, band.left, band.top)
+    return Box(
+        math.floor(min(e[0] for e in edges)) - 1,
+        math.floor(min(e[1] for e in edges)) - 1,
+        math.ceil(max(e[2] for e in edges)) + 1,
+        math.ceil(max(e[3] for e in edges)) + 1,
+    )
+
+
+def _placed_runs(fitted: TextLayout) -> Iterator[tuple[ImageFont.FreeTypeFont, float, int, str]]:
+    """Each run of the message with its font and where it starts: x and the baseline, in the frame."""
+    ascent, _ = _metrics(fonts_of(" ".join(fitted.lines)), fitted.font_size)
+    box = fitted.text
     for row, line in enumerate(fitted.lines):
         width = measure(line, fitted.font_size)
-        box = fitted.text
         if fitted.rtl:
             x = box.right - width
         elif _centred(fitted):
             x = box.left + (box.width - width) / 2
         else:
             x = box.left
-        baseline = box.top + row * fitted.line_height + ascent - top
+        baseline = box.top + row * fitted.line_height + ascent
         pieces = runs(line)
         for index, run in reversed(pieces) if fitted.rtl else pieces:
-            face = font(index, fitted.font_size)
-            draw.text((x, baseline), run, font=face, fill=ink.text, anchor="ls")
+            yield font(index, fitted.font_size), x, baseline, run
             x += _run_length(index, run, fitted.font_size)
 
 

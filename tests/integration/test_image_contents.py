@@ -240,6 +240,29 @@ def test_requirements_install_the_linux_x86_64_cpython_313_wheel(tmp_path, pytho
     ]
 
 
+def test_environment_markers_are_decided_for_the_image_not_for_the_machine_running_pip():
+    # pip evaluates a marker against the machine it runs on even with --platform: an arm64 laptop would leave an
+    # x86_64-only package out of the x86_64 image it models. The check decides markers for linux x86_64, 3.13.
+    requirements = (
+        "pillow==13.0.0\n"
+        'only-x86==1.0 ; platform_machine == "x86_64"  # like the SIMD resizer\n'
+        'only-arm==1.0 ; platform_machine == "aarch64"\n'
+        'old-python==1.0 ; python_version < "3.12"\n'
+        'on-windows==1.0 ; sys_platform == "win32"\n'
+    )
+    assert image_contents.for_image(requirements).splitlines() == ["pillow==13.0.0", "only-x86==1.0"]
+
+
+@pytest.mark.network  # pip installs the image's requirements
+def test_the_variants_image_gets_the_simd_resizer(tmp_path, python313):
+    spec = dockerfile_of("variants")
+    installed = tmp_path / "installed"
+    image_contents.install_requirements(HANDLERS / spec.requirements, installed, python313, no_deps=spec.no_deps)
+    assert [p.name for p in (installed / "cykooz_resizer").glob("rust_lib.*.so")] == [
+        "rust_lib.cpython-313-x86_64-linux-gnu.so"
+    ]
+
+
 @pytest.mark.parametrize("service", services_with_code())
 def test_image_installs_the_system_libraries_its_packages_load_at_run_time(service, tmp_path, python313):
     """Pillow's raqm layout loads FriBiDi from the system at run time; the Lambda base image (Amazon Linux
