@@ -20,6 +20,7 @@ MILD_SHRINK = 0.5  # from here up (a shrink to half, or enlarging) bilinear is a
 # What the renderer resamples (sources are RGB, their alpha kept apart). Other modes go to Pillow, which keeps its
 # own alpha handling: the two premultiply alike but differ by up to 17 levels in the colour of near-clear pixels.
 FAST_MODES = frozenset({"RGB", "L"})
+EDGE_TOLERANCE = 1e-3  # pixels: a box edge this close past the image's edge is on it
 
 Box = tuple[float, float, float, float]
 
@@ -48,11 +49,22 @@ def _fast(image: Image.Image, size: tuple[int, int]) -> bool:
 
 
 def _fast_resize(image: Image.Image, box: Box, size: tuple[int, int], filter_name: str) -> Image.Image:
+    left, top, right, bottom = _onto_edges(box, image.size)
     options = simd.ResizeOptions(
         resize_alg=simd.ResizeAlg.convolution(simd.FilterType[filter_name]),
-        crop_box=simd.CropBox(box[0], box[1], box[2] - box[0], box[3] - box[1]),
+        crop_box=simd.CropBox(left, top, right - left, bottom - top),
     )
     resized = Image.new(image.mode, size)
     # A resizer per call: it costs microseconds and shares no state between the local run's threads.
     simd.Resizer().resize_pil(image, resized, options)
     return resized
+
+
+def _onto_edges(box: Box, size: tuple[int, int]) -> Box:
+    """`box` with an edge within EDGE_TOLERANCE of the image's edge put on it. The resizer checks boxes in 64-bit
+    floats, Pillow in 32-bit, which takes an edge a rounding error outside; one truly outside still raises."""
+
+    def onto(edge: float, limit: float) -> float:
+        return limit if abs(edge - limit) <= EDGE_TOLERANCE else edge
+
+    return (onto(box[0], 0.0), onto(box[1], 0.0), onto(box[2], size[0]), onto(box[3], size[1]))
