@@ -62,7 +62,7 @@ def _fast_resize(image: Image.Image, box: Box, size: tuple[int, int], filter_nam
 
 def _onto_edges(box: Box, size: tuple[int, int]) -> Box:
     """`box` with an edge within EDGE_TOLERANCE of the image's edge put on it. The resizer checks boxes in 64-bit
-    floats, Pillow in 32-bit, which takes an edge a rounding error outside; one truly outside still raises."""
+    floats, Pillow in 32-bit, which takes a far edge a rounding error outside; one truly outside still raises."""
 
     def onto(edge: float, limit: float) -> float:
         return limit if abs(edge - limit) <= EDGE_TOLERANCE else edge
