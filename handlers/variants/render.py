@@ -1,8 +1,8 @@
 """Rendering the variants of one product: five sizes per locale, the product whole, the message beside it.
 
 The work that depends only on the picture is done once per product (sources.decode, detect.detect, a
-framing per size and the painted canvas); each locale then only lays out, draws and encodes its message
-on a copy of each canvas. Costs: benchmarks/variants_bench.py.
+framing per size and the painted canvas); each locale then only lays out, draws and encodes its message, a
+later locale only the JPEG rows it or the first locale draws on (jpeg_rows). Costs: benchmarks/variants_bench.py.
 """
 
 from __future__ import annotations

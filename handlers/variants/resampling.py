@@ -1,10 +1,10 @@
 """A picture, or a box of it, scaled to a size: the renderer's largest cost, so it runs on SIMD code where it can.
 
-cykooz.resizer (Python bindings of Rust's fast_image_resize) computes the convolutions Pillow computes (the same
-filters; Catmull-Rom is Pillow's BICUBIC) with SSE4.1/AVX2 code chosen at run time: 3-6×
-faster than Pillow here, the result within a level of Pillow's (docs/pipeline.md). It publishes no wheel for linux
-arm64, so an image built for Graviton does not install it and this module resamples with Pillow instead: the same
-pictures, slower.
+cykooz-resizer (Python bindings of Rust's fast_image_resize) computes the convolutions Pillow computes (the same
+filters; Catmull-Rom is Pillow's BICUBIC) with SSE4.1/AVX2 code chosen at run time: 3-6× faster than Pillow here,
+the result within a level or three of Pillow's (docs/pipeline.md). It publishes no wheel for linux arm64, so an
+image built for Graviton does not install it and this module resamples with Pillow instead: the same filters,
+slower.
 """
 
 from __future__ import annotations
