@@ -257,10 +257,10 @@ class RequirementsError(Exception):
 
 
 def pinned(requirements: Path) -> dict[str, str]:
-    """Normalized name -> version of each `name==version` line (an environment marker after `;` set aside)."""
+    """Normalized name -> version of each `name==version` line the image installs (markers: `for_image`)."""
     found = {}
-    for line in requirements.read_text().splitlines():
-        name, _, version = line.split("#")[0].split(";")[0].strip().partition("==")
+    for line in for_image(requirements.read_text()).splitlines():
+        name, _, version = line.split("#")[0].strip().partition("==")
         if version:
             found[normalize(name)] = version.strip()
     return found

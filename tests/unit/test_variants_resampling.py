@@ -29,12 +29,6 @@ def resampler(request, monkeypatch):
     return request.param
 
 
-def encode(image: Image.Image, fmt: str) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, fmt)
-    return buffer.getvalue()
-
-
 def psnr(a: Image.Image, b: Image.Image) -> float:
     """Peak signal-to-noise ratio over every channel, in dB (99 for identical pictures)."""
     difference = ImageChops.difference(a, b)
