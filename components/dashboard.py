@@ -50,7 +50,8 @@ EMITTERS: dict[str, tuple[str, ...]] = {
     m.MISSING_ASSETS_GENERATED: ("parser",),
     m.VARIANTS_RENDERED: ("variants",),
     m.IMAGE_MODEL_COST_USD: ("generator",),
-    m.MODEL_THROTTLES: ("generator",),
+    m.MODEL_THROTTLES: ("generator", "variants"),
+    m.MODEL_UNAVAILABLE: ("generator", "variants"),
     m.GENERATION_DURATION_MS: ("generator",),
     m.RENDER_DURATION_MS: ("variants",),
     m.UPDATER_UPDATED: (UPDATER,),
@@ -309,7 +310,7 @@ def build_body(
             {},
         ),
         ("Image-model cost (USD)", series(m.IMAGE_MODEL_COST_USD), "Sum", {}),
-        ("Image-model throttles", series(m.MODEL_THROTTLES), "Sum", {}),
+        ("Image-model throttles and refusals", series(m.MODEL_THROTTLES, m.MODEL_UNAVAILABLE), "Sum", {}),
         (
             "Generation and render duration p50 / p95 (ms)",
             series(m.GENERATION_DURATION_MS, stat="p50", label=f"{m.GENERATION_DURATION_MS} p50")

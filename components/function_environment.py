@@ -44,7 +44,15 @@ def function_environment(settings: StackSettings, service: str, values: StackVal
     variants_function = {env.VARIANTS_FUNCTION: names.function("variants")}
     # Every function that settles a campaign keeps its status in the campaign index current.
     table = {env.CAMPAIGN_TABLE: names.campaign_table}
-    image_model = {env.BEDROCK_MODEL_ID: settings.bedrock_model_id, env.IMAGE_BACKEND: settings.image_backend}
+    # Who makes and edits images (handlers/shared/environment.py ImageModels): every function that calls a
+    # model, and those that refuse or price what a brief asks of them.
+    outpaint = settings.outpaint_model
+    image_model = {
+        env.IMAGE_BACKEND: settings.image_backend,
+        env.BEDROCK_REGION: settings.image_model.region,
+        env.BEDROCK_MODEL_ID: settings.image_model.invoke_id,
+        **({env.BEDROCK_OUTPAINT_MODEL_ID: outpaint.invoke_id} if outpaint else {}),
+    }
     tracks_latest = settings.images.tracks_latest
     own: dict[str, dict[str, pulumi.Input[str]]] = {
         "parser": {
@@ -54,6 +62,7 @@ def function_environment(settings: StackSettings, service: str, values: StackVal
             env.MAX_BRIEF_BYTES: str(settings.max_brief_bytes),
             env.DLQ_URL: values.dlq_url,
             **table,
+            **image_model,  # a brief asking for "framing": "expand" is refused when no model paints it
         },
         "generator": {**bucket, **variants_function, **image_model, **async_attempts, **table},
         # the image model paints a brief's generative expand
@@ -67,7 +76,7 @@ def function_environment(settings: StackSettings, service: str, values: StackVal
             **bucket,
             **table,
             env.MAX_BRIEF_BYTES: str(min(settings.max_brief_bytes, API_MAX_BRIEF_BYTES)),
-            **image_model,  # the cost estimate: model calls x the model's price
+            **image_model,  # the cost estimate: model calls x the models' prices; expand refused without a painter
             env.BATCH_JOB_QUEUE: values.job_queue_name,
             env.BATCH_JOB_DEFINITION_NAME: values.job_definition_name,
             # A pinned stack offers only the versions a `pulumi up` released (ACTIVE job-definition revisions);

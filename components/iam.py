@@ -7,6 +7,8 @@ from typing import Any
 
 import pulumi
 
+from handlers.shared.image_models import ModelChoice
+
 
 def assume_role(service_principal: str) -> str:
     """A trust policy letting one AWS service (lambda.amazonaws.com, ecs-tasks.amazonaws.com) assume the role."""
@@ -115,3 +117,22 @@ def consume_queue(queue_arn: pulumi.Input[str]) -> dict[str, Any]:
         "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"],
         "Resource": [queue_arn],
     }
+
+
+def invoke_model(model: ModelChoice, account_id: pulumi.Input[str]) -> list[dict[str, Any]]:
+    """bedrock:InvokeModel on exactly the model a function calls. Through a cross-Region inference profile: the
+    profile, and the foundation model in each of its destination Regions, usable only through that profile (AWS
+    Bedrock user guide, prerequisites for inference profiles; geographic cross-Region inference)."""
+    models = model.foundation_model_arns()
+    if model.profile is None:
+        return [{"Effect": "Allow", "Action": ["bedrock:InvokeModel"], "Resource": models}]
+    profile = pulumi.Output.from_input(account_id).apply(lambda account: model.profile_arn(account))
+    return [
+        {"Effect": "Allow", "Action": ["bedrock:InvokeModel"], "Resource": [profile]},
+        {
+            "Effect": "Allow",
+            "Action": ["bedrock:InvokeModel"],
+            "Resource": models,
+            "Condition": {"ArnEquals": {"bedrock:InferenceProfileArn": profile}},  # the key is of type ARN
+        },
+    ]

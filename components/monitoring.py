@@ -24,14 +24,15 @@ LABEL = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")  # becomes part of alarm and re
 
 # Why each alarm treats missing data as it does. CloudWatch has no data point when nothing happened:
 # Lambda publishes Errors only for invoked functions, an SQS queue idle (and empty) for 6 hours stops
-# reporting, and the handlers emit ModelThrottles / ImagePushFailed only when one occurs. In each case
-# "no data" means "nothing wrong", so missing data is notBreaching (an alarm in ALARM goes back to OK
+# reporting, and the handlers emit ModelThrottles / ModelUnavailable / ImagePushFailed only when one occurs.
+# In each case "no data" means "nothing wrong", so missing data is notBreaching (an alarm in ALARM goes back to OK
 # instead of sticking in INSUFFICIENT_DATA). A DLQ that holds messages keeps reporting, so this cannot
 # hide a message sitting in a DLQ.
 TREAT_MISSING = {
     "dlq-messages": "notBreaching",
     "function-errors": "notBreaching",
     "model-throttles": "notBreaching",
+    "model-unavailable": "notBreaching",
     "image-push-failed": "notBreaching",
     "oldest-message-age": "notBreaching",
     "api-server-errors": "notBreaching",  # an API nobody calls publishes no 5xx data point
@@ -84,6 +85,7 @@ class MonitoringArgs:
     api_id: pulumi.Input[str] | None = None  # the campaign API (HTTP API): its 4xx, 5xx and latency
     updater_service: str = UPDATER  # its function alarms on any error, not on the threshold
     model_service: str = "generator"  # emits ModelThrottles
+    model_callers: tuple[str, ...] = ("generator", "variants")  # emit ModelUnavailable (text-to-image, outpaint)
 
 
 class Monitoring(pulumi.ComponentResource):
@@ -281,6 +283,13 @@ def alarm_specs(args: MonitoringArgs) -> list[AlarmSpec]:
             f"The image model throttled the generator {limits.model_throttles} or more times in 5 minutes.",
             own, metric_names.MODEL_THROTTLES, {SERVICE_DIMENSION: args.model_service}, "Sum", 300, AT_LEAST,
             limits.model_throttles))
+    specs.extend(
+        AlarmSpec(f"{service}-model-unavailable", "model-unavailable",
+                  f"Bedrock refused the {service} function's image model (ended, not enabled for the account, or "
+                  "not callable as configured): every product that needs it fails. See the product's error, "
+                  "docs/settings.md#image-models and docs/deploying.md#model-access.",
+                  own, metric_names.MODEL_UNAVAILABLE, {SERVICE_DIMENSION: service}, "Sum", 300, AT_LEAST, 1)
+        for service in args.model_callers if service in args.functions)
     if args.api_id is not None:
         specs.append(AlarmSpec(
             "api-server-errors", "api-server-errors",

@@ -15,7 +15,15 @@ import pulumi
 import pulumi_aws as aws
 
 from components.function_environment import StackValues, function_environment
-from components.iam import consume_queue, list_prefixes, objects, policy_document, service_may_send, table_items
+from components.iam import (
+    consume_queue,
+    invoke_model,
+    list_prefixes,
+    objects,
+    policy_document,
+    service_may_send,
+    table_items,
+)
 from components.image_updater import updater_owns_code
 from components.lambda_function import lambda_function
 from components.settings import StackSettings
@@ -212,12 +220,16 @@ class Pipeline(pulumi.ComponentResource):
         self.log_groups: dict[str, aws.cloudwatch.LogGroup] = {}
         self.roles: dict[str, aws.iam.Role] = {}
         self._role_policies: dict[str, aws.iam.RolePolicy] = {}
-        model_arn = f"arn:aws:bedrock:{settings.region}::foundation-model/{settings.bedrock_model_id}"
+        invoke = {
+            "generator": invoke_model(settings.image_model, account_id),
+            # A brief's "framing": "expand" has the outpaint model paint the canvas extension.
+            "variants": invoke_model(settings.outpaint_model, account_id) if settings.outpaint_model else [],
+        }
         send_failed = {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": self.failed_invocations.arn}
         self._settle_index = table_items(args.campaign_table_arn, ["dynamodb:UpdateItem"])
         stack_values = StackValues(bucket_name=self.bucket.bucket, dlq_url=self.dlq.url)
         for service in ("variants", "generator", "parser"):
-            statements = self._statements(service, bucket_arn, model_arn, send_failed)
+            statements = self._statements(service, bucket_arn, invoke.get(service, []), send_failed)
             made = lambda_function(
                 self,
                 settings,
@@ -267,13 +279,16 @@ class Pipeline(pulumi.ComponentResource):
         )
 
     def _statements(
-        self, service: str, bucket_arn: pulumi.Output[str], model_arn: str, send_failed: dict[str, Any]
+        self,
+        service: str,
+        bucket_arn: pulumi.Output[str],
+        invoke: list[dict[str, Any]],
+        send_failed: dict[str, Any],
     ) -> list[dict[str, Any]]:
-        """What `service`'s role may do, beyond writing its own logs."""
+        """What `service`'s role may do, beyond writing its own logs (`invoke`: the Bedrock model it calls)."""
         if service == "variants":
             return [
-                # A brief's "framing": "expand" has the image model outpaint the canvas extension.
-                {"Effect": "Allow", "Action": ["bedrock:InvokeModel"], "Resource": [model_arn]},
+                *invoke,
                 {
                     "Effect": "Allow",
                     "Action": ["s3:GetObject"],
@@ -286,7 +301,7 @@ class Pipeline(pulumi.ComponentResource):
             ]
         if service == "generator":
             return [
-                {"Effect": "Allow", "Action": ["bedrock:InvokeModel"], "Resource": [model_arn]},
+                *invoke,
                 {
                     "Effect": "Allow",
                     "Action": ["s3:GetObject", "s3:PutObject"],

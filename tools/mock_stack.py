@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import logging
 import os
 import runpy
 import subprocess
@@ -57,6 +58,7 @@ class Recording:
     resources: list[Resource]
     outputs: dict[str, Any]
     error: str | None = None
+    warnings: list[str] = field(default_factory=list)  # what `pulumi preview` prints as warnings (pulumi.log.warn)
 
     def of_type(self, type_token: str) -> list[Resource]:
         return [r for r in self.resources if r.type == type_token]
@@ -81,6 +83,7 @@ class Recording:
         return {
             "stack": self.stack,
             "error": self.error,
+            "warnings": self.warnings,
             "outputs": self.outputs,
             "resources": [r.__dict__ for r in self.resources],
         }
@@ -90,6 +93,7 @@ class Recording:
         return cls(
             stack=data["stack"],
             error=data["error"],
+            warnings=data["warnings"],
             outputs=data["outputs"],
             resources=[Resource(**r) for r in data["resources"]],
         )
@@ -364,9 +368,10 @@ def _plain(value: Any) -> Any:
 
 def record_in_process(request: dict[str, Any]) -> Recording:
     """Run __main__.py under mocks in this process, for a request as `record` encodes it (JSON: stack, overrides
-    with DELETE spelled "__DELETE__", preview, existing_image_tags). Call once per process."""
+    with DELETE spelled "__DELETE__", preview, existing_image_tags, lifecycle). Call once per process."""
     stack, preview, existing_image_tags = request["stack"], request["preview"], request["existing_image_tags"]
     overrides = {k: (_DELETE if v == "__DELETE__" else v) for k, v in request["overrides"].items()}
+    _set_lifecycle(request.get("lifecycle") or {})
     import pulumi
     from pulumi.runtime import mocks as pulumi_mocks
     from pulumi.runtime.config import set_all_config
@@ -411,9 +416,22 @@ def record_in_process(request: dict[str, Any]) -> Recording:
             registering.parent = None if parent is None or "::pulumi:pulumi:Stack::" in parent else parent
             return super().RegisterResource(request)
 
+    warnings: list[str] = []
+
+    class Warnings(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.levelno == logging.WARNING:
+                warnings.append(record.getMessage())
+
+    engine_log = logging.getLogger("creative-automation.mock-engine")
+    engine_log.addHandler(Warnings())
+    engine_log.propagate = False
+
     # Config exactly as the CLI passes it: strings, with structured values JSON-encoded.
     set_all_config({k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()})
-    pulumi.runtime.set_mocks(Mocks(), project=PROJECT, stack=stack, preview=preview, monitor=Monitor(Mocks()))
+    pulumi.runtime.set_mocks(
+        Mocks(), project=PROJECT, stack=stack, preview=preview, monitor=Monitor(Mocks()), logger=engine_log
+    )
 
     outputs: dict[str, Any] = {}
     error: str | None = None
@@ -436,7 +454,26 @@ def record_in_process(request: dict[str, Any]) -> Recording:
     finally:
         os.chdir(cwd)
 
-    return Recording(stack=stack, resources=recorded, outputs=_plain(outputs), error=error)
+    return Recording(stack=stack, resources=recorded, outputs=_plain(outputs), error=error, warnings=warnings)
+
+
+def _set_lifecycle(dates: dict[str, dict[str, str]]) -> None:
+    """Models of the table given Legacy and EOL dates (model id -> {legacy, eol}, ISO dates): how the program
+    meets a model AWS has since moved to Legacy."""
+    from dataclasses import replace
+    from datetime import date
+
+    from handlers.shared import image_models
+
+    table = image_models.models()
+    for model_id, given in dates.items():
+        lifecycle = replace(
+            table[model_id].lifecycle,
+            state="Legacy",
+            legacy=date.fromisoformat(given["legacy"]),
+            eol=date.fromisoformat(given["eol"]),
+        )
+        table[model_id] = replace(table[model_id], lifecycle=lifecycle)
 
 
 def _program_error(exc: BaseException) -> str:
@@ -461,13 +498,16 @@ def record(
     overrides: dict[str, Any] | None = None,
     preview: bool = False,
     existing_image_tags: dict[str, str] | None = None,
+    lifecycle: dict[str, dict[str, str]] | None = None,
 ) -> Recording:
-    """Record a stack in a fresh subprocess (Pulumi's runtime state is global). Results are cached."""
+    """Record a stack in a fresh subprocess (Pulumi's runtime state is global). Results are cached. `lifecycle`:
+    models of the table given Legacy and EOL dates ({model id: {"legacy": ISO date, "eol": ISO date}})."""
     request = {
         "stack": stack,
         "overrides": {k: ("__DELETE__" if v is _DELETE else v) for k, v in (overrides or {}).items()},
         "preview": preview,
         "existing_image_tags": existing_image_tags or {},
+        "lifecycle": lifecycle or {},
     }
     key = json.dumps(request, sort_keys=True)
     if key not in _CACHE:
@@ -492,7 +532,9 @@ def run_request(request: dict[str, Any], checkout: Path) -> subprocess.Completed
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--request", required=True, help="JSON: stack, overrides, preview, existing_image_tags")
+    parser.add_argument(
+        "--request", required=True, help="JSON: stack, overrides, preview, existing_image_tags, lifecycle"
+    )
     args = parser.parse_args(argv)
     recording = record_in_process(json.loads(args.request))
     sys.stdout.flush()

@@ -20,7 +20,7 @@ from components.settings.limits import (
     SERVICES,
 )
 from components.settings.loading import load, read_stack_file, stack_file_config
-from components.settings.model import Names, StackSettings, image_models
+from components.settings.model import Names, StackSettings
 from components.settings.validation import settings_from_values
 
 __all__ = [
@@ -34,7 +34,6 @@ __all__ = [
     "Names",
     "SettingsError",
     "StackSettings",
-    "image_models",
     "load",
     "read_stack_file",
     "settings_from_values",

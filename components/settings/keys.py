@@ -49,6 +49,8 @@ CONFIG_KEYS = frozenset(
         *(f"alarms.{k}" for k in ("email", "topicArn", "functionErrors", "modelThrottles", "oldestMessageAgeSeconds")),
         *(f"api.{k}" for k in ("jwtIssuer", "jwtAudience", "teamClaim", "throttleRateLimit", "throttleBurstLimit")),
         "bedrockModelId",
+        "bedrockOutpaintModelId",
+        "bedrockRegion",
         "imageBackend",
         "logLevel",
         "logRetentionDays",

@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from components.settings.keys import config_key
 from components.settings.limits import EXAMPLE_MAIL_DOMAINS, PROJECT
-from handlers.shared.image_models import model_table
-
-
-def image_models() -> dict[str, dict[str, Any]]:
-    """Bedrock image models the generator has adapters for: id -> {family, usd_per_image, ...}."""
-    return model_table()
+from handlers.shared.image_models import ModelChoice
 
 
 @dataclass(frozen=True)
@@ -152,11 +146,13 @@ class StackSettings:
     batch: BatchSettings
     alarms: AlarmSettings
     api: ApiSettings
-    bedrock_model_id: str
+    image_model: ModelChoice  # the generator's text-to-image model (bedrockModelId, bedrockRegion)
+    outpaint_model: ModelChoice | None  # paints a brief's "framing": "expand" (bedrockOutpaintModelId); None: refused
     image_backend: str
     log_level: str
     log_retention_days: int
     max_brief_bytes: int
+    model_warnings: tuple[str, ...] = ()  # a Legacy model: it works, but not for long (warned about at preview)
     names: Names = field(init=False)
 
     def __post_init__(self) -> None:
@@ -166,9 +162,14 @@ class StackSettings:
     def is_production(self) -> bool:
         return self.environment == "prod"
 
+    @property
+    def bedrock_models(self) -> list[ModelChoice]:
+        """Every Bedrock model the stack's functions call."""
+        return [self.image_model, *([self.outpaint_model] if self.outpaint_model else [])]
+
     def advice(self) -> list[str]:
         """Settings AWS accepts but advises against: warned about at preview, not refused."""
-        notes = []
+        notes = list(self.model_warnings)
         if self.alarms.email and self.alarms.email.rsplit("@", 1)[-1].lower() in EXAMPLE_MAIL_DOMAINS:
             notes.append(
                 f"{config_key('alarms.email')} is {self.alarms.email!r}: a documentation domain nobody receives "

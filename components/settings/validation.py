@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import UTC, date, datetime
 from typing import Any
 
 from components.settings.keys import Reader, SettingsError, camel, config_key, refuse_unknown_keys
@@ -40,9 +41,9 @@ from components.settings.model import (
     ImageSettings,
     QueueSettings,
     StackSettings,
-    image_models,
 )
 from handlers.shared.environment import DEFAULT_TEAM_CLAIM
+from handlers.shared.image_models import OUTPAINT, TEXT_TO_IMAGE, ModelChoice, UnknownModel, choose, lifecycle_warning
 
 HTTPS_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:\d+)?(/[^\s]*[^\s/])?$")
 AUDIENCE = re.compile(r"^\S{1,256}$")
@@ -50,11 +51,15 @@ API_INTEGRATION_TIMEOUT = 30  # seconds: the longest an HTTP API waits for its i
 COGNITO_RESERVED_WORDS = ("aws", "amazon", "cognito")  # refused in a Cognito domain prefix
 
 
-def settings_from_values(environment: str, values: Mapping[str, Any], *, deployed: bool = True) -> StackSettings:
+def settings_from_values(
+    environment: str, values: Mapping[str, Any], *, deployed: bool = True, today: date | None = None
+) -> StackSettings:
     """Validate config `values` (keys without the project prefix; `aws:region` as is).
 
-    `deployed` is False only for the local run, which may use the offline image backend.
+    `deployed` is False only for the local run, which may use the offline image backend. `today` (default: the
+    date of the run, UTC) decides whether a model has ended or gone Legacy.
     """
+    today = today or datetime.now(UTC).date()
     values = {k.removeprefix(f"{PROJECT}:"): v for k, v in values.items()}
     refuse_unknown_keys(values)
     reader = Reader(values)
@@ -234,13 +239,20 @@ def settings_from_values(environment: str, values: Mapping[str, Any], *, deploye
             f"stack name, or set {config_key('api.jwtIssuer')} to use an existing identity provider"
         )
 
-    models = image_models()
-    model_id = reader.string("bedrockModelId")
-    if model_id not in models:
-        raise SettingsError(
-            f"{config_key('bedrockModelId')} is {model_id!r}: the generator has adapters for "
-            f"{', '.join(sorted(models))}"
-        )
+    bedrock_region = reader.string(
+        "bedrockRegion", default=region, pattern=AWS_REGION, expected="an AWS region such as us-west-2"
+    )
+    image_model = model_choice(reader, "bedrockModelId", bedrock_region, TEXT_TO_IMAGE, today)
+    outpaint_model = (
+        model_choice(reader, "bedrockOutpaintModelId", bedrock_region, OUTPAINT, today)
+        if reader.string("bedrockOutpaintModelId", default="")
+        else None
+    )
+    warnings = [
+        f"{config_key(key)} is {choice.invoke_id!r}: {note}"
+        for key, choice in (("bedrockModelId", image_model), ("bedrockOutpaintModelId", outpaint_model))
+        if choice is not None and (note := lifecycle_warning(choice.model, today))
+    ]
     backend = reader.choice("imageBackend", ("bedrock", "local"), default="bedrock")
     if deployed and backend != "bedrock":
         raise SettingsError(
@@ -266,12 +278,23 @@ def settings_from_values(environment: str, values: Mapping[str, Any], *, deploye
         batch=batch,
         alarms=alarms,
         api=api,
-        bedrock_model_id=model_id,
+        image_model=image_model,
+        outpaint_model=outpaint_model,
         image_backend=backend,
         log_level=reader.choice("logLevel", LOG_LEVELS, default="INFO"),
         log_retention_days=reader.choice("logRetentionDays", LOG_RETENTION_DAYS, default=30),
         max_brief_bytes=reader.integer("maxBriefBytes", 1024, 10 * 1024 * 1024, default=1024 * 1024),
+        model_warnings=tuple(warnings),
     )
+
+
+def model_choice(reader: Reader, key: str, region: str, task: str, today: date) -> ModelChoice:
+    """The Bedrock model `key` names, callable from `region` and alive on `today`; refused in words otherwise."""
+    invoke_id = reader.string(key)
+    try:
+        return choose(invoke_id, region, task, today)
+    except UnknownModel as error:
+        raise SettingsError(f"{config_key(key)} is {invoke_id[:120]!r}: {error}") from error
 
 
 def api_settings(reader: Reader) -> ApiSettings:

@@ -20,7 +20,7 @@ from botocore.config import Config
 from handlers.api import auth, checks, routes
 from handlers.api.auth import Caller
 from handlers.api.checks import ApiError
-from handlers.api.estimate import expand_calls, image_model, usd_per_image
+from handlers.api.estimate import prices
 from handlers.api.index import CampaignIndex
 from handlers.api.rerender_jobs import BatchRerenderJobs, RerenderJobs
 from handlers.api.service import CampaignApi
@@ -74,10 +74,9 @@ def service() -> CampaignApi:
             ),
             jobs=jobs,
             max_brief_bytes=env.max_brief_bytes,
-            usd_per_image=usd_per_image(env.image_backend, env.bedrock_model_id),
+            prices=prices(env.image_models),
             log=logger,
-            image_model=image_model(env.image_backend, env.bedrock_model_id),
-            expand_calls=expand_calls(env.image_backend, env.bedrock_model_id),
+            can_expand=env.image_models.can_expand,
         )
     return _service
 

@@ -1,7 +1,8 @@
-"""What a brief will cost (pure): one image-model call per product without an existing asset, at the model's
-price; products that reuse an asset cost nothing. With `"framing": "expand"` and a model that outpaints, every
-product with an image (existing assets included) may also pay one outpaint call per variant size. An upper bound:
-an image or extension already in the cache is not paid again, and a size the source covers needs no extension."""
+"""What a brief will cost (pure): one image-model call per product without an existing asset, at the text-to-image
+model's price; products that reuse an asset cost nothing. With `"framing": "expand"`, every product with an image
+(existing assets included) may also pay one outpaint call per variant size, at the outpaint model's price. An upper
+bound: an image or extension already in the cache is not paid again, and a size the source covers needs no
+extension."""
 
 from __future__ import annotations
 
@@ -10,35 +11,43 @@ from dataclasses import dataclass
 from typing import Any
 
 from handlers.parser.brief import asset_key
-from handlers.shared.image_models import model_table
+from handlers.shared.environment import ImageModels
+from handlers.shared.image_models import image_model
 from handlers.variants.layout import VARIANT_SIZES
 
-
-def image_model(image_backend: str, model_id: str | None) -> str:
-    """What the estimate prices: the model id, or the offline backend."""
-    if image_backend == "bedrock":
-        return model_id or ""
-    return "offline placeholder images (local backend: free)"
+OFFLINE = "offline placeholder images (local backend: free)"
 
 
-def usd_per_image(image_backend: str, model_id: str | None) -> float:
-    """The price of one generated image: the Bedrock model's, or nothing for the offline placeholder backend."""
-    if image_backend != "bedrock":
-        return 0.0
-    return float(model_table()[model_id or ""]["usd_per_image"])
+@dataclass(frozen=True)
+class Prices:
+    """What the stack's models charge per call (nothing with the offline backend)."""
+
+    image_model: str  # what the estimate names: the text-to-image model, or the offline backend
+    usd_per_image: float
+    outpaint_model: str | None = None  # None: expand is painted by the free offline fill, or refused
+    usd_per_extension: float = 0.0
+    extensions_per_product: int = 0  # the most outpaint calls an expand brief's product makes: one per size
 
 
-def expand_calls(image_backend: str, model_id: str | None) -> int:
-    """The most outpaint calls a product's `"framing": "expand"` makes: one per variant size, with a Bedrock model
-    that outpaints; none otherwise (the default fill, free)."""
-    if image_backend != "bedrock" or not model_table().get(model_id or "", {}).get("outpaints"):
-        return 0
-    return len(VARIANT_SIZES)
+def prices(models: ImageModels) -> Prices:
+    if not models.bedrock:
+        return Prices(OFFLINE, 0.0)
+    model_id = models.model_id or ""
+    text_to_image = Prices(model_id, image_model(model_id).usd_per_image)
+    if models.outpaint_model_id is None:
+        return text_to_image
+    return Prices(
+        model_id,
+        text_to_image.usd_per_image,
+        models.outpaint_model_id,
+        image_model(models.outpaint_model_id).usd_per_image,
+        len(VARIANT_SIZES),
+    )
 
 
 @dataclass(frozen=True)
 class Estimate:
-    usd_per_image: float
+    prices: Prices
     products: list[dict[str, Any]]
 
     @property
@@ -47,24 +56,22 @@ class Estimate:
 
     @property
     def total_usd(self) -> float:
-        return round(self.model_calls * self.usd_per_image, 6)
+        return round(sum(float(p["usd"]) for p in self.products), 6)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "estimated_cost_usd": self.total_usd,
             "model_calls": self.model_calls,
-            "usd_per_image": self.usd_per_image,
+            "usd_per_image": self.prices.usd_per_image,
+            **({"usd_per_extension": self.prices.usd_per_extension} if self.prices.outpaint_model else {}),
             "products": self.products,
         }
 
 
-def estimate(
-    brief: dict[str, Any], price: float, find_asset: Callable[[str], str | None], expand_per_product: int = 0
-) -> Estimate:
-    """`find_asset(key)` is the existing asset the parser would pick for `existing_assets` (None: missing);
-    `expand_per_product`: `expand_calls(...)` of the stack's model."""
+def estimate(brief: dict[str, Any], prices: Prices, find_asset: Callable[[str], str | None]) -> Estimate:
+    """`find_asset(key)` is the existing asset the parser would pick for `existing_assets` (None: missing)."""
     generate_missing = brief.get("on_missing_asset", "fail") == "generate"
-    extensions = expand_per_product if brief.get("framing") == "expand" else 0
+    extensions = prices.extensions_per_product if brief.get("framing") == "expand" else 0
     products = []
     for index, product in enumerate(brief["products"]):
         requested = product.get("existing_assets")
@@ -77,18 +84,21 @@ def estimate(
             image, note = "generated", f"existing asset {requested!r} is missing: generated instead"
         else:
             image, note = "missing", f"existing asset {requested!r} is missing: this product will fail"
-        calls = int(image == "generated")
-        if extensions and image != "missing":
-            calls += extensions
-            note += f"; framing expand: up to {extensions} outpaint calls, one per variant size the image does not fill"
+        images = int(image == "generated")
+        painted = extensions if image != "missing" else 0
+        if painted:
+            note += (
+                f"; framing expand: up to {painted} outpaint calls ({prices.outpaint_model}), one per variant size "
+                "the image does not fill"
+            )
         products.append(
             {
                 "index": index,
                 "name": product["name"],
                 "image": image,
-                "model_calls": calls,
-                "usd": round(calls * price, 6),
+                "model_calls": images + painted,
+                "usd": round(images * prices.usd_per_image + painted * prices.usd_per_extension, 6),
                 "note": note,
             }
         )
-    return Estimate(price, products)
+    return Estimate(prices, products)

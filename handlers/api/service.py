@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 from handlers.api import checks
 from handlers.api.auth import Caller
 from handlers.api.checks import ApiError
-from handlers.api.estimate import Estimate, estimate
+from handlers.api.estimate import Estimate, Prices, estimate
 from handlers.api.index import CampaignIndex
 from handlers.api.rerender_jobs import RerenderJobs
 from handlers.api.versions import resolve
@@ -42,10 +42,9 @@ class CampaignApi:
     store: ManifestStore
     jobs: RerenderJobs
     max_brief_bytes: int
-    usd_per_image: float
+    prices: Prices  # what the estimate charges per model call
     log: Any
-    image_model: str = ""  # what the estimate prices (the model id)
-    expand_calls: int = 0  # the most outpaint calls a product of an expand brief makes (estimate.expand_calls)
+    can_expand: bool = True  # an outpaint model (or the offline fill) paints "framing": "expand"
 
     @property
     def bucket(self) -> str:
@@ -54,7 +53,7 @@ class CampaignApi:
     # -- POST /campaigns ----------------------------------------------------------------------------
 
     def submit(self, caller: Caller, body: bytes, dry_run: bool, status_url: Callable[[str], str]) -> dict[str, Any]:
-        check = check_brief(body, self.max_brief_bytes)  # the parser's own validation: the same reports
+        check = check_brief(body, self.max_brief_bytes, self.can_expand)  # the parser's own validation and reports
         if check.brief is None or not check.ok:
             first = check.violations[0]
             where = "" if first.path == "$" else f"{first.path}: "
@@ -68,9 +67,9 @@ class CampaignApi:
                 },
             )
         brief = check.brief
-        cost = estimate(brief, self.usd_per_image, self._find_asset, self.expand_calls)
+        cost = estimate(brief, self.prices, self._find_asset)
         if dry_run:
-            return {"dry_run": True, "valid": True, "image_model": self.image_model, **cost.to_json()}
+            return {"dry_run": True, "valid": True, **self._models(), **cost.to_json()}
         key = brief_key(caller.owner)
         put = self.s3.put_object(
             Bucket=self.bucket, Key=key, Body=body, ContentType="application/json", Metadata={"owner": caller.owner}
@@ -94,9 +93,14 @@ class CampaignApi:
             "campaign_id": cid,
             "status": "queued",
             "status_url": status_url(cid),
-            "image_model": self.image_model,
+            **self._models(),
             **_cost_fields(cost),
         }
+
+    def _models(self) -> dict[str, str]:
+        """The models the estimate prices."""
+        outpaint = self.prices.outpaint_model
+        return {"image_model": self.prices.image_model, **({"outpaint_model": outpaint} if outpaint else {})}
 
     def _find_asset(self, key: str) -> str | None:
         if not key:
@@ -332,4 +336,8 @@ def _summary(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def _cost_fields(cost: Estimate) -> dict[str, Any]:
-    return {"estimated_cost_usd": cost.total_usd, "model_calls": cost.model_calls, "usd_per_image": cost.usd_per_image}
+    return {
+        "estimated_cost_usd": cost.total_usd,
+        "model_calls": cost.model_calls,
+        "usd_per_image": cost.prices.usd_per_image,
+    }

@@ -21,16 +21,18 @@ _service: GeneratorService | None = None
 
 
 def backend(environment: GeneratorEnvironment) -> ImageBackend:
-    if environment.image_backend == "local":
+    models = environment.image_models
+    if not models.bedrock:
         from handlers.generator.placeholder import PlaceholderImages
 
         return PlaceholderImages()
     from handlers.generator.models import BedrockImages, client_config
 
-    client = boto3.client("bedrock-runtime", config=client_config())
+    # The model's Region, which may not be the function's (Stability's text-to-image models: us-west-2 only).
+    client = boto3.client("bedrock-runtime", region_name=models.region, config=client_config())
     return BedrockImages(
         client,
-        environment.bedrock_model_id or "",
+        models.model_id or "",
         on_throttle=lambda: metrics.add_metric(name=metric_names.MODEL_THROTTLES, unit="Count", value=1),
     )
 

@@ -1,13 +1,14 @@
-"""Bedrock image models: one request/response adapter per family (pure), the price table, and the call.
+"""Bedrock image models: the request/response adapter of the text-to-image family (pure), the price, and the call.
 
-Families (request -> response):
-- amazon-image (Titan Image Generator, Nova Canvas): `taskType: TEXT_IMAGE` -> `images[]`, `error`
-- stability-sdxl (SDXL 1.0): `text_prompts` -> `artifacts[].base64` with `finishReason`
-- stability-image (SD3.5 Large, Stable Image Core / Ultra): `prompt`, `aspect_ratio` -> `images[]`,
-  `finish_reasons`
+stability-image (Stable Image Core 1.1, SD3.5 Large, Stable Image Ultra 1.1; request and response as each model's
+parameters page documents them): `prompt`, `negative_prompt`, `aspect_ratio`, `output_format`, `seed` (and `mode`
+where the model takes it) -> `images[]`, `seeds[]`, `finish_reasons[]`. The outpaint service's body is built by
+handlers/variants/expand.py and sent through the same call.
 
 Each call is bounded by the Lambda deadline: an attempt that might not finish before it is never started, so
-the service always has time to record the image, or the failure on Lambda's last attempt.
+the service always has time to record the image, or the failure on Lambda's last attempt. A model Bedrock will
+not serve (ended, not enabled for the account, not callable as configured) is ModelUnavailable: permanent, told
+once, never retried.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
-from dataclasses import KW_ONLY, dataclass
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any
 
 from botocore.config import Config
@@ -25,10 +26,11 @@ from botocore.exceptions import ClientError
 
 from handlers.shared.backoff import Backoff
 from handlers.shared.errors import error_code, is_transient
-from handlers.shared.image_models import model_table
+from handlers.shared.image_models import ImageModel, image_model
 
-WIDTH = HEIGHT = 1024
-FAMILIES = ("amazon-image", "stability-sdxl", "stability-image")
+WIDTH = HEIGHT = 1024  # nominal: a 1:1 image of about a megapixel (the variants take whatever size comes)
+ASPECT_RATIO = "1:1"
+OUTPUT_FORMAT = "png"  # lower case: SD3.5 and the image services document lower case, Core and Ultra take it too
 
 # One model call takes at most CONNECT_TIMEOUT + READ_TIMEOUT seconds (a standard 1024x1024 image takes well
 # under a minute); FINISH_MARGIN is kept after it to save the image or mark the product failed.
@@ -38,14 +40,32 @@ FINISH_MARGIN = 10
 # Throttled or timed-out model calls: a few tries, waits growing to tens of seconds.
 MODEL_BACKOFF = Backoff(attempts=4, base_delay=1.0, max_delay=20.0)
 
-# Largest seed each model accepts; a larger one is a ValidationException.
-SEED_MAX = {
-    "amazon.nova-canvas-v1:0": 858_993_459,  # Nova Canvas user guide and code examples: 0..858,993,459
-}
-FAMILY_SEED_MAX = {
-    "amazon-image": 2_147_483_646,  # Titan Image Generator v1 / v2
-    "stability-sdxl": 4_294_967_295,  # SDXL 1.0
-    "stability-image": 4_294_967_294,  # SD3.5 Large, Stable Image Core / Ultra
+# Bedrock's answers that the model cannot be used as configured (permanent: the same call fails the same way).
+# Messages as Bedrock words them (AWS re:Post and user reports): an unknown or ended id, an id callable only
+# through an inference profile, a Legacy model refused to an account that has not used it lately.
+UNAVAILABLE_CODES = ("AccessDeniedException", "ResourceNotFoundException")
+UNAVAILABLE_MESSAGES = (
+    "model identifier is invalid",
+    "end of its life",
+    "legacy",
+    "on-demand throughput",
+    "inference profile",
+)
+WHAT_TO_DO = {
+    "AccessDeniedException": (
+        "model access is not enabled for this account in this Region (the first call of a Stability AI model "
+        "subscribes the account through AWS Marketplace, which needs a person with Marketplace permissions), or the "
+        "function's role may not invoke it; see docs/deploying.md#model-access"
+    ),
+    "ResourceNotFoundException": (
+        "the model has ended, or is Legacy and refused to this account; check it with "
+        "`aws bedrock get-foundation-model --model-identifier MODEL --query modelDetails.modelLifecycle` and set an "
+        "Active model (docs/settings.md#image-models)"
+    ),
+    "ValidationException": (
+        "Bedrock does not serve this model id here: it has ended, is misspelled, or is callable only through an "
+        "inference profile (docs/settings.md#image-models)"
+    ),
 }
 
 
@@ -55,6 +75,30 @@ class ContentFiltered(Exception):
 
 class ModelError(Exception):
     """The model answered without an image for another reason."""
+
+
+class ModelUnavailable(Exception):
+    """Bedrock will not serve the model as configured (ended, not enabled, not callable this way): permanent."""
+
+    code = "ModelUnavailable"
+
+
+def unavailable(error: ClientError) -> bool:
+    details = error.response.get("Error", {})
+    code, message = details.get("Code", ""), str(details.get("Message", "")).lower()
+    return code in UNAVAILABLE_CODES or (
+        code == "ValidationException" and any(words in message for words in UNAVAILABLE_MESSAGES)
+    )
+
+
+def unavailable_message(invoke_id: str, region: str | None, error: ClientError) -> str:
+    """What failed and what to do, in words: the model, the Region, Bedrock's own answer."""
+    details = error.response.get("Error", {})
+    code = details.get("Code", "")
+    said = str(details.get("Message", "")).strip()[:300]
+    advice = WHAT_TO_DO.get(code, WHAT_TO_DO["ValidationException"]).replace("MODEL", invoke_id)
+    where = f" in {region}" if region else ""
+    return f"the image model {invoke_id} cannot be used{where}: Bedrock answered {code} ({said}); {advice}"
 
 
 @dataclass(frozen=True)
@@ -84,91 +128,38 @@ def seed_for(prompt: str) -> int:
     return int(hashlib.sha256(prompt.encode()).hexdigest()[:8], 16) % 2147483647
 
 
-def seed_max(model_id: str) -> int:
-    return SEED_MAX.get(model_id, FAMILY_SEED_MAX[family(model_id)])
-
-
-def model_seed(model_id: str, seed: int) -> int:
-    """The seed folded into the model's range (modulo, not capped, so products keep distinct seeds)."""
-    return seed % (seed_max(model_id) + 1)
-
-
-def family(model_id: str) -> str:
-    models = model_table()
-    if model_id not in models:
-        raise ValueError(f"BEDROCK_MODEL_ID {model_id!r} has no adapter; known: {', '.join(sorted(models))}")
-    kind: str = models[model_id]["family"]
-    if kind not in FAMILIES:
-        raise ValueError(f"{model_id!r} has family {kind!r}; the generator has adapters for {', '.join(FAMILIES)}")
-    return kind
+def model_seed(model: ImageModel, seed: int) -> int:
+    """The seed folded into 1..the model's largest (Stability reads 0 as "random": the same prompt would not make
+    the same image); modulo, not capped, so products keep distinct seeds."""
+    largest = int(model.limits["seed_max"])
+    return 1 + (seed - 1) % largest
 
 
 def price(model_id: str) -> float:
-    return float(model_table()[model_id]["usd_per_image"])
+    return image_model(model_id).usd_per_image
 
 
 def request_body(model_id: str, request: ImageRequest) -> dict[str, Any]:
-    kind = family(model_id)
-    seed = model_seed(model_id, request.seed)
-    if kind == "amazon-image":
-        limit = 1024 if model_id.startswith("amazon.nova") else 512
-        return {
-            "taskType": "TEXT_IMAGE",
-            "textToImageParams": {"text": request.prompt[:limit], "negativeText": request.negative_prompt[:limit]},
-            "imageGenerationConfig": {
-                "numberOfImages": 1,
-                "width": request.width,
-                "height": request.height,
-                "quality": "standard",
-                "cfgScale": 6.5,
-                "seed": seed,
-            },
-        }
-    if kind == "stability-sdxl":
-        return {
-            "text_prompts": [
-                {"text": request.prompt, "weight": 1.0},
-                {"text": request.negative_prompt, "weight": -1.0},
-            ],
-            "cfg_scale": 7,
-            "steps": 30,
-            "seed": seed,
-            "width": request.width,
-            "height": request.height,
-            "samples": 1,
-        }
-    body = {
-        "prompt": request.prompt,
-        "negative_prompt": request.negative_prompt,
-        "aspect_ratio": "1:1",
-        "output_format": "png",
-        "seed": seed,
+    """The text-to-image body the model's parameters page documents; `negative_prompt` and `mode` only where the
+    model takes them (an unknown field is a ValidationException)."""
+    model = image_model(model_id, "text-to-image")
+    limits = model.limits
+    body: dict[str, Any] = {
+        "prompt": request.prompt[: limits["prompt_chars"]],
+        "aspect_ratio": ASPECT_RATIO,
+        "output_format": OUTPUT_FORMAT,
+        "seed": model_seed(model, request.seed),
     }
-    if model_id.startswith("stability.sd3"):
+    if limits["negative_prompt"] and request.negative_prompt:
+        body["negative_prompt"] = request.negative_prompt[: limits["prompt_chars"]]
+    if limits["mode"]:
         body["mode"] = "text-to-image"
     return body
 
 
-def image_from_response(model_id: str, body: dict[str, Any]) -> bytes:
-    """The PNG bytes, or ContentFiltered / ModelError with the model's own reason."""
-    kind = family(model_id)
-    if kind == "amazon-image":
-        if body.get("error"):
-            raise ContentFiltered(str(body["error"]))
-        images = body.get("images") or []
-        if not images:
-            raise ModelError("the model returned no image")
-        return base64.b64decode(images[0])
-    if kind == "stability-sdxl":
-        artifacts = body.get("artifacts") or []
-        if not artifacts:
-            raise ModelError(f"the model returned no artifact (result: {body.get('result')!r})")
-        reason = artifacts[0].get("finishReason")
-        if reason == "CONTENT_FILTERED":
-            raise ContentFiltered("finishReason CONTENT_FILTERED: the prompt or the image was filtered")
-        if reason not in (None, "SUCCESS"):
-            raise ModelError(f"finishReason {reason}")
-        return base64.b64decode(artifacts[0]["base64"])
+def image_from_response(body: dict[str, Any]) -> bytes:
+    """The image bytes of a Stability answer (text-to-image and the image services alike), or ContentFiltered /
+    ModelError with the model's own reason."""
     reasons = body.get("finish_reasons") or [None]
     if reasons[0] is not None:
         if str(reasons[0]).startswith("Filter reason"):
@@ -178,14 +169,6 @@ def image_from_response(model_id: str, body: dict[str, Any]) -> bytes:
     if not images:
         raise ModelError("the model returned no image")
     return base64.b64decode(images[0])
-
-
-def is_content_filter_error(error: ClientError) -> bool:
-    """Nova Canvas and Titan refuse a filtered prompt with a ValidationException rather than a body."""
-    message = error.response.get("Error", {}).get("Message", "").lower()
-    return error.response.get("Error", {}).get("Code") == "ValidationException" and (
-        "content filter" in message or "content moderation" in message or "blocked" in message
-    )
 
 
 def client_config() -> Config:
@@ -199,20 +182,21 @@ class BedrockImages:
     attempt started only if it can finish before the function's deadline."""
 
     client: Any
-    model_id: str
+    model_id: str  # as InvokeModel takes it: a model id, or an inference profile's
     _: KW_ONLY
     backoff: Backoff = MODEL_BACKOFF
     sleep: Callable[[float], None] = time.sleep
     on_throttle: Callable[[], None] = lambda: None
     attempt_seconds: float = CONNECT_TIMEOUT + READ_TIMEOUT  # the longest one model call takes
     margin_seconds: float = FINISH_MARGIN
+    model: ImageModel = field(init=False)
 
     def __post_init__(self) -> None:
-        family(self.model_id)  # fail fast on an unknown model
+        self.model = image_model(self.model_id)  # fail fast on an unknown or ended model
 
     @property
     def usd_per_image(self) -> float:
-        return price(self.model_id)
+        return self.model.usd_per_image
 
     def generate(self, request: ImageRequest, remaining_ms: Callable[[], int] | None = None) -> bytes:
         """The PNG. `remaining_ms` is the Lambda context's get_remaining_time_in_millis (None: no deadline)."""
@@ -233,8 +217,9 @@ class BedrockImages:
                     modelId=self.model_id, body=body, accept="application/json", contentType="application/json"
                 )
             except Exception as error:  # throttling, timeouts and dropped connections are worth another try
-                if isinstance(error, ClientError) and is_content_filter_error(error):
-                    raise ContentFiltered(error.response["Error"]["Message"]) from error
+                if isinstance(error, ClientError) and unavailable(error):
+                    region = getattr(getattr(self.client, "meta", None), "region_name", None)
+                    raise ModelUnavailable(unavailable_message(self.model_id, region, error)) from error
                 if not is_transient(error) or attempt == self.backoff.attempts:
                     raise
                 if error_code(error) == "ThrottlingException":
@@ -243,7 +228,7 @@ class BedrockImages:
                 if not self._time_for_attempt(remaining_ms, after=delay):
                     raise  # before Lambda kills the function, so the service can settle the product
             else:
-                return image_from_response(self.model_id, json.loads(response["body"].read()))
+                return image_from_response(json.loads(response["body"].read()))
             self.sleep(delay)
         raise AssertionError("unreachable")
 

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from PIL import Image, UnidentifiedImageError
 
-from handlers.generator.models import ContentFiltered, ImageRequest, seed_for
+from handlers.generator.models import ContentFiltered, ImageRequest, ModelUnavailable, seed_for
 from handlers.generator.prompt import NEGATIVE_PROMPT, build_prompt
 from handlers.shared import metrics as metric_names
 from handlers.shared.bucket_layout import generated_key, image_cache_key
@@ -74,6 +74,11 @@ class GeneratorService:
             except ContentFiltered as error:
                 self.logger.warning("image refused by the model's content filter", extra={"reason": str(error)})
                 self.store.fail_product(campaign_id, index, "ContentFiltered", str(error))
+                return "failed"
+            except ModelUnavailable as error:  # permanent: told once, not retried (no call was paid)
+                self.logger.warning("image model unavailable", extra={"reason": str(error)})
+                self.metrics.add_metric(name=metric_names.MODEL_UNAVAILABLE, unit="Count", value=1)
+                self.store.fail_product(campaign_id, index, ModelUnavailable.code, str(error))
                 return "failed"
             except Exception as error:
                 if attempt >= self.max_attempts:  # Lambda will not retry again: settle the product

@@ -40,6 +40,7 @@ def service() -> ParserService:
             logger,
             metrics,
             index=IndexStatus(environment().campaign_table),
+            can_expand=environment().image_models.can_expand,
         )
     return _service
 

@@ -95,8 +95,10 @@ def too_large(size: int, max_bytes: int) -> Violation:
     )
 
 
-def check_brief(body: bytes, max_bytes: int) -> BriefCheck:
-    """Every reason to refuse the brief, not only the first."""
+def check_brief(body: bytes, max_bytes: int, can_expand: bool = True) -> BriefCheck:
+    """Every reason to refuse the brief, not only the first. `can_expand`: whether the stack can paint a
+    `"framing": "expand"` (an outpaint model, or the offline fill); without, such a brief is refused before any
+    paid call."""
     if len(body) > max_bytes:
         return BriefCheck(None, [too_large(len(body), max_bytes)])
     try:
@@ -137,6 +139,16 @@ def check_brief(body: bytes, max_bytes: int) -> BriefCheck:
                     "is a folder or leads elsewhere (a '..', a leading '/', a backslash, a '%' escape, a URL, or "
                     "input/ or output/)",
                     shorten(logo),
+                )
+            )
+        if brief.get("framing") == "expand" and not can_expand:
+            violations.append(
+                Violation(
+                    "$.framing",
+                    'expected "auto": "expand" has an image model paint the extension of each size, and this stack '
+                    "has no outpaint model configured (its platform team sets creative-automation:"
+                    "bedrockOutpaintModelId, docs/settings.md#image-models)",
+                    "expand",
                 )
             )
     return BriefCheck(brief if not violations else None, violations)

@@ -64,6 +64,7 @@ class ParserService:
     metrics: MetricSink
     invoke: Callable[[Payload], None] = invoke_async
     index: IndexStatus | None = None  # the API's campaign index, kept current for campaigns with an owner
+    can_expand: bool = True  # an outpaint model (or the offline fill) paints "framing": "expand"
 
     def handle(self, upload: Upload) -> Outcome:
         if upload.bucket != self.store.bucket:
@@ -84,7 +85,7 @@ class ParserService:
             return self._reject(upload, [too_large(read, self.max_brief_bytes)])
         body, owner = read
 
-        check = check_brief(body, self.max_brief_bytes)
+        check = check_brief(body, self.max_brief_bytes, self.can_expand)
         brief = check.brief
         if brief is None or not check.ok:
             return self._reject(upload, check.violations)

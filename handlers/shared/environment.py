@@ -14,7 +14,9 @@ from dataclasses import dataclass
 S3_BUCKET_NAME = "S3_BUCKET_NAME"
 GENERATOR_FUNCTION = "GENERATOR_FUNCTION"
 VARIANTS_FUNCTION = "VARIANTS_FUNCTION"
-BEDROCK_MODEL_ID = "BEDROCK_MODEL_ID"
+BEDROCK_MODEL_ID = "BEDROCK_MODEL_ID"  # the text-to-image model (or inference profile) InvokeModel gets
+BEDROCK_OUTPAINT_MODEL_ID = "BEDROCK_OUTPAINT_MODEL_ID"  # paints "framing": "expand"; unset: expand is refused
+BEDROCK_REGION = "BEDROCK_REGION"  # the Region Bedrock is called in (a profile's source Region)
 IMAGE_BACKEND = "IMAGE_BACKEND"  # bedrock | local (the local run's offline placeholders)
 MAX_BRIEF_BYTES = "MAX_BRIEF_BYTES"
 DLQ_URL = "DLQ_URL"
@@ -44,11 +46,46 @@ class MisconfiguredFunction(RuntimeError):
 
 
 @dataclass(frozen=True)
+class ImageModels:
+    """Who makes and edits images: Bedrock models, called in one Region (ids as InvokeModel takes them), or the
+    offline backend of the local run (placeholders, and its own fill for an expand)."""
+
+    backend: str = "local"
+    model_id: str | None = None  # text-to-image; required with bedrock
+    outpaint_model_id: str | None = None  # None with bedrock: a brief's "framing": "expand" is refused
+    region: str | None = None  # required with bedrock
+
+    @property
+    def bedrock(self) -> bool:
+        return self.backend == "bedrock"
+
+    @property
+    def can_expand(self) -> bool:
+        """Whether a brief may ask for "framing": "expand": a model paints it, or the offline fill does."""
+        return not self.bedrock or self.outpaint_model_id is not None
+
+    @classmethod
+    def read(cls, environ: Mapping[str, str] = os.environ) -> ImageModels:
+        backend = _required(environ, IMAGE_BACKEND)
+        if backend not in IMAGE_BACKENDS:
+            raise MisconfiguredFunction(f"{IMAGE_BACKEND} is {backend!r}: expected one of {', '.join(IMAGE_BACKENDS)}")
+        if backend != "bedrock":
+            return cls(backend)
+        return cls(
+            backend,
+            _required(environ, BEDROCK_MODEL_ID),
+            _optional(environ, BEDROCK_OUTPAINT_MODEL_ID),
+            _required(environ, BEDROCK_REGION),
+        )
+
+
+@dataclass(frozen=True)
 class ParserEnvironment:
     bucket: str
     max_brief_bytes: int
     dlq_url: str | None  # None: permanent failures are retried until SQS moves them (tests, old stacks)
     campaign_table: str | None = None  # None: no campaign index to keep current
+    image_models: ImageModels = ImageModels()  # whether a brief may ask for a generative expand
 
     @classmethod
     def read(cls, environ: Mapping[str, str] = os.environ) -> ParserEnvironment:
@@ -57,24 +94,22 @@ class ParserEnvironment:
             max_brief_bytes=_positive(environ, MAX_BRIEF_BYTES),
             dlq_url=environ.get(DLQ_URL) or None,
             campaign_table=_optional(environ, CAMPAIGN_TABLE),
+            image_models=ImageModels.read(environ),
         )
 
 
 @dataclass(frozen=True)
 class GeneratorEnvironment:
     bucket: str
-    image_backend: str
-    bedrock_model_id: str | None  # required with the bedrock backend
+    image_models: ImageModels
     async_max_attempts: int
     campaign_table: str | None = None  # None: no campaign index to keep current
 
     @classmethod
     def read(cls, environ: Mapping[str, str] = os.environ) -> GeneratorEnvironment:
-        backend, model_id = _image_model(environ)
         return cls(
             _required(environ, S3_BUCKET_NAME),
-            backend,
-            model_id,
+            ImageModels.read(environ),
             _positive(environ, ASYNC_MAX_ATTEMPTS),
             _optional(environ, CAMPAIGN_TABLE),
         )
@@ -84,18 +119,15 @@ class GeneratorEnvironment:
 class VariantsEnvironment:
     bucket: str
     async_max_attempts: int
-    image_backend: str = "local"  # who paints a generative expand: the image model, or the offline stand-in
-    bedrock_model_id: str | None = None  # required with the bedrock backend
+    image_models: ImageModels = ImageModels()  # who paints a generative expand: a model, or the offline stand-in
     campaign_table: str | None = None  # None: no campaign index to keep current
 
     @classmethod
     def read(cls, environ: Mapping[str, str] = os.environ) -> VariantsEnvironment:
-        backend, model_id = _image_model(environ)
         return cls(
             _required(environ, S3_BUCKET_NAME),
             _positive(environ, ASYNC_MAX_ATTEMPTS),
-            backend,
-            model_id,
+            ImageModels.read(environ),
             _optional(environ, CAMPAIGN_TABLE),
         )
 
@@ -120,8 +152,7 @@ class ApiEnvironment:
     bucket: str
     campaign_table: str
     max_brief_bytes: int
-    image_backend: str  # the cost estimate: the model's price, or nothing for the offline backend
-    bedrock_model_id: str | None
+    image_models: ImageModels  # the cost estimate: the models' prices, or nothing for the offline backend
     batch_job_queue: str
     batch_job_definition_name: str
     version_source: str
@@ -130,7 +161,6 @@ class ApiEnvironment:
 
     @classmethod
     def read(cls, environ: Mapping[str, str] = os.environ) -> ApiEnvironment:
-        backend, model_id = _image_model(environ)
         source = _required(environ, VERSION_SOURCE)
         if source not in VERSION_SOURCES:
             raise MisconfiguredFunction(f"{VERSION_SOURCE} is {source!r}: expected one of {', '.join(VERSION_SOURCES)}")
@@ -138,22 +168,13 @@ class ApiEnvironment:
             bucket=_required(environ, S3_BUCKET_NAME),
             campaign_table=_required(environ, CAMPAIGN_TABLE),
             max_brief_bytes=_positive(environ, MAX_BRIEF_BYTES),
-            image_backend=backend,
-            bedrock_model_id=model_id,
+            image_models=ImageModels.read(environ),
             batch_job_queue=_required(environ, BATCH_JOB_QUEUE),
             batch_job_definition_name=_required(environ, BATCH_JOB_DEFINITION_NAME),
             version_source=source,
             batch_worker_repository=_required(environ, BATCH_WORKER_REPOSITORY) if source == PUSHED_TAGS else None,
             team_claim=environ.get(TEAM_CLAIM, "").strip() or DEFAULT_TEAM_CLAIM,
         )
-
-
-def _image_model(environ: Mapping[str, str]) -> tuple[str, str | None]:
-    """The image backend, and the Bedrock model id it needs (None for the offline backend)."""
-    backend = _required(environ, IMAGE_BACKEND)
-    if backend not in IMAGE_BACKENDS:
-        raise MisconfiguredFunction(f"{IMAGE_BACKEND} is {backend!r}: expected one of {', '.join(IMAGE_BACKENDS)}")
-    return backend, _required(environ, BEDROCK_MODEL_ID) if backend == "bedrock" else None
 
 
 def function_name(variable: str, environ: Mapping[str, str] = os.environ) -> str:

@@ -18,6 +18,7 @@ MISSING_ASSETS_GENERATED = "MissingAssetsGenerated"  # ... and opted in to a gen
 VARIANTS_RENDERED = "VariantsRendered"
 IMAGE_MODEL_COST_USD = "ImageModelCostUSD"
 MODEL_THROTTLES = "ModelThrottles"
+MODEL_UNAVAILABLE = "ModelUnavailable"  # Bedrock refused the configured model (ended, not enabled): alarmed at once
 GENERATION_DURATION_MS = "GenerationDuration"
 RENDER_DURATION_MS = "RenderDuration"
 PRODUCTS_LOST = "ProductsLost"  # settled failed by the settler: Lambda dropped the event, or no progress

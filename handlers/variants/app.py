@@ -7,6 +7,7 @@ destination keeps the event.
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from handlers.shared import metrics as metric_names
 from handlers.shared.environment import VariantsEnvironment
 from handlers.shared.payloads import RenderVariants
 from handlers.shared.product_function import product_handler, settling_store
@@ -28,18 +29,33 @@ def service() -> VariantsService:
 def build_service(environment: VariantsEnvironment) -> VariantsService:
     store = settling_store(environment.bucket, logger, metrics, environment.campaign_table)
     attempts = environment.async_max_attempts
-    return VariantsService(store.s3, store, logger, metrics, max_attempts=attempts, model=model(environment))
+    return VariantsService(
+        store.s3,
+        store,
+        logger,
+        metrics,
+        max_attempts=attempts,
+        model=model(environment),
+        can_expand=environment.image_models.can_expand,
+    )
 
 
 def model(environment: VariantsEnvironment) -> ModelCall | None:
-    """The image model that paints a generative expand; None with the offline backend (its own fill)."""
-    if environment.image_backend != "bedrock":
+    """The image model that paints a generative expand; None with the offline backend (its own fill) or without
+    an outpaint model (expand refused)."""
+    models = environment.image_models
+    if not models.bedrock or models.outpaint_model_id is None:
         return None
     import boto3
 
     from handlers.generator.models import BedrockImages, client_config
 
-    return BedrockImages(boto3.client("bedrock-runtime", config=client_config()), environment.bedrock_model_id or "")
+    client = boto3.client("bedrock-runtime", region_name=models.region, config=client_config())
+    return BedrockImages(
+        client,
+        models.outpaint_model_id,
+        on_throttle=lambda: metrics.add_metric(name=metric_names.MODEL_THROTTLES, unit="Count", value=1),
+    )
 
 
 def render(request: RenderVariants, context: LambdaContext) -> str:

@@ -65,6 +65,7 @@ def check(
     logo: Placement | None = None,
     expanded_by: str | None = None,
     expand_cost_usd: float = 0.0,
+    expand_note: str = "",
 ) -> CreativeCheck:
     product = framing.product
     visible = None if product is None else product.inside(framing.inner)
@@ -86,6 +87,8 @@ def check(
         reasons.append(f"source enlarged {upscale:.1f}x (more than {MAX_UPSCALE:g}x): may look soft")
     if logo_wanted and logo is None:
         reasons.append("no corner has room for the logo clear of the product and the message: logo left out")
+    if expand_note:
+        reasons.append(f"extended by the plain fill, not the outpaint model: {expand_note}")
     return CreativeCheck(
         framing.placement,
         visible,

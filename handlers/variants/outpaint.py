@@ -12,8 +12,8 @@ from typing import Any, Protocol
 from PIL import Image
 
 from handlers.shared.bucket_layout import image_cache_key
-from handlers.shared.image_models import model_table
-from handlers.variants.expand import merge, outpainting
+from handlers.shared.image_models import ImageModel
+from handlers.variants.expand import OutpaintUnfit, merge, outpainting
 from handlers.variants.layout import Box
 from handlers.variants.render import Expanded
 
@@ -21,20 +21,18 @@ LOCAL_STAND_IN = "local stand-in"  # the offline backend: today's plain/blur ext
 
 
 class ModelCall(Protocol):
-    """handlers.generator.models.BedrockImages: retries, deadline, the model's price."""
+    """handlers.generator.models.BedrockImages: retries, deadline, the model's price and limits."""
 
     @property
     def model_id(self) -> str: ...
 
     @property
+    def model(self) -> ImageModel: ...
+
+    @property
     def usd_per_image(self) -> float: ...
 
     def invoke(self, request: dict[str, Any], remaining_ms: Callable[[], int] | None = None) -> bytes: ...
-
-
-def can_outpaint(model_id: str) -> bool:
-    """Whether the model paints an extension (image_models.json `outpaints`); the others get the default fill."""
-    return bool(model_table().get(model_id, {}).get("outpaints"))
 
 
 def local_expander(canvas: Image.Image, covered: Box) -> Expanded:
@@ -51,7 +49,10 @@ class CachedOutpainter:
     remaining_ms: Callable[[], int] | None = None
 
     def __call__(self, canvas: Image.Image, covered: Box) -> Expanded:
-        request = outpainting(canvas, covered, self.model.model_id)
+        try:
+            request = outpainting(canvas, covered, self.model.model)
+        except OutpaintUnfit as unfit:  # nothing paid: the plain fill, and the variant flagged for a look
+            return Expanded(canvas, LOCAL_STAND_IN, 0.0, note=str(unfit))
         key = image_cache_key(request.fingerprint(self.model.model_id))
         if self._exists(key):
             cached = self.s3.get_object(Bucket=self.bucket, Key=key)

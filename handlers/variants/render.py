@@ -71,6 +71,7 @@ class Expanded:
     canvas: Image.Image
     by: str  # the model id, or "local stand-in" (the offline backend's plain/blur extension)
     cost_usd: float
+    note: str = ""  # why the model did not paint it (the frame is outside its limits): flagged for review
 
 
 # (canvas painted with today's extension, frame pixels the source covers) -> the canvas extended
@@ -153,6 +154,7 @@ def render_locale(
         ]
         if placed and brand_logo:
             drawings.append((_within(frame, placed.box), partial(logo.draw, logo=brand_logo, placement=placed)))
+        expanded = prepared.expanded.get(name)
         variant_check = check(
             framing,
             fitted.band,
@@ -164,8 +166,9 @@ def render_locale(
             no_product_reason=prepared.detection.reason,
             logo_wanted=brand_logo is not None,
             logo=placed,
-            expanded_by=prepared.expanded[name].by if name in prepared.expanded else None,
-            expand_cost_usd=prepared.expanded[name].cost_usd if name in prepared.expanded else 0.0,
+            expanded_by=expanded.by if expanded else None,
+            expand_cost_usd=expanded.cost_usd if expanded else 0.0,
+            expand_note=expanded.note if expanded else "",
         )
         earlier = prepared.encoded.get(name)
         if earlier is not None:

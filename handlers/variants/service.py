@@ -7,6 +7,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from handlers.generator.models import ModelUnavailable
 from handlers.shared import metrics as metric_names
 from handlers.shared.bucket_layout import variant_key
 from handlers.shared.errors import error_code
@@ -15,7 +16,7 @@ from handlers.shared.manifest import SETTLED, ManifestNotFound, ManifestStore
 from handlers.shared.manifest import product as find_product
 from handlers.shared.settled import republish_gallery
 from handlers.variants import logo
-from handlers.variants.outpaint import CachedOutpainter, ModelCall, can_outpaint, local_expander
+from handlers.variants.outpaint import CachedOutpainter, ModelCall, local_expander
 from handlers.variants.render import Expander, SourceImageError, prepare, render_locale
 
 MISSING = {"NoSuchKey", "NoSuchVersion", "404", "AccessDenied"}
@@ -30,10 +31,13 @@ class VariantsService:
         metrics: Any,
         max_attempts: int = 3,
         model: ModelCall | None = None,
+        can_expand: bool = True,
     ):
-        """`model`: paints a brief's generative expand (None: the offline backend's own fill)."""
+        """`model`: paints a brief's generative expand (None: the offline backend's own fill, where `can_expand`;
+        a Bedrock stack without an outpaint model cannot expand)."""
         self.s3 = s3
         self.model = model
+        self.can_expand = can_expand
         self.max_attempts = max_attempts
         self.store = store
         self.logger = logger
@@ -108,12 +112,23 @@ class VariantsService:
                     return self._fail(campaign_id, index, "LogoMissing", f"logo {logo_key} does not exist any more")
                 raise
 
+        expand = manifest.get("framing") == "expand"
+        if expand and not self.can_expand:  # the parser refuses such briefs; a stack changed since may meet one
+            return self._fail(
+                campaign_id,
+                index,
+                "ExpandUnavailable",
+                'the brief asks for "framing": "expand", and this stack has no outpaint model '
+                "(creative-automation:bedrockOutpaintModelId); nothing was paid",
+            )
         started = time.perf_counter()
         try:
-            expander = self._expander(manifest, campaign_id, index) if manifest.get("framing") == "expand" else None
-            prepared = prepare(data, expander=expander)  # the framing, once for every locale
+            prepared = prepare(data, expander=self._expander(campaign_id, index) if expand else None)
         except SourceImageError as error:
             return self._fail(campaign_id, index, error.code, f"{source_key}: {error}")
+        except ModelUnavailable as error:  # permanent: told once, not retried (no call was paid)
+            self.metrics.add_metric(name=metric_names.MODEL_UNAVAILABLE, unit="Count", value=1)
+            return self._fail(campaign_id, index, ModelUnavailable.code, str(error))
         try:
             brand_logo = logo.load(logo_data) if logo_data else None
         except SourceImageError as error:
@@ -160,9 +175,9 @@ class VariantsService:
         self.logger.info("variants rendered", extra={"variants": len(recorded), "render_ms": round(render_ms, 1)})
         return "complete"
 
-    def _expander(self, manifest: dict[str, Any], campaign_id: str, index: int) -> Expander:
-        if self.model is None or not can_outpaint(self.model.model_id):
-            return local_expander  # offline, or a model without outpainting (Stability): the own fill
+    def _expander(self, campaign_id: str, index: int) -> Expander:
+        if self.model is None:
+            return local_expander  # offline: the own fill
         return CachedOutpainter(self.s3, self.store.bucket, self.model, f"{campaign_id}/{index}")
 
     def _fail(self, campaign_id: str, index: int, code: str, message: str) -> str:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from tests.documented import OUTPAINT_PROFILE_DESTINATIONS
 from tools.mock_stack import Recording, record
 
 with warnings.catch_warnings():  # parliament loads its data through pkg_resources, which warns it is deprecated
@@ -136,13 +137,26 @@ class Accepted:
         )
 
 
-FOUNDATION_MODEL = re.compile(r"^arn:aws:bedrock:[a-z0-9-]+::foundation-model/[a-z0-9.-]+(:\d+)?$")
+FOUNDATION_MODEL = re.compile(r"^arn:aws:bedrock:[a-z0-9-]*::foundation-model/[a-z0-9.-]+(:\d+)?$")
+INFERENCE_PROFILE = re.compile(
+    r"^arn:aws:bedrock:[a-z0-9-]+:\d{12}:inference-profile/(us|us-gov|eu|apac|jp|au|ca|global)\.[a-z0-9.-]+(:\d+)?$"
+)
 
 
-def invokes_foundation_models_only(document: dict) -> bool:
+def invokes_models_only(document: dict) -> bool:
+    """Every InvokeModel statement names foundation models or system-defined inference profiles, nothing else; a
+    statement on foundation models next to a profile is usable only through that profile."""
     statements = [s for s in document["Statement"] if "bedrock:InvokeModel" in s["Action"]]
     resources = [r for s in statements for r in ([s["Resource"]] if isinstance(s["Resource"], str) else s["Resource"])]
-    return bool(resources) and all(FOUNDATION_MODEL.match(r) for r in resources)
+    profiles = [r for r in resources if INFERENCE_PROFILE.match(r)]
+    if not resources or not all(FOUNDATION_MODEL.match(r) or INFERENCE_PROFILE.match(r) for r in resources):
+        return False
+    for statement in statements:
+        models = [r for r in statement["Resource"] if FOUNDATION_MODEL.match(r)]
+        condition = statement.get("Condition", {}).get("ArnEquals", {}).get("bedrock:InferenceProfileArn")
+        if profiles and models and condition not in profiles:
+            return False
+    return True
 
 
 ACCEPTED = [
@@ -220,10 +234,12 @@ ACCEPTED = [
             ),
             "bedrock:InvokeModel lists eight resource types (foundation model, inference profiles, provisioned and "
             "imported models, ...) as alternatives: one call invokes one model. parliament requires each of them; "
-            "the statement names the foundation model the function invokes (Service Authorization Reference, "
-            "Amazon Bedrock). parliament also rejects the colon of a model id (amazon.nova-canvas-v1:0), which AWS "
-            "defines so.",
-            invokes_foundation_models_only,
+            "the statement names the model the function invokes: the foundation model in its Region, or a "
+            "cross-Region inference profile with the foundation model in each of its destination Regions, usable "
+            "only through that profile (Service Authorization Reference, Amazon Bedrock; Bedrock user guide, "
+            "prerequisites for inference profiles). parliament also rejects the colon of a model id "
+            "(stability.stable-image-core-v1:1), which AWS defines so.",
+            invokes_models_only,
         )
         for policy in ("generator-policy", "variants-policy")  # variants: outpainting for generative expand
     ),
@@ -300,7 +316,9 @@ def test_the_mocks_put_real_arn_shapes_in_the_documents(documents):
         match = ARN.match(arn)
         assert match, arn
         assert match.group(1) in (None, "123456789012"), arn
-        assert arn.split(":")[3] in ("", "us-east-1"), arn
+        # the stack's Region; Bedrock's where the model is called (us-west-2) and where a profile routes to
+        bedrock = arn.startswith("arn:aws:bedrock:")
+        assert arn.split(":")[3] in (("", "us-east-1") + (OUTPAINT_PROFILE_DESTINATIONS if bedrock else ())), arn
         assert parliament.get_resource_type_matches_from_arn(arn), f"{arn} matches no AWS resource type"
 
 

@@ -148,13 +148,15 @@ def test_the_updater_function_alarms_on_any_error(dev, prod):
 def test_alarms_notify_the_topic_and_treat_missing_data_as_not_breaching(stack):
     topic_arn = stack.one(TOPIC).outputs["arn"]
     alarms = stack.of_type(ALARM)
-    # functions, work queues, DLQs, model throttles (and failed pushes in dev), the API's 5xx
+    # functions, work queues, DLQs, model throttles (and failed pushes in dev), the API's 5xx, and the image model
+    # refused to the generator and to the variants (outpainting)
     assert len(alarms) == (
         len(function_services(stack))
         + len(work_queue_names(stack))
         + len(dlq_names(stack))
         + (2 if stack.stack == "dev" else 1)
         + 1
+        + 2
     )
     for alarm in alarms:
         assert alarm.inputs["alarmActions"] == [topic_arn]
@@ -163,6 +165,19 @@ def test_alarms_notify_the_topic_and_treat_missing_data_as_not_breaching(stack):
         assert alarm.inputs["evaluationPeriods"] == 1
         assert alarm.inputs["name"].startswith(f"{names(stack).prefix}-")
         assert len(alarm.inputs["name"]) <= 255
+
+
+def test_a_model_bedrock_refuses_alarms_at_its_first_refusal(stack):
+    """A refused model (ended, not enabled) fails every product that needs it: one is enough to page someone."""
+    refused = {a.inputs["name"]: a.inputs for a in stack.of_type(ALARM) if a.inputs["metricName"] == "ModelUnavailable"}
+    prefix = names(stack).prefix
+    assert set(refused) == {f"{prefix}-generator-model-unavailable", f"{prefix}-variants-model-unavailable"}
+    for service in ("generator", "variants"):
+        alarm = refused[f"{prefix}-{service}-model-unavailable"]
+        assert alarm["namespace"] == f"CreativeAutomation/{stack.stack}"
+        assert alarm["dimensions"] == {"service": service}
+        assert (alarm["statistic"], alarm["period"], alarm["threshold"]) == ("Sum", 300, 1)
+        assert alarm["comparisonOperator"] == "GreaterThanOrEqualToThreshold"
 
 
 def test_topic_is_encrypted_with_a_key_cloudwatch_may_use(stack):

@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from tests.documented import OUTPAINT_PROFILE_DESTINATIONS
 from tools.mock_stack import ACCOUNT_ID, Recording, record
 
 pytestmark = pytest.mark.slow  # the real program run under Pulumi's mocks
@@ -40,6 +41,16 @@ def all_policy_statements(stack: Recording):
 
 def as_list(value):
     return value if isinstance(value, list) else [value]
+
+
+def bedrock_resources(statements) -> set[str]:
+    """Everything a role may call Bedrock on."""
+    return {
+        r
+        for s in statements
+        if any(a.startswith("bedrock:") for a in as_list(s["Action"]))
+        for r in as_list(s["Resource"])
+    }
 
 
 def actions_of(statements, resource_arn):
@@ -212,7 +223,10 @@ def test_environment_variables_of_the_contract(stack):
         == env["generator"]["VARIANTS_FUNCTION"]
         == function(stack, "variants").inputs["name"]
     )
-    assert env["generator"]["BEDROCK_MODEL_ID"] == "amazon.nova-canvas-v1:0"
+    assert env["generator"]["BEDROCK_MODEL_ID"] == "stability.stable-image-core-v1:1"
+    for service in SERVICES:  # called in us-west-2, where Stability's text-to-image models are served
+        assert env[service]["BEDROCK_REGION"] == "us-west-2"
+        assert env[service]["BEDROCK_OUTPAINT_MODEL_ID"] == "us.stability.stable-outpaint-v1:0"
     assert (
         env["parser"]["DLQ_URL"] == queue_by_name(stack, f"creative-automation-{stack.stack}-briefs-dlq").outputs["url"]
     )
@@ -307,8 +321,9 @@ def test_each_role_grants_exactly_its_functions_needs(stack):
     dlq = queue_by_name(stack, f"creative-automation-{stack.stack}-briefs-dlq")
     assert actions_of(parser, dlq.outputs["arn"]) == {"sqs:SendMessage"}  # permanent failures, at once
 
-    model = "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-canvas-v1:0"
+    model = "arn:aws:bedrock:us-west-2::foundation-model/stability.stable-image-core-v1:1"
     assert actions_of(generator, model) == {"bedrock:InvokeModel"}
+    assert bedrock_resources(generator) == {model}
     assert actions_of(generator, f"{bucket_arn}/output/*") == {"s3:GetObject", "s3:PutObject"}
     assert actions_of(generator, arn["variants"]) == {"lambda:InvokeFunction"}
     assert actions_of(generator, f"{bucket_arn}/input/*") == set()
@@ -316,7 +331,17 @@ def test_each_role_grants_exactly_its_functions_needs(stack):
 
     assert actions_of(variants, f"{bucket_arn}/output/*") == {"s3:GetObject", "s3:PutObject"}
     assert actions_of(variants, f"{bucket_arn}/existing-assets/*") == {"s3:GetObject"}
-    assert actions_of(variants, model) == {"bedrock:InvokeModel"}  # a brief's generative expand (outpainting)
+    # A brief's generative expand: the outpaint service, only through its us. inference profile (AWS: the profile,
+    # and the foundation model in each of its destination Regions, usable only through that profile).
+    profile = f"arn:aws:bedrock:us-west-2:{ACCOUNT_ID}:inference-profile/us.stability.stable-outpaint-v1:0"
+    routed = {
+        f"arn:aws:bedrock:{region}::foundation-model/stability.stable-outpaint-v1:0"
+        for region in OUTPAINT_PROFILE_DESTINATIONS
+    }
+    assert actions_of(variants, profile) == {"bedrock:InvokeModel"}
+    assert bedrock_resources(variants) == routed | {profile}
+    [through_profile] = [s for s in variants if set(as_list(s["Resource"])) == routed]
+    assert through_profile["Condition"] == {"ArnEquals": {"bedrock:InferenceProfileArn": profile}}
     assert not any(a.startswith("lambda:") for s in variants for a in as_list(s["Action"]))
 
     for service, statements in zip(SERVICES, (parser, generator, variants), strict=False):

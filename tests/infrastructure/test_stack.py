@@ -1,7 +1,10 @@
 """The whole program for dev and prod under mocks: it runs, fails early on bad config, exports outputs."""
 
+from datetime import date, timedelta
+
 import pytest
 
+from tests.documented import NOVA_CANVAS, NOVA_CANVAS_EOL
 from tools import offline_preview
 from tools.mock_stack import record
 from tools.offline_preview import render_tree
@@ -30,6 +33,30 @@ def test_prod_with_a_mutable_or_malformed_tag_fails_naming_the_key(tag):
     assert repr(tag) in recording.error
     # config is validated before anything is declared
     assert recording.resources == []
+
+
+def test_preview_refuses_an_ended_model_naming_its_end_of_life_and_what_to_use():
+    recording = record("prod", {"bedrockModelId": NOVA_CANVAS})
+    assert recording.error is not None and recording.resources == []  # refused before any resource
+    assert f"creative-automation:bedrockModelId is '{NOVA_CANVAS}'" in recording.error
+    assert f"end of life on Amazon Bedrock on {NOVA_CANVAS_EOL}" in recording.error
+    assert "stability.stable-image-core-v1:1" in recording.error  # an Active model to move to
+
+
+def test_preview_warns_about_a_legacy_model_with_its_dates_and_deploys():
+    """A model AWS has moved to Legacy since the table was read: the stack still deploys, with a warning."""
+    today = date.today()
+    legacy, eol = (today - timedelta(days=30)).isoformat(), (today + timedelta(days=150)).isoformat()
+    recording = record("dev", lifecycle={"stability.stable-image-core-v1:1": {"legacy": legacy, "eol": eol}})
+    assert recording.error is None and recording.resources
+    [warning] = [w for w in recording.warnings if "Legacy" in w]
+    assert warning.startswith("creative-automation:bedrockModelId is 'stability.stable-image-core-v1:1': ")
+    assert f"since {legacy}" in warning and f"requests fail from {eol}" in warning
+
+
+def test_the_committed_stacks_preview_without_a_model_warning(dev, prod):
+    for stack in (dev, prod):
+        assert not any("bedrock" in w.lower() for w in stack.warnings), stack.warnings
 
 
 def test_offline_preview_prints_components_with_their_children(dev):

@@ -23,6 +23,7 @@ from handlers.shared.manifest import ManifestStore
 from handlers.shared.settled import IndexStatus
 from localrun.lambda_context import LocalContext
 from tests.aws_events import http_api_event
+from tests.documented import USD_PER_IMAGE
 
 BUCKET = "creative-automation-dev-123456789012-us-east-1"
 TABLE = "creative-automation-dev-campaigns"
@@ -32,7 +33,8 @@ REPO = "123456789012.dkr.ecr.us-east-1.amazonaws.com/creative-automation-dev-bat
 CONTEXT = LocalContext("creative-automation-dev-api")
 SAMPLE = (Path(__file__).parents[2] / "samples" / "briefs" / "summer-splash.json").read_bytes()
 PNG = (Path(__file__).parents[2] / "samples" / "existing-assets" / "acme" / "citrus" / "product.png").read_bytes()
-NOVA_CANVAS_USD = 0.04  # image_models.json: amazon.nova-canvas-v1:0, one standard image
+CORE_USD = USD_PER_IMAGE["stability.stable-image-core-v1:1"]  # the stack's text-to-image model
+OUTPAINT_USD = USD_PER_IMAGE["stability.stable-outpaint-v1:0"]  # and its outpaint model
 
 
 def claims(team: str | None = "team-a", scope: str = "campaigns/read campaigns/write", sub: str = "user-1") -> dict:
@@ -63,7 +65,9 @@ def api(aws_endpoint, monkeypatch):
         "CAMPAIGN_TABLE": TABLE,
         "MAX_BRIEF_BYTES": "65536",
         "IMAGE_BACKEND": "bedrock",
-        "BEDROCK_MODEL_ID": "amazon.nova-canvas-v1:0",
+        "BEDROCK_REGION": "us-west-2",
+        "BEDROCK_MODEL_ID": "stability.stable-image-core-v1:1",
+        "BEDROCK_OUTPAINT_MODEL_ID": "us.stability.stable-outpaint-v1:0",
         "BATCH_JOB_QUEUE": JOB_QUEUE,
         "BATCH_JOB_DEFINITION_NAME": JOB_DEFINITION,
         "VERSION_SOURCE": "released",
@@ -146,9 +150,10 @@ def test_submit_stores_the_brief_for_the_pipeline_and_answers_202_with_id_status
     assert re.fullmatch(r"summer-splash-2026-[0-9a-f]{8}", cid)
     assert body["status"] == "queued"
     assert body["status_url"] == f"https://id.execute-api.us-east-1.amazonaws.com/campaigns/{cid}"
-    # One product reuses acme/citrus/product.png (free); the other is one Nova Canvas image.
-    assert body["estimated_cost_usd"] == NOVA_CANVAS_USD and body["model_calls"] == 1
-    assert body["image_model"] == "amazon.nova-canvas-v1:0"
+    # One product reuses acme/citrus/product.png (free); the other is one Stable Image Core image.
+    assert body["estimated_cost_usd"] == CORE_USD and body["model_calls"] == 1
+    assert body["image_model"] == "stability.stable-image-core-v1:1"
+    assert body["outpaint_model"] == "us.stability.stable-outpaint-v1:0"
     [stored] = api.s3.list_objects_v2(Bucket=BUCKET, Prefix="input/")["Contents"]
     assert re.fullmatch(r"input/campaign-briefs/api/team-a/[0-9a-f-]{36}\.json", stored["Key"])
     head = api.s3.head_object(Bucket=BUCKET, Key=stored["Key"])
@@ -160,10 +165,10 @@ def test_submit_stores_the_brief_for_the_pipeline_and_answers_202_with_id_status
 def test_dry_run_validates_and_estimates_and_stores_nothing(api):
     status, body = submit(api, query={"dry_run": "true"})
     assert status == 200, body
-    assert body["valid"] is True and body["estimated_cost_usd"] == NOVA_CANVAS_USD
+    assert body["valid"] is True and body["estimated_cost_usd"] == CORE_USD
     assert [(p["name"], p["image"], p["usd"]) for p in body["products"]] == [
         ("Citrus Sparkling Water", "existing", 0.0),
-        ("Berry Sparkling Water", "generated", NOVA_CANVAS_USD),
+        ("Berry Sparkling Water", "generated", CORE_USD),
     ]
     assert "Contents" not in api.s3.list_objects_v2(Bucket=BUCKET, Prefix="input/")
     assert call(api, "GET", "/campaigns")[1]["campaigns"] == []
@@ -173,12 +178,30 @@ def test_a_dry_run_of_an_expand_brief_counts_the_outpainting_of_every_variant(ap
     brief = json.dumps({**json.loads(SAMPLE), "framing": "expand"})
     status, body = submit(api, brief, query={"dry_run": "true"})
     assert status == 200, body
-    # Citrus (existing asset): 5 extensions; Berry: its image and 5 extensions. Nova Canvas outpaints at its price.
+    # Citrus (existing asset): 5 extensions; Berry: its image and 5 extensions, each at the outpaint model's price.
     assert [(p["name"], p["usd"]) for p in body["products"]] == [
-        ("Citrus Sparkling Water", 5 * NOVA_CANVAS_USD),
-        ("Berry Sparkling Water", 6 * NOVA_CANVAS_USD),
+        ("Citrus Sparkling Water", round(5 * OUTPAINT_USD, 6)),
+        ("Berry Sparkling Water", round(CORE_USD + 5 * OUTPAINT_USD, 6)),
     ]
-    assert body["model_calls"] == 11 and body["estimated_cost_usd"] == round(11 * NOVA_CANVAS_USD, 6)
+    assert body["model_calls"] == 11
+    assert body["estimated_cost_usd"] == round(CORE_USD + 10 * OUTPAINT_USD, 6)
+    assert (body["usd_per_image"], body["usd_per_extension"]) == (CORE_USD, OUTPAINT_USD)
+
+
+def test_an_expand_brief_is_refused_in_plain_words_where_no_outpaint_model_is_configured(api, monkeypatch):
+    from handlers.api import app
+
+    monkeypatch.delenv("BEDROCK_OUTPAINT_MODEL_ID")
+    monkeypatch.setattr(app, "_environment", None)
+    monkeypatch.setattr(app, "_service", None)
+    brief = json.dumps({**json.loads(SAMPLE), "framing": "expand"})
+    for query in ({"dry_run": "true"}, None):
+        status, body = submit(api, brief, query=query)
+        assert status == 400 and body["code"] == "BriefRejected", body
+        [violation] = body["violations"]
+        assert violation["path"] == "$.framing" and violation["value"] == "expand"
+        assert "no outpaint model" in violation["message"] and "bedrockOutpaintModelId" in violation["message"]
+    assert "Contents" not in api.s3.list_objects_v2(Bucket=BUCKET, Prefix="input/")  # nothing stored, nothing paid
 
 
 def test_an_invalid_brief_gets_the_parsers_plain_words_report_and_nothing_is_stored(api):

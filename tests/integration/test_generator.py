@@ -1,4 +1,5 @@
-"""The generator against moto S3, with Bedrock stubbed (botocore Stubber) in each family's real shapes."""
+"""The generator against moto S3, with Bedrock stubbed (botocore Stubber): each model's answer as its Bedrock
+user-guide page shows it (tests/documented.py cites each page), and Bedrock's refusals as users have seen them."""
 
 import base64
 import importlib
@@ -15,11 +16,17 @@ from PIL import Image
 
 from handlers.generator.models import FINISH_MARGIN, READ_TIMEOUT, BedrockImages
 from handlers.generator.service import GeneratorService
-from handlers.shared.image_models import model_table
+from handlers.shared.image_models import TEXT_TO_IMAGE, models
 from handlers.shared.manifest import ManifestStore, new_manifest
 from localrun.lambda_context import LocalContext
-from tests.documented import MAX_SEED, USD_PER_IMAGE
-from tests.quiet import Quiet
+from tests.documented import (
+    BEDROCK_PAGES,
+    FILTERED_PAGE_EXAMPLE,
+    MODEL_UNAVAILABLE_ANSWERS,
+    RESPONSE_PAGE_EXAMPLE,
+    USD_PER_IMAGE,
+)
+from tests.quiet import Metrics, Quiet
 
 BUCKET = "creative-automation-dev-123456789012-us-east-1"
 CID = "summer-splash-2026-0a1b2c3d"
@@ -32,18 +39,10 @@ def png_bytes(color=(200, 30, 60)) -> bytes:
 
 
 B64 = base64.b64encode(png_bytes()).decode()
-NOVA = "amazon.nova-canvas-v1:0"
-RESPONSES = {  # what Bedrock returns, per model (InvokeModel response body)
-    NOVA: {"images": [B64], "error": None},
-    "amazon.titan-image-generator-v1": {"images": [B64], "error": None},
-    "amazon.titan-image-generator-v2:0": {"images": [B64]},
-    "stability.stable-diffusion-xl-v1": {
-        "result": "success",
-        "artifacts": [{"seed": 1, "base64": B64, "finishReason": "SUCCESS"}],
-    },
-    "stability.sd3-5-large-v1:0": {"seeds": [1], "finish_reasons": [None], "images": [B64]},
-    "stability.stable-image-core-v1:1": {"seeds": [1], "finish_reasons": [None], "images": [B64]},
-    "stability.stable-image-ultra-v1:1": {"seeds": [1], "finish_reasons": [None], "images": [B64]},
+CORE = "stability.stable-image-core-v1:1"
+# What Bedrock returns (InvokeModel response body), per text-to-image model: the page's example, with an image.
+RESPONSES = {
+    model_id: RESPONSE_PAGE_EXAMPLE | {"images": [B64]} for model_id in BEDROCK_PAGES if "outpaint" not in model_id
 }
 
 
@@ -77,14 +76,6 @@ class SlowBedrock:
                 endpoint_url=f"https://bedrock-runtime.us-east-1.amazonaws.com/model/{kwargs['modelId']}/invoke"
             )
         return self.client.invoke_model(**kwargs)
-
-
-class Metrics:
-    def __init__(self):
-        self.added = []
-
-    def add_metric(self, name, unit, value):
-        self.added.append((name, value))
 
 
 def body(payload) -> dict:
@@ -122,7 +113,7 @@ def world(aws_endpoint):
     )
 
     def make(model_id, max_attempts=3, clock=None, durations=()):
-        bedrock = boto3.client("bedrock-runtime", region_name="us-east-1")
+        bedrock = boto3.client("bedrock-runtime", region_name="us-west-2")
         stubber = Stubber(bedrock)
         stubber.activate()
         make.sent = []  # the request bodies, as Bedrock receives them
@@ -167,8 +158,8 @@ def stubbed_any():
     return ANY
 
 
-def test_every_model_in_the_table_is_covered_here():
-    assert set(RESPONSES) == set(USD_PER_IMAGE) == set(model_table())
+def test_every_text_to_image_model_in_the_table_is_covered_here():
+    assert set(RESPONSES) == {m for m, model in models().items() if model.task == TEXT_TO_IMAGE}
 
 
 @pytest.mark.parametrize("model_id", sorted(RESPONSES))
@@ -190,27 +181,48 @@ def test_each_model_saves_the_png_records_the_cost_and_invokes_variants(world, m
     assert ("ImageModelCostUSD", USD_PER_IMAGE[model_id]) in metrics.added
 
 
-def test_nova_canvas_gets_a_seed_in_its_range_when_the_product_seed_is_above_it(world):
-    service, stubber, _, _, _ = world(NOVA)
-    expect_invoke(stubber, NOVA, body(RESPONSES[NOVA]))
+@pytest.mark.parametrize("model_id", sorted(RESPONSES))
+def test_the_request_bedrock_receives_holds_only_the_fields_the_models_page_documents(world, model_id):
+    service, stubber, _, _, _ = world(model_id)
+    expect_invoke(stubber, model_id, body(RESPONSES[model_id]))
     assert service.handle(CID, 0) == "rendering"
-    assert world.store.get(CID)["products"][0]["seed"] > MAX_SEED[NOVA]  # this product's prompt seed
     [sent] = world.sent
-    assert 0 <= sent["imageGenerationConfig"]["seed"] <= MAX_SEED[NOVA]  # else a ValidationException
+    page = BEDROCK_PAGES[model_id]
+    assert page["required"] <= set(sent) <= page["fields"], page["page"]
+    assert page["seed"][0] < sent["seed"] <= page["seed"][1]  # 0 would be a random seed
+    assert "studio" in sent["prompt"] and "background" in sent["prompt"]  # the plain backdrop the variants frame
+
+
+@pytest.mark.parametrize(("code", "message", "status"), MODEL_UNAVAILABLE_ANSWERS)
+def test_a_model_bedrock_will_not_serve_fails_the_product_once_in_plain_words(world, code, message, status):
+    service, stubber, sleeps, invocations, metrics = world(CORE)
+    stubber.add_client_error("invoke_model", **client_error(code, message, status))  # one answer: no second call
+    assert service.handle(CID, 0) == "failed"  # returned, not raised: Lambda does not retry it
+    stubber.assert_no_pending_responses()
+    product = world.store.get(CID)["products"][0]
+    assert product["status"] == "failed" and product["error"]["code"] == "ModelUnavailable"
+    said = product["error"]["message"]
+    assert CORE in said and "us-west-2" in said and code in said and message[:40] in said
+    assert "docs/" in said  # where to read what to do
+    assert sleeps == [] and invocations == [] and product["cost_usd"] == 0
+    assert metrics.added.count(("ModelUnavailable", 1)) == 1
+    assert world.store.get(CID)["status"] == "failed"
+    # A duplicate delivery of the event finds the product settled: still one call, one metric.
+    assert service.handle(CID, 0) == "failed" and metrics.added.count(("ModelUnavailable", 1)) == 1
 
 
 def test_throttling_is_retried_with_jittered_backoff(world):
-    service, stubber, sleeps, _, metrics = world("amazon.nova-canvas-v1:0")
+    service, stubber, sleeps, _, metrics = world(CORE)
     for _ in range(2):
         stubber.add_client_error("invoke_model", **client_error("ThrottlingException", "Too many requests", 429))
-    expect_invoke(stubber, "amazon.nova-canvas-v1:0", body(RESPONSES["amazon.nova-canvas-v1:0"]))
+    expect_invoke(stubber, CORE, body(RESPONSES[CORE]))
     assert service.handle(CID, 0) == "rendering"
     assert len(sleeps) == 2 and 0 <= sleeps[0] <= 1.0 and 0 <= sleeps[1] <= 2.0
     assert metrics.added.count(("ModelThrottles", 1)) == 2
 
 
 def test_persistent_throttling_raises_and_the_last_lambda_attempt_settles_the_product(world):
-    service, stubber, sleeps, invocations, _ = world("amazon.nova-canvas-v1:0", max_attempts=2)
+    service, stubber, sleeps, invocations, _ = world(CORE, max_attempts=2)
     for _ in range(8):
         stubber.add_client_error("invoke_model", **client_error("ThrottlingException", "Too many requests", 429))
     with pytest.raises(Exception, match="ThrottlingException"):
@@ -226,11 +238,11 @@ def test_persistent_throttling_raises_and_the_last_lambda_attempt_settles_the_pr
 
 def test_read_and_model_timeouts_are_retried_with_backoff_while_time_allows(world):
     clock = Clock(remaining_s=900)
-    service, stubber, _, _, _ = world(NOVA, clock=clock, durations=[READ_TIMEOUT, 5, 5])
+    service, stubber, _, _, _ = world(CORE, clock=clock, durations=[READ_TIMEOUT, 5, 5])
     stubber.add_client_error(
         "invoke_model", **client_error("ModelTimeoutException", "Model has timed out in processing the request.", 408)
     )
-    expect_invoke(stubber, NOVA, body(RESPONSES[NOVA]))
+    expect_invoke(stubber, CORE, body(RESPONSES[CORE]))
     assert service.handle(CID, 0, remaining_ms=clock.remaining_ms) == "rendering"
     stubber.assert_no_pending_responses()
     assert len(clock.sleeps) == 2 and 0 <= clock.sleeps[0] <= 1.0 and 0 <= clock.sleeps[1] <= 2.0
@@ -238,7 +250,7 @@ def test_read_and_model_timeouts_are_retried_with_backoff_while_time_allows(worl
 
 def test_with_no_time_for_another_call_the_last_attempt_fails_the_product_before_the_deadline(world):
     clock = Clock(remaining_s=119)  # a 120 s function, just started
-    service, _, _, invocations, _ = world(NOVA, max_attempts=1, clock=clock, durations=[READ_TIMEOUT])
+    service, _, _, invocations, _ = world(CORE, max_attempts=1, clock=clock, durations=[READ_TIMEOUT])
     with pytest.raises(ReadTimeoutError):
         service.handle(CID, 0, remaining_ms=clock.remaining_ms)
     assert clock.sleeps == [] and clock.remaining_s >= FINISH_MARGIN  # no second call was started
@@ -261,7 +273,7 @@ def fresh_generator_app(monkeypatch):
 
 def test_the_handler_passes_the_lambda_deadline_and_starts_no_call_that_cannot_finish(world, monkeypatch):
     app = fresh_generator_app(monkeypatch)
-    service, _, _, _, _ = world(NOVA, max_attempts=1)  # no response stubbed: a model call would fail the test
+    service, _, _, _, _ = world(CORE, max_attempts=1)  # no response stubbed: a model call would fail the test
     monkeypatch.setattr(app, "_service", service)
     context = LocalContext("creative-automation-dev-generator", timeout_seconds=60)
     with pytest.raises(TimeoutError, match="too little"):
@@ -273,20 +285,11 @@ def test_the_handler_passes_the_lambda_deadline_and_starts_no_call_that_cannot_f
 @pytest.mark.parametrize(
     "model_id,response,reason",
     [
+        (CORE, body(FILTERED_PAGE_EXAMPLE), "Filter reason: prompt"),
         (
-            "stability.stable-image-core-v1:1",
-            body({"seeds": [1], "finish_reasons": ["Filter reason: prompt"], "images": []}),
-            "Filter reason: prompt",
-        ),
-        (
-            "stability.stable-diffusion-xl-v1",
-            body({"result": "success", "artifacts": [{"seed": 1, "base64": "", "finishReason": "CONTENT_FILTERED"}]}),
-            "CONTENT_FILTERED",
-        ),
-        (
-            "amazon.titan-image-generator-v2:0",
-            body({"images": [], "error": "blocked by content moderation"}),
-            "content moderation",
+            "stability.stable-image-ultra-v1:1",
+            body({"seeds": [1], "finish_reasons": ["Filter reason: output image"], "images": []}),
+            "Filter reason: output image",
         ),
     ],
 )
@@ -300,27 +303,16 @@ def test_content_filtered_results_fail_the_product_without_retry(world, model_id
     assert sleeps == [] and invocations == []
 
 
-def test_nova_refuses_a_filtered_prompt_with_a_validation_exception(world):
-    service, stubber, sleeps, invocations, _ = world("amazon.nova-canvas-v1:0")
-    stubber.add_client_error(
-        "invoke_model",
-        **client_error("ValidationException", "This request has been blocked by our content filters.", 400),
-    )
-    assert service.handle(CID, 0) == "failed"
-    assert world.store.get(CID)["products"][0]["error"]["code"] == "ContentFiltered"
-    assert sleeps == [] and invocations == []
-
-
 def test_the_same_prompt_model_size_and_seed_reuse_the_cached_image_at_no_cost(world):
-    service, stubber, _, _, _ = world("amazon.nova-canvas-v1:0")
-    expect_invoke(stubber, "amazon.nova-canvas-v1:0", body(RESPONSES["amazon.nova-canvas-v1:0"]))
+    service, stubber, _, _, _ = world(CORE)
+    expect_invoke(stubber, CORE, body(RESPONSES[CORE]))
     service.handle(CID, 0)
     other = "summer-splash-2026-ffffffff"
     manifest = world.store.get(CID)
     manifest.update(campaign_id=other, status="processing")
     manifest["products"][0].update(status="generating", generated_key=None, cost_usd=0.0, cache_hit=None)
     world.store.create(manifest)
-    again, stubber_again, _, invocations, metrics = world("amazon.nova-canvas-v1:0")
+    again, stubber_again, _, invocations, metrics = world(CORE)
     assert again.handle(other, 0) == "rendering"  # no response queued: a model call would fail the test
     product = world.store.get(other)["products"][0]
     assert product["cache_hit"] is True and product["cost_usd"] == 0.0
@@ -330,8 +322,8 @@ def test_the_same_prompt_model_size_and_seed_reuse_the_cached_image_at_no_cost(w
 
 def test_a_save_that_fails_after_the_model_answered_is_retried_without_paying_again(world):
     """The image is written to the cache first; if saving the campaign's copy then fails, the retry reuses it."""
-    service, stubber, _, _, _ = world("amazon.nova-canvas-v1:0")
-    expect_invoke(stubber, "amazon.nova-canvas-v1:0", body(RESPONSES["amazon.nova-canvas-v1:0"]))
+    service, stubber, _, _, _ = world(CORE)
+    expect_invoke(stubber, CORE, body(RESPONSES[CORE]))
     failing = {"left": 1}
 
     def fail_campaign_copy(params, **_):
@@ -351,8 +343,8 @@ def test_a_save_that_fails_after_the_model_answered_is_retried_without_paying_ag
 
 
 def test_a_retry_after_saving_never_pays_the_model_again(world):
-    service, stubber, _, _, _ = world("amazon.nova-canvas-v1:0")
-    expect_invoke(stubber, "amazon.nova-canvas-v1:0", body(RESPONSES["amazon.nova-canvas-v1:0"]))
+    service, stubber, _, _, _ = world(CORE)
+    expect_invoke(stubber, CORE, body(RESPONSES[CORE]))
     failing = {"left": 1}
 
     def invoke(payload):

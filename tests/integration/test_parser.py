@@ -27,6 +27,7 @@ def parser(aws_endpoint, monkeypatch):
     """The parser's app module, pointed at an empty bucket, with invocations captured instead of sent."""
     monkeypatch.setenv("S3_BUCKET_NAME", BUCKET)
     monkeypatch.setenv("MAX_BRIEF_BYTES", "65536")
+    monkeypatch.setenv("IMAGE_BACKEND", "local")
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "CreativeAutomation/test")
     from handlers.parser import app
 

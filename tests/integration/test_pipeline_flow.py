@@ -18,6 +18,12 @@ from localrun.lambda_context import LocalContext
 from tests import emf
 from tests.aws_events import s3_notification, sqs_event
 from tests.dashboard_view import pipeline_series
+from tests.documented import (
+    FILTERED_PAGE_EXAMPLE,
+    MODEL_UNAVAILABLE_ANSWERS,
+    RESPONSE_PAGE_EXAMPLE,
+    USD_PER_IMAGE,
+)
 
 BUCKET = "creative-automation-dev-123456789012-us-east-1"
 NAMESPACE = "CreativeAutomation/test"
@@ -191,8 +197,10 @@ def test_rejections_and_partial_and_failed_campaigns_are_counted_in_emf(pipeline
 
 
 def stub_bedrock(monkeypatch, answers: list[str]):
-    """The generator's Bedrock client (Nova Canvas) stubbed to give these answers in turn: "throttle" (HTTP 429),
-    "image" (a 1024 x 1024 PNG) or "filtered" (the ValidationException Nova gives a refused prompt)."""
+    """The generator's Bedrock client (Stable Image Core, in us-west-2) stubbed to give these answers in turn:
+    "throttle" (HTTP 429), "image" (a 1024 x 1024 PNG, in the answer its Bedrock page shows), "filtered" (the
+    answer without an image that page shows for a refused prompt) or "ended" (a model past its end of life). The
+    variants' outpaint model (us.stability.stable-outpaint-v1:0) calls the same client."""
     import base64
     import io
 
@@ -204,19 +212,24 @@ def stub_bedrock(monkeypatch, answers: list[str]):
 
     buffer = io.BytesIO()
     Image.new("RGB", (1024, 1024), (30, 90, 160)).save(buffer, "PNG")
-    data = json.dumps({"images": [base64.b64encode(buffer.getvalue()).decode()], "error": None}).encode()
-    bedrock = boto3.client("bedrock-runtime", region_name="us-east-1")
+    bodies = {
+        "image": RESPONSE_PAGE_EXAMPLE | {"images": [base64.b64encode(buffer.getvalue()).decode()]},
+        "filtered": FILTERED_PAGE_EXAMPLE,
+    }
+    # A client of its own session: boto3.client may already be an earlier call's stand-in.
+    bedrock = boto3.Session().client("bedrock-runtime", region_name="us-west-2")
     stubber = Stubber(bedrock)
     errors = {
         "throttle": ("ThrottlingException", "Too many requests, please wait before trying again.", 429),
-        "filtered": ("ValidationException", "This request has been blocked by our content filters.", 400),
+        "ended": MODEL_UNAVAILABLE_ANSWERS[0],  # "This model version has reached the end of its life. ..."
     }
     for answer in answers:
-        if answer == "image":
+        if answer in bodies:
+            data = json.dumps(bodies[answer]).encode()
             stubber.add_response(
                 "invoke_model",
                 {"body": StreamingBody(io.BytesIO(data), len(data)), "contentType": "application/json"},
-                {"modelId": "amazon.nova-canvas-v1:0", "body": ANY, "accept": ANY, "contentType": ANY},
+                {"modelId": "stability.stable-image-core-v1:1", "body": ANY, "accept": ANY, "contentType": ANY},
             )
         else:
             code, message, status = errors[answer]
@@ -230,9 +243,19 @@ def stub_bedrock(monkeypatch, answers: list[str]):
         "client",
         lambda name, **kw: bedrock if name == "bedrock-runtime" else real_client(name, **kw),
     )
-    monkeypatch.setenv("IMAGE_BACKEND", "bedrock")
-    monkeypatch.setattr(generator_app, "_service", None)  # built again, on the stubbed client
-    generator_app.service().backend.sleep = lambda seconds: None  # the backoff itself is tested elsewhere
+    for name, value in {
+        "IMAGE_BACKEND": "bedrock",
+        "BEDROCK_REGION": "us-west-2",
+        "BEDROCK_MODEL_ID": "stability.stable-image-core-v1:1",
+        "BEDROCK_OUTPAINT_MODEL_ID": "us.stability.stable-outpaint-v1:0",
+    }.items():
+        monkeypatch.setenv(name, value)
+    from handlers.variants import app as variants_app
+
+    for app in (generator_app, variants_app):
+        monkeypatch.setattr(app, "_service", None)  # built again, on the stubbed client
+    # The backoff itself is tested elsewhere.
+    generator_app.service().backend.sleep = variants_app.service().model.sleep = lambda seconds: None
     return stubber
 
 
@@ -255,7 +278,9 @@ def test_the_generator_counts_model_throttles_and_cost_through_bedrock(pipeline,
     totals = metric_values(capsys.readouterr().out)
     assert totals[("generator", names.MODEL_THROTTLES)] == 1
     assert totals[("generator", names.PRODUCTS_GENERATED)] == 1
-    assert totals[("generator", names.IMAGE_MODEL_COST_USD)] == pytest.approx(0.04)  # Nova Canvas, 1024 x 1024
+    assert totals[("generator", names.IMAGE_MODEL_COST_USD)] == pytest.approx(
+        USD_PER_IMAGE["stability.stable-image-core-v1:1"]
+    )
     assert totals[("variants", names.CAMPAIGNS_COMPLETED)] == 1
 
 
@@ -306,7 +331,27 @@ def run_every_scenario(pipeline, monkeypatch, capsys) -> list[emf.EmfMetric]:
     }.items():
         pipeline(sqs_event(upload(pipeline.s3, f"input/campaign-briefs/{name}", body)))
     stubber.assert_no_pending_responses()
+    # Bedrock refuses an ended model: the generator, then an expand's outpaint (after a throttle), each tell it once.
+    stubber = stub_bedrock(monkeypatch, ["ended", "throttle", "ended"])
+    can = {"name": "Can", "existing_assets": "acme/can/"}  # a tall can on a studio backdrop: wide sizes extend it
+    pipeline.s3.put_object(Bucket=BUCKET, Key="existing-assets/acme/can/product.png", Body=tall_can())
+    expand = json.dumps({**json.loads(brief("Widen", can)), "framing": "expand"}).encode()
+    for name, body in {"ended.json": brief("Ended", berry), "widen.json": expand}.items():
+        pipeline(sqs_event(upload(pipeline.s3, f"input/campaign-briefs/{name}", body)))
+    stubber.assert_no_pending_responses()
     return emf.parse(capsys.readouterr().out)
+
+
+def tall_can() -> bytes:
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (800, 800), (235, 235, 235))
+    ImageDraw.Draw(image).rectangle((330, 120, 470, 680), fill=(20, 90, 200))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 def cancel_open_campaigns() -> None:

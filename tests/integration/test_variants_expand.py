@@ -1,5 +1,6 @@
-"""Generative expand ("framing": "expand") against moto S3, with Nova Canvas stubbed (botocore Stubber) in
-its real response shape: the extension is the model's, the product is untouched, the cost recorded once."""
+"""Generative expand ("framing": "expand") against moto S3, with Stability's Outpaint service stubbed (botocore
+Stubber) as its Bedrock page documents request and answer, called through its us. inference profile: the extension
+is the model's, the product is untouched, the cost recorded once; a refused model fails the product once."""
 
 import base64
 import io
@@ -13,15 +14,17 @@ from PIL import Image, ImageDraw
 
 from handlers.generator.models import BedrockImages
 from handlers.shared.manifest import ManifestStore, new_manifest
-from handlers.variants.expand import model_size
 from handlers.variants.render import prepare
 from handlers.variants.service import VariantsService
-from tests.quiet import Quiet
+from tests.documented import BEDROCK_PAGES, MODEL_UNAVAILABLE_ANSWERS, RESPONSE_PAGE_EXAMPLE, USD_PER_IMAGE
+from tests.quiet import Metrics, Quiet
 
 BUCKET = "creative-automation-dev-123456789012-us-east-1"
 CID = "summer-splash-2026-0a1b2c3d"
 SOURCE = "existing-assets/acme/citrus/product.png"
-NOVA = "amazon.nova-canvas-v1:0"
+PAGE = BEDROCK_PAGES["stability.stable-outpaint-v1:0"]
+OUTPAINT = PAGE["profile"]  # us.stability.stable-outpaint-v1:0: the service is called only through it
+OUTPAINT_USD = USD_PER_IMAGE["stability.stable-outpaint-v1:0"]
 MAGENTA = (255, 0, 255)
 
 
@@ -34,10 +37,12 @@ def product_shot() -> bytes:
     return buffer.getvalue()
 
 
-def nova_answer(size) -> dict:
+def outpaint_answer(size) -> dict:
+    """The page's example answer, its image the extended frame painted magenta."""
     buffer = io.BytesIO()
     Image.new("RGB", size, MAGENTA).save(buffer, "PNG")
-    data = json.dumps({"images": [base64.b64encode(buffer.getvalue()).decode()], "error": None}).encode()
+    answer = RESPONSE_PAGE_EXAMPLE | {"images": [base64.b64encode(buffer.getvalue()).decode()]}
+    data = json.dumps(answer).encode()
     return {"body": StreamingBody(io.BytesIO(data), len(data)), "contentType": "application/json"}
 
 
@@ -56,7 +61,7 @@ def world(aws_endpoint):
         new_manifest(campaign_id=CID, brief=brief, brief_key="input/campaign-briefs/a.json", products=products)
         | {"framing": "expand"}
     )
-    bedrock = boto3.client("bedrock-runtime", region_name="us-east-1")
+    bedrock = boto3.client("bedrock-runtime", region_name="us-west-2")
     stubber = Stubber(bedrock)
     stubber.activate()
     sent: list[dict] = []
@@ -64,8 +69,10 @@ def world(aws_endpoint):
         "before-parameter-build.bedrock-runtime.InvokeModel",
         lambda params, **_: sent.append(json.loads(params["body"])),
     )
-    service = VariantsService(s3, store, Quiet(), Quiet(), model=BedrockImages(bedrock, NOVA, sleep=lambda _: None))
-    return s3, store, service, stubber, sent
+    metrics = Metrics()
+    model = BedrockImages(bedrock, OUTPAINT, sleep=lambda _: None)
+    service = VariantsService(s3, store, Quiet(), metrics, model=model)
+    return s3, store, service, stubber, sent, metrics
 
 
 def extended_sizes() -> list[tuple[int, int]]:
@@ -74,36 +81,37 @@ def extended_sizes() -> list[tuple[int, int]]:
 
 
 def test_the_model_paints_the_extension_and_its_cost_is_the_products(world):
-    s3, store, service, stubber, sent = world
+    s3, store, service, stubber, sent, _ = world
     sizes = extended_sizes()
     assert sizes, "the tall can needs the wide sizes extended"
     for size in sizes:
         stubber.add_response(
             "invoke_model",
-            nova_answer(model_size(size, NOVA)),
-            {"modelId": NOVA, "body": ANY, "accept": "application/json", "contentType": "application/json"},
+            outpaint_answer(size),
+            {"modelId": OUTPAINT, "body": ANY, "accept": "application/json", "contentType": "application/json"},
         )
     assert service.handle(CID, 0, SOURCE) == "complete"
     stubber.assert_no_pending_responses()
 
+    prepared = prepare(product_shot())
+    extended = {f.size: f.covered(prepared.source_size) for f in prepared.framings.values() if f.size in sizes}
     for body, size in zip(sent, sizes, strict=True):
-        assert body["taskType"] == "OUTPAINTING"
-        params = body["outPaintingParams"]
-        assert params["outPaintingMode"] in ("DEFAULT", "PRECISE")
-        image = Image.open(io.BytesIO(base64.b64decode(params["image"])))
-        mask = Image.open(io.BytesIO(base64.b64decode(params["maskImage"]))).convert("L")
-        assert image.mode == "RGB" and image.size == mask.size == model_size(size, NOVA)
-        assert all(side % 16 == 0 and 320 <= side <= 4096 for side in image.size)
-        assert {value for _, value in mask.getcolors()} == {0, 255}  # pure black (kept) and pure white (painted) only
-        assert 0 <= body["imageGenerationConfig"]["seed"] <= 858_993_459
+        assert PAGE["required"] <= set(body) <= PAGE["fields"], PAGE["page"]
+        kept = Image.open(io.BytesIO(base64.b64decode(body["image"])))
+        covered = extended[size]
+        assert kept.size == (covered.right - covered.left, covered.bottom - covered.top)
+        assert min(kept.size) >= PAGE["min_side"] and max(kept.size) / min(kept.size) <= PAGE["max_aspect"]
+        sides = (body["left"], body["right"], body["up"], body["down"])
+        assert sides == (covered.left, size[0] - covered.right, covered.top, size[1] - covered.bottom)
+        assert all(0 <= n <= PAGE["max_extension"] for n in sides) and any(sides)
+        assert PAGE["seed"][0] < body["seed"] <= PAGE["seed"][1]
 
     product = store.get(CID)["products"][0]
-    assert product["cost_usd"] == pytest.approx(0.04 * len(sizes))  # Nova Canvas: USD 0.04 per image
-    expanded = [v for v in product["variants"] if v["check"].get("expanded_by") == NOVA]
+    assert product["cost_usd"] == pytest.approx(OUTPAINT_USD * len(sizes))
+    expanded = [v for v in product["variants"] if v["check"].get("expanded_by") == OUTPAINT]
     assert len(expanded) == len(sizes)
     variant = next(v for v in expanded if v["width"] > v["height"])  # the tall can: extended left and right
     jpeg = Image.open(io.BytesIO(s3.get_object(Bucket=BUCKET, Key=variant["key"])["Body"].read())).convert("RGB")
-    prepared = prepare(product_shot())
     covered = prepared.framings[variant["name"]].covered(prepared.source_size)
     x = 2 if covered.left > 10 else variant["width"] - 3  # a pixel the source does not reach
     edge = jpeg.getpixel((x, variant["height"] // 2))
@@ -117,4 +125,26 @@ def test_the_model_paints_the_extension_and_its_cost_is_the_products(world):
     # A retry of the first product still records what it paid, once.
     store.update_product(CID, 0, status="rendering")
     assert service.handle(CID, 0, SOURCE) == "complete"
-    assert store.get(CID)["products"][0]["cost_usd"] == pytest.approx(0.04 * len(sizes))
+    assert store.get(CID)["products"][0]["cost_usd"] == pytest.approx(OUTPAINT_USD * len(sizes))
+
+
+@pytest.mark.parametrize(("code", "message", "status"), MODEL_UNAVAILABLE_ANSWERS)
+def test_an_outpaint_model_bedrock_will_not_serve_fails_the_product_once(world, code, message, status):
+    _, store, service, stubber, sent, metrics = world
+    stubber.add_client_error("invoke_model", service_error_code=code, service_message=message, http_status_code=status)
+    assert service.handle(CID, 0, SOURCE) == "failed"  # returned: Lambda does not retry it
+    stubber.assert_no_pending_responses()
+    assert len(sent) == 1  # one call, refused, unpaid; the other sizes never asked
+    product = store.get(CID)["products"][0]
+    assert product["error"]["code"] == "ModelUnavailable" and OUTPAINT in product["error"]["message"]
+    assert code in product["error"]["message"] and product.get("variants", []) == []
+    assert metrics.added == [("ModelUnavailable", 1)]
+
+
+def test_without_an_outpaint_model_an_expand_is_refused_before_any_call(world):
+    s3, store, _, stubber, sent, _ = world
+    refusing = VariantsService(s3, store, Quiet(), Quiet(), model=None, can_expand=False)
+    assert refusing.handle(CID, 0, SOURCE) == "failed"
+    product = store.get(CID)["products"][0]
+    assert product["error"]["code"] == "ExpandUnavailable" and "bedrockOutpaintModelId" in product["error"]["message"]
+    assert sent == []

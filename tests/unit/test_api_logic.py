@@ -4,7 +4,11 @@ import pytest
 
 from handlers.api import auth, checks, versions
 from handlers.api.checks import ApiError
-from handlers.api.estimate import estimate, expand_calls, image_model, usd_per_image
+from handlers.api.estimate import OFFLINE, Prices, estimate, prices
+from handlers.shared.environment import ImageModels
+
+# Bedrock's on-demand prices per image (image_models.json cites where each was read, 2026-12-08).
+SD35_LARGE_USD, CORE_USD, OUTPAINT_USD = 0.08, 0.04, 0.06
 
 
 def event_with(claims):
@@ -75,13 +79,15 @@ def test_the_estimate_charges_one_image_per_product_without_an_existing_asset():
         ],
     }
     found = {"existing-assets/acme/a/": "existing-assets/acme/a/product.png"}
-    cost = estimate(brief, usd_per_image("bedrock", "stability.sd3-5-large-v1:0"), found.get)
+    sd35 = prices(ImageModels("bedrock", "stability.sd3-5-large-v1:0", None, "us-west-2"))
+    cost = estimate(brief, sd35, found.get)
     assert [p["image"] for p in cost.products] == ["existing", "generated", "generated"]
-    assert (cost.model_calls, cost.total_usd) == (2, 0.16)  # SD3.5 Large: USD 0.08 an image
-    strict = estimate({**brief, "on_missing_asset": "fail"}, 0.08, found.get)
+    assert (cost.model_calls, cost.total_usd) == (2, 2 * SD35_LARGE_USD)
+    strict = estimate({**brief, "on_missing_asset": "fail"}, sd35, found.get)
     assert [p["image"] for p in strict.products] == ["existing", "missing", "generated"]
-    assert "this product will fail" in strict.products[1]["note"] and strict.total_usd == 0.08
-    assert usd_per_image("local", None) == 0.0 and "free" in image_model("local", "amazon.nova-canvas-v1:0")
+    assert "this product will fail" in strict.products[1]["note"] and strict.total_usd == SD35_LARGE_USD
+    offline = prices(ImageModels("local"))
+    assert offline == Prices(OFFLINE, 0.0) and "free" in offline.image_model
 
 
 def test_an_expand_brief_is_estimated_at_one_outpaint_call_per_variant_size_of_every_product_with_an_image():
@@ -93,19 +99,21 @@ def test_an_expand_brief_is_estimated_at_one_outpaint_call_per_variant_size_of_e
         "on_missing_asset": "fail",
     }
     found = {"existing-assets/acme/a/": "existing-assets/acme/a/product.png"}
-    # Nova Canvas outpaints: five variant sizes (CONTRACT §5), each extension at most one call of USD 0.04.
-    nova = estimate(brief, 0.04, found.get, expand_calls("bedrock", "amazon.nova-canvas-v1:0"))
-    kept, gone = nova.products
-    assert (kept["image"], kept["usd"]) == ("existing", 0.2)  # an existing asset is not free once it is expanded
+    stack = prices(
+        ImageModels("bedrock", "stability.stable-image-core-v1:1", "us.stability.stable-outpaint-v1:0", "us-west-2")
+    )
+    # Five variant sizes (CONTRACT §5), each extension at most one outpaint call.
+    expanded = estimate(brief, stack, found.get)
+    kept, gone = expanded.products
+    assert (kept["image"], kept["usd"]) == ("existing", round(5 * OUTPAINT_USD, 6))  # not free once expanded
     assert "up to 5 outpaint calls" in kept["note"] and "reuses existing-assets/acme/a/product.png" in kept["note"]
     assert gone["usd"] == 0.0  # it fails before any variant is made
-    made = estimate(
-        {**brief, "products": [{"name": "New"}]}, 0.04, found.get, expand_calls("bedrock", "amazon.nova-canvas-v1:0")
-    )
-    assert (made.model_calls, made.total_usd) == (6, 0.24)  # its image, then five extensions
-    # Without outpainting (a Stability model, the offline backend) expand falls back to the free fill.
-    assert expand_calls("bedrock", "stability.sd3-5-large-v1:0") == 0 and expand_calls("local", None) == 0
-    auto = estimate({**brief, "framing": "auto"}, 0.04, found.get, expand_calls("bedrock", "amazon.nova-canvas-v1:0"))
+    made = estimate({**brief, "products": [{"name": "New"}]}, stack, found.get)
+    assert (made.model_calls, made.total_usd) == (6, round(CORE_USD + 5 * OUTPAINT_USD, 6))  # image, 5 extensions
+    assert made.to_json()["usd_per_extension"] == OUTPAINT_USD
+    # The offline backend expands with its own fill, free.
+    assert estimate(brief, prices(ImageModels("local")), found.get).total_usd == 0.0
+    auto = estimate({**brief, "framing": "auto"}, stack, found.get)
     assert auto.total_usd == 0.0 and "outpaint" not in auto.products[0]["note"]
 
 

@@ -6,6 +6,7 @@ from components.function_environment import StackValues, function_environment
 from components.settings import read_stack_file, settings_from_values
 from handlers.shared.environment import (
     GeneratorEnvironment,
+    ImageModels,
     MisconfiguredFunction,
     ParserEnvironment,
     SettlerEnvironment,
@@ -27,14 +28,14 @@ def environment(settings, service):
 
 
 def test_each_function_reads_back_what_the_stack_sets(dev):
-    # Pulumi.dev.yaml: maxBriefBytes 1048576, asyncInvoke.maxRetryAttempts 2 (so 3 attempts), Nova Canvas.
-    assert ParserEnvironment.read(environment(dev, "parser")) == ParserEnvironment(BUCKET, 1048576, DLQ, TABLE)
-    assert GeneratorEnvironment.read(environment(dev, "generator")) == GeneratorEnvironment(
-        BUCKET, "bedrock", "amazon.nova-canvas-v1:0", 3, TABLE
+    # Pulumi.dev.yaml: maxBriefBytes 1048576, asyncInvoke.maxRetryAttempts 2 (so 3 attempts), Stable Image Core
+    # called in us-west-2 (served there only), the outpaint service through its us. inference profile.
+    models = ImageModels(
+        "bedrock", "stability.stable-image-core-v1:1", "us.stability.stable-outpaint-v1:0", "us-west-2"
     )
-    assert VariantsEnvironment.read(environment(dev, "variants")) == VariantsEnvironment(
-        BUCKET, 3, "bedrock", "amazon.nova-canvas-v1:0", TABLE
-    )
+    assert ParserEnvironment.read(environment(dev, "parser")) == ParserEnvironment(BUCKET, 1048576, DLQ, TABLE, models)
+    assert GeneratorEnvironment.read(environment(dev, "generator")) == GeneratorEnvironment(BUCKET, models, 3, TABLE)
+    assert VariantsEnvironment.read(environment(dev, "variants")) == VariantsEnvironment(BUCKET, 3, models, TABLE)
     # maxEventAgeSeconds 3600 + 3 attempts x the variants' 180 s (the longer of generator 120 s / variants) + 300 s
     assert SettlerEnvironment.read(environment(dev, "settler")) == SettlerEnvironment(BUCKET, 4440, TABLE)
 
@@ -45,7 +46,7 @@ def test_the_contracts_variable_names_reach_the_functions_that_use_them(dev):
     assert parser["S3_BUCKET_NAME"] == BUCKET
     assert parser["GENERATOR_FUNCTION"] == "creative-automation-dev-generator"
     assert parser["VARIANTS_FUNCTION"] == generator["VARIANTS_FUNCTION"] == "creative-automation-dev-variants"
-    assert generator["BEDROCK_MODEL_ID"] == "amazon.nova-canvas-v1:0"
+    assert generator["BEDROCK_MODEL_ID"] == "stability.stable-image-core-v1:1"
     assert {environment(dev, s)["LOG_LEVEL"] for s in ("parser", "generator", "variants")} == {"DEBUG"}
     values = StackValues("", job_definition_name="creative-automation-dev-rerender", job_queue_name="jobs")
     updater = function_environment(dev, "image-updater", values)
@@ -65,6 +66,19 @@ def test_a_missing_or_malformed_variable_fails_the_cold_start_naming_it(dev):
         VariantsEnvironment.read(broken)
     with pytest.raises(MisconfiguredFunction, match="IMAGE_BACKEND is 'dalle'"):
         GeneratorEnvironment.read(environment(dev, "generator") | {"IMAGE_BACKEND": "dalle"})
+    without_region = {k: v for k, v in environment(dev, "variants").items() if k != "BEDROCK_REGION"}
+    with pytest.raises(MisconfiguredFunction, match="BEDROCK_REGION is not set"):
+        VariantsEnvironment.read(without_region)
+
+
+def test_a_stack_without_an_outpaint_model_tells_its_functions_expand_cannot_be_painted(dev):
+    from dataclasses import replace
+
+    plain = replace(dev, outpaint_model=None)
+    for service in ("parser", "variants", "api"):
+        assert "BEDROCK_OUTPAINT_MODEL_ID" not in environment(plain, service)
+    assert ParserEnvironment.read(environment(plain, "parser")).image_models.can_expand is False
+    assert ParserEnvironment.read(environment(dev, "parser")).image_models.can_expand is True
 
 
 def test_the_functions_that_settle_campaigns_run_without_a_campaign_index(dev):

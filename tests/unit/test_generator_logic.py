@@ -11,15 +11,23 @@ from handlers.generator.models import (
     ContentFiltered,
     ImageRequest,
     ModelError,
-    family,
     image_from_response,
     price,
     request_body,
     seed_for,
 )
 from handlers.generator.prompt import build_prompt, color_name
-from handlers.shared.image_models import model_table
-from tests.documented import MAX_SEED, USD_PER_IMAGE
+from handlers.shared.image_models import UnknownModel, image_model, models
+from tests.documented import (
+    ASPECT_RATIOS,
+    BEDROCK_PAGES,
+    FILTERED_PAGE_EXAMPLE,
+    NOVA_CANVAS,
+    NOVA_CANVAS_EOL,
+    RESPONSE_PAGE_EXAMPLE,
+    TITAN_IMAGE_V2_EOL,
+    USD_PER_IMAGE,
+)
 
 CAMPAIGN = {
     "campaign_message": "Stay cool all summer",
@@ -63,93 +71,74 @@ def test_seed_is_stable_per_prompt():
 REQUEST = ImageRequest(prompt="a bottle", negative_prompt="text", seed=42)
 
 
-@pytest.mark.parametrize(
-    "model_id,expected_family",
-    [
-        ("amazon.nova-canvas-v1:0", "amazon-image"),
-        ("amazon.titan-image-generator-v2:0", "amazon-image"),
-        ("stability.stable-diffusion-xl-v1", "stability-sdxl"),
-        ("stability.sd3-5-large-v1:0", "stability-image"),
-        ("stability.stable-image-core-v1:1", "stability-image"),
-        ("stability.stable-image-ultra-v1:1", "stability-image"),
-    ],
-)
-def test_every_known_model_has_a_family(model_id, expected_family):
-    assert family(model_id) == expected_family
+TEXT_TO_IMAGE = sorted(m for m in BEDROCK_PAGES if "outpaint" not in m)
 
 
-def test_the_generator_prices_exactly_the_models_the_settings_accept():
+def test_the_table_offers_exactly_the_documented_models_at_their_prices():
     # price() runs after the image is paid for: it must never fail for a model the settings accept.
-    assert set(model_table()) == set(USD_PER_IMAGE) == set(MAX_SEED)
+    assert set(models()) == set(USD_PER_IMAGE) == set(BEDROCK_PAGES)
+    for model_id, usd in USD_PER_IMAGE.items():
+        assert price(model_id) == usd, model_id
 
 
-@pytest.mark.parametrize("model_id,usd", sorted(USD_PER_IMAGE.items()))
-def test_each_model_costs_its_documented_standard_image_price(model_id, usd):
-    assert price(model_id) == usd
+@pytest.mark.parametrize("model_id,eol", [(NOVA_CANVAS, NOVA_CANVAS_EOL), ("amazon.titan-image-generator-v2:0",
+                                          TITAN_IMAGE_V2_EOL)])  # fmt: skip
+def test_an_ended_model_is_refused_with_its_end_date_and_the_active_choices(model_id, eol):
+    with pytest.raises(UnknownModel) as refused:
+        image_model(model_id)
+    message = str(refused.value)
+    assert eol in message and "end of life" in message
+    assert "stability.stable-image-core-v1:1" in message  # an Active text-to-image model to move to
 
 
-def seed_sent(model_id: str, seed: int) -> int:
-    body = request_body(model_id, ImageRequest(prompt="a bottle", negative_prompt="text", seed=seed))
-    return body["imageGenerationConfig"]["seed"] if "imageGenerationConfig" in body else body["seed"]
+def test_an_unknown_model_is_refused_with_the_choices():
+    with pytest.raises(UnknownModel, match="no adapter.*stability.sd3-5-large-v1:0"):
+        image_model("stability.made-up-v9")
 
 
-@pytest.mark.parametrize("model_id,limit", sorted(MAX_SEED.items()))
-def test_seeds_above_the_model_limit_are_folded_into_its_range(model_id, limit):
-    assert seed_sent(model_id, limit) == limit and seed_sent(model_id, 42) == 42
-    for seed in (limit + 1, limit + 12345, 2 * limit + 1, 2_147_483_000):
-        assert 0 <= seed_sent(model_id, seed) <= limit
-    assert seed_sent(model_id, limit + 12345) == seed_sent(model_id, limit + 12345) == 12344
+@pytest.mark.parametrize("model_id", TEXT_TO_IMAGE)
+def test_the_request_body_holds_only_fields_the_models_page_documents(model_id):
+    page = BEDROCK_PAGES[model_id]
+    body = request_body(model_id, REQUEST)
+    assert page["required"] <= set(body) <= page["fields"], page["page"]
+    assert body["prompt"] == "a bottle" and body["negative_prompt"] == "text"
+    assert body["aspect_ratio"] in ASPECT_RATIOS and body["aspect_ratio"] == "1:1"  # the square the variants frame
+    assert body["output_format"] in page["output_formats"] and body["output_format"] == "png"
+    low, high = page["seed"]
+    assert low < body["seed"] <= high  # 0 would be a random seed: the same product would not make the same image
+    if "mode" in body:
+        assert body["mode"] == "text-to-image"
 
 
-def test_unknown_models_are_refused():
-    with pytest.raises(ValueError, match="no adapter"):
-        family("stability.made-up-v9")
+@pytest.mark.parametrize("model_id", TEXT_TO_IMAGE)
+def test_seeds_above_the_models_largest_are_folded_into_its_range(model_id):
+    low, high = BEDROCK_PAGES[model_id]["seed"]
+    for seed in (0, high, high + 1, high + 12345, 2 * high + 1):
+        sent = request_body(model_id, ImageRequest("a bottle", "text", seed))["seed"]
+        assert low < sent <= high, seed
+    assert request_body(model_id, ImageRequest("a bottle", "text", 42))["seed"] == 42  # one in range is kept
+    folded = {request_body(model_id, ImageRequest("a", "", seed))["seed"] for seed in (high + 1, high + 2)}
+    assert len(folded) == 2  # modulo, not capped: two products keep two seeds
 
 
-def test_amazon_request_and_response():
-    body = request_body("amazon.nova-canvas-v1:0", REQUEST)
-    assert body["taskType"] == "TEXT_IMAGE"
-    assert body["textToImageParams"] == {"text": "a bottle", "negativeText": "text"}
-    assert body["imageGenerationConfig"]["width"] == 1024 and body["imageGenerationConfig"]["seed"] == 42
-    assert image_from_response("amazon.nova-canvas-v1:0", {"images": [PNG], "error": None}).startswith(b"\x89PNG")
-    with pytest.raises(ContentFiltered, match="content moderation"):
-        image_from_response(
-            "amazon.titan-image-generator-v2:0",
-            {"images": [], "error": "This request has been blocked by our content moderation"},
-        )
+def test_a_prompt_longer_than_the_documented_limit_is_cut_to_it():
+    long = ImageRequest(prompt="x" * 12_000, negative_prompt="y" * 12_000, seed=1)
+    body = request_body("stability.stable-image-core-v1:1", long)
+    assert len(body["prompt"]) == len(body["negative_prompt"]) == 10_000  # "Maximum 10,000 characters"
 
 
-def test_sdxl_request_and_response():
-    body = request_body("stability.stable-diffusion-xl-v1", REQUEST)
-    assert body["text_prompts"] == [{"text": "a bottle", "weight": 1.0}, {"text": "text", "weight": -1.0}]
-    ok = {"result": "success", "artifacts": [{"seed": 42, "base64": PNG, "finishReason": "SUCCESS"}]}
-    assert image_from_response("stability.stable-diffusion-xl-v1", ok).startswith(b"\x89PNG")
-    filtered = {"result": "success", "artifacts": [{"seed": 42, "base64": PNG, "finishReason": "CONTENT_FILTERED"}]}
-    with pytest.raises(ContentFiltered, match="CONTENT_FILTERED"):
-        image_from_response("stability.stable-diffusion-xl-v1", filtered)
-    with pytest.raises(ModelError):
-        image_from_response("stability.stable-diffusion-xl-v1", {"result": "error", "artifacts": []})
-
-
-def test_stable_image_request_and_response():
-    body = request_body("stability.sd3-5-large-v1:0", REQUEST)
-    assert body == {
-        "prompt": "a bottle",
-        "negative_prompt": "text",
-        "aspect_ratio": "1:1",
-        "output_format": "png",
-        "seed": 42,
-        "mode": "text-to-image",
-    }
-    assert "mode" not in request_body("stability.stable-image-core-v1:1", REQUEST)
-    ok = {"seeds": [42], "finish_reasons": [None], "images": [PNG]}
-    assert image_from_response("stability.stable-image-core-v1:1", ok).startswith(b"\x89PNG")
+def test_the_documented_answer_and_its_filtered_form():
+    answer = RESPONSE_PAGE_EXAMPLE | {"images": [PNG]}
+    assert image_from_response(answer).startswith(b"\x89PNG")
     with pytest.raises(ContentFiltered, match="Filter reason: prompt"):
-        image_from_response("stability.stable-image-ultra-v1:1", {"finish_reasons": ["Filter reason: prompt"]})
+        image_from_response(FILTERED_PAGE_EXAMPLE)
+    for reason in ("Filter reason: output image", "Filter reason: input image"):
+        with pytest.raises(ContentFiltered, match=reason):
+            image_from_response({"seeds": [1], "finish_reasons": [reason]})
     with pytest.raises(ModelError, match="Inference error"):
-        image_from_response(
-            "stability.sd3-5-large-v1:0", {"seeds": [1], "finish_reasons": ["Inference error"], "images": []}
-        )
+        image_from_response({"seeds": [1], "finish_reasons": ["Inference error"], "images": []})
+    with pytest.raises(ModelError, match="no image"):
+        image_from_response({"seeds": [1], "finish_reasons": [None], "images": []})
 
 
 def test_same_request_same_fingerprint_and_any_difference_changes_it():

@@ -1,6 +1,8 @@
 """Stack settings: every bad value fails before any resource, naming key, value and what is allowed."""
 
 import copy
+from dataclasses import replace
+from datetime import date
 
 import pytest
 
@@ -10,9 +12,13 @@ from components.settings import (
     read_stack_file,
     settings_from_values,
 )
+from handlers.shared.image_models import OUTPAINT, UnknownModel, choose
+from tests.documented import NOVA_CANVAS, NOVA_CANVAS_EOL, NOVA_CANVAS_LEGACY, OUTPAINT_PROFILE_DESTINATIONS
+
+TODAY = date(2026, 12, 8)
 
 
-def settings_for(environment: str, **changes):
+def settings_for(environment: str, today: date | None = None, **changes):
     values = copy.deepcopy(read_stack_file("prod" if environment == "prod" else "dev"))
     for path, value in changes.items():
         target = values
@@ -20,7 +26,7 @@ def settings_for(environment: str, **changes):
         for part in parents:
             target = target.setdefault(part, {})
         target[last] = value
-    return settings_from_values(environment, values)
+    return settings_from_values(environment, values, today=today)
 
 
 def test_committed_stack_files_are_valid():
@@ -53,11 +59,96 @@ def test_staging_may_track_latest_and_names_follow_the_stack():
     assert staging.names.function("parser") == "creative-automation-staging-parser"
 
 
-def test_unknown_model_fails_with_the_known_ones_listed():
+def test_both_stacks_default_to_active_models_callable_from_their_bedrock_region():
+    for stack in ("dev", "prod"):
+        settings = settings_for(stack, today=TODAY)
+        model, outpaint = settings.image_model, settings.outpaint_model
+        assert (model.invoke_id, model.region, model.profile) == ("stability.stable-image-core-v1:1", "us-west-2", None)
+        assert model.model.lifecycle.state == "Active" and model.model.lifecycle.eol is None
+        assert outpaint is not None and outpaint.invoke_id == "us.stability.stable-outpaint-v1:0"
+        assert outpaint.profile is not None and outpaint.profile.destinations == OUTPAINT_PROFILE_DESTINATIONS
+        assert not any("Legacy" in note for note in settings.advice())
+
+
+def test_unknown_model_fails_with_the_active_ones_listed():
     with pytest.raises(
-        SettingsError, match=r"creative-automation:bedrockModelId is 'stability.made-up-v9'.*amazon.nova-canvas-v1:0"
+        SettingsError,
+        match=r"creative-automation:bedrockModelId is 'stability.made-up-v9': .*stability.stable-image-core-v1:1",
     ):
         settings_for("dev", bedrockModelId="stability.made-up-v9")
+
+
+def test_an_ended_model_is_refused_at_preview_naming_its_end_of_life_and_the_active_choices():
+    with pytest.raises(SettingsError) as refused:
+        settings_for("prod", today=TODAY, bedrockModelId=NOVA_CANVAS, bedrockRegion="us-east-1")
+    message = str(refused.value)
+    assert message.startswith(f"creative-automation:bedrockModelId is '{NOVA_CANVAS}': ")
+    assert f"end of life on Amazon Bedrock on {NOVA_CANVAS_EOL}" in message
+    assert "stability.stable-image-core-v1:1 (stability.stable-image-core-v1:1 in us-west-2)" in message
+
+
+def test_a_model_is_refused_from_its_eol_date_and_warned_about_while_legacy(monkeypatch):
+    """The table's dates against the date of the run: a Legacy model warns (it works, not for new accounts), and
+    from its EOL date on it is refused."""
+    from handlers.shared import image_models
+
+    core = image_models.models()["stability.stable-image-core-v1:1"]
+    legacy = replace(core, lifecycle=replace(core.lifecycle, legacy=date(2027, 3, 1), eol=date(2027, 9, 1)))
+    monkeypatch.setitem(image_models.models(), core.model_id, legacy)
+    assert not any("Legacy" in note for note in settings_for("dev", today=date(2027, 2, 28)).advice())
+    [note] = [note for note in settings_for("dev", today=date(2027, 3, 1)).advice() if "Legacy" in note]
+    assert note.startswith("creative-automation:bedrockModelId is 'stability.stable-image-core-v1:1': ")
+    assert "Legacy on Amazon Bedrock since 2027-03-01" in note and "requests fail from 2027-09-01" in note
+    assert "new accounts cannot use it" in note and "stability.sd3-5-large-v1:0" in note  # what to move to
+    with pytest.raises(SettingsError, match="reached end of life on Amazon Bedrock on 2027-09-01"):
+        settings_for("dev", today=date(2027, 9, 1))
+
+
+def test_nova_canvas_was_warned_about_while_legacy_and_is_refused_since_its_end_of_life():
+    """AWS's dates for Nova Canvas: Legacy from 2026-03-30, ended 2026-09-30 (tests/documented.py)."""
+    with pytest.raises(SettingsError, match=NOVA_CANVAS_EOL):
+        settings_for("dev", today=date.fromisoformat(NOVA_CANVAS_LEGACY), bedrockModelId=NOVA_CANVAS)
+
+
+def test_a_model_not_served_in_the_bedrock_region_is_refused_with_where_it_is():
+    with pytest.raises(SettingsError) as refused:
+        settings_for("dev", bedrockRegion="us-east-1")
+    message = str(refused.value)
+    assert "bedrockModelId is 'stability.stable-image-core-v1:1'" in message
+    assert "not served on demand in us-east-1" in message and "in us-west-2" in message
+    assert "bedrockRegion" in message
+
+
+def test_an_inference_profile_is_checked_against_its_source_regions():
+    with pytest.raises(UnknownModel, match=r"can be called from us-east-1, us-east-2, us-west-2, not from eu-west-1"):
+        choose("us.stability.stable-outpaint-v1:0", "eu-west-1", OUTPAINT, TODAY)
+    from_ohio = choose("us.stability.stable-outpaint-v1:0", "us-east-2", OUTPAINT, TODAY)
+    assert from_ohio.profile_arn("123456789012") == (
+        "arn:aws:bedrock:us-east-2:123456789012:inference-profile/us.stability.stable-outpaint-v1:0"
+    )
+    # The bare id of a service served only through its profile, and a profile Bedrock does not have:
+    with pytest.raises(SettingsError, match=r"not served on demand in us-west-2: call it as us.stability.stable-out"):
+        settings_for("dev", bedrockOutpaintModelId="stability.stable-outpaint-v1:0")
+    with pytest.raises(SettingsError, match=r"no eu. inference profile for Stable Image Outpaint"):
+        settings_for("dev", bedrockOutpaintModelId="eu.stability.stable-outpaint-v1:0")
+
+
+def test_each_model_setting_takes_only_a_model_of_its_task():
+    with pytest.raises(SettingsError, match=r"bedrockModelId is 'us.stability.stable-outpaint-v1:0': .* outpaint "):
+        settings_for("dev", bedrockModelId="us.stability.stable-outpaint-v1:0")
+    with pytest.raises(SettingsError, match=r"bedrockOutpaintModelId is 'stability.sd3-5-large-v1:0': .*text-to-image"):
+        settings_for("dev", bedrockOutpaintModelId="stability.sd3-5-large-v1:0")
+
+
+def test_without_an_outpaint_model_the_stack_has_none():
+    assert settings_for("dev", bedrockOutpaintModelId="").outpaint_model is None
+
+
+def test_the_bedrock_region_defaults_to_the_stacks_own():
+    values = copy.deepcopy(read_stack_file("dev"))
+    del values["bedrockRegion"]
+    values["aws:region"] = "us-west-2"
+    assert settings_from_values("dev", values).image_model.region == "us-west-2"
 
 
 def test_visibility_below_six_times_parser_timeout_is_refused():
@@ -144,7 +235,7 @@ def test_the_shortest_generator_timeout_allowed_is_just_enough_for_one_model_cal
 
     png = io.BytesIO()
     Image.new("RGB", (8, 8)).save(png, "PNG")
-    answer = json.dumps({"images": [base64.b64encode(png.getvalue()).decode()], "error": None}).encode()
+    answer = json.dumps({"finish_reasons": [None], "images": [base64.b64encode(png.getvalue()).decode()]}).encode()
 
     class Bedrock:
         calls = 0
@@ -158,7 +249,7 @@ def test_the_shortest_generator_timeout_allowed_is_just_enough_for_one_model_cal
     with pytest.raises(SettingsError, match="functions.generator.timeoutSeconds"):
         settings_for("dev", functions__generator__timeoutSeconds=floor_s - 1)
 
-    images = BedrockImages(Bedrock(), "amazon.nova-canvas-v1:0")
+    images = BedrockImages(Bedrock(), "stability.stable-image-core-v1:1")
     request = ImageRequest("a bottle", "text", 1)
     assert images.generate(request, remaining_ms=lambda: floor_s * 1000).startswith(b"\x89PNG")
     with pytest.raises(TimeoutError, match="too little for a model call"):

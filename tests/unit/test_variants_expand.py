@@ -1,4 +1,5 @@
-"""Generative expand's pure parts: sizes the models accept, the mask, and the product kept in place."""
+"""Generative expand's pure parts: the outpaint request as Stability's Outpaint page documents it, the frames it
+cannot take, and the product kept in place."""
 
 import base64
 import io
@@ -7,34 +8,74 @@ import numpy
 import pytest
 from PIL import Image, ImageDraw
 
-from handlers.variants.expand import merge, model_size, outpainting
+from handlers.shared.image_models import image_model
+from handlers.variants.expand import OutpaintUnfit, merge, outpainting
 from handlers.variants.layout import VARIANT_SIZES, Box
 from handlers.variants.render import Expanded, prepare
+from tests.documented import BEDROCK_PAGES
+
+OUTPAINT = image_model("us.stability.stable-outpaint-v1:0")
+PAGE = BEDROCK_PAGES["stability.stable-outpaint-v1:0"]
 
 
-@pytest.mark.parametrize("size", list(VARIANT_SIZES.values()) + [(5000, 300), (200, 200)])
-@pytest.mark.parametrize("model_id", ["amazon.nova-canvas-v1:0", "amazon.titan-image-generator-v2:0"])
-def test_model_sizes_keep_the_frames_shape_within_the_models_limits(size, model_id):
-    width, height = model_size(size, model_id)
-    longest = 4096 if "nova" in model_id else 1408
-    assert width % 16 == 0 and height % 16 == 0
-    assert min(width, height) >= 320 and max(width, height) <= longest and width * height <= 4_194_304
-    if max(size) / min(size) < 4:  # shapes the limits do not force: the aspect kept within rounding
-        assert abs(width / height - size[0] / size[1]) < 0.05 * size[0] / size[1]
+def kept_image(body) -> Image.Image:
+    return Image.open(io.BytesIO(base64.b64decode(body["image"])))
 
 
-def test_nova_gets_the_story_at_full_size_rounded_up_to_sixteens():
-    assert model_size((1080, 1920), "amazon.nova-canvas-v1:0") == (1088, 1920)
+@pytest.mark.parametrize("size", list(VARIANT_SIZES.values()))
+def test_each_variant_frame_asks_for_what_the_source_does_not_cover_within_the_documented_limits(size):
+    """A 3:4 portrait source fitted whole into every size: the request extends the covered part to the frame."""
+    width, height = size
+    scale = min(width / 3, height / 4)
+    fitted = (round(3 * scale), round(4 * scale))
+    left, top = (width - fitted[0]) // 2, (height - fitted[1]) // 2
+    covered = Box(left, top, left + fitted[0], top + fitted[1])
+    request = outpainting(Image.new("RGB", size, (10, 20, 30)), covered, OUTPAINT)
+    body = request.body
+    assert PAGE["required"] <= set(body) <= PAGE["fields"], PAGE["page"]
+    kept = kept_image(body)
+    assert kept.size == fitted and min(kept.size) >= PAGE["min_side"]
+    assert kept.width * kept.height <= PAGE["max_pixels"]
+    sides = (body["left"], body["right"], body["up"], body["down"])
+    assert all(0 <= n <= PAGE["max_extension"] for n in sides) and any(sides)
+    assert (kept.width + body["left"] + body["right"], kept.height + body["up"] + body["down"]) == size
+    assert PAGE["creativity"][0] <= body["creativity"] <= PAGE["creativity"][1]
+    assert PAGE["seed"][0] < body["seed"] <= PAGE["seed"][1]
+    assert body["output_format"] in PAGE["output_formats"]
+    assert "negative_prompt" not in body  # Outpaint takes none
 
 
-def test_the_mask_keeps_the_covered_source_and_paints_the_rest():
+def test_a_tall_product_in_a_wide_frame_is_extended_left_and_right_only():
     canvas = Image.new("RGB", (1200, 630), (10, 20, 30))
-    request = outpainting(canvas, Box(300, 0, 900, 630), "amazon.nova-canvas-v1:0")
-    assert request.model_size == (1200, 640)
-    params = request.body["outPaintingParams"]
-    mask = numpy.asarray(Image.open(io.BytesIO(base64.b64decode(params["maskImage"]))).convert("L"))
-    assert mask[320, 600] == 0 and mask[320, 100] == 255 and mask[320, 1100] == 255
-    assert set(numpy.unique(mask)) == {0, 255}
+    request = outpainting(canvas, Box(300, 0, 900, 630), OUTPAINT)
+    assert request.extensions == (300, 300, 0, 0)
+    assert kept_image(request.body).size == (600, 630)
+
+
+@pytest.mark.parametrize(
+    ("covered", "why"),
+    [
+        (Box(0, 500, 1080, 580), "aspect 13.5:1"),  # a panorama strip: beyond 2.5:1
+        (Box(500, 500, 540, 1000), "at least 64 px"),  # 40 px wide
+        (Box(0, 0, 1080, 1080), "nothing to paint"),  # "at least one outpaint direction ... non-zero"
+    ],
+)
+def test_a_frame_outside_the_models_limits_is_refused_before_any_call(covered, why):
+    with pytest.raises(OutpaintUnfit, match=why):
+        outpainting(Image.new("RGB", (1080, 1080)), covered, OUTPAINT)
+
+
+def test_the_merge_keeps_the_frames_own_pixels_where_the_source_covers_it():
+    canvas = Image.new("RGB", (1200, 630), (10, 20, 30))
+    covered = Box(300, 0, 900, 630)
+    answer = io.BytesIO()
+    Image.new("RGB", (1200, 630), (120, 0, 160)).save(answer, "PNG")
+    merged = merge(canvas, answer.getvalue(), covered)
+    assert merged.getpixel((600, 300)) == (10, 20, 30) and merged.getpixel((100, 300)) == (120, 0, 160)
+    # An answer of another size (a service that caps its output) is scaled to the frame.
+    small = io.BytesIO()
+    Image.new("RGB", (600, 315), (120, 0, 160)).save(small, "PNG")
+    assert merge(canvas, small.getvalue(), covered).size == (1200, 630)
 
 
 def shot() -> bytes:
@@ -46,10 +87,10 @@ def shot() -> bytes:
 
 
 def purple_model(canvas: Image.Image, covered: Box) -> Expanded:
-    """A stand-in for the model: paints the whole canvas purple, as an outpainting that ignored the mask would."""
+    """A stand-in for the model: paints the whole canvas purple, as an outpainting that ignored the kept part would."""
     buffer = io.BytesIO()
     Image.new("RGB", (64, 64), (120, 0, 160)).save(buffer, "PNG")
-    return Expanded(merge(canvas, buffer.getvalue(), covered), "test-model", 0.04)
+    return Expanded(merge(canvas, buffer.getvalue(), covered), "test-model", 0.06)
 
 
 def test_the_expanded_canvas_keeps_the_product_pixels_where_the_framing_put_them():
