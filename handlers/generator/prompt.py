@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-NEGATIVE_PROMPT = "text, letters, words, watermark, logo, caption, blurry, low quality, distorted, extra limbs"
+# Text the variants draw themselves; clutter that would hide the product from the variants' detector (it finds the
+# product against a smooth background) or fight with the message laid beside it.
+NEGATIVE_PROMPT = (
+    "text, letters, words, watermark, logo, caption, blurry, low quality, distorted, extra limbs, "
+    "busy background, clutter, props, scenery, multiple products, cropped product"
+)
 
 # Names for brand colours, so the model gets words rather than hex codes it tends to ignore.
 _NAMED = {
@@ -59,7 +64,7 @@ def build_prompt(product: dict[str, Any], campaign: dict[str, Any], max_chars: i
     if colors:
         parts.append(f"colour palette of {', '.join(color_name(c) for c in colors[:3])}")
     parts.append(
-        "centred subject, clean uncluttered background, soft studio lighting, sharp focus, "
+        "the whole product centred, plain light seamless studio backdrop, soft even studio lighting, sharp focus, "
         "space around the product for a text overlay"
     )
     prompt = ". ".join(parts) + "."

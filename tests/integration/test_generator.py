@@ -190,7 +190,8 @@ def test_the_request_bedrock_receives_holds_only_the_fields_the_models_page_docu
     page = BEDROCK_PAGES[model_id]
     assert page["required"] <= set(sent) <= page["fields"], page["page"]
     assert page["seed"][0] < sent["seed"] <= page["seed"][1]  # 0 would be a random seed
-    assert "studio" in sent["prompt"] and "background" in sent["prompt"]  # the plain backdrop the variants frame
+    assert "plain light seamless studio backdrop" in sent["prompt"]  # the backdrop the variants frame
+    assert "busy background" in sent["negative_prompt"]
 
 
 @pytest.mark.parametrize(("code", "message", "status"), MODEL_UNAVAILABLE_ANSWERS)

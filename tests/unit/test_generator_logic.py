@@ -16,7 +16,7 @@ from handlers.generator.models import (
     request_body,
     seed_for,
 )
-from handlers.generator.prompt import build_prompt, color_name
+from handlers.generator.prompt import NEGATIVE_PROMPT, build_prompt, color_name
 from handlers.shared.image_models import UnknownModel, image_model, models
 from tests.documented import (
     ASPECT_RATIOS,
@@ -51,6 +51,9 @@ def test_prompt_names_product_description_audience_regions_and_colours():
     ):
         assert part in prompt
     assert "Stay cool" not in prompt, "the message is laid over by the variants, not drawn by the model"
+    # The plain backdrop the variants find the product against and extend the canvas with.
+    assert "plain light seamless studio backdrop" in prompt and "the whole product" in prompt
+    assert "busy background" in NEGATIVE_PROMPT and "text" in NEGATIVE_PROMPT
 
 
 def test_prompt_copes_with_a_bare_product_and_respects_the_length_limit():
