@@ -66,7 +66,13 @@ def function_environment(settings: StackSettings, service: str, values: StackVal
         },
         "generator": {**bucket, **variants_function, **image_model, **async_attempts, **table},
         # the image model paints a brief's generative expand
-        "variants": {**bucket, **async_attempts, **image_model, **table},
+        "variants": {
+            **bucket,
+            **async_attempts,
+            **image_model,
+            **table,
+            env.SUBJECT_DETECTOR: settings.subject_detector,  # finds a photo's subject and faces
+        },
         "image-updater": {
             env.BATCH_JOB_DEFINITION_NAME: values.job_definition_name,
             env.BATCH_JOB_QUEUE: values.job_queue_name,

@@ -40,6 +40,13 @@ class PipelineArgs:
     campaign_table_arn: pulumi.Input[str]  # the functions settling a campaign keep its index item current
 
 
+# A photo's subject and faces (DetectLabels, DetectFaces on image bytes): Rekognition defines no resource type for
+# these actions, so IAM takes only "*" (Service Authorization Reference, Amazon Rekognition).
+DETECT_SUBJECTS = [
+    {"Effect": "Allow", "Action": ["rekognition:DetectLabels", "rekognition:DetectFaces"], "Resource": "*"}
+]
+
+
 class Pipeline(pulumi.ComponentResource):
     """Attributes for other components: `bucket`, `queue`, `dlq`, `failed_invocations` (on-failure destination
     of the asynchronous invocations, consumed by the settler) and its `failed_invocations_dlq`, `functions`,
@@ -223,7 +230,20 @@ class Pipeline(pulumi.ComponentResource):
         invoke = {
             "generator": invoke_model(settings.image_model, account_id),
             # A brief's "framing": "expand" has the outpaint model paint the canvas extension.
-            "variants": invoke_model(settings.outpaint_model, account_id) if settings.outpaint_model else [],
+            "variants": (invoke_model(settings.outpaint_model, account_id) if settings.outpaint_model else [])
+            + (
+                # A photo's subject and faces (DetectLabels, DetectFaces on image bytes): Rekognition defines no
+                # resource type for them, so IAM takes only "*" (Service Authorization Reference, Rekognition).
+                [
+                    {
+                        "Effect": "Allow",
+                        "Action": ["rekognition:DetectLabels", "rekognition:DetectFaces"],
+                        "Resource": "*",
+                    }
+                ]
+                if settings.subject_detector == "rekognition"
+                else []
+            ),
         }
         send_failed = {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": self.failed_invocations.arn}
         self._settle_index = table_items(args.campaign_table_arn, ["dynamodb:UpdateItem"])

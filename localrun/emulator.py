@@ -21,8 +21,10 @@ ENVIRONMENT = "dev"
 
 
 def local_settings(overrides: dict[str, Any] | None = None) -> StackSettings:
-    """The dev stack's settings with the offline image backend (refused for a deployed stack)."""
-    values = read_stack_file(ENVIRONMENT) | {"imageBackend": "local"} | (overrides or {})
+    """The dev stack's settings with the offline image backend (refused for a deployed stack) and the offline
+    subject detector: no AWS account."""
+    offline = {"imageBackend": "local", "subjectDetector": "offline"}
+    values = read_stack_file(ENVIRONMENT) | offline | (overrides or {})
     return settings_from_values(ENVIRONMENT, values, deployed=False)
 
 

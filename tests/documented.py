@@ -139,3 +139,29 @@ AWS_PUBLISHED_METRICS: dict[str, tuple[set[str], tuple[str, ...]]] = {
     ),
     "AWS/ApiGateway": ({"4xx", "5xx", "Count", "IntegrationLatency", "Latency", "DataProcessed"}, ("ApiId",)),
 }
+
+# Amazon Rekognition Developer Guide, "Detecting labels in an image" (labels-detect-labels-image.html): the page's
+# Python sample EXAMPLE_INFERENCE_OUTPUT, a DetectLabels answer. The page writes the second label's Categories as a
+# bare string; the API (and botocore's model) has {"Name": ...} objects, as the first label's.
+REKOGNITION_DETECT_LABELS_EXAMPLE = {
+    "Labels": [
+        {
+            "Name": "Mobile Phone",
+            "Confidence": 97.530106,
+            "Categories": [{"Name": "Technology and Computing"}],
+            "Aliases": [{"Name": "Cell Phone"}],
+            "Instances": [
+                {
+                    "BoundingBox": {"Height": 0.1549897, "Width": 0.07747964, "Top": 0.50858885, "Left": 0.00018205095},
+                    "Confidence": 98.401276,
+                }
+            ],
+        },
+        {"Name": "Urban", "Confidence": 99.99982, "Categories": [{"Name": "Colors and Visual Composition"}]},
+    ],
+    "LabelModelVersion": "3.0",
+}
+# Amazon Rekognition prices (https://aws.amazon.com/rekognition/pricing/, read 2026-12-08): DetectLabels and
+# DetectFaces are Group 2 APIs (the page's text); USD 0.001 per image in the first tier (its tables are drawn in the
+# browser: the figure as a third-party transcription of 2026-10-07 gives it).
+REKOGNITION_USD_PER_IMAGE_PER_CALL = 0.001

@@ -52,6 +52,7 @@ CONFIG_KEYS = frozenset(
         "bedrockOutpaintModelId",
         "bedrockRegion",
         "imageBackend",
+        "subjectDetector",
         "logLevel",
         "logRetentionDays",
         "maxBriefBytes",

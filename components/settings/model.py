@@ -149,6 +149,7 @@ class StackSettings:
     image_model: ModelChoice  # the generator's text-to-image model (bedrockModelId, bedrockRegion)
     outpaint_model: ModelChoice | None  # paints a brief's "framing": "expand" (bedrockOutpaintModelId); None: refused
     image_backend: str
+    subject_detector: str  # rekognition | offline: who finds a photo's subject and faces for the framing
     log_level: str
     log_retention_days: int
     max_brief_bytes: int

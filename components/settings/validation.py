@@ -42,7 +42,7 @@ from components.settings.model import (
     QueueSettings,
     StackSettings,
 )
-from handlers.shared.environment import DEFAULT_TEAM_CLAIM
+from handlers.shared.environment import DEFAULT_TEAM_CLAIM, SUBJECT_DETECTORS
 from handlers.shared.image_models import OUTPAINT, TEXT_TO_IMAGE, ModelChoice, UnknownModel, choose, lifecycle_warning
 
 HTTPS_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:\d+)?(/[^\s]*[^\s/])?$")
@@ -281,6 +281,7 @@ def settings_from_values(
         image_model=image_model,
         outpaint_model=outpaint_model,
         image_backend=backend,
+        subject_detector=reader.choice("subjectDetector", SUBJECT_DETECTORS, default="rekognition"),
         log_level=reader.choice("logLevel", LOG_LEVELS, default="INFO"),
         log_retention_days=reader.choice("logRetentionDays", LOG_RETENTION_DAYS, default=30),
         max_brief_bytes=reader.integer("maxBriefBytes", 1024, 10 * 1024 * 1024, default=1024 * 1024),

@@ -86,6 +86,11 @@ def image_cache_key(fingerprint: str) -> str:
     return f"{IMAGE_CACHE_PREFIX}{fingerprint[:2]}/{fingerprint}.png"
 
 
+def subjects_cache_key(fingerprint: str) -> str:
+    """What a detector found in a source image (JSON), by the image's content: found and paid for once."""
+    return f"{IMAGE_CACHE_PREFIX}{fingerprint[:2]}/{fingerprint}.subjects.json"
+
+
 def open_marker_key(campaign_id: str) -> str:
     """Written by the parser when it creates a campaign, deleted by the settler's sweep once it settled: the
     sweep lists these few keys, never the whole output/ prefix."""

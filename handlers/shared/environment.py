@@ -18,6 +18,7 @@ BEDROCK_MODEL_ID = "BEDROCK_MODEL_ID"  # the text-to-image model (or inference p
 BEDROCK_OUTPAINT_MODEL_ID = "BEDROCK_OUTPAINT_MODEL_ID"  # paints "framing": "expand"; unset: expand is refused
 BEDROCK_REGION = "BEDROCK_REGION"  # the Region Bedrock is called in (a profile's source Region)
 IMAGE_BACKEND = "IMAGE_BACKEND"  # bedrock | local (the local run's offline placeholders)
+SUBJECT_DETECTOR = "SUBJECT_DETECTOR"  # rekognition | offline: who finds a photo's subject and faces (variants)
 MAX_BRIEF_BYTES = "MAX_BRIEF_BYTES"
 DLQ_URL = "DLQ_URL"
 ASYNC_MAX_ATTEMPTS = "ASYNC_MAX_ATTEMPTS"  # Lambda's attempts of an async event: the last one settles the product
@@ -36,6 +37,7 @@ POWERTOOLS_METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
 POWERTOOLS_METRICS_DISABLED = "POWERTOOLS_METRICS_DISABLED"
 
 IMAGE_BACKENDS = ("bedrock", "local")
+SUBJECT_DETECTORS = ("rekognition", "offline")
 PUSHED_TAGS, RELEASED = "pushed-tags", "released"
 VERSION_SOURCES = (PUSHED_TAGS, RELEASED)
 DEFAULT_TEAM_CLAIM = "cognito:groups"
@@ -121,14 +123,21 @@ class VariantsEnvironment:
     async_max_attempts: int
     image_models: ImageModels = ImageModels()  # who paints a generative expand: a model, or the offline stand-in
     campaign_table: str | None = None  # None: no campaign index to keep current
+    subject_detector: str = "offline"
 
     @classmethod
     def read(cls, environ: Mapping[str, str] = os.environ) -> VariantsEnvironment:
+        detector = environ.get(SUBJECT_DETECTOR, "").strip() or "offline"
+        if detector not in SUBJECT_DETECTORS:
+            raise MisconfiguredFunction(
+                f"{SUBJECT_DETECTOR} is {detector!r}: expected one of {', '.join(SUBJECT_DETECTORS)}"
+            )
         return cls(
             _required(environ, S3_BUCKET_NAME),
             _positive(environ, ASYNC_MAX_ATTEMPTS),
             ImageModels.read(environ),
             _optional(environ, CAMPAIGN_TABLE),
+            detector,
         )
 
 

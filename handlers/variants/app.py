@@ -5,6 +5,8 @@ product failed in the manifest; anything transient raises, so Lambda retries and
 destination keeps the event.
 """
 
+from typing import Any
+
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from handlers.shared import metrics as metric_names
@@ -13,6 +15,7 @@ from handlers.shared.payloads import RenderVariants
 from handlers.shared.product_function import product_handler, settling_store
 from handlers.shared.telemetry import logger_and_metrics
 from handlers.variants.outpaint import ModelCall
+from handlers.variants.rekognition import RekognitionSubjects
 from handlers.variants.service import VariantsService
 
 logger, metrics = logger_and_metrics("variants")
@@ -37,7 +40,17 @@ def build_service(environment: VariantsEnvironment) -> VariantsService:
         max_attempts=attempts,
         model=model(environment),
         can_expand=environment.image_models.can_expand,
+        find_subjects=subject_finder(environment, store.s3),
     )
+
+
+def subject_finder(environment: VariantsEnvironment, s3: Any) -> RekognitionSubjects | None:
+    """Amazon Rekognition finds a photo's subject and faces; None: the offline detector does."""
+    if environment.subject_detector != "rekognition":
+        return None
+    import boto3
+
+    return RekognitionSubjects(boto3.client("rekognition"), s3, environment.bucket)
 
 
 def model(environment: VariantsEnvironment) -> ModelCall | None:

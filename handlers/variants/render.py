@@ -8,7 +8,7 @@ later locale only the JPEG rows it or the first locale draws on (jpeg_rows). Cos
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 from PIL import Image
@@ -21,6 +21,7 @@ from handlers.variants.detect import Detection, detect
 from handlers.variants.framing import Framing, at_scale, frame_product, shifted
 from handlers.variants.layout import VARIANT_SIZES, Box, TextLayout, cover_scale
 from handlers.variants.sources import SourceImageError, decode
+from handlers.variants.subjects import Subjects
 
 SHARED_SCALE = 0.95  # sizes whose product scales are this close share the smallest (one resample)
 ALL_SIZES = tuple(VARIANT_SIZES.values())
@@ -45,6 +46,7 @@ class Prepared:
     """What every locale of a product shares: the framings and the painted canvases (no text yet)."""
 
     detection: Detection
+    subjects: Subjects  # what the framings keep whole and uncovered: the subject and the faces, by whom found
     framings: dict[str, Framing]
     canvases: dict[str, Image.Image]
     luminance: dict[str, text.LuminanceMap]  # what is behind the text region, per size
@@ -76,15 +78,30 @@ class Expanded:
 
 # (canvas painted with today's extension, frame pixels the source covers) -> the canvas extended
 Expander = Callable[[Image.Image, Box], Expanded]
+# (the decoded, upright source) -> its subject and faces (Amazon Rekognition in AWS: rekognition.py)
+SubjectFinder = Callable[[Image.Image], Subjects]
 
 
 def prepare(
-    data: bytes, sizes: Mapping[str, tuple[int, int]] = VARIANT_SIZES, expander: Expander | None = None
+    data: bytes,
+    sizes: Mapping[str, tuple[int, int]] = VARIANT_SIZES,
+    expander: Expander | None = None,
+    find_subjects: SubjectFinder | None = None,
 ) -> Prepared:
-    """`expander`: repaints the extension of every size that has one (generative expand)."""
+    """`expander`: repaints the extension of every size that has one (generative expand). `find_subjects`: finds
+    the subject and the faces of a photo; without one (or for a cut-out, whose alpha says it), detect.py's."""
     source = decode(data, sizes.values())
     image = source.image
     detection = detect(image, source.alpha)
+    subjects = Subjects(detection.box, (), detection.method, 1.0 if detection.method == "alpha" else None)
+    if find_subjects is not None and source.alpha is None:
+        found = find_subjects(image)
+        if found.box is not None:
+            detection = replace(detection, box=found.box, method=found.detector, reason="")
+            subjects = found
+        else:  # the offline detector's subject stands, saying why, and what the answer cost
+            why = f"{found.detector} found nothing" if found.detector == "rekognition" else found.detector
+            subjects = replace(subjects, detector=f"{subjects.detector} ({why})", cost_usd=found.cost_usd)
     framings, canvases, upscale, expanded = {}, {}, {}, {}
     for name, size in sizes.items():
         # Zoom into a small product as far as the cover crop would, short of enlarging more than the check allows.
@@ -100,7 +117,7 @@ def prepare(
             canvases[name] = expanded[name].canvas
         upscale[name] = framing.scale * source.decoded_ratio
     luminance = {name: text.luminance_map(canvases[name], framings[name].text_region) for name in canvases}
-    return Prepared(detection, framings, canvases, luminance, upscale, image.size, source.frames, expanded)
+    return Prepared(detection, subjects, framings, canvases, luminance, upscale, image.size, source.frames, expanded)
 
 
 def _shared_scales(source_size: tuple[int, int], product: Box, framings: dict[str, Framing]) -> dict[str, Framing]:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import ClientError
+from PIL import Image
 
 from handlers.generator.models import ModelUnavailable
 from handlers.shared import metrics as metric_names
@@ -17,7 +19,8 @@ from handlers.shared.manifest import product as find_product
 from handlers.shared.settled import republish_gallery
 from handlers.variants import logo
 from handlers.variants.outpaint import CachedOutpainter, ModelCall, local_expander
-from handlers.variants.render import Expander, SourceImageError, prepare, render_locale
+from handlers.variants.render import Expander, SourceImageError, SubjectFinder, prepare, render_locale
+from handlers.variants.subjects import Subjects
 
 MISSING = {"NoSuchKey", "NoSuchVersion", "404", "AccessDenied"}
 
@@ -32,12 +35,15 @@ class VariantsService:
         max_attempts: int = 3,
         model: ModelCall | None = None,
         can_expand: bool = True,
+        find_subjects: Callable[[Image.Image, str], Subjects] | None = None,
     ):
         """`model`: paints a brief's generative expand (None: the offline backend's own fill, where `can_expand`;
-        a Bedrock stack without an outpaint model cannot expand)."""
+        a Bedrock stack without an outpaint model cannot expand). `find_subjects`: finds a photo's subject and
+        faces (Amazon Rekognition); None, or when it fails: the offline detector."""
         self.s3 = s3
         self.model = model
         self.can_expand = can_expand
+        self.find_subjects = find_subjects
         self.max_attempts = max_attempts
         self.store = store
         self.logger = logger
@@ -123,7 +129,11 @@ class VariantsService:
             )
         started = time.perf_counter()
         try:
-            prepared = prepare(data, expander=self._expander(campaign_id, index) if expand else None)
+            prepared = prepare(
+                data,
+                expander=self._expander(campaign_id, index) if expand else None,
+                find_subjects=self._finder(f"{campaign_id}/{index}") if self.find_subjects else None,
+            )
         except SourceImageError as error:
             return self._fail(campaign_id, index, error.code, f"{source_key}: {error}")
         except ModelUnavailable as error:  # permanent: told once, not retried (no call was paid)
@@ -154,13 +164,25 @@ class VariantsService:
             if variant.check.needs_review:
                 review.append(f"{variant.locale}/{variant.name}" if variant.locale else variant.name)
         expand_cost = round(sum(expanded.cost_usd for expanded in prepared.expanded.values()), 6)
-        # The product's cost: its generation (or nothing) plus this expand, once however often this runs.
-        cost = float(product.get("cost_usd") or 0) - float(product.get("expand_cost_usd") or 0) + expand_cost
+        detect_cost = round(prepared.subjects.cost_usd, 6)
+        # The product's cost: its generation (or nothing) plus this expand and this detection, once however often
+        # this runs (each replaces what an earlier run recorded).
+        cost = (
+            float(product.get("cost_usd") or 0)
+            - float(product.get("expand_cost_usd") or 0)
+            - float(product.get("detect_cost_usd") or 0)
+            + expand_cost
+            + detect_cost
+        )
+        paid = ({"expand_cost_usd": expand_cost} if prepared.expanded else {}) | (
+            {"detect_cost_usd": detect_cost} if detect_cost or product.get("detect_cost_usd") else {}
+        )
         self.store.update_product_fields(
             campaign_id,
             index,
-            ({"expand_cost_usd": expand_cost, "cost_usd": round(cost, 6)} if prepared.expanded else {})
+            (paid | {"cost_usd": round(cost, 6)} if paid else {})
             | {
+                "subjects": prepared.subjects.to_json(),
                 "render_attempts": attempt,
                 "status": "complete",
                 "variants": recorded,
@@ -174,6 +196,21 @@ class VariantsService:
         self.metrics.add_metric(name=metric_names.RENDER_DURATION_MS, unit="Milliseconds", value=render_ms)
         self.logger.info("variants rendered", extra={"variants": len(recorded), "render_ms": round(render_ms, 1)})
         return "complete"
+
+    def _finder(self, payer: str) -> SubjectFinder:
+        """The subject finder for one product (`payer`: whose attempt pays), falling back to the offline detector
+        (with a warning, and the reason recorded) when it fails: a detector's outage never fails a product."""
+        assert self.find_subjects is not None
+        finder = self.find_subjects
+
+        def find(image: Image.Image) -> Subjects:
+            try:
+                return finder(image, payer)
+            except Exception as error:
+                self.logger.warning("subject detector failed: offline detector used", extra={"error": str(error)})
+                return Subjects(None, (), f"detector failed, {error_code(error)}: {str(error)[:160]}", None)
+
+        return find
 
     def _expander(self, campaign_id: str, index: int) -> Expander:
         if self.model is None:

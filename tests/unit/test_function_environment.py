@@ -35,7 +35,9 @@ def test_each_function_reads_back_what_the_stack_sets(dev):
     )
     assert ParserEnvironment.read(environment(dev, "parser")) == ParserEnvironment(BUCKET, 1048576, DLQ, TABLE, models)
     assert GeneratorEnvironment.read(environment(dev, "generator")) == GeneratorEnvironment(BUCKET, models, 3, TABLE)
-    assert VariantsEnvironment.read(environment(dev, "variants")) == VariantsEnvironment(BUCKET, 3, models, TABLE)
+    assert VariantsEnvironment.read(environment(dev, "variants")) == VariantsEnvironment(
+        BUCKET, 3, models, TABLE, "rekognition"
+    )
     # maxEventAgeSeconds 3600 + 3 attempts x the variants' 180 s (the longer of generator 120 s / variants) + 300 s
     assert SettlerEnvironment.read(environment(dev, "settler")) == SettlerEnvironment(BUCKET, 4440, TABLE)
 
