@@ -84,8 +84,6 @@ class MonitoringArgs:
     job_definition_name: pulumi.Input[str]
     api_id: pulumi.Input[str] | None = None  # the campaign API (HTTP API): its 4xx, 5xx and latency
     updater_service: str = UPDATER  # its function alarms on any error, not on the threshold
-    model_service: str = "generator"  # emits ModelThrottles
-    model_callers: tuple[str, ...] = ("generator", "variants")  # emit ModelUnavailable (text-to-image, outpaint)
 
 
 class Monitoring(pulumi.ComponentResource):
@@ -249,6 +247,11 @@ class AlarmSpec:
     threshold: float
 
 
+def model_callers(settings: StackSettings) -> tuple[str, ...]:
+    """The functions that call an image model: the generator, and the variants where an outpaint model paints."""
+    return ("generator", *(("variants",) if settings.outpaint_model else ()))
+
+
 def alarm_specs(args: MonitoringArgs) -> list[AlarmSpec]:
     """Every alarm of the stack: DLQs holding a message, function errors (any for the updater), model throttles,
     failed image pushes, work queues whose oldest message waits too long, and the campaign API's 5xx answers (as
@@ -277,19 +280,20 @@ def alarm_specs(args: MonitoringArgs) -> list[AlarmSpec]:
                     limits.oldest_message_age_seconds)
           for label, queue in args.work_queues.items()),
     ]
-    if args.model_service in args.functions:
+    for service in model_callers(args.settings):  # ModelThrottles and ModelUnavailable, per function
+        if service not in args.functions:
+            continue
         specs.append(AlarmSpec(
-            "model-throttles", "model-throttles",
-            f"The image model throttled the generator {limits.model_throttles} or more times in 5 minutes.",
-            own, metric_names.MODEL_THROTTLES, {SERVICE_DIMENSION: args.model_service}, "Sum", 300, AT_LEAST,
+            "model-throttles" if service == "generator" else f"{service}-model-throttles", "model-throttles",
+            f"The image model throttled the {service} function {limits.model_throttles} or more times in 5 minutes.",
+            own, metric_names.MODEL_THROTTLES, {SERVICE_DIMENSION: service}, "Sum", 300, AT_LEAST,
             limits.model_throttles))
-    specs.extend(
-        AlarmSpec(f"{service}-model-unavailable", "model-unavailable",
-                  f"Bedrock refused the {service} function's image model (ended, not enabled for the account, or "
-                  "not callable as configured): every product that needs it fails. See the product's error, "
-                  "docs/settings.md#image-models and docs/deploying.md#model-access.",
-                  own, metric_names.MODEL_UNAVAILABLE, {SERVICE_DIMENSION: service}, "Sum", 300, AT_LEAST, 1)
-        for service in args.model_callers if service in args.functions)
+        specs.append(AlarmSpec(
+            f"{service}-model-unavailable", "model-unavailable",
+            f"Bedrock refused the {service} function's image model (ended, not enabled for the account, or not "
+            "callable as configured): every product that needs it fails. See the product's error, "
+            "docs/settings.md#image-models and docs/deploying.md#model-access.",
+            own, metric_names.MODEL_UNAVAILABLE, {SERVICE_DIMENSION: service}, "Sum", 300, AT_LEAST, 1))
     if args.api_id is not None:
         specs.append(AlarmSpec(
             "api-server-errors", "api-server-errors",

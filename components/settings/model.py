@@ -163,11 +163,6 @@ class StackSettings:
     def is_production(self) -> bool:
         return self.environment == "prod"
 
-    @property
-    def bedrock_models(self) -> list[ModelChoice]:
-        """Every Bedrock model the stack's functions call."""
-        return [self.image_model, *([self.outpaint_model] if self.outpaint_model else [])]
-
     def advice(self) -> list[str]:
         """Settings AWS accepts but advises against: warned about at preview, not refused."""
         notes = list(self.model_warnings)

@@ -336,8 +336,4 @@ def _summary(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def _cost_fields(cost: Estimate) -> dict[str, Any]:
-    return {
-        "estimated_cost_usd": cost.total_usd,
-        "model_calls": cost.model_calls,
-        "usd_per_image": cost.prices.usd_per_image,
-    }
+    return {key: value for key, value in cost.to_json().items() if key != "products"}

@@ -135,10 +135,6 @@ def model_seed(model: ImageModel, seed: int) -> int:
     return 1 + (seed - 1) % largest
 
 
-def price(model_id: str) -> float:
-    return image_model(model_id).usd_per_image
-
-
 def request_body(model_id: str, request: ImageRequest) -> dict[str, Any]:
     """The text-to-image body the model's parameters page documents; `negative_prompt` and `mode` only where the
     model takes them (an unknown field is a ValidationException)."""

@@ -145,9 +145,9 @@ def check_brief(body: bytes, max_bytes: int, can_expand: bool = True) -> BriefCh
             violations.append(
                 Violation(
                     "$.framing",
-                    'expected "auto": "expand" has an image model paint the extension of each size, and this stack '
-                    "has no outpaint model configured (its platform team sets creative-automation:"
-                    "bedrockOutpaintModelId, docs/settings.md#image-models)",
+                    '"expand" needs an outpaint model to paint the extension of each size, and this stack has none '
+                    "(its platform team sets creative-automation:bedrockOutpaintModelId, "
+                    'docs/settings.md#image-models); use "auto", the plain or blurred continuation',
                     "expand",
                 )
             )

@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 MODELS_FILE = Path(__file__).resolve().parent / "image_models.json"
 TEXT_TO_IMAGE, OUTPAINT = "text-to-image", "outpaint"
-LIFECYCLE_COMMAND = (
-    "aws bedrock get-foundation-model --region {region} --model-identifier {model} --query modelLifecycle"
-)
 # System-defined cross-Region inference profiles are `<geography>.<model id>` (Bedrock user guide, inference
 # profiles): us., eu., apac., ... route within a geography; global. routes to any commercial Region.
 GEOGRAPHIES = ("us", "us-gov", "eu", "apac", "jp", "au", "ca", "global")
@@ -182,20 +179,26 @@ def active_choices(task: str, today: date) -> list[str]:
     ]
 
 
-def image_model(invoke_id: str, task: str | None = None) -> ImageModel:
-    """The model behind a model or profile id; UnknownModel (saying what to use) for an ended or unknown one."""
+def image_model(invoke_id: str, task: str | None = None, today: date | None = None) -> ImageModel:
+    """The model behind a model or profile id; UnknownModel (saying what to use) for an ended or unknown one.
+    `today`: the date the choices and an ended model's wording are for (default: today, UTC)."""
     _, model_id = split_profile(invoke_id)
     model = models().get(model_id)
     if model is not None and task in (None, model.task):
         return model
     wanted = task or (model.task if model else TEXT_TO_IMAGE)
+    today = today or datetime.now(UTC).date()
     ended = ended_models().get(model_id)
-    choices = "; ".join(active_choices(wanted, date.today())) or "none in the table"
+    choices = "; ".join(active_choices(wanted, today)) or "none in the table"
     if ended is not None:
-        when = f"on {ended.eol.isoformat()}" if ended.eol else "(AWS's pages no longer give the date)"
+        if ended.eol is None:
+            when = "reached end of life on Amazon Bedrock (AWS's pages no longer give the date)"
+        elif today >= ended.eol:
+            when = f"reached end of life on Amazon Bedrock on {ended.eol.isoformat()}"
+        else:  # the project dropped its adapter before the model's last day
+            when = f"is Legacy on Amazon Bedrock and reaches end of life on {ended.eol.isoformat()}"
         raise UnknownModel(
-            f"{ended.name} reached end of life on Amazon Bedrock {when} ({ended.source}): requests to it fail. "
-            f"Active {wanted} models: {choices}"
+            f"{ended.name} {when} ({ended.source}); the project no longer calls it. Active {wanted} models: {choices}"
         )
     if model is not None:
         raise UnknownModel(f"{model.name} is a {model.task} model, not a {wanted} one; {wanted} models: {choices}")
@@ -206,7 +209,7 @@ def choose(invoke_id: str, region: str, task: str, today: date) -> ModelChoice:
     """A stack's choice, checked: the model exists for `task`, has not ended by `today`, and is callable from
     `region` as given (bare id: served there on demand; profile id: the profile exists and `region` is one of its
     source Regions). Raises UnknownModel in words a platform engineer can act on."""
-    model = image_model(invoke_id, task)
+    model = image_model(invoke_id, task, today)
     if model.lifecycle.ended_by(today):
         assert model.lifecycle.eol is not None
         raise UnknownModel(

@@ -72,7 +72,9 @@ def model(environment: VariantsEnvironment) -> ModelCall | None:
 
 
 def render(request: RenderVariants, context: LambdaContext) -> str:
-    return service().handle(request.campaign_id, request.product_index, request.source_key)
+    return service().handle(
+        request.campaign_id, request.product_index, request.source_key, context.get_remaining_time_in_millis
+    )
 
 
 handler = product_handler(RenderVariants, logger, metrics, render)

@@ -4,7 +4,14 @@
 - Otherwise the background is estimated from the image's border: a smooth surface (a quadratic in x and y
   per channel, fitted robustly so a product touching one edge does not bend it) that follows a plain studio
   colour or gradient. The product is what differs from it by clearly more than the border's own noise.
-- When nothing, or nearly everything, differs (a full-bleed photo), there is no product to frame: the
+- On a photo (the border does not follow a smooth surface: a table, a room, foliage), what stands out is
+  found by its contrast with its surroundings (a centre-surround saliency map on an even smaller thumbnail, with a
+  mild preference for the centre, where photographers put their subject): the box of its most salient part.
+  Measured on real photographs (tests/fixtures/photos): 10 of 13 within IoU 0.5 of the hand-labelled subject,
+  against 3 of 13 for the border model alone (tests/integration/test_detector_corpus.py prints the figures).
+- A cut-out's subject is its opaque part: a soft drop shadow (partly transparent) is not the product, and a
+  cut-out that fills its canvas is still a cut-out, never a full-bleed photo.
+- When nothing, or nearly everything, stands out (a full-bleed photo), there is no product to frame: the
   caller falls back to the cover crop and records why.
 The background is "plain" when the border follows the surface closely (the canvas can be extended with
 it), else "photo" (extended by a blurred copy of the image).
@@ -17,7 +24,7 @@ import statistics
 from dataclasses import dataclass
 from operator import mul
 
-from PIL import Image, ImageFilter, ImageMath
+from PIL import Image, ImageChops, ImageFilter, ImageMath, ImageOps, ImageStat
 
 from handlers.variants.layout import Box
 
@@ -28,6 +35,9 @@ PLAIN_NOISE = 10.0  # 90th-percentile border residual (0-255) under which the ba
 MIN_DIFFERENCE = 24.0  # a pixel differs from the background by at least this much (0-255, any channel)
 MIN_PRODUCT_SHARE = 0.002  # of the image's area: less is noise, not a product
 MAX_PRODUCT_SHARE = 0.92  # of the image's area for the product's box: more is a full-bleed photo
+OPAQUE = 128  # alpha from which a cut-out's pixel is the product (a drop shadow is fainter)
+SALIENCY_SIDE = 96  # longest side of the saliency thumbnail
+SALIENT_SHARE = 0.3  # the most salient share of the picture whose box is the subject (measured on the corpus)
 
 Surface = tuple[tuple[float, ...], ...]  # per channel, the coefficients of 1, u, v, uv, u^2, v^2
 
@@ -39,6 +49,8 @@ class Detection:
     background: str  # "plain" or "photo": how the canvas is extended
     surface: Surface | None  # the quadratic fitted to the border: the plain background's colour
     reason: str = ""  # why no product was found
+    confidence: float | None = None  # 0-1, for the saliency box: how much more salient it is than the rest
+    found: Box | None = None  # what the detector found, even when it is too large to frame (a full-bleed photo)
 
     def background_grid(self, u: list[float], v: list[float]) -> Image.Image:
         """The plain background's colours on a grid (`u` across, `v` down, in normalized source coordinates),
@@ -66,22 +78,77 @@ def detect(image: Image.Image, alpha: Image.Image | None) -> Detection:
     background = "plain" if plain else "photo"
 
     if alpha is not None:
-        mask = alpha.resize(thumb_size, Image.Resampling.BOX, reducing_gap=2.0).point(lambda a: 255 if a > 4 else 0)
-        method = "alpha"
-    else:
-        difference = _difference(thumb, surface)
-        limit = max(MIN_DIFFERENCE, 2.5 * residual)
-        mask = ImageMath.lambda_eval(lambda a: (a["d"] > limit) * 255, d=difference).convert("L")
-        mask = mask.filter(ImageFilter.MinFilter(3)).filter(ImageFilter.MaxFilter(3))  # opening: no specks
-        method = "background"
+        opaque = alpha.resize(thumb_size, Image.Resampling.BOX, reducing_gap=2.0)
+        return _from_mask(opaque.point(lambda a: 255 if a >= OPAQUE else 0), "alpha", image.size, background, surface)
+    difference = _difference(thumb, surface)
+    limit = max(MIN_DIFFERENCE, 2.5 * residual)
+    mask = ImageMath.lambda_eval(lambda a: (a["d"] > limit) * 255, d=difference).convert("L")
+    mask = mask.filter(ImageFilter.MinFilter(3)).filter(ImageFilter.MaxFilter(3))  # opening: no specks
+    border = _from_mask(mask, "background", image.size, background, surface)
+    if plain and border.box is not None:
+        return border
+    # A photo (or a plain sky behind a whole scene): what stands out in it; where nothing does, what differs from
+    # the border, as on a coarse pattern.
+    salient = _salient(image, background, surface)
+    return salient if salient.box is not None or border.box is None else border
+
+
+def _from_mask(mask: Image.Image, method: str, size: tuple[int, int], background: str, surface: Surface) -> Detection:
+    """The product is the box of the mask (thumbnail pixels), unless too little of it is set (noise) or, but for a
+    cut-out, the box is nearly the whole picture (a full-bleed photo)."""
+    width, height = size
     bounds = mask.getbbox()
-    box = _box(bounds, thumb_size, (width, height)) if bounds else None
-    share = mask.histogram()[255] / (thumb_size[0] * thumb_size[1])
+    box = _box(bounds, mask.size, size) if bounds else None
+    share = mask.histogram()[255] / (mask.width * mask.height)
     if box is None or share < MIN_PRODUCT_SHARE:
         return Detection(None, "none", background, surface, "no product stands out from the background")
+    if method != "alpha" and box.width * box.height > MAX_PRODUCT_SHARE * width * height:
+        reason = "the picture fills the whole frame (full-bleed)"
+        return Detection(None, "none", background, surface, reason, found=box)
+    return Detection(box, method, background, surface, confidence=1.0 if method == "alpha" else None, found=box)
+
+
+def _salient(image: Image.Image, background: str, surface: Surface) -> Detection:
+    """The box of the most salient part of a photo: per channel, how far a lightly blurred thumbnail is from a
+    heavily blurred one (centre against surround), weighted towards the centre, thresholded at the most salient
+    SALIENT_SHARE of the picture. Confidence: how much more salient the box is than the rest, 0 to 1."""
+    width, height = image.size
+    shrink = max(width, height) / SALIENCY_SIDE
+    size = (max(1, round(width / shrink)), max(1, round(height / shrink)))
+    thumb = ImageOps.autocontrast(image.convert("RGB").resize(size, Image.Resampling.BOX, reducing_gap=2.0))
+    centre = thumb.filter(ImageFilter.GaussianBlur(1))
+    surround = thumb.filter(ImageFilter.GaussianBlur(max(size) / 4))
+    red, green, blue = ImageChops.difference(centre, surround).split()
+    saliency = ImageChops.lighter(ImageChops.lighter(red, green), blue)
+    centred = ImageOps.invert(Image.radial_gradient("L").resize(size)).point(lambda v: 128 + v // 2)
+    saliency = ImageChops.multiply(saliency, centred).filter(ImageFilter.GaussianBlur(2))
+    total = size[0] * size[1]
+    level = _level_below(saliency.histogram(), (1 - SALIENT_SHARE) * total)
+    mask = saliency.point(lambda v: 255 if v > level else 0)
+    mask = mask.filter(ImageFilter.MaxFilter(3)).filter(ImageFilter.MinFilter(3))  # closing: one region
+    bounds = mask.getbbox()
+    if bounds is None:
+        return Detection(None, "none", background, surface, "nothing stands out in the photo")
+    box = _box(bounds, size, (width, height))
     if box.width * box.height > MAX_PRODUCT_SHARE * width * height:
-        return Detection(None, "none", background, surface, "the picture fills the whole frame (full-bleed)")
-    return Detection(box, method, background, surface)
+        reason = "the picture fills the whole frame (full-bleed)"
+        return Detection(None, "none", background, surface, reason, found=box)
+    inside_share = (bounds[2] - bounds[0]) * (bounds[3] - bounds[1]) / total
+    inside = ImageStat.Stat(saliency.crop(bounds)).mean[0]
+    whole = ImageStat.Stat(saliency).mean[0]
+    rest = (whole - inside * inside_share) / (1 - inside_share) if inside_share < 1 else inside
+    confidence = max(0.0, min(1.0, (inside - rest) / inside)) if inside else 0.0
+    return Detection(box, "saliency", background, surface, confidence=round(confidence, 3), found=box)
+
+
+def _level_below(histogram: list[int], count: float) -> int:
+    """The grey level under which `count` pixels of the histogram lie."""
+    seen = 0
+    for level, pixels in enumerate(histogram):
+        seen += pixels
+        if seen >= count:
+            return level
+    return len(histogram) - 1
 
 
 def _difference(thumb: Image.Image, surface: Surface) -> Image.Image:

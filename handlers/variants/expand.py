@@ -32,15 +32,14 @@ OUTPUT_FORMAT = "png"
 
 
 class OutpaintUnfit(ValueError):
-    """A frame the outpaint model cannot take (the kept part too thin or too elongated): says why."""
+    """A frame outside the outpaint model's limits (the kept part too small, too elongated or too large, an
+    extension too wide, or nothing to paint): says which, so the plain fill is used and the variant flagged."""
 
 
 @dataclass(frozen=True)
 class Outpainting:
-    """One frame's outpaint request: the body, the pixels added on each side, and the size the answer will have."""
+    """One frame's outpaint request: the body, whose `left`, `right`, `up`, `down` are the frame pixels painted."""
 
-    extensions: tuple[int, int, int, int]  # left, right, up, down: frame pixels the model paints
-    size: tuple[int, int]  # the extended image: the frame's size
     body: dict[str, Any]
 
     def fingerprint(self, model_id: str) -> str:
@@ -83,7 +82,7 @@ def outpainting(canvas: Image.Image, covered: Box, model: ImageModel) -> Outpain
         "seed": SEED,
         "output_format": OUTPUT_FORMAT,
     }
-    return Outpainting(extensions, canvas.size, body)
+    return Outpainting(body)
 
 
 def merge(canvas: Image.Image, outpainted: bytes, covered: Box) -> Image.Image:

@@ -17,7 +17,7 @@ from handlers.shared import glyphs
 from handlers.variants import jpeg_rows, logo, text
 from handlers.variants.canvas import Pictures, compose
 from handlers.variants.checks import MAX_UPSCALE, CreativeCheck, check
-from handlers.variants.detect import Detection, detect
+from handlers.variants.detect import MAX_PRODUCT_SHARE, Detection, detect
 from handlers.variants.framing import Framing, at_scale, frame_product, shifted
 from handlers.variants.layout import VARIANT_SIZES, Box, TextLayout, cover_scale
 from handlers.variants.sources import SourceImageError, decode
@@ -71,7 +71,7 @@ class Expanded:
     """A canvas extended by an expander (`"framing": "expand"`): by whom, and what it cost."""
 
     canvas: Image.Image
-    by: str  # the model id, or "local stand-in" (the offline backend's plain/blur extension)
+    by: str  # the model id, or "local stand-in" (the plain/blur extension: offline, or a frame the model cannot take)
     cost_usd: float
     note: str = ""  # why the model did not paint it (the frame is outside its limits): flagged for review
 
@@ -93,11 +93,16 @@ def prepare(
     source = decode(data, sizes.values())
     image = source.image
     detection = detect(image, source.alpha)
-    subjects = Subjects(detection.box, (), detection.method, 1.0 if detection.method == "alpha" else None)
+    subjects = Subjects(detection.found, (), detection.method, detection.confidence)
     if find_subjects is not None and source.alpha is None:
         found = find_subjects(image)
         if found.box is not None:
-            detection = replace(detection, box=found.box, method=found.detector, reason="")
+            # A subject filling the picture, with no face to keep, is framed as the full-bleed photo it is.
+            full_bleed = (
+                not found.faces and found.box.width * found.box.height > MAX_PRODUCT_SHARE * image.width * image.height
+            )
+            reason = "the subject fills the whole frame (full-bleed)" if full_bleed else ""
+            detection = replace(detection, box=None if full_bleed else found.box, method=found.detector, reason=reason)
             subjects = found
         else:  # the offline detector's subject stands, saying why, and what the answer cost
             why = f"{found.detector} found nothing" if found.detector == "rekognition" else found.detector

@@ -9,7 +9,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 from PIL import Image
 
-from handlers.generator.models import ModelUnavailable
+from handlers.generator.models import ContentFiltered, ModelUnavailable
 from handlers.shared import metrics as metric_names
 from handlers.shared.bucket_layout import variant_key
 from handlers.shared.errors import error_code
@@ -49,8 +49,11 @@ class VariantsService:
         self.logger = logger
         self.metrics = metrics
 
-    def handle(self, campaign_id: str, index: int, source_key: str | None) -> str:
+    def handle(
+        self, campaign_id: str, index: int, source_key: str | None, remaining_ms: Callable[[], int] | None = None
+    ) -> str:
         """Render, or raise for Lambda to retry; the last attempt that still fails settles the product.
+        `remaining_ms`: the Lambda context's get_remaining_time_in_millis, so outpaint calls stop in time.
 
         One read of the manifest and, when nothing else wrote it meanwhile, one conditional write (S3 requests
         per product: benchmarks/local_run_bench.py). A failed attempt is counted as it fails, so the next one
@@ -62,7 +65,7 @@ class VariantsService:
         product = find_product(known[0], index)
         attempt = product.get("render_attempts", 0) + 1
         try:
-            return self._render(campaign_id, known, product, source_key, attempt)
+            return self._render(campaign_id, known, product, source_key, attempt, remaining_ms)
         except Exception as error:
             if attempt >= self.max_attempts:
                 self.store.fail_product(
@@ -79,6 +82,7 @@ class VariantsService:
         product: dict[str, Any],
         source_key: str | None,
         attempt: int,
+        remaining_ms: Callable[[], int] | None = None,
     ) -> str:
         manifest, index = known[0], product["index"]
         if product["status"] in SETTLED:
@@ -131,14 +135,16 @@ class VariantsService:
         try:
             prepared = prepare(
                 data,
-                expander=self._expander(campaign_id, index) if expand else None,
+                expander=self._expander(campaign_id, index, remaining_ms) if expand else None,
                 find_subjects=self._finder(f"{campaign_id}/{index}") if self.find_subjects else None,
             )
         except SourceImageError as error:
             return self._fail(campaign_id, index, error.code, f"{source_key}: {error}")
-        except ModelUnavailable as error:  # permanent: told once, not retried (no call was paid)
+        except ModelUnavailable as error:  # permanent: told once, not retried (the refused call is not paid)
             self.metrics.add_metric(name=metric_names.MODEL_UNAVAILABLE, unit="Count", value=1)
             return self._fail(campaign_id, index, ModelUnavailable.code, str(error))
+        except ContentFiltered as error:  # the outpaint model's filter: a retry would be refused (and paid) again
+            return self._fail(campaign_id, index, "ContentFiltered", f"the outpaint model refused the picture: {error}")
         try:
             brand_logo = logo.load(logo_data) if logo_data else None
         except SourceImageError as error:
@@ -212,10 +218,10 @@ class VariantsService:
 
         return find
 
-    def _expander(self, campaign_id: str, index: int) -> Expander:
+    def _expander(self, campaign_id: str, index: int, remaining_ms: Callable[[], int] | None) -> Expander:
         if self.model is None:
             return local_expander  # offline: the own fill
-        return CachedOutpainter(self.s3, self.store.bucket, self.model, f"{campaign_id}/{index}")
+        return CachedOutpainter(self.s3, self.store.bucket, self.model, f"{campaign_id}/{index}", remaining_ms)
 
     def _fail(self, campaign_id: str, index: int, code: str, message: str) -> str:
         self.logger.warning("product failed", extra={"error_code": code, "error": message})

@@ -152,7 +152,8 @@ def invokes_models_only(document: dict) -> bool:
     if not resources or not all(FOUNDATION_MODEL.match(r) or INFERENCE_PROFILE.match(r) for r in resources):
         return False
     for statement in statements:
-        models = [r for r in statement["Resource"] if FOUNDATION_MODEL.match(r)]
+        named = [statement["Resource"]] if isinstance(statement["Resource"], str) else statement["Resource"]
+        models = [r for r in named if FOUNDATION_MODEL.match(r)]
         condition = statement.get("Condition", {}).get("ArnEquals", {}).get("bedrock:InferenceProfileArn")
         if profiles and models and condition not in profiles:
             return False

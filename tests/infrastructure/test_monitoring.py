@@ -148,15 +148,15 @@ def test_the_updater_function_alarms_on_any_error(dev, prod):
 def test_alarms_notify_the_topic_and_treat_missing_data_as_not_breaching(stack):
     topic_arn = stack.one(TOPIC).outputs["arn"]
     alarms = stack.of_type(ALARM)
-    # functions, work queues, DLQs, model throttles (and failed pushes in dev), the API's 5xx, and the image model
-    # refused to the generator and to the variants (outpainting)
+    # functions, work queues, DLQs, failed pushes (dev), the API's 5xx, and for each function that calls an image
+    # model (the generator; the variants, which outpaint) its throttles and its model refused
     assert len(alarms) == (
         len(function_services(stack))
         + len(work_queue_names(stack))
         + len(dlq_names(stack))
-        + (2 if stack.stack == "dev" else 1)
+        + (1 if stack.stack == "dev" else 0)
         + 1
-        + 2
+        + 2 * 2
     )
     for alarm in alarms:
         assert alarm.inputs["alarmActions"] == [topic_arn]
@@ -178,6 +178,13 @@ def test_a_model_bedrock_refuses_alarms_at_its_first_refusal(stack):
         assert alarm["dimensions"] == {"service": service}
         assert (alarm["statistic"], alarm["period"], alarm["threshold"]) == ("Sum", 300, 1)
         assert alarm["comparisonOperator"] == "GreaterThanOrEqualToThreshold"
+
+
+def test_a_stack_without_an_outpaint_model_alarms_on_the_generator_s_model_only():
+    alarms = {a.inputs["name"] for a in record("dev", {"bedrockOutpaintModelId": ""}).of_type(ALARM)}
+    assert "creative-automation-dev-generator-model-unavailable" in alarms
+    assert "creative-automation-dev-model-throttles" in alarms
+    assert not any(name.startswith("creative-automation-dev-variants-model-") for name in alarms)
 
 
 def test_topic_is_encrypted_with_a_key_cloudwatch_may_use(stack):

@@ -200,7 +200,7 @@ def test_an_expand_brief_is_refused_in_plain_words_where_no_outpaint_model_is_co
         assert status == 400 and body["code"] == "BriefRejected", body
         [violation] = body["violations"]
         assert violation["path"] == "$.framing" and violation["value"] == "expand"
-        assert "no outpaint model" in violation["message"] and "bedrockOutpaintModelId" in violation["message"]
+        assert "needs an outpaint model" in violation["message"] and "bedrockOutpaintModelId" in violation["message"]
     assert "Contents" not in api.s3.list_objects_v2(Bucket=BUCKET, Prefix="input/")  # nothing stored, nothing paid
 
 

@@ -33,10 +33,10 @@ def test_a_dropped_invocation_settles_its_product_failed_and_the_campaign_partia
             return
         handle = module.service().handle
 
-        def hangs_for_berry(campaign_id, index, source_key):
+        def hangs_for_berry(campaign_id, index, source_key, remaining_ms=None):
             if index == BERRY:  # like a Lambda timeout: the function dies without settling its product
                 raise TimeoutError("stand-in: Task timed out after 180.00 seconds")
-            return handle(campaign_id, index, source_key)
+            return handle(campaign_id, index, source_key, remaining_ms)
 
         module.service().handle = hangs_for_berry
 

@@ -468,3 +468,22 @@ def test_framing_expand_is_recorded_and_an_unknown_framing_is_refused_in_plain_w
     [violation] = report["violations"]
     assert violation["path"] == "$.framing"
     assert violation["message"] == 'expected one of "auto", "expand"; found "stretch"'
+
+
+def test_an_expand_brief_is_refused_where_no_model_paints_it(parser, monkeypatch):
+    """A Bedrock stack without an outpaint model: the brief is refused with a report naming $.framing, before any
+    product is started or paid."""
+    from handlers.parser.service import ParserService
+    from handlers.shared.manifest import ManifestStore
+
+    refusing = ParserService(parser.s3, ManifestStore(parser.s3, BUCKET), 65536, parser.logger, parser.metrics)
+    refusing.can_expand = False
+    monkeypatch.setattr(parser, "_service", refusing)
+    brief = dict(CONTRACT_BRIEF, framing="expand")
+    event = sqs_event(upload(parser.s3, BRIEFS + "widen.json", brief))
+    assert failed_ids(parser.handler(event, CONTEXT)) == set()
+    assert manifests(parser.s3) == {} and parser.invocations == []
+    report = json.loads(parser.s3.get_object(Bucket=BUCKET, Key="output/rejected/widen/report.json")["Body"].read())
+    [violation] = report["violations"]
+    assert violation["path"] == "$.framing" and violation["value"] == "expand"
+    assert "needs an outpaint model" in violation["message"] and "bedrockOutpaintModelId" in violation["message"]

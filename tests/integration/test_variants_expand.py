@@ -148,3 +148,36 @@ def test_without_an_outpaint_model_an_expand_is_refused_before_any_call(world):
     product = store.get(CID)["products"][0]
     assert product["error"]["code"] == "ExpandUnavailable" and "bedrockOutpaintModelId" in product["error"]["message"]
     assert sent == []
+
+
+def test_a_frame_the_model_cannot_take_gets_the_plain_fill_unpaid_and_flagged(world):
+    """A long thin product on a strip (a banner): in the square and the story the strip's kept part is far beyond
+    2.5:1 and thinner than 64 px, so the model is not asked for them."""
+    s3, store, service, stubber, sent, _ = world
+    strip = Image.new("RGB", (3000, 200), (235, 235, 235))
+    ImageDraw.Draw(strip).rectangle((100, 40, 2900, 160), fill=(20, 90, 200))
+    buffer = io.BytesIO()
+    strip.save(buffer, "PNG")
+    s3.put_object(Bucket=BUCKET, Key=SOURCE, Body=buffer.getvalue())
+    for _ in range(5):  # the sizes the model can take answer; the square does not reach it
+        stubber.add_response("invoke_model", outpaint_answer((1200, 630)), None)
+    assert service.handle(CID, 0, SOURCE) == "complete"
+    product = store.get(CID)["products"][0]
+    plain = [v for v in product["variants"] if v["check"].get("expanded_by") == "local stand-in"]
+    assert plain, "a frame beyond the model's limits keeps the plain fill"
+    for variant in plain:
+        assert variant["check"]["needs_review"] is True
+        assert any("not the outpaint model" in reason for reason in variant["check"]["reasons"])
+        assert variant["check"]["expand_cost_usd"] == 0
+    assert product["cost_usd"] == pytest.approx(OUTPAINT_USD * len(sent))  # only what was asked, paid
+
+
+def test_an_outpaint_content_filter_fails_the_product_once(world):
+    _, store, service, stubber, sent, _ = world
+    data = json.dumps({"finish_reasons": ["Filter reason: input image"]}).encode()
+    answer = {"body": StreamingBody(io.BytesIO(data), len(data)), "contentType": "application/json"}
+    stubber.add_response("invoke_model", answer, None)
+    assert service.handle(CID, 0, SOURCE) == "failed"  # returned, not raised: no paid retry
+    product = store.get(CID)["products"][0]
+    assert product["error"]["code"] == "ContentFiltered" and "Filter reason: input image" in product["error"]["message"]
+    assert len(sent) == 1

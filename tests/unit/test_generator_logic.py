@@ -12,7 +12,6 @@ from handlers.generator.models import (
     ImageRequest,
     ModelError,
     image_from_response,
-    price,
     request_body,
     seed_for,
 )
@@ -78,10 +77,10 @@ TEXT_TO_IMAGE = sorted(m for m in BEDROCK_PAGES if "outpaint" not in m)
 
 
 def test_the_table_offers_exactly_the_documented_models_at_their_prices():
-    # price() runs after the image is paid for: it must never fail for a model the settings accept.
+    # The price is read after the image is paid for: it must never fail for a model the settings accept.
     assert set(models()) == set(USD_PER_IMAGE) == set(BEDROCK_PAGES)
     for model_id, usd in USD_PER_IMAGE.items():
-        assert price(model_id) == usd, model_id
+        assert image_model(model_id).usd_per_image == usd, model_id
 
 
 @pytest.mark.parametrize("model_id,eol", [(NOVA_CANVAS, NOVA_CANVAS_EOL), ("amazon.titan-image-generator-v2:0",

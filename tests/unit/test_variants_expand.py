@@ -47,9 +47,9 @@ def test_each_variant_frame_asks_for_what_the_source_does_not_cover_within_the_d
 
 def test_a_tall_product_in_a_wide_frame_is_extended_left_and_right_only():
     canvas = Image.new("RGB", (1200, 630), (10, 20, 30))
-    request = outpainting(canvas, Box(300, 0, 900, 630), OUTPAINT)
-    assert request.extensions == (300, 300, 0, 0)
-    assert kept_image(request.body).size == (600, 630)
+    body = outpainting(canvas, Box(300, 0, 900, 630), OUTPAINT).body
+    assert (body["left"], body["right"], body["up"], body["down"]) == (300, 300, 0, 0)
+    assert kept_image(body).size == (600, 630)
 
 
 @pytest.mark.parametrize(
@@ -63,6 +63,18 @@ def test_a_tall_product_in_a_wide_frame_is_extended_left_and_right_only():
 def test_a_frame_outside_the_models_limits_is_refused_before_any_call(covered, why):
     with pytest.raises(OutpaintUnfit, match=why):
         outpainting(Image.new("RGB", (1080, 1080)), covered, OUTPAINT)
+
+
+def test_the_pixel_and_extension_limits_are_the_models_own():
+    """A model with smaller limits than Stability's (a later one, say): the same checks, its figures."""
+    from dataclasses import replace
+
+    strict = replace(OUTPAINT, limits=OUTPAINT.limits | {"max_pixels": 100_000, "max_extension": 200})
+    canvas = Image.new("RGB", (1200, 630))
+    with pytest.raises(OutpaintUnfit, match="above the outpaint model's 100,000 pixels"):
+        outpainting(canvas, Box(300, 0, 900, 630), strict)  # 600 x 630 kept
+    with pytest.raises(OutpaintUnfit, match="an extension of 315 px is above the model's 200"):  # 315 px above
+        outpainting(canvas, Box(300, 315, 900, 630), replace(strict, limits=strict.limits | {"max_pixels": 10**7}))
 
 
 def test_the_merge_keeps_the_frames_own_pixels_where_the_source_covers_it():
