@@ -165,3 +165,7 @@ REKOGNITION_DETECT_LABELS_EXAMPLE = {
 # DetectFaces are Group 2 APIs (the page's text); USD 0.001 per image in the first tier (its tables are drawn in the
 # browser: the figure as a third-party transcription of 2026-10-07 gives it).
 REKOGNITION_USD_PER_IMAGE_PER_CALL = 0.001
+
+# Instagram stories (1080 x 1920): the app's own interface covers the top 250 px and the bottom 340 px; Meta's
+# guidance for Stories keeps about 14 % at the top and 20 % at the bottom free of text and logos.
+STORY_INTERFACE_ZONES = {"instagram-story": (250, 340)}

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from handlers.variants.framing import Framing
+from handlers.variants.framing import INTERFACE_ZONES, Framing
 from handlers.variants.layout import MIN_CONTRAST, Box
 from handlers.variants.logo import Placement
 
@@ -87,6 +87,11 @@ def check(
         reasons.append(f"source enlarged {upscale:.1f}x (more than {MAX_UPSCALE:g}x): may look soft")
     if logo_wanted and logo is None:
         reasons.append("no corner has room for the logo clear of the product and the message: logo left out")
+    top, bottom = INTERFACE_ZONES.get(framing.size, (0, 0))
+    covered = [what for what, box in (("text", block), ("logo", logo.box if logo else None)) if box is not None
+               and (box.top < top or box.bottom > framing.size[1] - bottom)]  # fmt: skip
+    if covered:
+        reasons.append(f"{' and '.join(covered)} under the platform's interface (top {top} px, bottom {bottom} px)")
     if expand_note:
         reasons.append(f"extended by the plain fill, not the outpaint model: {expand_note}")
     return CreativeCheck(

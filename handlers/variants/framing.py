@@ -25,6 +25,10 @@ ABOVE_SHARE = {"tall": 0.2, "square": 0.24, "wide": 0.3}  # of the inner height,
 WIDE_ASPECT = 1.3  # width / height from which a size is "wide" and the message may go beside
 NEAR_TIE = 0.97  # placements showing the product at least this share as large count as a tie
 MIN_FILL = 0.5  # the product is never scaled below this share of the size that fills its room
+# Where a platform's own interface covers the picture (pixels from the top, from the bottom): no text or logo
+# there. Instagram stories: the top 250 px (profile, progress bar) and the bottom 340 px (reply bar) of 1080 x 1920
+# (Meta's guidance for Stories: keep about 14 % at the top and 20 % at the bottom free of text and logos).
+INTERFACE_ZONES: dict[tuple[int, int], tuple[int, int]] = {(1080, 1920): (250, 340)}
 
 
 @dataclass(frozen=True)
@@ -68,34 +72,43 @@ def inner_box(size: tuple[int, int]) -> Box:
     return Box(m, m, size[0] - m, size[1] - m)
 
 
+def text_box(size: tuple[int, int]) -> Box:
+    """Where the message and the logo may go: the frame less its margin and less the platform's interface zones
+    (the product may use those: it is the picture under the interface)."""
+    inner = inner_box(size)
+    top, bottom = INTERFACE_ZONES.get(size, (0, 0))
+    return Box(inner.left, max(inner.top, top), inner.right, min(inner.bottom, size[1] - bottom))
+
+
 def shape(size: tuple[int, int]) -> str:
     aspect = size[0] / size[1]
     return "wide" if aspect >= WIDE_ASPECT else "tall" if aspect < 0.8 else "square"
 
 
 def placements(size: tuple[int, int]) -> dict[str, tuple[Box, Box]]:
-    """Placement -> (message region, product region)."""
-    inner = inner_box(size)
+    """Placement -> (message region, product region). The message keeps to text_box (out of the interface zones);
+    the product uses the rest of the frame's height."""
+    inner, safe = inner_box(size), text_box(size)
     gap = round(min(size) * GAP_RATIO)
     found = {}
     if shape(size) == "wide":
         column = round(inner.width * BESIDE_SHARE)
         found["beside-right"] = (
-            Box(inner.right - column, inner.top, inner.right, inner.bottom),
+            Box(inner.right - column, safe.top, inner.right, safe.bottom),
             Box(inner.left, inner.top, inner.right - column - gap, inner.bottom),
         )
         found["beside-left"] = (
-            Box(inner.left, inner.top, inner.left + column, inner.bottom),
+            Box(inner.left, safe.top, inner.left + column, safe.bottom),
             Box(inner.left + column + gap, inner.top, inner.right, inner.bottom),
         )
     band = round(inner.height * ABOVE_SHARE[shape(size)])
     found["above"] = (
-        Box(inner.left, inner.top, inner.right, inner.top + band),
-        Box(inner.left, inner.top + band + gap, inner.right, inner.bottom),
+        Box(inner.left, safe.top, inner.right, safe.top + band),
+        Box(inner.left, safe.top + band + gap, inner.right, inner.bottom),
     )
     found["below"] = (
-        Box(inner.left, inner.bottom - band, inner.right, inner.bottom),
-        Box(inner.left, inner.top, inner.right, inner.bottom - band - gap),
+        Box(inner.left, safe.bottom - band, inner.right, safe.bottom),
+        Box(inner.left, inner.top, inner.right, safe.bottom - band - gap),
     )
     return found
 
@@ -182,8 +195,8 @@ def cover_framing(source_size: tuple[int, int], size: tuple[int, int]) -> Framin
     """The centred cover crop (no product found): the message at the bottom, over the picture."""
     left, top, right, _ = cover_crop(source_size, size)
     scale = size[0] / (right - left)
-    inner = inner_box(size)
-    region = Box(inner.left, inner.top + round(inner.height * 0.6), inner.right, inner.bottom)
+    inner, safe = inner_box(size), text_box(size)
+    region = Box(safe.left, safe.top + round(safe.height * 0.6), safe.right, safe.bottom)
     # Whole-pixel offsets (still covering: a slack under a pixel rounds to 0), so sizes at one scale line up
     # on one pixel grid and can share a resample (canvas.Pictures).
     return Framing(size, scale, (round(-left * scale), round(-top * scale)), "cover", region, None, inner)

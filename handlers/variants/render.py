@@ -18,7 +18,7 @@ from handlers.variants import jpeg_rows, logo, text
 from handlers.variants.canvas import Pictures, compose
 from handlers.variants.checks import MAX_UPSCALE, CreativeCheck, check
 from handlers.variants.detect import MAX_PRODUCT_SHARE, Detection, detect
-from handlers.variants.framing import Framing, at_scale, frame_product, shifted
+from handlers.variants.framing import Framing, at_scale, frame_product, shifted, text_box
 from handlers.variants.layout import VARIANT_SIZES, Box, TextLayout, cover_scale
 from handlers.variants.sources import SourceImageError, decode
 from handlers.variants.subjects import Subjects
@@ -165,7 +165,7 @@ def render_locale(
         fitted = text.layout(message, framing.text_region, framing.size, framing.placement)
         ink = text.choose_ink(prepared.luminance[name], fitted.band, brand_colors)
         avoid = [fitted.band] + ([framing.product] if framing.product else [])
-        placed = logo.place(brand_logo.size, framing.inner, framing.size, avoid) if brand_logo else None
+        placed = logo.place(brand_logo.size, text_box(framing.size), framing.size, avoid) if brand_logo else None
         # Where each drawing may touch the frame, when rows are to be re-encoded (more than one locale).
         rows_wanted = not last or name in prepared.encoded
         drawings: list[Drawing] = [

@@ -133,3 +133,35 @@ def test_a_photo_s_subject_is_framed_whole_and_clear_of_the_message_in_every_siz
     for size_name, framing in prepared.framings.items():
         product = framing.product
         assert product is not None and product.inside(Box(0, 0, *framing.size)), size_name
+
+
+MESSAGES = ("Summer deals", "Summer deals on everything you love, in store and online until the end of August")
+
+
+@pytest.mark.parametrize("message", MESSAGES, ids=["short", "long"])
+def test_every_photo_in_every_size_keeps_text_and_logo_out_of_the_story_interface(message):
+    from handlers.variants.render import render_locale
+    from tests.documented import STORY_INTERFACE_ZONES
+
+    logo = Image.open(PHOTOS / "logo.png")
+    logo.load()
+    kept_whole = total = 0
+    for name, label in LABELS.items():
+        prepared = prepare((PHOTOS / name).read_bytes())
+        for variant in render_locale(prepared, message, ["#0A84FF"], None, logo, last=True):
+            top, bottom = STORY_INTERFACE_ZONES.get(variant.name, (0, 0))
+            for box in (variant.layout.band, variant.logo.box if variant.logo else None):
+                assert box is None or (box.top >= top and box.bottom <= variant.height - bottom), (name, variant.name)
+            # The labelled subject in frame pixels: whole in the frame, and clear of the message?
+            framing = variant.framing
+            left, top_, right, bottom_ = (
+                round(v * framing.scale + framing.offset[i % 2]) for i, v in enumerate(label["subject"])
+            )
+            subject = Box(left, top_, right, bottom_)
+            whole = subject.inside(Box(-2, -2, variant.width + 2, variant.height + 2))
+            kept_whole += whole and subject.overlap(variant.layout.band) == 0
+            total += 1
+    print(f"\n  {message[:20]!r}: the labelled subject whole and clear of the message in {kept_whole} of {total}")
+    # Measured: 37 of 65 with the saliency detector, 17 of 65 with the border model alone (portraits and animals
+    # filling the frame are still cut by the cover crop offline; Rekognition's faces keep them whole in AWS).
+    assert kept_whole >= 0.55 * total

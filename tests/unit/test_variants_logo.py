@@ -9,6 +9,7 @@ from PIL import Image, ImageDraw
 from handlers.variants.layout import Box
 from handlers.variants.logo import place
 from handlers.variants.render import render_all
+from tests.documented import STORY_INTERFACE_ZONES
 from tests.unit.test_variants_framing import BRAND, MESSAGE, PRODUCTS, encode, product_pixels, shot
 
 LOGO_GREEN = (20, 170, 60)
@@ -44,9 +45,11 @@ def test_the_logo_sits_in_a_corner_clear_of_the_product_and_the_message(kind, pr
         found = Box(int(columns[0]), int(rows[0]), int(columns[-1]) + 1, int(rows[-1]) + 1)
         where = f"{variant.name} logo at {found}"
         assert found.inside(Box(margin - 1, margin - 1, width - margin + 1, height - margin + 1)), where
-        # In a corner: touching two adjacent sides of the margin.
+        # In a corner: touching two adjacent sides of the margin (in a story, of the part its interface leaves free).
+        top, bottom = STORY_INTERFACE_ZONES.get(variant.name, (margin, margin))
         horizontal = found.left <= margin + 1 or found.right >= width - margin - 1
-        vertical = found.top <= margin + 1 or found.bottom >= height - margin - 1
+        vertical = found.top <= top + 1 or found.bottom >= height - bottom - 1
+        assert found.top >= top - 1 and found.bottom <= height - bottom + 1, where
         assert horizontal and vertical, where
         # Scaled to the size: about 8% of the shorter side tall (or 25% of the width for a wordmark).
         assert found.height <= min(width, height) * 0.08 + 2, where
