@@ -15,7 +15,8 @@ from PIL import Image, features
 from handlers.parser.brief import check_brief
 from handlers.shared import glyphs
 from handlers.variants import text
-from handlers.variants.framing import placements
+from handlers.variants.checks import check, text_floor
+from handlers.variants.framing import frame_product, placements
 from handlers.variants.layout import Box, wrap
 from handlers.variants.render import render_all
 from tests.documented import WCAG_AA_CONTRAST
@@ -187,6 +188,20 @@ def test_a_word_is_set_smaller_rather_than_broken_in_two():
     assert fitted.lines == [thai]
     long_word = text.layout("Sommerfrischegetränkeauswahl", region, size, "beside-right")
     assert long_word.lines == ["Sommerfrischegetränkeauswahl"]
+
+
+@pytest.mark.parametrize(
+    ("size", "floor"), [((1080, 1080), 38), ((1080, 1920), 38), ((1200, 630), 23), ((1200, 627), 22)]
+)
+def test_the_text_floor_is_three_and_a_half_per_cent_of_the_shorter_side(size, floor):
+    # 3.5 % of 1080 is 37.8, of 630 22.05, of 627 21.945: rounded up.
+    assert text_floor(size) == floor
+    framing = frame_product((1000, 1000), Box(300, 300, 700, 700), size, 1.0)
+    block = Box(0, 0, 1, 1)
+    below = check(framing, block, contrast=21.0, text_px=floor - 1, upscale=1.0, fonts=[], extended=False)
+    at = check(framing, block, contrast=21.0, text_px=floor, upscale=1.0, fonts=[], extended=False)
+    assert any(f"{floor - 1} px, below 3.5%" in reason and f"({floor} px)" in reason for reason in below.reasons)
+    assert below.needs_review and not any("px, below" in reason for reason in at.reasons)
 
 
 @pytest.mark.parametrize(
