@@ -2,17 +2,18 @@
 
 Each character is drawn with the first font of the shipped chain that has it (handlers/shared/glyphs.py:
 Noto Sans, Arabic, Hebrew, Devanagari, Thai, CJK, then DejaVu for symbols), so no character becomes a box;
-runs of one font are shaped by raqm (HarfBuzz + FriBiDi) and laid out in visual order, right-to-left
-paragraphs right-aligned. The text colour is the first brand colour (then white or black) that keeps WCAG
-contrast >= 4.5:1 against every part of the picture behind the text block; when none does, a scrim in the
-palette's band colour is laid exactly behind the block.
+lines break where linebreak.py says (UAX #14, phrases for Japanese and Chinese, Thai words, hyphenation by
+language, balanced, no orphan); runs of one font are shaped by raqm (HarfBuzz + FriBiDi) and laid out in visual
+order, right-to-left paragraphs right-aligned. The text colour is the first brand colour (then white or black)
+that keeps WCAG contrast >= 4.5:1 against every part of the picture behind the text block; when none does, a
+scrim in the palette's band colour is laid exactly behind the block.
 """
 
 from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +22,7 @@ from typing import Any
 from PIL import Image, ImageDraw, ImageFont, ImageMath
 
 from handlers.shared import glyphs
+from handlers.variants import linebreak
 from handlers.variants.layout import (
     MIN_CONTRAST,
     SMALLEST_FONT,
@@ -106,9 +108,10 @@ def rtl(message: str) -> bool:
     return False
 
 
-def layout(message: str, region: Box, size: tuple[int, int], placement: str) -> TextLayout:
+def layout(message: str, region: Box, size: tuple[int, int], placement: str, language: str | None = None) -> TextLayout:
     """The message fitted to its region: start-aligned (left, or right for right-to-left scripts) beside
-    the product, centred above or below it; as close to the product as the region allows."""
+    the product, centred above or below it; as close to the product as the region allows. `language` (a language
+    tag: the brief's locale) chooses the phrase model and the hyphenation dictionary (none without one)."""
     indexes = fonts_of(message)
     right_to_left = rtl(message)
 
@@ -120,16 +123,31 @@ def layout(message: str, region: Box, size: tuple[int, int], placement: str) -> 
     align = ("end" if right_to_left else "start") if beside else "centre"
     anchor = {"above": "bottom", "below": "top", "cover": "bottom"}.get(placement, "centre")
     max_font = max(12, round(min(size) * MAX_FONT_RATIO))
+
+    def breaker(width: float, measured: Callable[[str], float], last_resort: bool) -> list[str] | None:
+        return linebreak.break_lines(message, width, measured, language, last_resort)
+
     while True:
         # The search measures at one reference size and scales (widths grow with the size), so every size
         # and every candidate line reuses the same few measurements; the lines found are then measured
         # exactly, and a size whose hinted widths overflow by a pixel or two steps down.
-        fitted = fit_text(message, region, _scaled, line_height, max_font=max_font, anchor=anchor, align=align)
+        fitted = fit_text(
+            message, region, _scaled, line_height, max_font=max_font, anchor=anchor, align=align, breaker=breaker
+        )
         exact = max(measure(line, fitted.font_size) for line in fitted.lines)
         if exact <= fitted.text.width:
             break
         if fitted.font_size <= SMALLEST_FONT:  # the smallest size: break the lines by exact widths
-            fitted = fit_text(message, region, measure, line_height, max_font=SMALLEST_FONT, anchor=anchor, align=align)
+            fitted = fit_text(
+                message,
+                region,
+                measure,
+                line_height,
+                max_font=SMALLEST_FONT,
+                anchor=anchor,
+                align=align,
+                breaker=breaker,
+            )
             break
         max_font = fitted.font_size - 1
     return TextLayout(

@@ -17,7 +17,7 @@ from handlers.shared import glyphs
 from handlers.variants import text
 from handlers.variants.checks import check, text_floor
 from handlers.variants.framing import frame_product, placements
-from handlers.variants.layout import Box, wrap
+from handlers.variants.layout import Box
 from handlers.variants.render import render_all
 from tests.documented import WCAG_AA_CONTRAST
 
@@ -112,26 +112,6 @@ def test_arabic_is_shaped_into_joined_letters():
     assert face.getlength(word) < isolated * 0.9
 
 
-def test_cjk_lines_break_between_characters_and_not_before_closing_punctuation():
-    message = "夏じゅう涼しく。新しい三つのスパークリングフレーバー、登場です。"
-    lines = wrap(message, 10, lambda s: len(s))
-    assert len(lines) >= 3 and "".join(lines) == message
-    assert all(len(line) <= 10 for line in lines)
-    assert not any(line[0] in "。、" for line in lines)
-    korean = wrap("여름 내내 시원하게 새로운 탄산수", 6, lambda s: len(s))
-    assert all(not line.startswith(" ") for line in korean) and " ".join(korean) == "여름 내내 시원하게 새로운 탄산수"
-    assert all(word in korean[i] for i, word in enumerate(["여름 내내", "시원하게", "새로운", "탄산수"]))
-
-
-def test_a_long_thai_run_is_never_cut_inside_a_character_cluster():
-    thai = "สดชื่นตลอดฤดูร้อนกับสามรสชาติใหม่"  # no spaces: breaks fall between characters
-    lines = wrap(thai, 6, lambda s: len(s))
-    assert "".join(lines) == thai
-    assert not any(
-        line[0] in "\u0e31\u0e34\u0e35\u0e36\u0e37\u0e38\u0e39\u0e47\u0e48\u0e49\u0e4a\u0e4b" for line in lines
-    )
-
-
 def test_an_emoji_or_symbol_is_drawn_by_the_fallback_font():
     for index, run in text.runs("Sale ★ 😀"):
         for char in run.strip():
@@ -180,14 +160,39 @@ def test_a_locale_that_is_not_a_language_tag_is_refused_in_plain_words():
     assert "not a language tag" in violation.message and "en-US" in violation.message
 
 
-def test_a_word_is_set_smaller_rather_than_broken_in_two():
+def test_a_long_compound_is_hyphenated_by_its_language_before_the_size_goes_down():
     size = (1200, 630)
     region, _ = placements(size)["beside-right"]
-    thai = "สดชื่นตลอดฤดูร้อน"  # one word to a line breaker: Thai writes no spaces between words
-    fitted = text.layout(thai, region, size, "beside-right")
-    assert fitted.lines == [thai]
-    long_word = text.layout("Sommerfrischegetränkeauswahl", region, size, "beside-right")
-    assert long_word.lines == ["Sommerfrischegetränkeauswahl"]
+    message = "Sommerfrischegetränkeauswahl für die ganze Familie"
+    unknown = text.layout(message, region, size, "beside-right")  # no language: no dictionary
+    german = text.layout(message, region, size, "beside-right", "de-DE")
+    assert "Sommerfrischegetränkeauswahl" in unknown.lines  # whole, so set small
+    assert german.lines[0].endswith("-") and german.lines[0][:-1] + german.lines[1] == "Sommerfrischegetränkeauswahl"
+    assert german.font_size > unknown.font_size and german.font_size >= text_floor(size)
+
+
+def test_thai_breaks_between_words_instead_of_being_set_smaller():
+    size = (1200, 630)
+    region, _ = placements(size)["beside-right"]
+    message = "สดชื่นตลอดฤดูร้อนกับสามรสชาติใหม่"
+    fitted = text.layout(message, region, size, "beside-right", "th-TH")
+    assert len(fitted.lines) >= 2 and "".join(fitted.lines) == message
+    words = ["สดชื่น", "ตลอด", "ฤดู", "ร้อน", "กับ", "สาม", "รสชาติ", "ใหม่"]  # by hand
+    word_ends = {sum(map(len, words[: i + 1])) for i in range(len(words))}
+    assert {sum(map(len, fitted.lines[: i + 1])) for i in range(len(fitted.lines))} <= word_ends, fitted.lines
+    assert fitted.font_size >= text_floor(size)
+
+
+def test_a_message_too_long_for_the_floor_marks_the_variant_for_review():
+    message = " ".join(["Stay cool all summer with three new sparkling flavours"] * 6)
+    variants = render_all(SOURCE.read_bytes(), message, ["#0A84FF", "#FFFFFF"])
+    small = [v for v in variants if v.layout.font_size < text_floor((v.width, v.height))]
+    assert small, [v.layout.font_size for v in variants]
+    for variant in small:
+        assert any("below 3.5%" in reason for reason in variant.check.reasons), variant.check.reasons
+    for variant in render_all(SOURCE.read_bytes(), MESSAGES["en"][0]):
+        assert variant.layout.font_size >= text_floor((variant.width, variant.height))
+        assert not any("below 3.5%" in reason for reason in variant.check.reasons)
 
 
 @pytest.mark.parametrize(
