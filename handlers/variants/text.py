@@ -3,8 +3,9 @@
 Each character is drawn with the first font of the shipped chain that has it (handlers/shared/glyphs.py:
 Noto Sans, Arabic, Hebrew, Devanagari, Thai, CJK, then DejaVu for symbols), so no character becomes a box;
 lines break where linebreak.py says (UAX #14, phrases for Japanese and Chinese, Thai words, hyphenation by
-language, balanced, no orphan); runs of one font are shaped by raqm (HarfBuzz + FriBiDi) and laid out in visual
-order, right-to-left paragraphs right-aligned. The text colour is the first brand colour (then white or black)
+language, balanced, no orphan). Each line is ordered as a whole by the Unicode Bidirectional Algorithm (bidi.py:
+FriBiDi), then cut where its level or its font changes, and each run shaped by raqm (HarfBuzz) in its own
+direction; right-to-left paragraphs right-aligned. The text colour is the first brand colour (then white or black)
 that keeps WCAG contrast >= 4.5:1 against every part of the picture behind the text block; when none does, a
 scrim in the palette's band colour is laid exactly behind the block.
 """
@@ -22,7 +23,7 @@ from typing import Any
 from PIL import Image, ImageDraw, ImageFont, ImageMath
 
 from handlers.shared import glyphs
-from handlers.variants import linebreak
+from handlers.variants import bidi, linebreak
 from handlers.variants.layout import (
     MIN_CONTRAST,
     SMALLEST_FONT,
@@ -74,8 +75,8 @@ def measure(text: str, size: int) -> float:
 
 
 @lru_cache(maxsize=8192)
-def _run_length(index: int, run: str, size: int) -> float:
-    return font(index, size).getlength(run)
+def _run_length(index: int, run: str, size: int, direction: str | None = None) -> float:
+    return font(index, size).getlength(run, direction=direction)
 
 
 REFERENCE_SIZE = 64
@@ -234,8 +235,9 @@ def draw_message(canvas: Image.Image, fitted: TextLayout, ink: Ink, top: int = 0
     if ink.scrim is not None:
         band = fitted.band
         draw.rectangle((band.left, band.top - top, band.right - 1, band.bottom - 1 - top), fill=ink.scrim)
-    for face, x, baseline, run in _placed_runs(fitted):
-        draw.text((x, baseline - top), run, font=face, fill=ink.text, anchor="ls")
+    for index, x, baseline, run, direction in _placed_runs(fitted):
+        face = font(index, fitted.font_size)
+        draw.text((x, baseline - top), run, font=face, fill=ink.text, anchor="ls", direction=direction)
 
 
 def ink_box(fitted: TextLayout, ink: Ink) -> Box:
@@ -245,8 +247,8 @@ def ink_box(fitted: TextLayout, ink: Ink) -> Box:
     edges: list[tuple[float, float, float, float]] = (
         [(band.left, band.top, band.right, band.bottom)] if ink.scrim else []
     )
-    for face, x, baseline, run in _placed_runs(fitted):
-        left, top, right, bottom = face.getbbox(run, anchor="ls")
+    for index, x, baseline, run, direction in _placed_runs(fitted):
+        left, top, right, bottom = font(index, fitted.font_size).getbbox(run, anchor="ls", direction=direction)
         edges.append((x + left, baseline + top, x + right, baseline + bottom))
     if not edges:
         return Box(band.left, band.top, band.left, band.top)
@@ -258,8 +260,9 @@ def ink_box(fitted: TextLayout, ink: Ink) -> Box:
     )
 
 
-def _placed_runs(fitted: TextLayout) -> Iterator[tuple[ImageFont.FreeTypeFont, float, int, str]]:
-    """Each run of the message with its font and where it starts: x and the baseline, in the frame."""
+def _placed_runs(fitted: TextLayout) -> Iterator[tuple[int, float, int, str, str]]:
+    """Each run of the message, left to right on each line: its font, where it starts (x and the baseline, in the
+    frame), its text and direction. A line is ordered as a whole (bidi.runs), then cut where the font changes."""
     ascent, _ = _metrics(fonts_of(" ".join(fitted.lines)), fitted.font_size)
     box = fitted.text
     for row, line in enumerate(fitted.lines):
@@ -271,10 +274,16 @@ def _placed_runs(fitted: TextLayout) -> Iterator[tuple[ImageFont.FreeTypeFont, f
         else:
             x = box.left
         baseline = box.top + row * fitted.line_height + ascent
-        pieces = runs(line)
-        for index, run in reversed(pieces) if fitted.rtl else pieces:
-            yield font(index, fitted.font_size), x, baseline, run
-            x += _run_length(index, run, fitted.font_size)
+        fonts, starts, position = [], [], 0
+        for index, run in runs(line):
+            starts.append(position)
+            fonts += [index] * len(run)
+            position += len(run)
+        for start, end, backwards in bidi.runs(line, fitted.rtl, tuple(starts)):
+            direction = "rtl" if backwards else "ltr"
+            piece = line[start:end]
+            yield fonts[start], x, baseline, piece, direction
+            x += _run_length(fonts[start], piece, fitted.font_size, direction)
 
 
 def _centred(fitted: TextLayout) -> bool:

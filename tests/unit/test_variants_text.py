@@ -14,7 +14,7 @@ from PIL import Image, features
 
 from handlers.parser.brief import check_brief
 from handlers.shared import glyphs
-from handlers.variants import text
+from handlers.variants import bidi, text
 from handlers.variants.checks import check, text_floor
 from handlers.variants.framing import frame_product, placements
 from handlers.variants.layout import Box
@@ -181,6 +181,51 @@ def test_thai_breaks_between_words_instead_of_being_set_smaller():
     word_ends = {sum(map(len, words[: i + 1])) for i in range(len(words))}
     assert {sum(map(len, fitted.lines[: i + 1])) for i in range(len(fitted.lines))} <= word_ends, fitted.lines
     assert fitted.font_size >= text_floor(size)
+
+
+# "30% off Acme Citrus this summer!" The Unicode Bidirectional Algorithm, over the whole line, right to left: the
+# digits take the Arabic context (AN), so "%" goes to their left; the Latin name reads left to right in its place;
+# "!" ends the sentence at the left. Visual order, left to right (as FriBiDi's own `fribidi --rtl` prints it):
+ARABIC_MIXED = "خصم 30% على Acme Citrus هذا الصيف!"
+ARABIC_MIXED_VISUAL = "!فيصلا اذه Acme Citrus ىلع %30 مصخ"
+
+
+def test_an_arabic_line_with_a_latin_name_and_digits_has_fribidis_visual_order():
+    levels, order = bidi.visual(ARABIC_MIXED, rtl=True)
+    assert "".join(ARABIC_MIXED[i] for i in order) == ARABIC_MIXED_VISUAL
+    drawn = "".join(
+        ARABIC_MIXED[start:end][::-1] if backwards else ARABIC_MIXED[start:end]
+        for start, end, backwards in bidi.runs(ARABIC_MIXED, True)
+    )
+    assert drawn == ARABIC_MIXED_VISUAL
+    assert [levels[ARABIC_MIXED.index(w)] for w in ("خصم", "30", "Acme", "الصيف")] == [1, 2, 2, 1]
+
+
+def test_the_mixed_line_is_drawn_in_that_order_although_its_runs_use_different_fonts():
+    size = (2000, 630)  # wide enough for the line at the largest size
+    fitted = text.layout(ARABIC_MIXED, Box(0, 0, *size), size, "beside-right", "ar")
+    assert fitted.rtl and fitted.lines == [ARABIC_MIXED], fitted.lines
+    placed = [(x, run, glyphs.chain()[index].family) for index, x, _, run, _ in text._placed_runs(fitted)]
+    directions = [direction for *_, direction in text._placed_runs(fitted)]
+    drawn = "".join(run[::-1] if d == "rtl" else run for (_, run, _), d in zip(placed, directions, strict=True))
+    assert drawn == ARABIC_MIXED_VISUAL
+    assert {family for _, _, family in placed} >= {"Noto Sans", "Noto Sans Arabic"}
+    xs = [x for x, _, _ in placed]
+    assert xs == sorted(xs), "runs are placed left to right"
+
+    def left_of(piece: str) -> float:
+        return next(x for x, run, _ in placed if piece in run)
+
+    assert left_of("!") < left_of("هذا") < left_of("Acme") < left_of("على") < left_of("30") < left_of("خصم")
+    assert left_of("%") < left_of("30"), "the per cent sign to the left of the digits, as in Arabic text"
+    # Spaces stay between the words they separate: no two words fused.
+    canvas = Image.new("RGB", size, (255, 255, 255))
+    text.draw_message(canvas, fitted, text.Ink((0, 0, 0), None, 21.0))
+    ink = numpy.asarray(canvas.convert("L")) < 128
+    columns = numpy.flatnonzero(ink.any(axis=0))
+    gaps = numpy.diff(columns)
+    assert (gaps >= fitted.font_size // 6).sum() >= 6, "six spaces between seven words"
+    assert columns[-1] <= fitted.text.right + 2 and columns[0] >= fitted.text.left - 2
 
 
 def test_a_message_too_long_for_the_floor_marks_the_variant_for_review():
