@@ -2,12 +2,13 @@
 
 Each character is drawn with the first font of the shipped chain that has it (handlers/shared/glyphs.py:
 Noto Sans, Arabic, Hebrew, Devanagari, Thai, CJK, then DejaVu for symbols), so no character becomes a box;
-lines break where linebreak.py says (UAX #14, phrases for Japanese and Chinese, Thai words, hyphenation by
-language, balanced, no orphan). Each line is ordered as a whole by the Unicode Bidirectional Algorithm (bidi.py:
-FriBiDi), then cut where its level or its font changes, and each run shaped by raqm (HarfBuzz) in its own
-direction; right-to-left paragraphs right-aligned. The text colour is the first brand colour (then white or black)
-that keeps WCAG contrast >= 4.5:1 against every part of the picture behind the text block; when none does, a
-scrim in the palette's band colour is laid exactly behind the block.
+emoji (Unicode's emoji presentation, or U+FE0F after a symbol) in colour with Noto Color Emoji. Lines break
+where linebreak.py says (UAX #14, phrases for Japanese and Chinese, Thai words, hyphenation by language,
+balanced, no orphan). Each line is ordered as a whole by the Unicode Bidirectional Algorithm (bidi.py: FriBiDi),
+then cut where its level or its font changes, and each run shaped by raqm (HarfBuzz) in its own direction;
+right-to-left paragraphs right-aligned. The text colour is the first brand colour (then white or black) that
+keeps WCAG contrast >= 4.5:1 against every part of the picture behind the text block; when none does, a scrim
+in the palette's band colour is laid exactly behind the block.
 """
 
 from __future__ import annotations
@@ -44,22 +45,44 @@ glyphs.chain()  # the fonts' coverage table loads with this module (the cold sta
 
 @lru_cache(maxsize=256)
 def font(index: int, size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(str(HANDLERS / glyphs.chain()[index].file), size, layout_engine=ImageFont.Layout.RAQM)
+    """The chain's font `index` at `size`; a colour bitmap font at its one size (`_scale` says by how much to scale)."""
+    chain_font = glyphs.chain()[index]
+    size = chain_font.bitmap_size or size
+    return ImageFont.truetype(str(HANDLERS / chain_font.file), size, layout_engine=ImageFont.Layout.RAQM)
+
+
+def _scale(index: int, size: int) -> float:
+    bitmap = glyphs.chain()[index].bitmap_size
+    return size / bitmap if bitmap else 1.0
+
+
+def _joins(char: str) -> bool:
+    """Joiners, variation selectors, tags and combining marks belong to the character before them."""
+    return not char.isspace() and (glyphs.invisible(char) or unicodedata.category(char)[0] == "M")
 
 
 @lru_cache(maxsize=4096)
 def runs(text: str) -> tuple[tuple[int, str], ...]:
     """`text` cut into runs drawn with one font each. Spaces, joiners and combining marks stay in the run
-    they follow when its font has them, so shaping sees whole words and clusters."""
+    they follow when its font has them, so shaping sees whole words and clusters; an emoji (with its modifiers,
+    joiners and selectors) goes to the colour emoji font, and nothing else does unless no other font has it."""
     found: list[list[Any]] = []
-    for char in text:
+    emoji = glyphs.emoji_font()
+    chain = glyphs.chain()
+    for at, char in enumerate(text):
         code = ord(char)
+        following = text[at + 1] if at + 1 < len(text) else ""
+        as_emoji = emoji is not None and glyphs.shows_as_emoji(char, following) and chain[emoji].has(code)
         current = found[-1][0] if found else None
-        joins = char.isspace() or glyphs.invisible(char) or unicodedata.category(char)[0] == "M"
-        if current is not None and (glyphs.chain()[current].has(code) or (joins and not char.isspace())):
-            found[-1][1] += char
-            continue
-        index = glyphs.font_for(char)
+        if current is not None:
+            if current == emoji:
+                continues = as_emoji or _joins(char)
+            else:
+                continues = not as_emoji and (chain[current].has(code) or _joins(char))
+            if continues:
+                found[-1][1] += char
+                continue
+        index = emoji if as_emoji else glyphs.font_for(char)
         if index is None:
             index = current if current is not None else 0  # invisible: draws nothing in any font
         if current == index:
@@ -76,7 +99,7 @@ def measure(text: str, size: int) -> float:
 
 @lru_cache(maxsize=8192)
 def _run_length(index: int, run: str, size: int, direction: str | None = None) -> float:
-    return font(index, size).getlength(run, direction=direction)
+    return font(index, size).getlength(run, direction=direction) * _scale(index, size)
 
 
 REFERENCE_SIZE = 64
@@ -89,8 +112,8 @@ def _scaled(text: str, size: int) -> float:
 @lru_cache(maxsize=64)
 def _metrics(indexes: tuple[int, ...], size: int) -> tuple[int, int]:
     """(ascent, descent) covering every font of the message."""
-    ascent = max(font(i, size).getmetrics()[0] for i in indexes)
-    descent = max(font(i, size).getmetrics()[1] for i in indexes)
+    ascent = max(round(font(i, size).getmetrics()[0] * _scale(i, size)) for i in indexes)
+    descent = max(round(font(i, size).getmetrics()[1] * _scale(i, size)) for i in indexes)
     return ascent, descent
 
 
@@ -236,8 +259,33 @@ def draw_message(canvas: Image.Image, fitted: TextLayout, ink: Ink, top: int = 0
         band = fitted.band
         draw.rectangle((band.left, band.top - top, band.right - 1, band.bottom - 1 - top), fill=ink.scrim)
     for index, x, baseline, run, direction in _placed_runs(fitted):
+        if glyphs.chain()[index].bitmap_size:
+            picture, left, above = _emoji(index, run, fitted.font_size)
+            canvas.paste(picture, (round(x) + left, baseline + above - top), picture)
+            continue
         face = font(index, fitted.font_size)
         draw.text((x, baseline - top), run, font=face, fill=ink.text, anchor="ls", direction=direction)
+
+
+@lru_cache(maxsize=256)
+def _emoji(index: int, run: str, size: int) -> tuple[Image.Image, int, int]:
+    """A run of colour emoji at `size`: drawn at the font's bitmap size and scaled, with its offset from the pen
+    position on the baseline."""
+    face = font(index, size)
+    bounds = face.getbbox(run, anchor="ls")
+    left, top, right, bottom = (
+        math.floor(bounds[0]),
+        math.floor(bounds[1]),
+        math.ceil(bounds[2]),
+        math.ceil(bounds[3]),
+    )
+    picture = Image.new("RGBA", (right - left, bottom - top))
+    ImageDraw.Draw(picture).text((-left, -top), run, font=face, anchor="ls", embedded_color=True)
+    scale = _scale(index, size)
+    scaled = picture.resize(
+        (max(1, round(picture.width * scale)), max(1, round(picture.height * scale))), Image.Resampling.LANCZOS
+    )
+    return scaled, round(left * scale), round(top * scale)
 
 
 def ink_box(fitted: TextLayout, ink: Ink) -> Box:
@@ -248,6 +296,11 @@ def ink_box(fitted: TextLayout, ink: Ink) -> Box:
         [(band.left, band.top, band.right, band.bottom)] if ink.scrim else []
     )
     for index, x, baseline, run, direction in _placed_runs(fitted):
+        if glyphs.chain()[index].bitmap_size:
+            picture, offset, above = _emoji(index, run, fitted.font_size)
+            x0, y0 = round(x) + offset, baseline + above
+            edges.append((x0, y0, x0 + picture.width, y0 + picture.height))
+            continue
         left, top, right, bottom = font(index, fitted.font_size).getbbox(run, anchor="ls", direction=direction)
         edges.append((x + left, baseline + top, x + right, baseline + bottom))
     if not edges:

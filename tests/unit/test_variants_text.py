@@ -228,16 +228,34 @@ def test_the_mixed_line_is_drawn_in_that_order_although_its_runs_use_different_f
     assert columns[-1] <= fitted.text.right + 2 and columns[0] >= fitted.text.left - 2
 
 
-def test_a_message_too_long_for_the_floor_marks_the_variant_for_review():
-    message = " ".join(["Stay cool all summer with three new sparkling flavours"] * 6)
-    variants = render_all(SOURCE.read_bytes(), message, ["#0A84FF", "#FFFFFF"])
-    small = [v for v in variants if v.layout.font_size < text_floor((v.width, v.height))]
-    assert small, [v.layout.font_size for v in variants]
-    for variant in small:
-        assert any("below 3.5%" in reason for reason in variant.check.reasons), variant.check.reasons
-    for variant in render_all(SOURCE.read_bytes(), MESSAGES["en"][0]):
-        assert variant.layout.font_size >= text_floor((variant.width, variant.height))
-        assert not any("below 3.5%" in reason for reason in variant.check.reasons)
+def test_an_emoji_is_drawn_in_colour_by_the_colour_emoji_font():
+    assert [glyphs.chain()[i].family for i, _ in text.runs("Fresh 🍋 deals")] == [
+        "Noto Sans",
+        "Noto Color Emoji",
+        "Noto Sans",
+    ]
+    assert text.runs("👍🏽👨\u200d👩\u200d👧") == (
+        (glyphs.emoji_font(), "👍🏽👨\u200d👩\u200d👧"),
+    )  # modifiers, joiners
+    emoji = glyphs.emoji_font()
+    assert text.runs("☀")[0][0] != emoji and text.runs("☀\ufe0f")[0][0] == emoji  # U+FE0F asks for the emoji
+    size = (1200, 630)
+    region, _ = placements(size)["beside-right"]
+    fitted = text.layout("Fresh 🍋 deals", region, size, "beside-right", "en")
+    canvas = Image.new("RGB", size, (255, 255, 255))
+    text.draw_message(canvas, fitted, text.Ink((0, 0, 0), None, 21.0))
+    pixels = numpy.asarray(canvas, numpy.int16)
+    yellow = (pixels[..., 0] > 200) & (pixels[..., 1] > 150) & (pixels[..., 2] < 120)  # a lemon, in black text
+    assert yellow.sum() > fitted.font_size**2 // 4, yellow.sum()
+    box = text.ink_box(fitted, text.Ink((0, 0, 0), None, 21.0))
+    rows, cols = numpy.nonzero((pixels != 255).any(axis=2))
+    assert box.left <= cols.min() and cols.max() < box.right and box.top <= rows.min() and rows.max() < box.bottom
+
+
+def test_the_parser_accepts_emoji_and_names_one_no_font_has():
+    assert check_brief(brief("Fresh 🍋 deals 👍🏽 for the family 👨\u200d👩\u200d👧"), 100_000).ok
+    check = check_brief(brief("New 🫩 flavour"), 100_000)  # Emoji 16.0, newer than the shipped font
+    assert not check.ok and "U+1FAE9" in check.violations[0].message
 
 
 @pytest.mark.parametrize(
@@ -252,6 +270,18 @@ def test_the_text_floor_is_three_and_a_half_per_cent_of_the_shorter_side(size, f
     at = check(framing, block, contrast=21.0, text_px=floor, upscale=1.0, fonts=[], extended=False)
     assert any(f"{floor - 1} px, below 3.5%" in reason and f"({floor} px)" in reason for reason in below.reasons)
     assert below.needs_review and not any("px, below" in reason for reason in at.reasons)
+
+
+def test_a_message_too_long_for_the_floor_marks_the_variant_for_review():
+    message = " ".join(["Stay cool all summer with three new sparkling flavours"] * 6)
+    variants = render_all(SOURCE.read_bytes(), message, ["#0A84FF", "#FFFFFF"])
+    small = [v for v in variants if v.layout.font_size < text_floor((v.width, v.height))]
+    assert small, [v.layout.font_size for v in variants]
+    for variant in small:
+        assert any("below 3.5%" in reason for reason in variant.check.reasons), variant.check.reasons
+    for variant in render_all(SOURCE.read_bytes(), MESSAGES["en"][0]):
+        assert variant.layout.font_size >= text_floor((variant.width, variant.height))
+        assert not any("below 3.5%" in reason for reason in variant.check.reasons)
 
 
 @pytest.mark.parametrize(
