@@ -6,7 +6,8 @@ also segments Thai into dictionary words; then, by language:
   punctuation or a small kana (kinsoku: UAX #14's strict classes, which BudouX's phrases also keep);
 - Korean breaks only at spaces (keep-all, as Korean headlines are set);
 - a word wider than the line is hyphenated at its language's hyphenation points (pyphen's dictionaries) before the
-  text is set smaller; a word is never cut between letters, but for the last resort of the smallest size.
+  text is set smaller, once (over two lines at most: a word that needs three is set smaller); a word is never cut
+  between letters, but for the last resort of the smallest size.
 Lines are then chosen as a whole, not greedily: the fewest lines, balanced (the least squared slack over every line,
 the last included), and no single-word last line where another break with as many lines avoids one (in Japanese and
 Chinese, no last line of one or two characters).
@@ -249,11 +250,10 @@ def break_paragraph(
             width += widths[end - 1] + (gaps[end - 2] if end - 1 > start else 0.0)
             ends_in_word = pieces[end - 1].hyphen and end < count
             line_width = width + (hyphen if ends_in_word else 0.0)
-            if line_width > max_width:
-                if end == start + 1 and last_resort:
-                    pass  # one piece wider than the line: it gets a line of its own at the smallest size
-                else:
-                    break
+            if line_width > max_width and not (end == start + 1 and last_resort):
+                break  # (at the last resort, a piece wider than the line still gets a line of its own)
+            if ends_in_word and start > 0 and pieces[start - 1].hyphen and pieces[start].word == pieces[end - 1].word:
+                continue  # the middle of a word: a word is hyphenated once, over two lines at most
             slack = max(0.0, max_width - line_width) / max_width
             cost = slack * slack + (HYPHEN_COST if ends_in_word else 0.0)
             if end == count and words > 1 and _orphan(pieces, start, end):

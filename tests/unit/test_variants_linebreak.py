@@ -157,6 +157,13 @@ def test_a_long_german_compound_is_hyphenated_by_its_language():
     assert lines == ["Sommerfrische-", "getränkeauswahl", "für die", "ganze Familie"]
 
 
+def test_a_word_is_hyphenated_once_a_word_that_needs_two_hyphens_does_not_fit():
+    # 28 letters over two lines of 11 cannot be (10 + hyphen, then 18): rather than Sommerfri- / schegeträn- /
+    # keauswahl, the size goes down.
+    assert break_lines("Sommerfrischegetränkeauswahl", 11, len, "de-DE") is None
+    assert break_lines("Sommerfrischegetränkeauswahl", 15, len, "de-DE") == ["Sommerfrische-", "getränkeauswahl"]
+
+
 def test_without_a_language_a_word_wider_than_the_line_does_not_fit():
     assert break_lines("Sommerfrischegetränkeauswahl für die ganze Familie", 16, len) is None
     # ...nor in a language without a dictionary
