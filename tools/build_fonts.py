@@ -1,18 +1,24 @@
 """Build the message fonts the variants ship: Noto subsets and the shared glyph-coverage table.
 
-    apt-get install fonts-noto-core fonts-noto-cjk   # the source files (Debian packages, SIL OFL 1.1)
-    .venv/bin/python -m tools.build_fonts
+    apt-get install fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji unicode-data   # Debian packages
+    .venv/bin/python -m tools.build_fonts            # every font and the table
+    .venv/bin/python -m tools.build_fonts --emoji    # the colour emoji font and its part of the table only
 
 Writes handlers/variants/fonts/*.otf|ttf (subset with fontTools: only the blocks a campaign message needs,
 every OpenType layout feature kept so raqm shapes Arabic, Devanagari and Thai, hinting dropped) and
 handlers/shared/glyph_coverage.json: the fallback chain in order, each font with the code points it maps.
 The parser checks briefs against that table, the variants draw each character with the first font that has it.
+Noto Color Emoji (SIL OFL 1.1; bitmaps in colour, CBDT, one strike of 109 px) is copied whole and comes last in the
+chain; the table also lists the characters Unicode presents as emoji by default (emoji-data.txt's
+Emoji_Presentation, Debian's unicode-data), which the variants draw with it although a text font has them.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import shutil
+import sys
 from pathlib import Path
 
 from fontTools import subset
@@ -74,6 +80,8 @@ CHAIN = [
     ),
 ]
 FALLBACK = ("DejaVuSans-Bold.ttf", SHARED_FONTS / "DejaVuSans-Bold.ttf")  # symbols; already in every image
+EMOJI = ("NotoColorEmoji.ttf", NOTO / "NotoColorEmoji.ttf")
+EMOJI_DATA = Path("/usr/share/unicode/emoji/emoji-data.txt")
 
 
 def open_font(source: Path) -> TTFont:
@@ -122,9 +130,48 @@ def build() -> None:
             "codes": ranges({c for c in fallback.getBestCmap() if c >= 0x20}),
         }
     )
-    COVERAGE.write_text(json.dumps({"chain": coverage}, separators=(",", ":")) + "\n")
+    write(coverage + [emoji()])
+
+
+def emoji() -> dict[str, object]:
+    """Copy the colour emoji font (whole: a subset would save little, the sequences and skin tones are most of it)
+    and return its entry of the chain."""
+    name, source = EMOJI
+    font = TTFont(source)
+    strike = font["CBLC"].strikes[0].bitmapSizeTable
+    shutil.copyfile(source, FONTS / name)
+    print(f"{name:<30} {len(font.getBestCmap()):>6} characters {(FONTS / name).stat().st_size / 1e6:>6.2f} MB")
+    return {
+        "file": f"variants/fonts/{name}",
+        "family": font["name"].getDebugName(1),
+        "codes": ranges({c for c in font.getBestCmap() if c >= 0x20}),
+        "bitmap_size": strike.ppemY,  # a bitmap font: drawn at this size and scaled
+    }
+
+
+def emoji_presentation() -> list[list[int]]:
+    """Code points whose default presentation is emoji (Unicode's emoji-data.txt, property Emoji_Presentation)."""
+    codes = set()
+    for line in EMOJI_DATA.read_text().splitlines():
+        fields = [f.strip() for f in line.split("#")[0].split(";")]
+        if len(fields) == 2 and fields[1] == "Emoji_Presentation":
+            first, _, last = fields[0].partition("..")
+            codes.update(range(int(first, 16), int(last or first, 16) + 1))
+    return ranges(codes)
+
+
+def write(chain: list[dict[str, object]]) -> None:
+    COVERAGE.write_text(
+        json.dumps({"chain": chain, "emoji_presentation": emoji_presentation()}, separators=(",", ":")) + "\n"
+    )
     print(f"{COVERAGE.relative_to(ROOT)}: {COVERAGE.stat().st_size / 1e3:.0f} kB")
 
 
+def build_emoji() -> None:
+    """Only the emoji font: the table's other entries are kept as they are."""
+    chain = [entry for entry in json.loads(COVERAGE.read_text())["chain"] if "bitmap_size" not in entry]
+    write(chain + [emoji()])
+
+
 if __name__ == "__main__":
-    build()
+    build_emoji() if "--emoji" in sys.argv[1:] else build()

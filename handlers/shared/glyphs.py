@@ -11,6 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 COVERAGE_FILE = Path(__file__).with_name("glyph_coverage.json")
 LINE_BREAKS = "\n\r"
@@ -22,6 +23,7 @@ class ChainFont:
     family: str
     starts: tuple[int, ...]
     ends: tuple[int, ...]
+    bitmap_size: int | None = None  # a colour bitmap font (emoji): drawn at this size only, then scaled
 
     def has(self, code: int) -> bool:
         at = bisect.bisect_right(self.starts, code) - 1
@@ -29,12 +31,42 @@ class ChainFont:
 
 
 @lru_cache(maxsize=1)
+def _table() -> dict[str, Any]:
+    table: dict[str, Any] = json.loads(COVERAGE_FILE.read_text())
+    return table
+
+
+@lru_cache(maxsize=1)
 def chain() -> tuple[ChainFont, ...]:
-    table = json.loads(COVERAGE_FILE.read_text())["chain"]
     return tuple(
-        ChainFont(f["file"], f["family"], tuple(s for s, _ in f["codes"]), tuple(e for _, e in f["codes"]))
-        for f in table
+        ChainFont(
+            f["file"],
+            f["family"],
+            tuple(s for s, _ in f["codes"]),
+            tuple(e for _, e in f["codes"]),
+            f.get("bitmap_size"),
+        )
+        for f in _table()["chain"]
     )
+
+
+@lru_cache(maxsize=1)
+def _emoji_presentation() -> ChainFont:
+    codes = _table()["emoji_presentation"]
+    return ChainFont("", "", tuple(s for s, _ in codes), tuple(e for _, e in codes))
+
+
+def emoji_font() -> int | None:
+    """Index in the chain of the colour emoji font."""
+    return next((i for i, font in enumerate(chain()) if font.bitmap_size), None)
+
+
+def shows_as_emoji(char: str, following: str = "") -> bool:
+    """Unicode presents `char` as an emoji (in colour): by default (Emoji_Presentation), or asked to by the
+    variation selector U+FE0F after it; U+FE0E asks for text."""
+    if following == "\ufe0f":
+        return True
+    return following != "\ufe0e" and _emoji_presentation().has(ord(char))
 
 
 def invisible(char: str) -> bool:

@@ -5,6 +5,7 @@ the manifest, the gallery and the local run's summary say which and why.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +13,7 @@ from handlers.variants.framing import INTERFACE_ZONES, Framing
 from handlers.variants.layout import MIN_CONTRAST, Box
 from handlers.variants.logo import Placement
 
-MIN_TEXT_PX = 20  # a font size below this is hard to read on a phone
+TEXT_FLOOR = 0.035  # the smallest font size, as a share of the frame's shorter side (issue 27)
 MAX_UPSCALE = 2.0  # source pixels enlarged more than this look soft
 
 
@@ -51,6 +52,11 @@ class CreativeCheck:
         } | ({"expanded_by": self.expanded_by, "expand_cost_usd": self.expand_cost_usd} if self.expanded_by else {})
 
 
+def text_floor(size: tuple[int, int]) -> int:
+    """The smallest font size in pixels a frame of `size` may carry: TEXT_FLOOR of its shorter side, rounded up."""
+    return math.ceil(TEXT_FLOOR * min(size) - 1e-9)
+
+
 def check(
     framing: Framing,
     block: Box,
@@ -81,8 +87,9 @@ def check(
         reasons.append(f"the message covers {overlap} px of the product")
     if contrast < MIN_CONTRAST:
         reasons.append(f"text contrast {contrast:.2f}:1 is below {MIN_CONTRAST}:1")
-    if text_px < MIN_TEXT_PX:
-        reasons.append(f"text is {text_px} px, smaller than {MIN_TEXT_PX} px")
+    floor = text_floor(framing.size)
+    if text_px < floor:
+        reasons.append(f"text is {text_px} px, below {TEXT_FLOOR:.1%} of the frame's shorter side ({floor} px)")
     if upscale > MAX_UPSCALE:
         reasons.append(f"source enlarged {upscale:.1f}x (more than {MAX_UPSCALE:g}x): may look soft")
     if logo_wanted and logo is None:

@@ -157,6 +157,10 @@ def wrap(text: str, max_width: float, measure: Callable[[str], float]) -> list[s
     return [line for line in lines if line] or [""]
 
 
+# (line width, width of a string, the last resort: a word may be cut between letters) -> lines, or None: no fit
+Breaker = Callable[[float, Callable[[str], float], bool], list[str] | None]
+
+
 @dataclass(frozen=True)
 class TextLayout:
     font_size: int
@@ -177,19 +181,26 @@ def fit_text(
     max_font: int,
     anchor: str = "centre",
     align: str = "centre",
+    breaker: Breaker | None = None,
 ) -> TextLayout:
     """Largest font size at which the wrapped message fits `region`; the block (text plus padding) is
     as wide as its widest line, aligned "start"/"end"/"centre" across the region and placed at its
-    "top"/"bottom"/"centre"."""
+    "top"/"bottom"/"centre". `breaker` (text.py's, by language) chooses the lines; without one, `wrap`."""
 
     words = [word for paragraph in message.split("\n") for word, _ in tokens(paragraph)]
 
     def layout_at(font_size: int) -> TextLayout | None:
         padding = round(font_size * PADDING_RATIO)
         max_text_width = region.width - 2 * padding
-        if font_size > SMALLEST_FONT and max((measure(w, font_size) for w in words), default=0) > max_text_width:
+        if breaker is not None:
+            found = breaker(max_text_width, lambda s: measure(s, font_size), font_size <= SMALLEST_FONT)
+            if found is None:
+                return None
+            lines = found
+        elif font_size > SMALLEST_FONT and max((measure(w, font_size) for w in words), default=0) > max_text_width:
             return None  # a smaller size before a word broken in two (Thai, a long compound, a web address)
-        lines = wrap(message, max_text_width, lambda s: measure(s, font_size))
+        else:
+            lines = wrap(message, max_text_width, lambda s: measure(s, font_size))
         step = line_height(font_size)
         block_height = step * len(lines) + 2 * padding
         widest = max(measure(line, font_size) for line in lines)

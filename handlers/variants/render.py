@@ -162,7 +162,7 @@ def render_locale(
     fonts = [glyphs.chain()[index].family for index in text.fonts_of(message)]
     for name, framing in prepared.framings.items():
         frame = prepared.canvases[name]
-        fitted = text.layout(message, framing.text_region, framing.size, framing.placement)
+        fitted = text.layout(message, framing.text_region, framing.size, framing.placement, locale)
         ink = text.choose_ink(prepared.luminance[name], fitted.band, brand_colors)
         avoid = [fitted.band] + ([framing.product] if framing.product else [])
         placed = logo.place(brand_logo.size, text_box(framing.size), framing.size, avoid) if brand_logo else None

@@ -2,17 +2,20 @@
 
 Each character is drawn with the first font of the shipped chain that has it (handlers/shared/glyphs.py:
 Noto Sans, Arabic, Hebrew, Devanagari, Thai, CJK, then DejaVu for symbols), so no character becomes a box;
-runs of one font are shaped by raqm (HarfBuzz + FriBiDi) and laid out in visual order, right-to-left
-paragraphs right-aligned. The text colour is the first brand colour (then white or black) that keeps WCAG
-contrast >= 4.5:1 against every part of the picture behind the text block; when none does, a scrim in the
-palette's band colour is laid exactly behind the block.
+emoji (Unicode's emoji presentation, or U+FE0F after a symbol) in colour with Noto Color Emoji. Lines break
+where linebreak.py says (UAX #14, phrases for Japanese and Chinese, Thai words, hyphenation by language,
+balanced, no orphan). Each line is ordered as a whole by the Unicode Bidirectional Algorithm (bidi.py: FriBiDi),
+then cut where its level or its font changes, and each run shaped by raqm (HarfBuzz) in its own direction;
+right-to-left paragraphs right-aligned. The text colour is the first brand colour (then white or black) that
+keeps WCAG contrast >= 4.5:1 against every part of the picture behind the text block; when none does, a scrim
+in the palette's band colour is laid exactly behind the block.
 """
 
 from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +24,7 @@ from typing import Any
 from PIL import Image, ImageDraw, ImageFont, ImageMath
 
 from handlers.shared import glyphs
+from handlers.variants import bidi, linebreak
 from handlers.variants.layout import (
     MIN_CONTRAST,
     SMALLEST_FONT,
@@ -41,22 +45,44 @@ glyphs.chain()  # the fonts' coverage table loads with this module (the cold sta
 
 @lru_cache(maxsize=256)
 def font(index: int, size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(str(HANDLERS / glyphs.chain()[index].file), size, layout_engine=ImageFont.Layout.RAQM)
+    """The chain's font `index` at `size`; a colour bitmap font at its one size (`_scale` says by how much to scale)."""
+    chain_font = glyphs.chain()[index]
+    size = chain_font.bitmap_size or size
+    return ImageFont.truetype(str(HANDLERS / chain_font.file), size, layout_engine=ImageFont.Layout.RAQM)
+
+
+def _scale(index: int, size: int) -> float:
+    bitmap = glyphs.chain()[index].bitmap_size
+    return size / bitmap if bitmap else 1.0
+
+
+def _joins(char: str) -> bool:
+    """Joiners, variation selectors, tags and combining marks belong to the character before them."""
+    return not char.isspace() and (glyphs.invisible(char) or unicodedata.category(char)[0] == "M")
 
 
 @lru_cache(maxsize=4096)
 def runs(text: str) -> tuple[tuple[int, str], ...]:
     """`text` cut into runs drawn with one font each. Spaces, joiners and combining marks stay in the run
-    they follow when its font has them, so shaping sees whole words and clusters."""
+    they follow when its font has them, so shaping sees whole words and clusters; an emoji (with its modifiers,
+    joiners and selectors) goes to the colour emoji font, and nothing else does unless no other font has it."""
     found: list[list[Any]] = []
-    for char in text:
+    emoji = glyphs.emoji_font()
+    chain = glyphs.chain()
+    for at, char in enumerate(text):
         code = ord(char)
+        following = text[at + 1] if at + 1 < len(text) else ""
+        as_emoji = emoji is not None and glyphs.shows_as_emoji(char, following) and chain[emoji].has(code)
         current = found[-1][0] if found else None
-        joins = char.isspace() or glyphs.invisible(char) or unicodedata.category(char)[0] == "M"
-        if current is not None and (glyphs.chain()[current].has(code) or (joins and not char.isspace())):
-            found[-1][1] += char
-            continue
-        index = glyphs.font_for(char)
+        if current is not None:
+            if current == emoji:
+                continues = as_emoji or _joins(char)
+            else:
+                continues = not as_emoji and (chain[current].has(code) or _joins(char))
+            if continues:
+                found[-1][1] += char
+                continue
+        index = emoji if as_emoji else glyphs.font_for(char)
         if index is None:
             index = current if current is not None else 0  # invisible: draws nothing in any font
         if current == index:
@@ -72,8 +98,8 @@ def measure(text: str, size: int) -> float:
 
 
 @lru_cache(maxsize=8192)
-def _run_length(index: int, run: str, size: int) -> float:
-    return font(index, size).getlength(run)
+def _run_length(index: int, run: str, size: int, direction: str | None = None) -> float:
+    return font(index, size).getlength(run, direction=direction) * _scale(index, size)
 
 
 REFERENCE_SIZE = 64
@@ -86,8 +112,8 @@ def _scaled(text: str, size: int) -> float:
 @lru_cache(maxsize=64)
 def _metrics(indexes: tuple[int, ...], size: int) -> tuple[int, int]:
     """(ascent, descent) covering every font of the message."""
-    ascent = max(font(i, size).getmetrics()[0] for i in indexes)
-    descent = max(font(i, size).getmetrics()[1] for i in indexes)
+    ascent = max(round(font(i, size).getmetrics()[0] * _scale(i, size)) for i in indexes)
+    descent = max(round(font(i, size).getmetrics()[1] * _scale(i, size)) for i in indexes)
     return ascent, descent
 
 
@@ -106,9 +132,10 @@ def rtl(message: str) -> bool:
     return False
 
 
-def layout(message: str, region: Box, size: tuple[int, int], placement: str) -> TextLayout:
+def layout(message: str, region: Box, size: tuple[int, int], placement: str, language: str | None = None) -> TextLayout:
     """The message fitted to its region: start-aligned (left, or right for right-to-left scripts) beside
-    the product, centred above or below it; as close to the product as the region allows."""
+    the product, centred above or below it; as close to the product as the region allows. `language` (a language
+    tag: the brief's locale) chooses the phrase model and the hyphenation dictionary (none without one)."""
     indexes = fonts_of(message)
     right_to_left = rtl(message)
 
@@ -120,16 +147,31 @@ def layout(message: str, region: Box, size: tuple[int, int], placement: str) -> 
     align = ("end" if right_to_left else "start") if beside else "centre"
     anchor = {"above": "bottom", "below": "top", "cover": "bottom"}.get(placement, "centre")
     max_font = max(12, round(min(size) * MAX_FONT_RATIO))
+
+    def breaker(width: float, measured: Callable[[str], float], last_resort: bool) -> list[str] | None:
+        return linebreak.break_lines(message, width, measured, language, last_resort)
+
     while True:
         # The search measures at one reference size and scales (widths grow with the size), so every size
         # and every candidate line reuses the same few measurements; the lines found are then measured
         # exactly, and a size whose hinted widths overflow by a pixel or two steps down.
-        fitted = fit_text(message, region, _scaled, line_height, max_font=max_font, anchor=anchor, align=align)
+        fitted = fit_text(
+            message, region, _scaled, line_height, max_font=max_font, anchor=anchor, align=align, breaker=breaker
+        )
         exact = max(measure(line, fitted.font_size) for line in fitted.lines)
         if exact <= fitted.text.width:
             break
         if fitted.font_size <= SMALLEST_FONT:  # the smallest size: break the lines by exact widths
-            fitted = fit_text(message, region, measure, line_height, max_font=SMALLEST_FONT, anchor=anchor, align=align)
+            fitted = fit_text(
+                message,
+                region,
+                measure,
+                line_height,
+                max_font=SMALLEST_FONT,
+                anchor=anchor,
+                align=align,
+                breaker=breaker,
+            )
             break
         max_font = fitted.font_size - 1
     return TextLayout(
@@ -216,8 +258,34 @@ def draw_message(canvas: Image.Image, fitted: TextLayout, ink: Ink, top: int = 0
     if ink.scrim is not None:
         band = fitted.band
         draw.rectangle((band.left, band.top - top, band.right - 1, band.bottom - 1 - top), fill=ink.scrim)
-    for face, x, baseline, run in _placed_runs(fitted):
-        draw.text((x, baseline - top), run, font=face, fill=ink.text, anchor="ls")
+    for index, x, baseline, run, direction in _placed_runs(fitted):
+        if glyphs.chain()[index].bitmap_size:
+            picture, left, above = _emoji(index, run, fitted.font_size)
+            canvas.paste(picture, (round(x) + left, baseline + above - top), picture)
+            continue
+        face = font(index, fitted.font_size)
+        draw.text((x, baseline - top), run, font=face, fill=ink.text, anchor="ls", direction=direction)
+
+
+@lru_cache(maxsize=256)
+def _emoji(index: int, run: str, size: int) -> tuple[Image.Image, int, int]:
+    """A run of colour emoji at `size`: drawn at the font's bitmap size and scaled, with its offset from the pen
+    position on the baseline."""
+    face = font(index, size)
+    bounds = face.getbbox(run, anchor="ls")
+    left, top, right, bottom = (
+        math.floor(bounds[0]),
+        math.floor(bounds[1]),
+        math.ceil(bounds[2]),
+        math.ceil(bounds[3]),
+    )
+    picture = Image.new("RGBA", (right - left, bottom - top))
+    ImageDraw.Draw(picture).text((-left, -top), run, font=face, anchor="ls", embedded_color=True)
+    scale = _scale(index, size)
+    scaled = picture.resize(
+        (max(1, round(picture.width * scale)), max(1, round(picture.height * scale))), Image.Resampling.LANCZOS
+    )
+    return scaled, round(left * scale), round(top * scale)
 
 
 def ink_box(fitted: TextLayout, ink: Ink) -> Box:
@@ -227,8 +295,13 @@ def ink_box(fitted: TextLayout, ink: Ink) -> Box:
     edges: list[tuple[float, float, float, float]] = (
         [(band.left, band.top, band.right, band.bottom)] if ink.scrim else []
     )
-    for face, x, baseline, run in _placed_runs(fitted):
-        left, top, right, bottom = face.getbbox(run, anchor="ls")
+    for index, x, baseline, run, direction in _placed_runs(fitted):
+        if glyphs.chain()[index].bitmap_size:
+            picture, offset, above = _emoji(index, run, fitted.font_size)
+            x0, y0 = round(x) + offset, baseline + above
+            edges.append((x0, y0, x0 + picture.width, y0 + picture.height))
+            continue
+        left, top, right, bottom = font(index, fitted.font_size).getbbox(run, anchor="ls", direction=direction)
         edges.append((x + left, baseline + top, x + right, baseline + bottom))
     if not edges:
         return Box(band.left, band.top, band.left, band.top)
@@ -240,8 +313,9 @@ def ink_box(fitted: TextLayout, ink: Ink) -> Box:
     )
 
 
-def _placed_runs(fitted: TextLayout) -> Iterator[tuple[ImageFont.FreeTypeFont, float, int, str]]:
-    """Each run of the message with its font and where it starts: x and the baseline, in the frame."""
+def _placed_runs(fitted: TextLayout) -> Iterator[tuple[int, float, int, str, str]]:
+    """Each run of the message, left to right on each line: its font, where it starts (x and the baseline, in the
+    frame), its text and direction. A line is ordered as a whole (bidi.runs), then cut where the font changes."""
     ascent, _ = _metrics(fonts_of(" ".join(fitted.lines)), fitted.font_size)
     box = fitted.text
     for row, line in enumerate(fitted.lines):
@@ -253,10 +327,16 @@ def _placed_runs(fitted: TextLayout) -> Iterator[tuple[ImageFont.FreeTypeFont, f
         else:
             x = box.left
         baseline = box.top + row * fitted.line_height + ascent
-        pieces = runs(line)
-        for index, run in reversed(pieces) if fitted.rtl else pieces:
-            yield font(index, fitted.font_size), x, baseline, run
-            x += _run_length(index, run, fitted.font_size)
+        fonts, starts, position = [], [], 0
+        for index, run in runs(line):
+            starts.append(position)
+            fonts += [index] * len(run)
+            position += len(run)
+        for start, end, backwards in bidi.runs(line, fitted.rtl, tuple(starts)):
+            direction = "rtl" if backwards else "ltr"
+            piece = line[start:end]
+            yield fonts[start], x, baseline, piece, direction
+            x += _run_length(fonts[start], piece, fitted.font_size, direction)
 
 
 def _centred(fitted: TextLayout) -> bool:

@@ -14,9 +14,10 @@ from PIL import Image, features
 
 from handlers.parser.brief import check_brief
 from handlers.shared import glyphs
-from handlers.variants import text
-from handlers.variants.framing import placements
-from handlers.variants.layout import Box, wrap
+from handlers.variants import bidi, text
+from handlers.variants.checks import check, text_floor
+from handlers.variants.framing import frame_product, placements
+from handlers.variants.layout import Box
 from handlers.variants.render import render_all
 from tests.documented import WCAG_AA_CONTRAST
 
@@ -111,26 +112,6 @@ def test_arabic_is_shaped_into_joined_letters():
     assert face.getlength(word) < isolated * 0.9
 
 
-def test_cjk_lines_break_between_characters_and_not_before_closing_punctuation():
-    message = "夏じゅう涼しく。新しい三つのスパークリングフレーバー、登場です。"
-    lines = wrap(message, 10, lambda s: len(s))
-    assert len(lines) >= 3 and "".join(lines) == message
-    assert all(len(line) <= 10 for line in lines)
-    assert not any(line[0] in "。、" for line in lines)
-    korean = wrap("여름 내내 시원하게 새로운 탄산수", 6, lambda s: len(s))
-    assert all(not line.startswith(" ") for line in korean) and " ".join(korean) == "여름 내내 시원하게 새로운 탄산수"
-    assert all(word in korean[i] for i, word in enumerate(["여름 내내", "시원하게", "새로운", "탄산수"]))
-
-
-def test_a_long_thai_run_is_never_cut_inside_a_character_cluster():
-    thai = "สดชื่นตลอดฤดูร้อนกับสามรสชาติใหม่"  # no spaces: breaks fall between characters
-    lines = wrap(thai, 6, lambda s: len(s))
-    assert "".join(lines) == thai
-    assert not any(
-        line[0] in "\u0e31\u0e34\u0e35\u0e36\u0e37\u0e38\u0e39\u0e47\u0e48\u0e49\u0e4a\u0e4b" for line in lines
-    )
-
-
 def test_an_emoji_or_symbol_is_drawn_by_the_fallback_font():
     for index, run in text.runs("Sale ★ 😀"):
         for char in run.strip():
@@ -179,14 +160,128 @@ def test_a_locale_that_is_not_a_language_tag_is_refused_in_plain_words():
     assert "not a language tag" in violation.message and "en-US" in violation.message
 
 
-def test_a_word_is_set_smaller_rather_than_broken_in_two():
+def test_a_long_compound_is_hyphenated_by_its_language_before_the_size_goes_down():
     size = (1200, 630)
     region, _ = placements(size)["beside-right"]
-    thai = "สดชื่นตลอดฤดูร้อน"  # one word to a line breaker: Thai writes no spaces between words
-    fitted = text.layout(thai, region, size, "beside-right")
-    assert fitted.lines == [thai]
-    long_word = text.layout("Sommerfrischegetränkeauswahl", region, size, "beside-right")
-    assert long_word.lines == ["Sommerfrischegetränkeauswahl"]
+    message = "Sommerfrischegetränkeauswahl für die ganze Familie"
+    unknown = text.layout(message, region, size, "beside-right")  # no language: no dictionary
+    german = text.layout(message, region, size, "beside-right", "de-DE")
+    assert "Sommerfrischegetränkeauswahl" in unknown.lines  # whole, so set small
+    assert german.lines[0].endswith("-") and german.lines[0][:-1] + german.lines[1] == "Sommerfrischegetränkeauswahl"
+    assert german.font_size > unknown.font_size and german.font_size >= text_floor(size)
+
+
+def test_thai_breaks_between_words_instead_of_being_set_smaller():
+    size = (1200, 630)
+    region, _ = placements(size)["beside-right"]
+    message = "สดชื่นตลอดฤดูร้อนกับสามรสชาติใหม่"
+    fitted = text.layout(message, region, size, "beside-right", "th-TH")
+    assert len(fitted.lines) >= 2 and "".join(fitted.lines) == message
+    words = ["สดชื่น", "ตลอด", "ฤดู", "ร้อน", "กับ", "สาม", "รสชาติ", "ใหม่"]  # by hand
+    word_ends = {sum(map(len, words[: i + 1])) for i in range(len(words))}
+    assert {sum(map(len, fitted.lines[: i + 1])) for i in range(len(fitted.lines))} <= word_ends, fitted.lines
+    assert fitted.font_size >= text_floor(size)
+
+
+# "30% off Acme Citrus this summer!" The Unicode Bidirectional Algorithm, over the whole line, right to left: the
+# digits take the Arabic context (AN), so "%" goes to their left; the Latin name reads left to right in its place;
+# "!" ends the sentence at the left. Visual order, left to right (as FriBiDi's own `fribidi --rtl` prints it):
+ARABIC_MIXED = "خصم 30% على Acme Citrus هذا الصيف!"
+ARABIC_MIXED_VISUAL = "!فيصلا اذه Acme Citrus ىلع %30 مصخ"
+
+
+def test_an_arabic_line_with_a_latin_name_and_digits_has_fribidis_visual_order():
+    levels, order = bidi.visual(ARABIC_MIXED, rtl=True)
+    assert "".join(ARABIC_MIXED[i] for i in order) == ARABIC_MIXED_VISUAL
+    drawn = "".join(
+        ARABIC_MIXED[start:end][::-1] if backwards else ARABIC_MIXED[start:end]
+        for start, end, backwards in bidi.runs(ARABIC_MIXED, True)
+    )
+    assert drawn == ARABIC_MIXED_VISUAL
+    assert [levels[ARABIC_MIXED.index(w)] for w in ("خصم", "30", "Acme", "الصيف")] == [1, 2, 2, 1]
+
+
+def test_the_mixed_line_is_drawn_in_that_order_although_its_runs_use_different_fonts():
+    size = (2000, 630)  # wide enough for the line at the largest size
+    fitted = text.layout(ARABIC_MIXED, Box(0, 0, *size), size, "beside-right", "ar")
+    assert fitted.rtl and fitted.lines == [ARABIC_MIXED], fitted.lines
+    placed = [(x, run, glyphs.chain()[index].family) for index, x, _, run, _ in text._placed_runs(fitted)]
+    directions = [direction for *_, direction in text._placed_runs(fitted)]
+    drawn = "".join(run[::-1] if d == "rtl" else run for (_, run, _), d in zip(placed, directions, strict=True))
+    assert drawn == ARABIC_MIXED_VISUAL
+    assert {family for _, _, family in placed} >= {"Noto Sans", "Noto Sans Arabic"}
+    xs = [x for x, _, _ in placed]
+    assert xs == sorted(xs), "runs are placed left to right"
+
+    def left_of(piece: str) -> float:
+        return next(x for x, run, _ in placed if piece in run)
+
+    assert left_of("!") < left_of("هذا") < left_of("Acme") < left_of("على") < left_of("30") < left_of("خصم")
+    assert left_of("%") < left_of("30"), "the per cent sign to the left of the digits, as in Arabic text"
+    # Spaces stay between the words they separate: no two words fused.
+    canvas = Image.new("RGB", size, (255, 255, 255))
+    text.draw_message(canvas, fitted, text.Ink((0, 0, 0), None, 21.0))
+    ink = numpy.asarray(canvas.convert("L")) < 128
+    columns = numpy.flatnonzero(ink.any(axis=0))
+    gaps = numpy.diff(columns)
+    assert (gaps >= fitted.font_size // 6).sum() >= 6, "six spaces between seven words"
+    assert columns[-1] <= fitted.text.right + 2 and columns[0] >= fitted.text.left - 2
+
+
+def test_an_emoji_is_drawn_in_colour_by_the_colour_emoji_font():
+    assert [glyphs.chain()[i].family for i, _ in text.runs("Fresh 🍋 deals")] == [
+        "Noto Sans",
+        "Noto Color Emoji",
+        "Noto Sans",
+    ]
+    assert text.runs("👍🏽👨\u200d👩\u200d👧") == (
+        (glyphs.emoji_font(), "👍🏽👨\u200d👩\u200d👧"),
+    )  # modifiers, joiners
+    emoji = glyphs.emoji_font()
+    assert text.runs("☀")[0][0] != emoji and text.runs("☀\ufe0f")[0][0] == emoji  # U+FE0F asks for the emoji
+    size = (1200, 630)
+    region, _ = placements(size)["beside-right"]
+    fitted = text.layout("Fresh 🍋 deals", region, size, "beside-right", "en")
+    canvas = Image.new("RGB", size, (255, 255, 255))
+    text.draw_message(canvas, fitted, text.Ink((0, 0, 0), None, 21.0))
+    pixels = numpy.asarray(canvas, numpy.int16)
+    yellow = (pixels[..., 0] > 200) & (pixels[..., 1] > 150) & (pixels[..., 2] < 120)  # a lemon, in black text
+    assert yellow.sum() > fitted.font_size**2 // 4, yellow.sum()
+    box = text.ink_box(fitted, text.Ink((0, 0, 0), None, 21.0))
+    rows, cols = numpy.nonzero((pixels != 255).any(axis=2))
+    assert box.left <= cols.min() and cols.max() < box.right and box.top <= rows.min() and rows.max() < box.bottom
+
+
+def test_the_parser_accepts_emoji_and_names_one_no_font_has():
+    assert check_brief(brief("Fresh 🍋 deals 👍🏽 for the family 👨\u200d👩\u200d👧"), 100_000).ok
+    check = check_brief(brief("New 🫩 flavour"), 100_000)  # Emoji 16.0, newer than the shipped font
+    assert not check.ok and "U+1FAE9" in check.violations[0].message
+
+
+@pytest.mark.parametrize(
+    ("size", "floor"), [((1080, 1080), 38), ((1080, 1920), 38), ((1200, 630), 23), ((1200, 627), 22)]
+)
+def test_the_text_floor_is_three_and_a_half_per_cent_of_the_shorter_side(size, floor):
+    # 3.5 % of 1080 is 37.8, of 630 22.05, of 627 21.945: rounded up.
+    assert text_floor(size) == floor
+    framing = frame_product((1000, 1000), Box(300, 300, 700, 700), size, 1.0)
+    block = Box(0, 0, 1, 1)
+    below = check(framing, block, contrast=21.0, text_px=floor - 1, upscale=1.0, fonts=[], extended=False)
+    at = check(framing, block, contrast=21.0, text_px=floor, upscale=1.0, fonts=[], extended=False)
+    assert any(f"{floor - 1} px, below 3.5%" in reason and f"({floor} px)" in reason for reason in below.reasons)
+    assert below.needs_review and not any("px, below" in reason for reason in at.reasons)
+
+
+def test_a_message_too_long_for_the_floor_marks_the_variant_for_review():
+    message = " ".join(["Stay cool all summer with three new sparkling flavours"] * 6)
+    variants = render_all(SOURCE.read_bytes(), message, ["#0A84FF", "#FFFFFF"])
+    small = [v for v in variants if v.layout.font_size < text_floor((v.width, v.height))]
+    assert small, [v.layout.font_size for v in variants]
+    for variant in small:
+        assert any("below 3.5%" in reason for reason in variant.check.reasons), variant.check.reasons
+    for variant in render_all(SOURCE.read_bytes(), MESSAGES["en"][0]):
+        assert variant.layout.font_size >= text_floor((variant.width, variant.height))
+        assert not any("below 3.5%" in reason for reason in variant.check.reasons)
 
 
 @pytest.mark.parametrize(
