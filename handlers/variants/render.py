@@ -22,6 +22,7 @@ from handlers.variants.framing import Framing, at_scale, frame_product, shifted,
 from handlers.variants.layout import VARIANT_SIZES, Box, TextLayout, cover_scale
 from handlers.variants.sources import SourceImageError, decode
 from handlers.variants.subjects import Subjects
+from handlers.variants.text import Ink
 
 SHARED_SCALE = 0.95  # sizes whose product scales are this close share the smallest (one resample)
 ALL_SIZES = tuple(VARIANT_SIZES.values())
@@ -160,10 +161,15 @@ def render_locale(
     encodes only the rows either touches, on copies (jpeg_rows); the canvases stay clean throughout."""
     variants = []
     fonts = [glyphs.chain()[index].family for index in text.fonts_of(message)]
+    # One treatment in every size, decided on the regions the message may take (the same for every locale).
+    behind = {name: (prepared.luminance[name], framing.text_region) for name, framing in prepared.framings.items()}
+    inks = text.choose_inks(behind, brand_colors)
     for name, framing in prepared.framings.items():
         frame = prepared.canvases[name]
         fitted = text.layout(message, framing.text_region, framing.size, framing.placement, locale)
-        ink = text.choose_ink(prepared.luminance[name], fitted.band, brand_colors)
+        ink = inks[name]
+        if ink.scrim is None:  # measured where the text is, not only where it may be
+            ink = Ink(ink.text, None, text.worst_contrast(ink.text, prepared.luminance[name].behind(fitted.band)))
         avoid = [fitted.band] + ([framing.product] if framing.product else [])
         placed = logo.place(brand_logo.size, text_box(framing.size), framing.size, avoid) if brand_logo else None
         # Where each drawing may touch the frame, when rows are to be re-encoded (more than one locale).

@@ -6,16 +6,17 @@ emoji (Unicode's emoji presentation, or U+FE0F after a symbol) in colour with No
 where linebreak.py says (UAX #14, phrases for Japanese and Chinese, Thai words, hyphenation by language,
 balanced, no orphan). Each line is ordered as a whole by the Unicode Bidirectional Algorithm (bidi.py: FriBiDi),
 then cut where its level or its font changes, and each run shaped by raqm (HarfBuzz) in its own direction;
-right-to-left paragraphs right-aligned. The text colour is the first brand colour (then white or black) that
-keeps WCAG contrast >= 4.5:1 against every part of the picture behind the text block; when none does, a scrim
-in the palette's band colour is laid exactly behind the block.
+right-to-left paragraphs right-aligned. One treatment for every size of a product (choose_inks): a brand colour
+as the text colour where it keeps WCAG contrast >= 4.5:1 against every part of the picture the text may cover in
+every size; else the brand's panel (its first colour that carries legible text) exactly behind the block in every
+size, so the brand shows; without brand colours, white or black where legible everywhere, else a dark panel.
 """
 
 from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -203,17 +204,20 @@ class LuminanceMap:
         return self.values.crop((left, top, right, bottom)) if right > left and bottom > top else None
 
 
-def choose_ink(luminances: LuminanceMap, block: Box, brand_colors: list[str] | None) -> Ink:
-    """The first brand colour, then white or black, with contrast >= 4.5:1 against every (slightly
-    smoothed) pixel behind the block; else a scrim."""
-    behind = luminances.behind(block)
-    candidates = [hex_to_rgb(c) for c in brand_colors or []] + [(255, 255, 255), (0, 0, 0)]
-    for colour in candidates:
-        measured = worst_contrast(colour, behind)
-        if measured >= MIN_CONTRAST:
-            return Ink(colour, None, measured)
-    colours = palette(brand_colors)  # the scrim is then all that is behind the text
-    return Ink(colours.text, colours.band, contrast(colours.text, colours.band))
+def choose_inks(behind: Mapping[str, tuple[LuminanceMap, Box]], brand_colors: list[str] | None) -> dict[str, Ink]:
+    """One treatment for every size (a campaign keeps its colour roles from size to size): a brand colour as
+    the text colour where it is legible (4.5:1 against every smoothed pixel) behind the text in every size; else,
+    with brand colours, the brand's panel behind the text in every size (its first colour that carries legible
+    text, with white or black on it), so the brand shows; without, white or black where legible in every size,
+    else the default panel. `behind`: per size, its luminance map and the region the text may take."""
+    regions = {name: luminances.behind(block) for name, (luminances, block) in behind.items()}
+    brand = [hex_to_rgb(c) for c in brand_colors or []]
+    for colour in brand or [(255, 255, 255), (0, 0, 0)]:
+        measured = {name: worst_contrast(colour, region) for name, region in regions.items()}
+        if all(value >= MIN_CONTRAST for value in measured.values()):
+            return {name: Ink(colour, None, value) for name, value in measured.items()}
+    colours = palette(brand_colors)  # the panel is then all that is behind the text
+    return {name: Ink(colours.text, colours.band, contrast(colours.text, colours.band)) for name in regions}
 
 
 def _linear(value: int) -> float:

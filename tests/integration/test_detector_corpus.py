@@ -165,3 +165,23 @@ def test_every_photo_in_every_size_keeps_text_and_logo_out_of_the_story_interfac
     # Measured: 37 of 65 with the saliency detector, 17 of 65 with the border model alone (portraits and animals
     # filling the frame are still cut by the cover crop offline; Rekognition's faces keep them whole in AWS).
     assert kept_whole >= 0.55 * total
+
+
+@pytest.mark.parametrize("name", sorted(LABELS))
+def test_one_treatment_in_every_size_and_the_brand_colour_shows(name):
+    """The brief's orange as the text where it is legible behind the text in every size, else as the panel
+    behind the text in every size, with white or black on it: never orange text in one size and a box in another."""
+    from handlers.variants.render import render_locale
+
+    orange = "#F28C28"  # a brand orange: 2.4:1 on white, so rarely legible as text on a light picture
+    prepared = prepare((PHOTOS / name).read_bytes())
+    variants = render_locale(prepared, "Summer deals on everything you love", [orange], None, None, last=True)
+    images = {v.name: Image.open(io.BytesIO(v.jpeg)).convert("RGB") for v in variants}
+    treatments = set()
+    for variant in variants:
+        band = variant.layout.band
+        corner = images[variant.name].getpixel((band.left + 16, band.top + 16))  # in the panel's padding
+        panel = all(abs(a - b) <= 12 for a, b in zip(corner, (0xF2, 0x8C, 0x28), strict=True))
+        treatments.add(panel)
+        assert variant.check.contrast >= 4.5, variant.name
+    assert len(treatments) == 1, f"{name}: a panel in some sizes only"
