@@ -133,12 +133,22 @@ def _frames(product: dict[str, Any]) -> str:
     return f" · animated source: its first of {frames} frames is used" if frames > 1 else ""
 
 
-def _review(product: dict[str, Any]) -> str:
+def shared_reasons(variants: list[dict[str, Any]]) -> list[str]:
+    """The reasons for a look that every variant of a product has (the same source, the same finding): said once
+    for the product, not once per variant."""
+    if len(variants) < 2:
+        return []
+    reasons = [(v.get("check") or {}).get("reasons") or [] for v in variants]
+    return [reason for reason in reasons[0] if all(reason in others for others in reasons[1:])]
+
+
+def _review(product: dict[str, Any], shared: list[str]) -> str:
     flagged = [v for v in product.get("variants") or [] if (v.get("check") or {}).get("needs_review")]
     if not flagged:
         return ""
-    items = "".join(
-        f"<li><strong>{_e(_label(v))}</strong>: {_e('; '.join(v['check']['reasons']))}</li>" for v in flagged
+    own = [(v, [r for r in v["check"]["reasons"] if r not in shared]) for v in flagged]
+    items = (f"<li><strong>every variant</strong>: {_e('; '.join(shared))}</li>" if shared else "") + "".join(
+        f"<li><strong>{_e(_label(v))}</strong>: {_e('; '.join(reasons))}</li>" for v, reasons in own if reasons
     )
     return f'<div class="review"><strong>{len(flagged)} variant(s) need a look</strong><ul>{items}</ul></div>'
 
@@ -173,15 +183,16 @@ def _product(product: dict[str, Any], to: Link, locales: list[str] | None = None
         reason = (error or {}).get("message", "the campaign was cancelled")
         error_html = f'<p class="cancelled">Not rendered: {_e(reason)}</p>'
     every = product.get("variants") or []
+    shared = shared_reasons(every)
     if locales:
         variants = "\n".join(
             f'  <div class="variants locale-{i} localized">\n'
-            + "\n".join(_variant(v, to) for v in every if v.get("locale") == locale)
+            + "\n".join(_variant(v, to, shared) for v in every if v.get("locale") == locale)
             + "\n  </div>"
             for i, locale in enumerate(locales)
         )
     else:
-        variants = '  <div class="variants">\n' + "\n".join(_variant(v, to) for v in every) + "\n  </div>"
+        variants = '  <div class="variants">\n' + "\n".join(_variant(v, to, shared) for v in every) + "\n  </div>"
     return f"""<section class="product">
   <div class="product-head">
     {source_html}
@@ -190,21 +201,21 @@ def _product(product: dict[str, Any], to: Link, locales: list[str] | None = None
       <p class="meta">Source: {origin}{f" · <code>{_e(source)}</code>" if source else ""}</p>
       <p class="meta">Cost: ${cost:.3f} · {len(product.get("variants") or [])} variants{_frames(product)}</p>
       {error_html}
-      {_review(product)}
+      {_review(product, shared)}
     </div>
   </div>
 {variants}
 </section>"""
 
 
-def _variant(variant: dict[str, Any], to: Link) -> str:
+def _variant(variant: dict[str, Any], to: Link, shared: list[str]) -> str:
     width, height = int(variant["width"]), int(variant["height"])
     link = _e(to(variant["key"])) if variant.get("key") else ""
     # The frame keeps the variant's aspect ratio and a height proportional to it, so sizes compare at a glance.
     return f"""    <figure class="variant" style="--w:{width};--h:{height}">
       <a href="{link}"><img src="{link}" width="{width}" height="{height}" alt="{_e(variant.get("name"))}"></a>
       <figcaption><span>{_e(variant.get("name"))}</span><span class="size">{width} × {height}</span></figcaption>
-      {_check(variant.get("check"))}
+      {_check(variant.get("check"), shared)}
     </figure>"""
 
 
@@ -219,12 +230,15 @@ def _canvas(check: dict[str, Any]) -> str:
     return f"extended by {by} (${cost:.3f})" if cost else f"extended by {by} (reused, no charge)"
 
 
-def _check(check: dict[str, Any] | None) -> str:
-    """The creative check under a variant: a verdict, then the figures measured."""
+def _check(check: dict[str, Any] | None, shared: list[str]) -> str:
+    """The creative check under a variant: a verdict (the reasons every variant shares are said once, above),
+    then the figures measured."""
     if not check:
         return ""
+    own = [reason for reason in check.get("reasons") or [] if reason not in shared]
+    said = "; ".join(own + (["what every variant shares, above"] if len(own) < len(check.get("reasons") or []) else []))
     verdict = (
-        f'<p class="verdict review-needed">Needs a look: {_e("; ".join(check.get("reasons") or []))}</p>'
+        f'<p class="verdict review-needed">Needs a look: {_e(said)}</p>'
         if check.get("needs_review")
         else '<p class="verdict ok">Checks passed</p>'
     )

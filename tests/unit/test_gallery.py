@@ -238,3 +238,21 @@ def test_an_animated_source_says_which_frame_was_used():
     manifest = {**MANIFEST, "products": [{**MANIFEST["products"][0], "source_frames": 12}]}
     assert "its first of 12 frames is used" in " ".join(Page(render(manifest)).text)
     assert "frames" not in " ".join(Page(render(MANIFEST)).text)
+
+
+def test_a_reason_every_variant_shares_is_said_once_for_the_product():
+    """A full-bleed photo: every size says 'no product found'. The page says it once, and each variant only what
+    is its own."""
+    everywhere = (
+        "no product found (the picture fills the whole frame (full-bleed)): cover crop, message over the picture"
+    )
+    own = "text is 20 px, smaller than 22 px"
+    manifest = localized_manifest()
+    product = manifest["products"][0]
+    product["variants"] = [
+        checked(name, "en-US", [everywhere] + ([own] if name == "twitter-card" else [])) for name in SIZES
+    ]
+    text = " ".join(Page(render(manifest)).text)
+    assert text.count(everywhere) == 1 and "every variant" in text
+    assert text.count(own) == 2  # in the product's list and under its variant
+    assert "5 variant(s) need a look" in text and text.count("Needs a look") == 5
