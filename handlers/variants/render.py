@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import partial
+from typing import Any
 
 from PIL import Image
 
@@ -124,6 +125,45 @@ def prepare(
         upscale[name] = framing.scale * source.decoded_ratio
     luminance = {name: text.luminance_map(canvases[name], framings[name].text_region) for name in canvases}
     return Prepared(detection, subjects, framings, canvases, luminance, upscale, image.size, source.frames, expanded)
+
+
+def layout_record(variant: Variant, prepared: Prepared) -> dict[str, Any]:
+    """Where everything of a variant went, for a reviewer (and the gallery's overlay): the part of the source shown
+    (source pixels) and where it landed (frame pixels), how the rest was filled, the subject and the faces in frame
+    pixels, the text block and the logo, and the scale."""
+    framing = variant.framing
+    covered = framing.covered(prepared.source_size)
+    (ox, oy), scale = framing.offset, framing.scale
+    shown = [(covered.left - ox) / scale, (covered.top - oy) / scale, (covered.right - ox) / scale,
+             (covered.bottom - oy) / scale]  # fmt: skip
+    expanded = prepared.expanded.get(variant.name)
+    fill = "none" if not framing.extension(prepared.source_size) else (
+        expanded.by if expanded else prepared.detection.background
+    )  # fmt: skip
+
+    def in_frame(box: Box | None) -> list[int] | None:
+        if box is None:
+            return None
+        return [round(box.left * scale + ox), round(box.top * scale + oy), round(box.right * scale + ox),
+                round(box.bottom * scale + oy)]  # fmt: skip
+
+    subjects = prepared.subjects
+    return {
+        "source_box": [round(v, 1) for v in shown],
+        "frame_box": _listed(covered),
+        "fill": fill,  # none (a crop), plain, photo (a blurred copy), or who painted it
+        "scale": round(scale, 4),
+        "subject": in_frame(subjects.subject),
+        "faces": [in_frame(face) for face in subjects.faces],
+        "detector": subjects.detector,
+        "confidence": subjects.confidence,
+        "text_box": _listed(variant.layout.band),
+        "logo_box": _listed(variant.logo.box) if variant.logo else None,
+    }
+
+
+def _listed(box: Box) -> list[int]:
+    return [box.left, box.top, box.right, box.bottom]
 
 
 def _shared_scales(source_size: tuple[int, int], product: Box, framings: dict[str, Framing]) -> dict[str, Framing]:

@@ -19,7 +19,14 @@ from handlers.shared.manifest import product as find_product
 from handlers.shared.settled import republish_gallery
 from handlers.variants import logo
 from handlers.variants.outpaint import CachedOutpainter, ModelCall, local_expander
-from handlers.variants.render import Expander, SourceImageError, SubjectFinder, prepare, render_locale
+from handlers.variants.render import (
+    Expander,
+    SourceImageError,
+    SubjectFinder,
+    layout_record,
+    prepare,
+    render_locale,
+)
 from handlers.variants.subjects import Subjects
 
 MISSING = {"NoSuchKey", "NoSuchVersion", "404", "AccessDenied"}
@@ -166,7 +173,7 @@ class VariantsService:
             self.s3.put_object(Bucket=self.store.bucket, Key=key, Body=variant.jpeg, ContentType="image/jpeg")
             entry: dict[str, Any] = {"locale": variant.locale} if variant.locale else {}
             entry |= {"name": variant.name, "width": variant.width, "height": variant.height, "key": key}
-            recorded.append(entry | {"check": variant.check.to_json()})
+            recorded.append(entry | {"check": variant.check.to_json(), "layout": layout_record(variant, prepared)})
             if variant.check.needs_review:
                 review.append(f"{variant.locale}/{variant.name}" if variant.locale else variant.name)
         expand_cost = round(sum(expanded.cost_usd for expanded in prepared.expanded.values()), 6)

@@ -122,6 +122,15 @@ def test_the_face_stays_whole_and_clear_of_the_message_in_every_size_and_is_paid
     for variant in product["variants"]:  # the person and her face: whole, and no text over them
         check = variant["check"]
         assert check["product_visible"] is True and check["overlap_px"] == 0, variant["name"]
+        # The layout record says the same in boxes: the face inside the frame, clear of the text block.
+        record = variant["layout"]
+        [face] = record["faces"]
+        assert face[0] >= 0 and face[1] >= 0 and face[2] <= variant["width"] and face[3] <= variant["height"]
+        assert Box(*face).overlap(Box(*record["text_box"])) == 0, variant["name"]
+        assert record["detector"] == "rekognition" and record["fill"] in ("none", "plain", "photo")
+        # The source part shown, scaled, is the frame part it covers (to a pixel).
+        (sl, st, sr, sb), (fl, ft, fr, fb) = record["source_box"], record["frame_box"]
+        assert abs((sr - sl) * record["scale"] - (fr - fl)) <= 1 and abs((sb - st) * record["scale"] - (fb - ft)) <= 1
 
     # Another product with the same picture: the cached answer, free; a retry of the first keeps what it paid.
     assert service.handle(CID, 1, SOURCE) == "complete"
