@@ -222,7 +222,11 @@ def _variant(variant: dict[str, Any], to: Link, shared: list[str]) -> str:
 def _canvas(check: dict[str, Any]) -> str:
     """How the frame was filled: a crop of the source, or the source extended (and by whom, at what cost)."""
     if not check.get("extended"):
-        return "cropped from the source"
+        return (
+            "cropped beside a solid panel (split layout)"
+            if "split layout" in " ".join(check.get("reasons") or [])
+            else "cropped from the source"
+        )
     by = check.get("expanded_by")
     if not by:
         return "extended past the source"

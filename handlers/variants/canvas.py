@@ -19,6 +19,7 @@ from handlers.variants.resampling import enlarge, resample
 
 GRID = 48  # the plain extension is evaluated on a grid this many cells across, then smoothly enlarged
 FEATHER_RATIO = 0.03  # the source's edge fades into the extension over this share of the frame's shorter side
+PANEL = (17, 17, 17)  # a split layout's panel without a brand colour (the palette's default band, #111111)
 
 
 class Pictures:
@@ -79,14 +80,23 @@ def _area(box: SourceBox) -> float:
 
 
 def compose(
-    image: Image.Image, detection: Detection | None, framing: Framing, pictures: Pictures | None = None
+    image: Image.Image,
+    detection: Detection | None,
+    framing: Framing,
+    pictures: Pictures | None = None,
+    panel: tuple[int, int, int] = PANEL,
 ) -> Image.Image:
-    """The framing painted. `pictures`: the resamples shared by the sizes of one product."""
+    """The framing painted. `pictures`: the resamples shared by the sizes of one product. `panel`: the solid
+    colour beside the photo in a split layout."""
     width, height = framing.size
     covered = framing.covered(image.size)
     picture = (pictures or Pictures(image, [framing])).picture(framing)
     if (covered.width, covered.height) == (width, height):
         return picture
+    if framing.window is not None:  # a split layout: the photo's panel, a crisp edge, the solid panel
+        canvas = Image.new("RGB", (width, height), panel)
+        canvas.paste(picture, (covered.left, covered.top))
+        return canvas
     if detection is not None and detection.background == "plain" and detection.surface is not None:
         fill = _plain_fill(detection, framing, image.size)
     else:

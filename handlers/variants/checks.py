@@ -19,37 +19,42 @@ MAX_UPSCALE = 2.0  # source pixels enlarged more than this look soft
 
 @dataclass(frozen=True)
 class CreativeCheck:
-    placement: str  # where the message went: beside-right, beside-left, above, below, or cover
+    placement: str  # where the message went: beside-right, beside-left, above, below
     product_visible: bool | None  # the whole product inside the frame's margin; None: no product found
     overlap_px: int | None  # pixels of the message's block over the product; None: no product found
     contrast: float  # WCAG contrast of the text against what is behind it (worst case)
     text_px: int  # font size of the message, in pixels (every line has the same)
     upscale: float  # frame pixels per source pixel (above 1: the source was enlarged)
     fonts: list[str]
-    extended: bool  # the canvas was extended past the source
+    extended: bool  # the canvas was extended past the source (a split layout's panel is not an extension)
     logo: str | None = None  # the corner the logo went to; None without one
     expanded_by: str | None = None  # generative expand: the model that painted the extension (or the stand-in)
     expand_cost_usd: float = 0.0  # what that painting cost (0 when reused from the cache)
     reasons: list[str] = field(default_factory=list)
+    split: bool = False  # a split layout: the photo cropped to a panel of its own, the message on a solid panel
 
     @property
     def needs_review(self) -> bool:
         return bool(self.reasons)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "needs_review": self.needs_review,
-            "reasons": self.reasons,
-            "placement": self.placement,
-            "product_visible": self.product_visible,
-            "overlap_px": self.overlap_px,
-            "contrast": round(self.contrast, 2),
-            "text_px": self.text_px,
-            "upscale": round(self.upscale, 2),
-            "fonts": self.fonts,
-            "extended": self.extended,
-            "logo": self.logo,
-        } | ({"expanded_by": self.expanded_by, "expand_cost_usd": self.expand_cost_usd} if self.expanded_by else {})
+        return (
+            {
+                "needs_review": self.needs_review,
+                "reasons": self.reasons,
+                "placement": self.placement,
+                "product_visible": self.product_visible,
+                "overlap_px": self.overlap_px,
+                "contrast": round(self.contrast, 2),
+                "text_px": self.text_px,
+                "upscale": round(self.upscale, 2),
+                "fonts": self.fonts,
+                "extended": self.extended,
+                "logo": self.logo,
+            }
+            | ({"split": True} if self.split else {})
+            | ({"expanded_by": self.expanded_by, "expand_cost_usd": self.expand_cost_usd} if self.expanded_by else {})
+        )
 
 
 def text_floor(size: tuple[int, int]) -> int:
@@ -79,7 +84,8 @@ def check(
     reasons = []
     if product is None:
         reasons.append(
-            f"no product found ({no_product_reason or 'none stands out'}): cover crop, message over the picture"
+            f"no product found ({no_product_reason or 'none stands out'}): split layout, the photo cropped "
+            "beside the message"
         )
     elif not visible:
         reasons.append("the product reaches into the frame's margin")
@@ -114,4 +120,5 @@ def check(
         expanded_by,
         expand_cost_usd,
         reasons,
+        framing.window is not None,
     )

@@ -36,10 +36,11 @@ class Framing:
     size: tuple[int, int]
     scale: float  # frame pixels per decoded source pixel
     offset: tuple[float, float]  # where the source's top-left corner lands in the frame
-    placement: str  # "beside-right", "beside-left", "above", "below" (the message's side) or "cover"
+    placement: str  # "beside-right", "beside-left", "above", "below" (the message's side)
     text_region: Box  # where the message goes
-    product: Box | None  # the product in frame pixels; None when no product was found (cover crop)
+    product: Box | None  # the product in frame pixels; None when no product was found (split layout)
     inner: Box  # the frame less its margin
+    window: Box | None = None  # a split layout: the panel the photo fills; the rest is a solid panel for the text
 
     @property
     def source_box(self) -> tuple[float, float, float, float]:
@@ -48,13 +49,14 @@ class Framing:
         return (-ox / self.scale, -oy / self.scale, (w - ox) / self.scale, (h - oy) / self.scale)
 
     def covered(self, source_size: tuple[int, int]) -> Box:
-        """The frame pixels the source covers."""
+        """The frame pixels the source covers (within its window, in a split layout)."""
         (ox, oy), (w, h), s = self.offset, self.size, self.scale
+        window = self.window or Box(0, 0, w, h)
         return Box(
-            max(0, round(ox)),
-            max(0, round(oy)),
-            min(w, round(ox + source_size[0] * s)),
-            min(h, round(oy + source_size[1] * s)),
+            max(window.left, round(ox)),
+            max(window.top, round(oy)),
+            min(window.right, round(ox + source_size[0] * s)),
+            min(window.bottom, round(oy + source_size[1] * s)),
         )
 
     def extension(self, source_size: tuple[int, int]) -> int:
@@ -120,7 +122,7 @@ def frame_product(
     `max_scale`: the largest scale worth using (enlarging further would blur); it gives way only where
     keeping to it would leave the product less than half the size of its room (a tiny source)."""
     if product is None:
-        return cover_framing(source_size, size)
+        return split_framing(source_size, size)
     best: Framing | None = None
     for placement, (text_region, room) in placements(size).items():
         framing = _place(source_size, product, size, placement, text_region, room, max_scale)
@@ -191,12 +193,20 @@ def _slide(p0: float, p1: float, extent: int, r0: int, r1: int, frame: int, scal
     return high if high < cover_low else low  # the nearest offset to full cover
 
 
-def cover_framing(source_size: tuple[int, int], size: tuple[int, int]) -> Framing:
-    """The centred cover crop (no product found): the message at the bottom, over the picture."""
-    left, top, right, _ = cover_crop(source_size, size)
-    scale = size[0] / (right - left)
-    inner, safe = inner_box(size), text_box(size)
-    region = Box(safe.left, safe.top + round(safe.height * 0.6), safe.right, safe.bottom)
-    # Whole-pixel offsets (still covering: a slack under a pixel rounds to 0), so sizes at one scale line up
-    # on one pixel grid and can share a resample (canvas.Pictures).
-    return Framing(size, scale, (round(-left * scale), round(-top * scale)), "cover", region, None, inner)
+def split_framing(source_size: tuple[int, int], size: tuple[int, int]) -> Framing:
+    """No product found (a full-bleed photo): a split layout. The photo covers a panel of its own, cropped
+    centred, and the message goes on a solid panel beside it (wide sizes) or below it: nothing over the picture.
+    Whole-pixel offsets, so sizes at one scale line up on one pixel grid and can share a resample (canvas.Pictures).
+    """
+    places = placements(size)
+    placement = "beside-right" if "beside-right" in places else "below"
+    text_region, _ = places[placement]
+    gap = round(min(size) * GAP_RATIO)
+    if placement == "beside-right":
+        window = Box(0, 0, text_region.left - gap, size[1])
+    else:
+        window = Box(0, 0, size[0], text_region.top - gap)
+    left, top, right, _ = cover_crop(source_size, (window.width, window.height))
+    scale = window.width / (right - left)
+    offset = (round(window.left - left * scale), round(window.top - top * scale))
+    return Framing(size, scale, offset, placement, text_region, None, inner_box(size), window)

@@ -20,7 +20,7 @@ from handlers.variants.canvas import Pictures, compose
 from handlers.variants.checks import MAX_UPSCALE, CreativeCheck, check
 from handlers.variants.detect import MAX_PRODUCT_SHARE, Detection, detect
 from handlers.variants.framing import Framing, at_scale, frame_product, shifted, text_box
-from handlers.variants.layout import VARIANT_SIZES, Box, TextLayout, cover_scale
+from handlers.variants.layout import VARIANT_SIZES, Box, TextLayout, cover_scale, palette
 from handlers.variants.sources import SourceImageError, decode
 from handlers.variants.subjects import Subjects
 from handlers.variants.text import Ink
@@ -89,9 +89,11 @@ def prepare(
     sizes: Mapping[str, tuple[int, int]] = VARIANT_SIZES,
     expander: Expander | None = None,
     find_subjects: SubjectFinder | None = None,
+    brand_colors: list[str] | None = None,
 ) -> Prepared:
     """`expander`: repaints the extension of every size that has one (generative expand). `find_subjects`: finds
-    the subject and the faces of a photo; without one (or for a cut-out, whose alpha says it), detect.py's."""
+    the subject and the faces of a photo; without one (or for a cut-out, whose alpha says it), detect.py's.
+    `brand_colors`: a split layout's panel is the brand's (layout.palette)."""
     source = decode(data, sizes.values())
     image = source.image
     detection = detect(image, source.alpha)
@@ -117,9 +119,10 @@ def prepare(
     if detection.box is not None:
         framings = _shared_scales(image.size, detection.box, framings)
     pictures = Pictures(image, framings.values())
+    panel = palette(brand_colors).band
     for name, framing in framings.items():
-        canvases[name] = compose(image, detection, framing, pictures)
-        if expander is not None and framing.extension(image.size) > 0:
+        canvases[name] = compose(image, detection, framing, pictures, panel)
+        if expander is not None and framing.window is None and framing.extension(image.size) > 0:
             expanded[name] = expander(canvases[name], framing.covered(image.size))
             canvases[name] = expanded[name].canvas
         upscale[name] = framing.scale * source.decoded_ratio
@@ -137,7 +140,7 @@ def layout_record(variant: Variant, prepared: Prepared) -> dict[str, Any]:
     shown = [(covered.left - ox) / scale, (covered.top - oy) / scale, (covered.right - ox) / scale,
              (covered.bottom - oy) / scale]  # fmt: skip
     expanded = prepared.expanded.get(variant.name)
-    fill = "none" if not framing.extension(prepared.source_size) else (
+    fill = "none" if not framing.extension(prepared.source_size) else "panel" if framing.window else (
         expanded.by if expanded else prepared.detection.background
     )  # fmt: skip
 
@@ -230,7 +233,7 @@ def render_locale(
             text_px=fitted.font_size,
             upscale=prepared.upscale[name],
             fonts=fonts,
-            extended=framing.extension(prepared.source_size) > 0,
+            extended=framing.window is None and framing.extension(prepared.source_size) > 0,
             no_product_reason=prepared.detection.reason,
             logo_wanted=brand_logo is not None,
             logo=placed,
@@ -288,4 +291,5 @@ def render_all(
 ) -> list[Variant]:
     """The five variants of one message (one locale)."""
     brand_logo = logo.load(logo_data) if logo_data else None
-    return render_locale(prepare(data), message, brand_colors, brand_logo=brand_logo, last=True)
+    prepared = prepare(data, brand_colors=brand_colors)
+    return render_locale(prepared, message, brand_colors, brand_logo=brand_logo, last=True)

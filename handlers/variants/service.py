@@ -144,6 +144,7 @@ class VariantsService:
                 data,
                 expander=self._expander(campaign_id, index, remaining_ms) if expand else None,
                 find_subjects=self._finder(f"{campaign_id}/{index}") if self.find_subjects else None,
+                brand_colors=manifest.get("brand_colors"),
             )
         except SourceImageError as error:
             return self._fail(campaign_id, index, error.code, f"{source_key}: {error}")

@@ -111,7 +111,7 @@ def test_transient_failures_are_raised_and_the_last_attempt_settles_the_product(
     assert product["status"] == "failed" and product["error"]["code"] == "ServiceUnavailable"
 
 
-def test_each_variant_records_its_creative_check_and_a_cover_fallback_asks_for_a_look(world):
+def test_each_variant_records_its_creative_check_and_a_split_layout_asks_for_a_look(world):
     s3, store, service = world  # the source is one flat colour: no product to frame
     assert service.handle(CID, 0, SOURCE) == "complete"
     product = store.get(CID)["products"][0]
@@ -120,8 +120,12 @@ def test_each_variant_records_its_creative_check_and_a_cover_fallback_asks_for_a
     for variant in product["variants"]:
         check = variant["check"]
         assert check["needs_review"] and "no product found" in check["reasons"][0]
-        assert check["placement"] == "cover" and check["product_visible"] is None and check["overlap_px"] is None
+        assert "split layout" in check["reasons"][0]
+        wide = variant["width"] > variant["height"] * 1.3
+        assert check["placement"] == ("beside-right" if wide else "below")
+        assert check["product_visible"] is None and check["overlap_px"] is None
         assert check["contrast"] >= 4.5 and check["text_px"] >= 20 and check["fonts"] == ["Noto Sans"]
+        assert variant["layout"]["fill"] == "panel" and check["split"] is True and check["extended"] is False
 
 
 def test_localized_messages_get_five_variants_each_under_their_locale(world):
