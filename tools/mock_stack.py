@@ -99,10 +99,33 @@ class Recording:
         )
 
 
+# What the committed stack files leave for the deployer to fill in, and the mocks fill in for them: prod's alarm
+# destination (prod refuses to deploy without one, and a documentation address is no destination). A topic of the
+# mocks' own account stands in; an override (say `alarms.topicArn: ""`) replaces it.
+DEPLOYER_STAND_INS: dict[str, dict[str, Any]] = {
+    "prod": {"alarms.topicArn": f"arn:aws:sns:us-east-1:{ACCOUNT_ID}:creative-automation-oncall"},
+}
+
+
+def stand_ins(stack: str) -> dict[str, Any]:
+    """The stand-ins the mocks use for `stack`: those whose key the committed stack file leaves empty."""
+    committed = stack_file_config(stack)
+    left_empty = {}
+    for key, value in DEPLOYER_STAND_INS.get(stack, {}).items():
+        head, _, path = f"{PROJECT}:{key}".partition(".")
+        given: Any = committed.get(head) or {}
+        for part in path.split("."):
+            given = given.get(part) if isinstance(given, dict) else None
+        if not given:
+            left_empty[key] = value
+    return left_empty
+
+
 def stack_config(stack: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Config of Pulumi.<stack>.yaml as the CLI hands it to the program: fully qualified keys."""
+    """Config of Pulumi.<stack>.yaml as the CLI hands it to the program: fully qualified keys; what the file leaves
+    to the deployer filled in by `stand_ins`, then `overrides` applied."""
     config = stack_file_config(stack)
-    for key, value in (overrides or {}).items():
+    for key, value in {**stand_ins(stack), **(overrides or {})}.items():
         key = key if ":" in key else f"{PROJECT}:{key}"
         head, _, rest = key.partition(".")
         if rest:  # a path into a structured value, like `pulumi config set --path images.tag v1`

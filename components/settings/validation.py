@@ -30,6 +30,7 @@ from components.settings.limits import (
     SQS_MAX_BATCH_WINDOW,
     SQS_MAX_VISIBILITY_TIMEOUT,
     VERSION_TAG,
+    is_documentation_address,
 )
 from components.settings.model import (
     AlarmSettings,
@@ -216,6 +217,12 @@ def settings_from_values(
         raise SettingsError(
             f"{config_key('alarms.topicArn')} is {topic_arn[:120]!r}: expected the ARN of an existing SNS topic "
             "such as arn:aws:sns:us-east-1:123456789012:ops-alarms, or leave it empty"
+        )
+    if environment == "prod" and email and is_documentation_address(email):
+        raise SettingsError(
+            f"{config_key('alarms.email')} is {email!r}: a name reserved for documentation (RFC 2606), where nobody "
+            "receives mail, so prod's alarms would reach no one; set the address of the people who answer them, or "
+            f"{config_key('alarms.topicArn')} to an existing SNS topic"
         )
     if environment == "prod" and not (email or topic_arn):
         raise SettingsError(
