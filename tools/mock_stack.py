@@ -59,6 +59,7 @@ class Recording:
     outputs: dict[str, Any]
     error: str | None = None
     warnings: list[str] = field(default_factory=list)  # what `pulumi preview` prints as warnings (pulumi.log.warn)
+    invokes: list[str] = field(default_factory=list)  # tokens of the provider functions (data sources) it called
 
     def of_type(self, type_token: str) -> list[Resource]:
         return [r for r in self.resources if r.type == type_token]
@@ -84,6 +85,7 @@ class Recording:
             "stack": self.stack,
             "error": self.error,
             "warnings": self.warnings,
+            "invokes": self.invokes,
             "outputs": self.outputs,
             "resources": [r.__dict__ for r in self.resources],
         }
@@ -94,6 +96,7 @@ class Recording:
             stack=data["stack"],
             error=data["error"],
             warnings=data["warnings"],
+            invokes=data["invokes"],
             outputs=data["outputs"],
             resources=[Resource(**r) for r in data["resources"]],
         )
@@ -403,6 +406,7 @@ def record_in_process(request: dict[str, Any]) -> Recording:
     region = config.get("aws:region", "us-east-1")
     existing = dict(existing_image_tags or {})
     recorded: list[Resource] = []
+    invoked: set[str] = set()
     registering = threading.local()  # urn and parent of the registration in progress on this thread
 
     class Mocks(pulumi.runtime.Mocks):
@@ -428,6 +432,7 @@ def record_in_process(request: dict[str, Any]) -> Recording:
             return resource_id, outputs
 
         def call(self, args: pulumi.runtime.MockCallArgs):
+            invoked.add(args.token)
             return fake_call(args.token, _unwrap_secrets(args.args, "", []), region, existing), []
 
     class Monitor(pulumi_mocks.MockMonitor):
@@ -477,7 +482,14 @@ def record_in_process(request: dict[str, Any]) -> Recording:
     finally:
         os.chdir(cwd)
 
-    return Recording(stack=stack, resources=recorded, outputs=_plain(outputs), error=error, warnings=warnings)
+    return Recording(
+        stack=stack,
+        resources=recorded,
+        outputs=_plain(outputs),
+        error=error,
+        warnings=warnings,
+        invokes=sorted(invoked),
+    )
 
 
 def _set_lifecycle(dates: dict[str, dict[str, str]]) -> None:
