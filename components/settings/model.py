@@ -21,7 +21,9 @@ class ImageSettings:
     tag: str  # pushed and deployed tag: `latest` (tracking) or vMAJOR.MINOR.PATCH (pinned)
     layout: str  # per-service: one repository per service; consolidated: one per environment
     platform: str
-    keep_last: int  # lifecycle policy: images kept per repository (per service tag prefix when consolidated)
+    # lifecycle policy: tagged images kept per repository (per service tag prefix when consolidated) by a stack that
+    # tracks latest; None for a pinned stack, which keeps every released image (a re-render may name any)
+    keep_last: int | None
     mode: str  # build: build and push with pulumi-docker; resolve: look the tag up in ECR, build nothing
     environment_in_repository_name: bool
 

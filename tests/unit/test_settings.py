@@ -371,3 +371,14 @@ def test_an_unknown_key_fails_the_program_before_any_resource():
     recording = record("dev", {"images.layot": "consolidated"})
     assert recording.error is not None and "creative-automation:images.layot is not a setting" in recording.error
     assert recording.resources == []
+
+
+def test_a_pinned_stack_refuses_a_count_of_images_to_keep():
+    with pytest.raises(SettingsError) as error:
+        settings_for("prod", images__keepLast=10)
+    assert "creative-automation:images.keepLast is 10 but creative-automation:images.tag pins 'v1.0.0'" in str(
+        error.value
+    )
+    assert settings_for("prod").images.keep_last is None  # every released image stays
+    assert settings_for("dev").images.keep_last == 10
+    assert settings_for("dev", images__keepLast=25).images.keep_last == 25
