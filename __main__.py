@@ -60,6 +60,7 @@ settler = Settler(
         bucket_arn=pipeline.bucket.arn,
         table_arn=campaigns.table.arn,
         failed_invocations_arn=pipeline.failed_invocations.arn,
+        failed_jobs_rule=(batch.failed_jobs.name, batch.failed_jobs.arn),
     ),
 )
 # Only stacks that track `latest` get the image-push updater: a pinned stack (prod) runs exactly the digests
@@ -101,6 +102,7 @@ monitoring = Monitoring(
         },
         job_definition_name=batch.job_definition.name,
         api_id=api.api.id,
+        failed_jobs_rule=(batch.failed_jobs.name, batch.failed_jobs.arn),
     ),
 )
 

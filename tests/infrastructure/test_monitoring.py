@@ -194,9 +194,13 @@ def test_topic_is_encrypted_with_a_key_cloudwatch_may_use(stack):
         assert "*" not in actions and "kms:*" not in actions
 
 
-def test_topic_policy_lets_only_this_stacks_alarms_publish(stack):
+def test_topic_policy_lets_only_this_stacks_alarms_and_failed_jobs_rule_publish(stack):
     policy = json.loads(stack.one("aws:sns/topicPolicy:TopicPolicy").inputs["policy"])
-    [statement] = policy["Statement"]
+    [statement, failed_jobs] = policy["Statement"]
+    assert failed_jobs["Principal"] == {"Service": "events.amazonaws.com"}  # tests/infrastructure/test_batch_...
+    assert failed_jobs["Condition"] == {
+        "ArnEquals": {"aws:SourceArn": stack.one("aws:cloudwatch/eventRule:EventRule", "failed-jobs").outputs["arn"]}
+    }
     assert statement["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
     assert statement["Action"] == "sns:Publish"
     assert statement["Resource"] == stack.one(TOPIC).outputs["arn"]
