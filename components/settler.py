@@ -16,11 +16,11 @@ import pulumi
 import pulumi_aws as aws
 
 from components.function_environment import StackValues, function_environment, stuck_after_seconds
-from components.iam import consume_queue, list_prefixes, objects, table_items
+from components.iam import consume_queue, list_matching, objects, table_items
 from components.image_updater import updater_owns_code
 from components.lambda_function import lambda_function
 from components.settings import StackSettings
-from handlers.shared.bucket_layout import OPEN_PREFIX, OUTPUT_PREFIX
+from handlers.shared.bucket_layout import OPEN_PREFIX, OUTPUT_PREFIX, manifest_key
 
 SERVICE = "settler"
 SWEEP_SCHEDULE = "rate(10 minutes)"
@@ -124,8 +124,10 @@ def settler_statements(args: SettlerArgs) -> list[dict[str, Any]]:
     return [
         {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": [objects(bucket, OUTPUT_PREFIX)]},
         {"Effect": "Allow", "Action": ["s3:DeleteObject"], "Resource": [objects(bucket, OPEN_PREFIX)]},
-        # The sweep lists the open campaigns' markers, never output/ itself.
-        list_prefixes(bucket, OPEN_PREFIX),
+        # The sweep lists the open campaigns' markers; reading a manifest lists its one key when S3 answers 403 (a
+        # missing key, for a reader that may not list its folder: ManifestStore.read), so a marker whose campaign
+        # lost its manifest is settled, not retried forever. Never output/ itself.
+        list_matching(bucket, f"{OPEN_PREFIX}*", manifest_key("*")),
         table_items(args.table_arn, ["dynamodb:UpdateItem"]),
         consume_queue(args.failed_invocations_arn),
     ]
