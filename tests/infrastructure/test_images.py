@@ -277,3 +277,35 @@ def test_a_stack_that_tracks_latest_keeps_its_newest_images_and_drops_superseded
     assert gone == {f"sha256:{i:064x}" for i in [*range(14), 99]}
     keep = [r for r in json.loads(lifecycle_of(dev, repository))["rules"] if r["selection"]["tagStatus"] != "untagged"]
     assert [r["selection"]["countNumber"] for r in keep] == [10]
+
+
+# --- images Lambda accepts ---------------------------------------------------------------------------------
+
+# Lambda takes a single-platform image manifest (Docker image manifest v2 schema 2, or OCI image manifest), not an
+# image index: an index, which buildx writes for a multi-platform build or when it attaches provenance or SBOM
+# attestations (its default since buildx 0.10), fails CreateFunction/UpdateFunctionCode with "The image manifest,
+# config or layer media type for the source image ... is not supported" (aws/aws-lambda-roadmap#82). The stack
+# builds with pulumi-docker's `docker.Image`: one `platform`, BuildKit through the Docker Engine API, which requests
+# no attestations (pulumi-docker provider/image.go: ImageBuildOptions carries no attest option), then pushes the
+# one image it built. These are the build options as the provider receives them.
+ALLOWED_BUILD_OPTIONS = {"context", "dockerfile", "platform", "builderVersion", "args", "cacheFrom"}
+
+
+@pytest.mark.parametrize("overrides", [{}, {"images.platform": "linux/arm64"}], ids=["amd64", "arm64"])
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_images_are_built_as_single_platform_manifests_lambda_accepts(stack, overrides):
+    recording = record(stack, overrides)
+    assert recording.error is None, recording.error
+    platform = overrides.get("images.platform", "linux/amd64")
+    assert recording.of_type("docker-build:index:Image") == [], "buildx's Image attaches attestations: an index"
+    images = recording.of_type("docker:index/image:Image")
+    assert len(images) == len(SERVICES)
+    for image in images:
+        build = image.inputs["build"]
+        assert set(build) <= ALLOWED_BUILD_OPTIONS, set(build) - ALLOWED_BUILD_OPTIONS
+        assert build["platform"] == platform, "exactly one platform: a list would make an index"
+        assert build["builderVersion"] == "BuilderBuildKit"
+    architecture = {"linux/amd64": "x86_64", "linux/arm64": "arm64"}[platform]
+    for function in recording.of_type("aws:lambda/function:Function"):
+        assert function.inputs["packageType"] == "Image"
+        assert function.inputs.get("architectures", ["x86_64"]) == [architecture], function.name
