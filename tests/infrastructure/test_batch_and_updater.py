@@ -317,3 +317,20 @@ def test_a_failed_job_reaches_the_alarm_topic_in_words_and_the_settler(stack):
     ]
     assert permission.inputs["principal"] == "events.amazonaws.com"
     assert permission.inputs["function"] == settler.outputs["name"]
+
+
+def test_dev_given_subnets_and_groups_needs_no_default_vpc():
+    """An account without a default VPC: dev with batch.subnetIds and batch.securityGroupIds looks up only the given
+    subnet, makes no security group, and runs its tasks without a public IP, as prod does."""
+    given = {"batch.subnetIds": ["subnet-0a1b2c3d4e5f60718"], "batch.securityGroupIds": ["sg-0a1b2c3d4e5f60718"]}
+    recording = record("dev", given)
+    assert recording.error is None, recording.error
+    assert "aws:ec2/getVpc:getVpc" not in recording.invokes and "aws:ec2/getSubnet:getSubnet" in recording.invokes
+    assert recording.of_type("aws:ec2/securityGroup:SecurityGroup") == []
+    compute = recording.one("aws:batch/computeEnvironment:ComputeEnvironment").inputs["computeResources"]
+    assert (compute["subnets"], compute["securityGroupIds"]) == (
+        given["batch.subnetIds"],
+        given["batch.securityGroupIds"],
+    )
+    container = json.loads(recording.one("aws:batch/jobDefinition:JobDefinition").inputs["containerProperties"])
+    assert container["networkConfiguration"] == {"assignPublicIp": "DISABLED"}

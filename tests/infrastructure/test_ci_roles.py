@@ -11,15 +11,19 @@ and aws_region answer from the provider's own configuration).
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
+import subprocess
+import sys
 import warnings
 
 import pytest
 
-from components.settings import SERVICES
+from components.settings import SERVICES, read_stack_file, settings_from_values
 from tests.infrastructure.test_workflows import DEPLOYING, aws_role, environment, load
-from tools.mock_stack import record
+from tools.deploy_policy import STATEMENTS_FOR, statements
+from tools.mock_stack import ACCOUNT_ID, record, stand_ins
 
 with warnings.catch_warnings():  # parliament loads its data through pkg_resources, which warns it is deprecated
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -159,3 +163,129 @@ def test_each_jobs_role_trusts_the_subject_github_gives_that_job():
             assert subjects[role] == expected, role
             seen.add(role)
     assert seen == set(roles.values()), "a documented role no job assumes"
+
+
+# --- the deploy roles ------------------------------------------------------------------------------------
+
+# What parliament reports of any role that may deploy the stack, and why each is the deploy role's job. Nothing
+# else may appear (an unknown action, an action on a resource type it does not take, a malformed condition).
+DEPLOY_ROLE_FINDINGS = {
+    # it creates the stack's roles, their inline policies and the resource policies of its queues, topic, key,
+    # bucket, repositories and functions: that is deploying this stack
+    "PERMISSIONS_MANAGEMENT_ACTIONS",
+    # passing the stack's roles to functions it creates and updating their code is what `pulumi up` does
+    "PRIVILEGE_ESCALATION",
+    # it writes the bucket's policy without reading objects: parliament's note that a policy could grant them
+    "RESOURCE_POLICY_PRIVILEGE_ESCALATION",
+    # the provider reads the app client (its secret is in the state) and the build logs in to ECR
+    "CREDENTIALS_EXPOSURE",
+}
+
+
+def deploy_document(stack: str, account: str = "111122223333") -> dict:
+    """The deploy policy of the stack as the deployer would fill the stack file (mocks' stand-ins)."""
+    values = read_stack_file(stack)
+    for key, value in stand_ins(stack).items():
+        head, _, leaf = key.partition(".")
+        values[head] = {**values.get(head, {}), leaf: value}
+    settings = settings_from_values(stack, values, deployed=False)
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": sid, "Effect": "Allow", **body} for sid, body in statements(settings, account).items()],
+    }
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_deploy_policy_passes_parliament(stack):
+    found = findings(deploy_document(stack))
+    assert {issue for issue, _ in found} <= DEPLOY_ROLE_FINDINGS, found
+    exposed = [detail for issue, detail in found if issue == "CREDENTIALS_EXPOSURE"]
+    assert all("cognito" not in d and "ecr" not in d for d in exposed)  # parliament puts the actions in the location
+
+
+def test_parliament_catches_a_broken_copy_of_the_deploy_policy():
+    broken = deploy_document("dev")
+    broken["Statement"][0]["Action"] = ["sts:GetCallerIdentities"]
+    assert "UNKNOWN_ACTION" in {issue for issue, _ in findings(broken)}
+    broken = deploy_document("dev")
+    topic = next(s for s in broken["Statement"] if s["Sid"] == "Topic")
+    topic["Action"].append("sns:Unsubscribe")  # takes no topic ARN
+    assert "RESOURCE_MISMATCH" in {issue for issue, _ in findings(broken)}
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_every_resource_type_the_stack_declares_has_its_deploy_statements(stack):
+    recording = record(stack)
+    document = deploy_document(stack, ACCOUNT_ID)
+    sids = {s["Sid"] for s in document["Statement"]}
+    types = {r.type for r in recording.resources if r.custom}
+    unknown = types - set(STATEMENTS_FOR)
+    assert unknown == set(), f"resource types without deploy permissions in tools/deploy_policy.py: {unknown}"
+    for type_token in types:
+        assert set(STATEMENTS_FOR[type_token]) <= sids, type_token
+    # what AWS checks of the caller beyond the provider's calls: Lambda's pull statement on the repository, Batch's
+    # service-linked role on the account's first compute environment
+    assert {"ecr:GetRepositoryPolicy", "ecr:SetRepositoryPolicy", "iam:CreateServiceLinkedRole"} <= allowed_actions(
+        document
+    )
+
+
+# The resource types whose ARN AWS defines and the mocks give in AWS's shape (the mocks make up ARNs for the rest:
+# a bucket's policy or a lambda permission has none).
+ARN_TYPES = {
+    "aws:s3/bucket:Bucket",
+    "aws:sqs/queue:Queue",
+    "aws:lambda/function:Function",
+    "aws:iam/role:Role",
+    "aws:ecr/repository:Repository",
+    "aws:batch/jobQueue:JobQueue",
+    "aws:cloudwatch/logGroup:LogGroup",
+    "aws:cloudwatch/metricAlarm:MetricAlarm",
+    "aws:cloudwatch/eventRule:EventRule",
+    "aws:sns/topic:Topic",
+    "aws:kms/key:Key",
+    "aws:dynamodb/table:Table",
+    "aws:cognito/userPool:UserPool",
+}
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_deploy_policy_reaches_each_resource_the_stack_makes_and_no_other_stacks(stack):
+    recording = record(stack)
+    document = {s["Sid"]: s for s in deploy_document(stack, ACCOUNT_ID)["Statement"]}
+    other = "prod" if stack == "dev" else "dev"
+    checked = set()
+    for resource in recording.resources:
+        arn = resource.outputs.get("arn")
+        if resource.type not in ARN_TYPES:
+            continue
+        assert isinstance(arn, str), resource.name
+        patterns = [
+            pattern
+            for sid in STATEMENTS_FOR[resource.type]
+            for pattern in (
+                [document[sid]["Resource"]] if isinstance(document[sid]["Resource"], str) else document[sid]["Resource"]
+            )
+        ]
+        assert any(fnmatch.fnmatchcase(arn, pattern) for pattern in patterns), (resource.type, arn)
+        checked.add(resource.type)
+        if f"creative-automation-{stack}" in arn:  # a resource the stack names: the other stack's is out of reach
+            elsewhere = arn.replace(f"creative-automation-{stack}", f"creative-automation-{other}")
+            assert not any(fnmatch.fnmatchcase(elsewhere, p) for p in patterns if p != "*"), elsewhere
+    assert checked == ARN_TYPES
+    # what the mocks do not shape as AWS does, by name
+    assert document["Batch"]["Resource"] == [
+        f"arn:aws:batch:us-east-1:{ACCOUNT_ID}:{kind}/creative-automation-{stack}-*"
+        for kind in ("compute-environment", "job-queue", "job-definition")
+    ]
+
+
+def test_the_deploy_policy_tool_prints_the_document():
+    result = subprocess.run(
+        [sys.executable, "-m", "tools.deploy_policy", "dev", "--account", "111122223333"],
+        cwd=DEPLOYING.parents[1],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == deploy_document("dev")
