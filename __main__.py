@@ -29,7 +29,6 @@ batch = BatchJobs(
         bucket_name=pipeline.bucket.bucket,
         bucket_arn=pipeline.bucket.arn,
         variants_function_arn=pipeline.functions["variants"].arn,
-        campaign_table_arn=campaigns.table.arn,
     ),
 )
 api = CampaignApi(

@@ -16,7 +16,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.function_environment import StackValues, function_environment
-from components.iam import assume_role, list_prefixes, log_statement, objects, policy_document, table_items
+from components.iam import assume_role, list_prefixes, log_statement, objects, policy_document
 from components.settings import StackSettings
 from handlers.shared.bucket_layout import OUTPUT_PREFIX
 from handlers.shared.image_versions import IMAGE_DIGEST_TAG, IMAGE_TAG_TAG, image_digest
@@ -49,7 +49,6 @@ class BatchJobsArgs:
     bucket_name: pulumi.Input[str]
     bucket_arn: pulumi.Input[str]
     variants_function_arn: pulumi.Input[str]
-    campaign_table_arn: pulumi.Input[str]
 
 
 class BatchJobs(pulumi.ComponentResource):
@@ -142,11 +141,10 @@ class BatchJobs(pulumi.ComponentResource):
                         "Action": ["s3:GetObject", "s3:PutObject"],
                         "Resource": [objects(args.bucket_arn, OUTPUT_PREFIX)],
                     },
-                    # With ListBucket, reading a missing manifest is NoSuchKey (404), not AccessDenied (403): the
-                    # worker can tell a mistyped campaign from a permission problem.
+                    # The worker lists the manifest's key before reading it (handlers/batch_worker/rerender.py): a
+                    # mistyped campaign is told from a read it may not make.
                     list_prefixes(args.bucket_arn, OUTPUT_PREFIX),
                     {"Effect": "Allow", "Action": ["lambda:InvokeFunction"], "Resource": [args.variants_function_arn]},
-                    table_items(args.campaign_table_arn, ["dynamodb:UpdateItem"]),  # a re-render settles again
                 ]
             ),
             opts=child,

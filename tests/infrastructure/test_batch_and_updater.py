@@ -212,7 +212,14 @@ def test_the_job_role_may_only_touch_output_and_invoke_variants(stack):
     statements = policy(stack, "worker-job-policy")
     bucket = stack.one("aws:s3/bucket:Bucket").outputs["arn"]
     assert grants(statements, "s3:GetObject") == [f"{bucket}/output/*"]
-    # Listing output/ only: a missing manifest then reads as NoSuchKey (404), not AccessDenied.
+    # What the worker calls (handlers/batch_worker/rerender.py): it lists the manifest's key, reads and writes the
+    # manifest and the open marker, and invokes the variants function; nothing else.
+    assert {a for s in statements for a in as_list(s["Action"])} == {
+        "s3:GetObject",
+        "s3:PutObject",
+        "s3:ListBucket",
+        "lambda:InvokeFunction",
+    }
     [listing] = [s for s in statements if "s3:ListBucket" in as_list(s["Action"])]
     assert listing["Resource"] == bucket
     assert listing["Condition"] == {"StringLike": {"s3:prefix": ["output/*"]}}
