@@ -112,7 +112,8 @@ class Settler(pulumi.ComponentResource):
             "settler-async",
             function_name=self.function.name,
             maximum_retry_attempts=2,
-            opts=child,
+            # its name when it served the sweep alone: an update in place, not a replacement
+            opts=pulumi.ResourceOptions(parent=self, aliases=[pulumi.Alias(name="sweep-async")]),
         )
         self.register_outputs({"function_name": self.function.name, "sweep_rule": self.sweep.name})
 
