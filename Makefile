@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 REQUIREMENTS := requirements.txt requirements-dev.txt constraints.txt $(wildcard handlers/*/requirements.txt)
 
-.PHONY: local serve test lint preview venv policy-venv constraints browser clean
+.PHONY: local serve test lint preview venv policy-venv constraints pin-base-images browser clean
 
 $(VENV)/.installed: $(REQUIREMENTS)
 	@echo "Installing the Python environment into $(VENV) (first run, or requirements changed; about a minute)..."
@@ -41,6 +41,11 @@ policy-venv: $(POLICY_VENV)/.installed
 constraints:
 	{ sed '/^[^#]/,$$d' constraints.txt; $(PY) -m pip freeze --all --exclude pip; } > constraints.txt.new
 	mv constraints.txt.new constraints.txt
+
+## pin-base-images: resolve every Dockerfile's FROM to the digest its registry serves now (needs Docker with buildx
+## and registry access; `python3 -m tools.base_images check` lists what is not pinned)
+pin-base-images:
+	python3 -m tools.base_images pin
 
 ## local: run the whole pipeline on this machine (moto on 127.0.0.1); LOCAL_ARGS="--briefs DIR --workers 8"
 local: $(VENV)/.installed

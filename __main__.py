@@ -29,7 +29,6 @@ batch = BatchJobs(
         bucket_name=pipeline.bucket.bucket,
         bucket_arn=pipeline.bucket.arn,
         variants_function_arn=pipeline.functions["variants"].arn,
-        campaign_table_arn=campaigns.table.arn,
     ),
 )
 api = CampaignApi(
@@ -60,6 +59,7 @@ settler = Settler(
         bucket_arn=pipeline.bucket.arn,
         table_arn=campaigns.table.arn,
         failed_invocations_arn=pipeline.failed_invocations.arn,
+        failed_jobs_rule=(batch.failed_jobs.name, batch.failed_jobs.arn),
     ),
 )
 # Only stacks that track `latest` get the image-push updater: a pinned stack (prod) runs exactly the digests
@@ -101,6 +101,7 @@ monitoring = Monitoring(
         },
         job_definition_name=batch.job_definition.name,
         api_id=api.api.id,
+        failed_jobs_rule=(batch.failed_jobs.name, batch.failed_jobs.arn),
     ),
 )
 

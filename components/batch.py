@@ -9,19 +9,32 @@ may name.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
 from components.function_environment import StackValues, function_environment
-from components.iam import assume_role, list_prefixes, log_statement, objects, policy_document, table_items
+from components.iam import assume_role, list_prefixes, log_statement, objects, policy_document
 from components.settings import StackSettings
-from handlers.batch_worker.exit_codes import NOT_RETRYABLE
 from handlers.shared.bucket_layout import OUTPUT_PREFIX
 from handlers.shared.image_versions import IMAGE_DIGEST_TAG, IMAGE_TAG_TAG, image_digest
+from handlers.shared.worker_exit_codes import NOT_RETRYABLE
 
 ECS_TASKS_ASSUME_ROLE = assume_role("ecs-tasks.amazonaws.com")
+
+
+def failed_jobs_pattern(job_queue_arn: str) -> str:
+    """EventBridge pattern: AWS Batch's "Batch Job State Change" events of one queue's jobs that ended FAILED (a
+    job's last attempt failed; AWS Batch User Guide, Job state change events)."""
+    return json.dumps(
+        {
+            "source": ["aws.batch"],
+            "detail-type": ["Batch Job State Change"],
+            "detail": {"status": ["FAILED"], "jobQueue": [job_queue_arn]},
+        }
+    )
 
 
 def fargate_vcpu(vcpu: float) -> str:
@@ -36,11 +49,11 @@ class BatchJobsArgs:
     bucket_name: pulumi.Input[str]
     bucket_arn: pulumi.Input[str]
     variants_function_arn: pulumi.Input[str]
-    campaign_table_arn: pulumi.Input[str]
 
 
 class BatchJobs(pulumi.ComponentResource):
-    """`job_queue`, `job_definition`, `job_definition_name`, and the job's `execution_role` and `job_role`."""
+    """`job_queue`, `job_definition`, `job_definition_name`, the job's `execution_role` and `job_role`, and
+    `failed_jobs`, the EventBridge rule of the queue's failed jobs."""
 
     def __init__(self, name: str, args: BatchJobsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("creative-automation:batch:BatchJobs", name, None, opts)
@@ -128,11 +141,10 @@ class BatchJobs(pulumi.ComponentResource):
                         "Action": ["s3:GetObject", "s3:PutObject"],
                         "Resource": [objects(args.bucket_arn, OUTPUT_PREFIX)],
                     },
-                    # With ListBucket, reading a missing manifest is NoSuchKey (404), not AccessDenied (403): the
-                    # worker can tell a mistyped campaign from a permission problem.
+                    # The worker lists the manifest's key before reading it (handlers/batch_worker/rerender.py): a
+                    # mistyped campaign is told from a read it may not make.
                     list_prefixes(args.bucket_arn, OUTPUT_PREFIX),
                     {"Effect": "Allow", "Action": ["lambda:InvokeFunction"], "Resource": [args.variants_function_arn]},
-                    table_items(args.campaign_table_arn, ["dynamodb:UpdateItem"]),  # a re-render settles again
                 ]
             ),
             opts=child,
@@ -159,6 +171,15 @@ class BatchJobs(pulumi.ComponentResource):
             state="ENABLED",
             priority=1,
             compute_environment_orders=[{"order": 1, "compute_environment": compute.arn}],
+            opts=child,
+        )
+        # Every job of this queue that ends FAILED (after its last attempt): the alarm topic and the settler are
+        # its targets (components/monitoring.py, components/settler.py).
+        self.failed_jobs = aws.cloudwatch.EventRule(
+            "failed-jobs",
+            name=f"{names.prefix}-batch-job-failed",
+            description="A re-render job of this stack's queue ended FAILED",
+            event_pattern=self.job_queue.arn.apply(failed_jobs_pattern),
             opts=child,
         )
         container = pulumi.Output.json_dumps(

@@ -92,8 +92,9 @@ def function_environment(settings: StackSettings, service: str, values: StackVal
             env.TEAM_CLAIM: settings.api.team_claim,
         },
         "settler": {**bucket, **table, env.STUCK_AFTER_SECONDS: str(stuck_after_seconds(settings))},
-        # Not a Lambda: no Powertools, plain logging.
-        "batch-worker": {**bucket, **variants_function, **table},
+        # Not a Lambda: no Powertools, plain logging. It reopens a campaign and hands its products to the variants
+        # function, which settles it (and keeps the index current): no table of its own.
+        "batch-worker": {**bucket, **variants_function},
     }
     if service not in own:
         raise ValueError(f"no environment is defined for {service!r}")

@@ -30,12 +30,18 @@ def objects(bucket_arn: pulumi.Input[str], prefix: str) -> pulumi.Output[str]:
 
 
 def list_prefixes(bucket_arn: pulumi.Input[str], *prefixes: str) -> dict[str, Any]:
-    # ListBucket is granted on the bucket ARN (AWS has no object-level form) and narrowed by s3:prefix.
+    """Listing the keys under each of `prefixes`."""
+    return list_matching(bucket_arn, *(f"{p}*" for p in prefixes))
+
+
+def list_matching(bucket_arn: pulumi.Input[str], *patterns: str) -> dict[str, Any]:
+    # ListBucket is granted on the bucket ARN (AWS has no object-level form) and narrowed by s3:prefix, the
+    # Prefix of the listing request, matched as StringLike patterns (`*` spans `/`).
     return {
         "Effect": "Allow",
         "Action": ["s3:ListBucket"],
         "Resource": bucket_arn,
-        "Condition": {"StringLike": {"s3:prefix": [f"{p}*" for p in prefixes]}},
+        "Condition": {"StringLike": {"s3:prefix": list(patterns)}},
     }
 
 

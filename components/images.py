@@ -55,9 +55,12 @@ def image_targets(settings: StackSettings) -> dict[str, ImageTarget]:
     return targets
 
 
-def lifecycle_policy(keep_last: int, tag_prefixes: list[str]) -> str:
-    """Keep the newest `keep_last` images (per service tag prefix when consolidated); drop untagged ones."""
-    rules = [
+def lifecycle_policy(keep_last: int | None, tag_prefixes: list[str]) -> str:
+    """Untagged images expire after a day. With `keep_last` (a stack that tracks latest), only the newest
+    `keep_last` tagged images stay (per service tag prefix when consolidated). Without it (a pinned stack), every
+    tagged image stays: each is a released version, an ACTIVE job-definition revision runs it, and a re-render at
+    that version pulls it (an expired one would fail the job at its image pull)."""
+    rules: list[dict[str, object]] = [
         {
             "rulePriority": 1,
             "description": "expire untagged images (superseded layers of mutable tags) after a day",
@@ -70,6 +73,8 @@ def lifecycle_policy(keep_last: int, tag_prefixes: list[str]) -> str:
             "action": {"type": "expire"},
         }
     ]
+    if keep_last is None:
+        return json.dumps({"rules": rules})
     if tag_prefixes and all(tag_prefixes):
         for priority, prefix in enumerate(tag_prefixes, start=2):
             rules.append(

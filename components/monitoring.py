@@ -83,6 +83,8 @@ class MonitoringArgs:
     dead_letter_queues: Mapping[str, pulumi.Input[str]]  # label -> name of a queue that must stay empty
     job_definition_name: pulumi.Input[str]
     api_id: pulumi.Input[str] | None = None  # the campaign API (HTTP API): its 4xx, 5xx and latency
+    # The EventBridge rule of Batch jobs that ended FAILED (name, ARN): its events go to the alarm topics, in words.
+    failed_jobs_rule: tuple[pulumi.Input[str], pulumi.Input[str]] | None = None
     updater_service: str = UPDATER  # its function alarms on any error, not on the threshold
 
 
@@ -128,6 +130,19 @@ class Monitoring(pulumi.ComponentResource):
                             "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
                             "Resource": "*",
                         },  # this key; AWS documents no source condition for this grant
+                        *(
+                            [
+                                {
+                                    "Sid": "EventBridgeEncryptsForTopic",
+                                    "Effect": "Allow",
+                                    "Principal": {"Service": "events.amazonaws.com"},
+                                    "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                                    "Resource": "*",
+                                }  # this key: EventBridge delivers to an encrypted topic only with both
+                            ]
+                            if args.failed_jobs_rule
+                            else []
+                        ),
                     ],
                 }
             ),
@@ -154,7 +169,21 @@ class Monitoring(pulumi.ComponentResource):
                                 "StringEquals": {"aws:SourceAccount": account},
                                 "ArnLike": {"aws:SourceArn": alarm_arn_pattern},
                             },
-                        }
+                        },
+                        *(
+                            [
+                                {
+                                    "Sid": "FailedBatchJobsRulePublishes",
+                                    "Effect": "Allow",
+                                    "Principal": {"Service": "events.amazonaws.com"},
+                                    "Action": "sns:Publish",
+                                    "Resource": topic.arn,
+                                    "Condition": {"ArnEquals": {"aws:SourceArn": args.failed_jobs_rule[1]}},
+                                }
+                            ]
+                            if args.failed_jobs_rule
+                            else []
+                        ),
                     ],
                 }
             ),
@@ -188,6 +217,17 @@ class Monitoring(pulumi.ComponentResource):
                 threshold=spec.threshold,
                 opts=child,
             )
+
+        if args.failed_jobs_rule:
+            # A failed Batch job is an event, not a metric: the rule sends it to the same topics, in words.
+            for index, destination in enumerate(actions):
+                aws.cloudwatch.EventTarget(
+                    f"failed-jobs-to-alarm-topic{'' if index == 0 else '-' + str(index)}",
+                    rule=args.failed_jobs_rule[0],
+                    arn=destination,
+                    input_transformer=FAILED_JOB_MESSAGE,
+                    opts=child,
+                )
 
         # The body only is computed from resolved names; every resource is declared above, outside applies.
         services, work, dead = list(args.functions), list(args.work_queues), list(args.dead_letter_queues)
@@ -227,6 +267,23 @@ class Monitoring(pulumi.ComponentResource):
         self.alarm_topic_arn = topic.arn
         self.register_outputs({"dashboard_name": self.dashboard_name, "alarm_topic_arn": self.alarm_topic_arn})
 
+
+# The alarm topics' message for a Batch job that ended FAILED, from the event's detail (AWS Batch's JobDetail). A
+# template that is a quoted string makes EventBridge deliver plain text, the values JSON-escaped inside it.
+FAILED_JOB_MESSAGE = aws.cloudwatch.EventTargetInputTransformerArgs(
+    input_paths={
+        "job": "$.detail.jobName",
+        "id": "$.detail.jobId",
+        "reason": "$.detail.statusReason",
+        "campaign": "$.detail.parameters.campaign_id",
+        "definition": "$.detail.jobDefinition",
+    },
+    input_template=(
+        '"Re-render job <job> (<id>) of campaign <campaign> FAILED after its last attempt: <reason>. It ran '
+        "<definition>. The settler records the failure on the campaign's re-render (GET /campaigns/<campaign>); "
+        "aws batch describe-jobs --jobs <id> names each attempt's reason and log stream.\""
+    ),
+)
 
 AT_LEAST, ABOVE = "GreaterThanOrEqualToThreshold", "GreaterThanThreshold"
 

@@ -29,17 +29,12 @@ from packaging.markers import Marker
 ROOT = Path(__file__).resolve().parent.parent
 HANDLERS = ROOT / "handlers"
 LAMBDA_TASK_ROOT = "${LAMBDA_TASK_ROOT}"
-# What the AWS Lambda Python base image ships besides the standard library.
-LAMBDA_BASE_IMAGE_MODULES = {
-    "boto3",
-    "botocore",
-    "awslambdaric",
-    "s3transfer",
-    "jmespath",
-    "dateutil",
-    "urllib3",
-    "six",
-}
+# What a Lambda image takes from the AWS Lambda Python base image besides the standard library: its runtime
+# interface client. The base image's boto3 is not used: each image pins its own AWS SDK (requirements.txt), which
+# comes first on the runtime's sys.path.
+LAMBDA_BASE_IMAGE_MODULES = {"awslambdaric"}
+# The oldest botocore whose S3 PutObject takes IfMatch (the manifest's conditional update); IfNoneMatch is older.
+CONDITIONAL_WRITES_BOTOCORE = "1.35.69"
 IMAGE_PYTHON = "3.13"  # public.ecr.aws/lambda/python:3.13 and python:3.13-slim
 # The images' platform, the stacks' images.platform default (linux/amd64), as pip's wheel tags: manylinux up to
 # glibc 2.34, Amazon Linux 2023's (the Lambda base image; the Debian of python:3.13-slim has a newer one), newest

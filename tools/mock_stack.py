@@ -59,6 +59,7 @@ class Recording:
     outputs: dict[str, Any]
     error: str | None = None
     warnings: list[str] = field(default_factory=list)  # what `pulumi preview` prints as warnings (pulumi.log.warn)
+    invokes: list[str] = field(default_factory=list)  # tokens of the provider functions (data sources) it called
 
     def of_type(self, type_token: str) -> list[Resource]:
         return [r for r in self.resources if r.type == type_token]
@@ -84,6 +85,7 @@ class Recording:
             "stack": self.stack,
             "error": self.error,
             "warnings": self.warnings,
+            "invokes": self.invokes,
             "outputs": self.outputs,
             "resources": [r.__dict__ for r in self.resources],
         }
@@ -94,15 +96,39 @@ class Recording:
             stack=data["stack"],
             error=data["error"],
             warnings=data["warnings"],
+            invokes=data["invokes"],
             outputs=data["outputs"],
             resources=[Resource(**r) for r in data["resources"]],
         )
 
 
+# What the committed stack files leave for the deployer to fill in, and the mocks fill in for them: prod's alarm
+# destination (prod refuses to deploy without one, and a documentation address is no destination). A topic of the
+# mocks' own account stands in; an override (say `alarms.topicArn: ""`) replaces it.
+DEPLOYER_STAND_INS: dict[str, dict[str, Any]] = {
+    "prod": {"alarms.topicArn": f"arn:aws:sns:us-east-1:{ACCOUNT_ID}:creative-automation-oncall"},
+}
+
+
+def stand_ins(stack: str) -> dict[str, Any]:
+    """The stand-ins the mocks use for `stack`: those whose key the committed stack file leaves empty."""
+    committed = stack_file_config(stack)
+    left_empty = {}
+    for key, value in DEPLOYER_STAND_INS.get(stack, {}).items():
+        head, _, path = f"{PROJECT}:{key}".partition(".")
+        given: Any = committed.get(head) or {}
+        for part in path.split("."):
+            given = given.get(part) if isinstance(given, dict) else None
+        if not given:
+            left_empty[key] = value
+    return left_empty
+
+
 def stack_config(stack: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Config of Pulumi.<stack>.yaml as the CLI hands it to the program: fully qualified keys."""
+    """Config of Pulumi.<stack>.yaml as the CLI hands it to the program: fully qualified keys; what the file leaves
+    to the deployer filled in by `stand_ins`, then `overrides` applied."""
     config = stack_file_config(stack)
-    for key, value in (overrides or {}).items():
+    for key, value in {**stand_ins(stack), **(overrides or {})}.items():
         key = key if ":" in key else f"{PROJECT}:{key}"
         head, _, rest = key.partition(".")
         if rest:  # a path into a structured value, like `pulumi config set --path images.tag v1`
@@ -380,6 +406,7 @@ def record_in_process(request: dict[str, Any]) -> Recording:
     region = config.get("aws:region", "us-east-1")
     existing = dict(existing_image_tags or {})
     recorded: list[Resource] = []
+    invoked: set[str] = set()
     registering = threading.local()  # urn and parent of the registration in progress on this thread
 
     class Mocks(pulumi.runtime.Mocks):
@@ -405,6 +432,7 @@ def record_in_process(request: dict[str, Any]) -> Recording:
             return resource_id, outputs
 
         def call(self, args: pulumi.runtime.MockCallArgs):
+            invoked.add(args.token)
             return fake_call(args.token, _unwrap_secrets(args.args, "", []), region, existing), []
 
     class Monitor(pulumi_mocks.MockMonitor):
@@ -454,7 +482,14 @@ def record_in_process(request: dict[str, Any]) -> Recording:
     finally:
         os.chdir(cwd)
 
-    return Recording(stack=stack, resources=recorded, outputs=_plain(outputs), error=error, warnings=warnings)
+    return Recording(
+        stack=stack,
+        resources=recorded,
+        outputs=_plain(outputs),
+        error=error,
+        warnings=warnings,
+        invokes=sorted(invoked),
+    )
 
 
 def _set_lifecycle(dates: dict[str, dict[str, str]]) -> None:

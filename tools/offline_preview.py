@@ -5,8 +5,9 @@
 Runs the real `__main__.py` under Pulumi's mocks (tools/mock_stack.py) with the committed
 Pulumi.<stack>.yaml, and prints what `pulumi preview` would create: each component with its
 children and their types, then the stack outputs as they would be (ids and digests are mock values), then
-the policy pack's verdict on those resources (tools/policy_check.py). Exits 1 when the program fails or a
-policy is violated, as `pulumi preview --policy-pack policy` would.
+the policy pack's verdict on those resources (tools/policy_check.py). A value the stack file leaves to the
+deployer (prod's alarm destination) is previewed with the mocks' stand-in, and says so. Exits 1 when the program
+fails or a policy is violated, as `pulumi preview --policy-pack policy` would.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import argparse
 import json
 import sys
 
-from tools.mock_stack import Recording, record
+from tools.mock_stack import Recording, record, stand_ins
 from tools.policy_check import check, policy_names
 
 
@@ -57,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     for stack in args.stacks:
         recording = record(stack)
         print(f"=== {stack} ===")
+        for key, value in stand_ins(stack).items():
+            print(f"(Pulumi.{stack}.yaml leaves {key} to the deployer: previewed with {value})")
         if recording.error:
             print(f"error: the program fails for stack {stack}:\n{recording.error}", file=sys.stderr)
             status = 1

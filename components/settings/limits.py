@@ -70,5 +70,15 @@ API_MAX_BURST_LIMIT = 5_000
 JWT_CLAIM = re.compile(r"^[A-Za-z0-9_:./-]{1,256}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
-# Domains reserved for documentation (RFC 2606): nobody receives mail there.
-EXAMPLE_MAIL_DOMAINS = ("example.com", "example.net", "example.org")
+# Names reserved for documentation and testing (RFC 2606): nobody receives mail there. The second-level domains
+# and their subdomains, and the four top-level domains.
+DOCUMENTATION_MAIL_DOMAINS = ("example.com", "example.net", "example.org")
+DOCUMENTATION_TOP_LEVEL_DOMAINS = ("example", "invalid", "localhost", "test")
+
+
+def is_documentation_address(address: str) -> bool:
+    """An e-mail address at a name RFC 2606 reserves (ops@example.com, a@mail.example.org, b@host.test)."""
+    domain = address.rsplit("@", 1)[-1].lower().rstrip(".")
+    return domain.rsplit(".", 1)[-1] in DOCUMENTATION_TOP_LEVEL_DOMAINS or any(
+        domain == reserved or domain.endswith("." + reserved) for reserved in DOCUMENTATION_MAIL_DOMAINS
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from components.settings.keys import config_key
-from components.settings.limits import EXAMPLE_MAIL_DOMAINS, PROJECT
+from components.settings.limits import PROJECT, is_documentation_address
 from handlers.shared.image_models import ModelChoice
 
 
@@ -21,7 +21,9 @@ class ImageSettings:
     tag: str  # pushed and deployed tag: `latest` (tracking) or vMAJOR.MINOR.PATCH (pinned)
     layout: str  # per-service: one repository per service; consolidated: one per environment
     platform: str
-    keep_last: int  # lifecycle policy: images kept per repository (per service tag prefix when consolidated)
+    # lifecycle policy: tagged images kept per repository (per service tag prefix when consolidated) by a stack that
+    # tracks latest; None for a pinned stack, which keeps every released image (a re-render may name any)
+    keep_last: int | None
     mode: str  # build: build and push with pulumi-docker; resolve: look the tag up in ECR, build nothing
     environment_in_repository_name: bool
 
@@ -166,7 +168,7 @@ class StackSettings:
     def advice(self) -> list[str]:
         """Settings AWS accepts but advises against: warned about at preview, not refused."""
         notes = list(self.model_warnings)
-        if self.alarms.email and self.alarms.email.rsplit("@", 1)[-1].lower() in EXAMPLE_MAIL_DOMAINS:
+        if self.alarms.email and is_documentation_address(self.alarms.email):  # prod refuses it (validation)
             notes.append(
                 f"{config_key('alarms.email')} is {self.alarms.email!r}: a documentation domain nobody receives "
                 "mail at; set the address of the people who answer this stack's alarms"

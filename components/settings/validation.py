@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -30,6 +31,7 @@ from components.settings.limits import (
     SQS_MAX_BATCH_WINDOW,
     SQS_MAX_VISIBILITY_TIMEOUT,
     VERSION_TAG,
+    is_documentation_address,
 )
 from components.settings.model import (
     AlarmSettings,
@@ -74,10 +76,18 @@ def settings_from_values(
         tag=reader.string("images.tag", default=""),
         layout=reader.choice("images.layout", ("per-service", "consolidated"), default="per-service"),
         platform=reader.choice("images.platform", ("linux/amd64", "linux/arm64"), default="linux/amd64"),
-        keep_last=reader.integer("images.keepLast", 1, 1000, default=10),
+        keep_last=reader.integer("images.keepLast", 1, 1000, default=None, optional=True),
         mode=reader.choice("images.mode", ("build", "resolve"), default="build"),
         environment_in_repository_name=reader.boolean("images.environmentInRepositoryName", default=True),
     )
+    if images.immutable_tags and images.keep_last is not None:
+        raise SettingsError(
+            f"{config_key('images.keepLast')} is {images.keep_last} but {config_key('images.tag')} pins "
+            f"{images.tag!r}: a pinned stack keeps every image it released (each ACTIVE job-definition revision "
+            "runs one, and a re-render at that version pulls it), so no count may expire them; remove the key"
+        )
+    if images.tracks_latest and images.keep_last is None:
+        images = replace(images, keep_last=10)
     if environment == "prod" and not VERSION_TAG.match(images.tag):
         raise SettingsError(
             f"{config_key('images.tag')} is {images.tag!r}: prod pins an immutable version tag of the form "
@@ -216,6 +226,12 @@ def settings_from_values(
         raise SettingsError(
             f"{config_key('alarms.topicArn')} is {topic_arn[:120]!r}: expected the ARN of an existing SNS topic "
             "such as arn:aws:sns:us-east-1:123456789012:ops-alarms, or leave it empty"
+        )
+    if environment == "prod" and email and is_documentation_address(email):
+        raise SettingsError(
+            f"{config_key('alarms.email')} is {email!r}: a name reserved for documentation (RFC 2606), where nobody "
+            "receives mail, so prod's alarms would reach no one; set the address of the people who answer them, or "
+            f"{config_key('alarms.topicArn')} to an existing SNS topic"
         )
     if environment == "prod" and not (email or topic_arn):
         raise SettingsError(

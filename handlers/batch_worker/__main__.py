@@ -7,8 +7,8 @@ import sys
 
 import boto3
 
-from handlers.batch_worker import exit_codes
 from handlers.batch_worker.rerender import CampaignNotFound, rerender
+from handlers.shared import worker_exit_codes as exit_codes
 from handlers.shared.environment import LOG_LEVEL, S3_BUCKET_NAME
 from handlers.shared.invoke import invoke_async
 from handlers.shared.manifest import ManifestStore

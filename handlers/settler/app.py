@@ -5,7 +5,9 @@ Two kinds of event reach it:
   variants' asynchronous invocations): each record's product is settled `failed` with the reason; each record is
   processed on its own (Powertools BatchProcessor, partial batch response), a transient failure fails only its
   record (SQS redelivers it), a record that is not ours is logged once and acknowledged;
-- the EventBridge schedule (`Scheduled Event`): the sweep over the open-campaign markers (`output/_open/`).
+- the EventBridge schedule (`Scheduled Event`): the sweep over the open-campaign markers (`output/_open/`);
+- AWS Batch's `Batch Job State Change` of a re-render job that ended FAILED: the campaign's re-render is settled
+  failed, in words (the stack's rule passes only FAILED jobs of its own queue).
 """
 
 from typing import Any
@@ -15,7 +17,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from handlers.settler.records import NotOurRecord, lost_product, scheduled_time
+from handlers.settler.records import NotOurRecord, failed_rerender, lost_product, scheduled_time
 from handlers.settler.service import SettlerService
 from handlers.shared.environment import SettlerEnvironment
 from handlers.shared.manifest import ManifestStore
@@ -65,5 +67,14 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             extra={"open": outcome.open, "closed": outcome.closed, "settled_now": outcome.settled_now},
         )
         return {"open": outcome.open, "closed": len(outcome.closed), "settled": len(outcome.settled_now)}
-    logger.error("event is neither an SQS batch nor the schedule; ignored", extra={"event": str(event)[:200]})
+    if isinstance(event, dict) and event.get("detail-type") == "Batch Job State Change":
+        try:
+            failed = failed_rerender(event)
+        except NotOurRecord as error:
+            logger.error("Batch event is no failed re-render job; ignored", extra={"reason": str(error)})
+            return {"ignored": True}
+        return {"campaign_id": failed.campaign_id, "recorded": service().settle_failed_rerender(failed)}
+    logger.error(
+        "event is neither an SQS batch, the schedule nor a failed job; ignored", extra={"event": str(event)[:200]}
+    )
     return {"ignored": True}

@@ -16,9 +16,13 @@ from datetime import datetime
 from typing import Any
 
 from handlers.shared.payloads import InvalidPayload, ProductPayload, RenderVariants
+from handlers.shared.worker_exit_codes import MISSING_CAMPAIGN, USAGE
 
 CONDITIONS = ("RetriesExhausted", "EventAgeExceeded")
 NO_PROGRESS_CODE = "NoProgress"
+RERENDER_FAILED_CODE = "RerenderFailed"
+# What the Batch worker's exit codes that no retry can fix mean (handlers/batch_worker/exit_codes.py).
+WORKER_EXITS = {USAGE: "the job was given no campaign id", MISSING_CAMPAIGN: "the campaign has no manifest"}
 MAX_ERROR_CHARS = 300
 
 
@@ -66,6 +70,39 @@ def _reason(record: dict[str, Any], context: dict[str, Any]) -> str:
         ran = f" after {attempts} attempt(s)" if attempts else " before it ran"
         return f"Lambda dropped the event for {function}{ran}: it waited longer than the maximum event age.{error}"
     return f"{function} failed on every attempt ({attempts or 'all'}) and Lambda stopped retrying.{error}"
+
+
+@dataclass(frozen=True)
+class FailedRerender:
+    """A re-render job that ended FAILED: its campaign's re-render is settled `failed` with `reason`."""
+
+    campaign_id: str
+    job_id: str
+    job_definition: str
+    reason: str
+
+
+def failed_rerender(event: dict[str, Any]) -> FailedRerender:
+    """The re-render an AWS Batch "Batch Job State Change" event reports failed, with the reason in words;
+    NotOurRecord when it is no failed re-render job (tests/fixtures/aws-events/batchdoc_*.json)."""
+    detail: dict[str, Any] = event["detail"] if isinstance(event.get("detail"), dict) else {}
+    parameters = detail.get("parameters") if isinstance(detail.get("parameters"), dict) else {}
+    campaign_id = parameters.get("campaign_id") if parameters else None
+    if detail.get("status") != "FAILED" or not campaign_id or campaign_id == "none" or not detail.get("jobId"):
+        raise NotOurRecord(f"not a failed re-render job: {_short(json.dumps(detail))}")
+    attempts = detail.get("attempts") or []
+    last = attempts[-1] if attempts else {}
+    container = last.get("container") or {}
+    ran = f"after {len(attempts)} attempt(s)" if attempts else "before any attempt ran"
+    words = [f"The re-render job {detail.get('jobName', '')} ({detail['jobId']}) failed {ran}"]
+    if detail.get("statusReason"):
+        words.append(f"AWS Batch: {_short(str(detail['statusReason']))}")
+    if container.get("reason") or last.get("statusReason"):
+        words.append(f"last attempt: {_short(str(container.get('reason') or last.get('statusReason')))}")
+    code = container.get("exitCode")
+    if code is not None:
+        words.append(f"exit code {code}: {WORKER_EXITS.get(code, 'the worker failed (its log has the error)')}")
+    return FailedRerender(campaign_id, str(detail["jobId"]), str(detail.get("jobDefinition", "")), ". ".join(words))
 
 
 def no_progress_reason(seconds: float) -> str:

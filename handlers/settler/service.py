@@ -13,7 +13,14 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from handlers.settler.records import NO_PROGRESS_CODE, LostProduct, is_stuck, no_progress_reason
+from handlers.settler.records import (
+    NO_PROGRESS_CODE,
+    RERENDER_FAILED_CODE,
+    FailedRerender,
+    LostProduct,
+    is_stuck,
+    no_progress_reason,
+)
 from handlers.shared import metrics as metric_names
 from handlers.shared.bucket_layout import OPEN_PREFIX, campaign_of_open_marker, open_marker_key
 from handlers.shared.manifest import (
@@ -53,6 +60,34 @@ class SettlerService:
             extra={"campaign_id": payload.campaign_id, "product_index": payload.product_index, "code": lost.code},
         )
         return bool(changed)
+
+    def settle_failed_rerender(self, failed: FailedRerender) -> bool:
+        """Record the re-render job's failure, in words, on the campaign's re-render of that job (one is added when
+        the API did not record it). True when this changed the manifest."""
+
+        def mark(manifest: dict[str, Any]) -> None:  # may run again after a conflicting write: set, never append twice
+            rerenders = manifest.setdefault("rerenders", [])
+            entry = next((r for r in rerenders if r.get("job_id") == failed.job_id), None)
+            if entry is None:
+                entry = {"job_id": failed.job_id, "job_definition": failed.job_definition}
+                rerenders.append(entry)
+            entry.update(status="failed", error={"code": RERENDER_FAILED_CODE, "message": failed.reason})
+
+        try:
+            before = self.store.get(failed.campaign_id)
+            if before is None:
+                self.logger.warning("failed re-render of a campaign without a manifest", extra=vars(failed))
+                return False
+            after = self.store.update(failed.campaign_id, mark)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "AccessDenied":
+                raise  # transient: Lambda retries the event
+            self.logger.warning(
+                "campaign's manifest cannot be written; re-render failure not recorded", extra=vars(failed)
+            )
+            return False
+        self.logger.warning("re-render job failed; recorded on the campaign", extra=vars(failed))
+        return after != before
 
     def sweep(self, now: datetime | None = None) -> SweepOutcome:
         """Every open campaign (markers under output/_open/): a settled one loses its marker, one without

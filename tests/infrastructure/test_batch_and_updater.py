@@ -4,8 +4,10 @@ import json
 import re
 
 import pytest
+from moto.events.models import EventPattern
 
-from tools.mock_stack import ACCOUNT_ID, record
+from tests.aws_events import fixture
+from tools.mock_stack import ACCOUNT_ID, record, stand_ins
 
 pytestmark = pytest.mark.slow  # the real program run under Pulumi's mocks
 
@@ -117,11 +119,13 @@ def test_a_pinned_stack_has_no_updater_so_only_pulumi_up_changes_its_code(layout
     job-definition revision or update a function, and the job definition output is the one Pulumi registered."""
     prod = record("prod", {"images.layout": layout})
     assert prod.error is None, prod.error
-    # The only EventBridge rule is the settler's schedule: nothing watches image pushes.
-    [rule] = prod.of_type("aws:cloudwatch/eventRule:EventRule")
-    assert (rule.name, rule.inputs.get("eventPattern")) == ("sweep", None)
-    [target] = prod.of_type("aws:cloudwatch/eventTarget:EventTarget")
-    assert target.inputs["arn"] == prod.one("aws:lambda/function:Function", "settler").outputs["arn"]
+    # The EventBridge rules are the settler's schedule and the failed Batch jobs: nothing watches image pushes.
+    rules = prod.of_type("aws:cloudwatch/eventRule:EventRule")
+    assert sorted(r.name for r in rules) == ["failed-jobs", "sweep"]
+    assert not any("aws.ecr" in str(r.inputs.get("eventPattern")) for r in rules)
+    settler = prod.one("aws:lambda/function:Function", "settler").outputs["arn"]
+    functions = {f.outputs["arn"] for f in prod.of_type("aws:lambda/function:Function")}
+    assert {t.inputs["arn"] for t in prod.of_type("aws:cloudwatch/eventTarget:EventTarget")} & functions == {settler}
     assert "image-updater" not in prod.outputs["function_names"]
     assert sorted(f.name for f in prod.of_type("aws:lambda/function:Function")) == [
         "api",
@@ -208,7 +212,14 @@ def test_the_job_role_may_only_touch_output_and_invoke_variants(stack):
     statements = policy(stack, "worker-job-policy")
     bucket = stack.one("aws:s3/bucket:Bucket").outputs["arn"]
     assert grants(statements, "s3:GetObject") == [f"{bucket}/output/*"]
-    # Listing output/ only: a missing manifest then reads as NoSuchKey (404), not AccessDenied.
+    # What the worker calls (handlers/batch_worker/rerender.py): it lists the manifest's key, reads and writes the
+    # manifest and the open marker, and invokes the variants function; nothing else.
+    assert {a for s in statements for a in as_list(s["Action"])} == {
+        "s3:GetObject",
+        "s3:PutObject",
+        "s3:ListBucket",
+        "lambda:InvokeFunction",
+    }
     [listing] = [s for s in statements if "s3:ListBucket" in as_list(s["Action"])]
     assert listing["Resource"] == bucket
     assert listing["Condition"] == {"StringLike": {"s3:prefix": ["output/*"]}}
@@ -249,3 +260,84 @@ def test_dev_code_has_one_owner_the_updater_and_prod_code_is_pulumis(dev, prod):
         dev.one("aws:lambda/function:Function", name).inputs["name"]
         for name in ("parser", "generator", "variants", "api", "settler")
     )
+
+
+# --- a Batch job that ends FAILED -------------------------------------------------------------------------
+
+RULE, TARGET = "aws:cloudwatch/eventRule:EventRule", "aws:cloudwatch/eventTarget:EventTarget"
+
+
+def batch_event(name: str, queue_arn: str) -> dict:
+    event = fixture(name)
+    event["detail"]["jobQueue"] = queue_arn
+    return event
+
+
+def test_the_failed_jobs_rule_matches_exactly_this_queues_failed_jobs(stack):
+    rule = stack.one(RULE, "failed-jobs")
+    pattern = EventPattern(None, json.loads(rule.inputs["eventPattern"]))
+    queue = stack.one("aws:batch/jobQueue:JobQueue").outputs["arn"]
+    assert pattern.matches_event(batch_event("batchdoc_job-state-change-failed.json", queue))
+    assert not pattern.matches_event(batch_event("batchdoc_job-state-change-runnable.json", queue))
+    other_queue = queue.replace(stack.stack, "other")  # the other stack's queue, in the same account
+    assert not pattern.matches_event(batch_event("batchdoc_job-state-change-failed.json", other_queue))
+    succeeded = batch_event("batchdoc_job-state-change-failed.json", queue)
+    succeeded["detail"]["status"] = "SUCCEEDED"
+    assert not pattern.matches_event(succeeded)
+
+
+def test_a_failed_job_reaches_the_alarm_topic_in_words_and_the_settler(stack):
+    rule = stack.one(RULE, "failed-jobs")
+    targets = [t for t in stack.of_type(TARGET) if t.inputs["rule"] == rule.outputs["name"]]
+    topic = stack.one("aws:sns/topic:Topic")
+    settler = stack.one("aws:lambda/function:Function", "settler")
+    destinations = {t.inputs["arn"] for t in targets}
+    assert {topic.outputs["arn"], settler.outputs["arn"]} <= destinations
+    # prod also sends it to the topic the deployer named (alarms.topicArn; the mocks' stand-in)
+    assert destinations - {topic.outputs["arn"], settler.outputs["arn"]} == set(stand_ins(stack.stack).values())
+    [to_topic] = [t for t in targets if t.inputs["arn"] == topic.outputs["arn"]]
+    transformer = to_topic.inputs["inputTransformer"]
+    # what EventBridge delivers for the failed fixture: each <name> replaced by its path's value
+    event = fixture("batchdoc_job-state-change-failed.json")
+    text = transformer["inputTemplate"]
+    for name, path in transformer["inputPaths"].items():
+        value = event
+        for part in path.removeprefix("$.").split("."):
+            value = value[part]
+        text = text.replace(f"<{name}>", str(value))
+    message = json.loads(text)  # a quoted template: EventBridge delivers a JSON string, SNS its text
+    assert message.startswith(
+        "Re-render job rerender-summer-splash-20260101T000000Z-1a2b3c4d (4c7599ae-0a82-49aa-ba5a-4727fcce14a8) "
+        "of campaign summer-splash-20260101T000000Z-1a2b3c4d FAILED after its last attempt: Task failed to start."
+    )
+    # EventBridge may publish to the topic only for this rule, and may use the topic's key
+    policy = json.loads(stack.one("aws:sns/topicPolicy:TopicPolicy").inputs["policy"])
+    [publish] = [s for s in policy["Statement"] if s["Principal"] == {"Service": "events.amazonaws.com"}]
+    assert publish["Action"] == "sns:Publish" and publish["Resource"] == topic.outputs["arn"]
+    assert publish["Condition"] == {"ArnEquals": {"aws:SourceArn": rule.outputs["arn"]}}
+    key_policy = json.loads(stack.one("aws:kms/key:Key").inputs["policy"])
+    [key_use] = [s for s in key_policy["Statement"] if s["Principal"] == {"Service": "events.amazonaws.com"}]
+    assert key_use["Action"] == ["kms:Decrypt", "kms:GenerateDataKey"]
+    # Lambda lets EventBridge invoke the settler for this rule only
+    [permission] = [
+        p for p in stack.of_type("aws:lambda/permission:Permission") if p.inputs.get("sourceArn") == rule.outputs["arn"]
+    ]
+    assert permission.inputs["principal"] == "events.amazonaws.com"
+    assert permission.inputs["function"] == settler.outputs["name"]
+
+
+def test_dev_given_subnets_and_groups_needs_no_default_vpc():
+    """An account without a default VPC: dev with batch.subnetIds and batch.securityGroupIds looks up only the given
+    subnet, makes no security group, and runs its tasks without a public IP, as prod does."""
+    given = {"batch.subnetIds": ["subnet-0a1b2c3d4e5f60718"], "batch.securityGroupIds": ["sg-0a1b2c3d4e5f60718"]}
+    recording = record("dev", given)
+    assert recording.error is None, recording.error
+    assert "aws:ec2/getVpc:getVpc" not in recording.invokes and "aws:ec2/getSubnet:getSubnet" in recording.invokes
+    assert recording.of_type("aws:ec2/securityGroup:SecurityGroup") == []
+    compute = recording.one("aws:batch/computeEnvironment:ComputeEnvironment").inputs["computeResources"]
+    assert (compute["subnets"], compute["securityGroupIds"]) == (
+        given["batch.subnetIds"],
+        given["batch.securityGroupIds"],
+    )
+    container = json.loads(recording.one("aws:batch/jobDefinition:JobDefinition").inputs["containerProperties"])
+    assert container["networkConfiguration"] == {"assignPublicIp": "DISABLED"}

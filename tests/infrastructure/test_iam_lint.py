@@ -277,9 +277,10 @@ def test_every_kind_of_policy_the_stacks_declare_is_linted(documents):
         ("aws:kms/key:Key", "resource"),
     } <= kinds
     dev = any(d.resource == "updater-policy" for d in documents)  # only dev (tracking `latest`) has the updater
-    # API Gateway may invoke the API function, EventBridge the settler's sweep (and in dev the updater)
+    # API Gateway may invoke the API function, EventBridge the settler (its sweep, failed Batch jobs) and in dev
+    # the updater
     permissions = {d.resource for d in documents if d.resource_type == "aws:lambda/permission:Permission"}
-    assert permissions == {"api-invoke", "sweep-invoke", *(["updater-invoke"] if dev else [])}
+    assert permissions == {"api-invoke", "sweep-invoke", "failed-jobs-invoke", *(["updater-invoke"] if dev else [])}
     # parser, generator, variants, api, settler, the Batch execution and job roles; and the updater in dev
     assert len([d for d in documents if d.kind == "identity"]) == (8 if dev else 7)
 

@@ -3,10 +3,13 @@
 import json
 import re
 import shutil
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from tests import ecr_lifecycle
+from tests.ecr_lifecycle import Image
 from tools.mock_stack import Recording, record, run_request
 
 pytestmark = pytest.mark.slow  # the real program run under Pulumi's mocks
@@ -92,6 +95,9 @@ def test_tags_mutability_scanning_and_lifecycle(variant):
     for policy in policies:
         rules = json.loads(policy.inputs["policy"])["rules"]
         keeps = [r for r in rules if r["selection"]["countType"] == "imageCountMoreThan"]
+        if prod:  # a pinned stack keeps every released image: no count (the lifecycle tests below)
+            assert keeps == []
+            continue
         assert keeps and all(r["selection"]["countNumber"] == 10 for r in keeps)
         if "consolidated" in name:  # one budget per service, not one for all five together
             assert sorted(p for r in keeps for p in r["selection"]["tagPrefixList"]) == sorted(
@@ -200,3 +206,106 @@ def test_builds_push_inline_cache_metadata_for_the_next_build():
             build = image.inputs["build"]
             assert build["args"] == {"BUILDKIT_INLINE_CACHE": "1"}, image.name
             assert build["cacheFrom"]["images"] == [image.inputs["imageName"]]
+
+
+# --- the lifecycle and the released versions -------------------------------------------------------------
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+RELEASES = [f"v1.{minor}.0" for minor in range(15)]  # more releases than any count would keep
+
+
+def released_images(tag_prefix: str) -> list[Image]:
+    """One repository's images after 15 releases a week apart, plus the untagged leftovers of failed pushes."""
+    images = [
+        Image(f"sha256:{index:064x}", T0 + timedelta(weeks=index), (f"{tag_prefix}{tag}",))
+        for index, tag in enumerate(RELEASES)
+    ]
+    leftovers = [Image(f"sha256:{100 + i:064x}", T0 + timedelta(weeks=i, days=1)) for i in range(3)]
+    return images + leftovers
+
+
+def lifecycle_of(recording: Recording, repository: str) -> str:
+    [policy] = [
+        p for p in recording.of_type("aws:ecr/lifecyclePolicy:LifecyclePolicy") if p.inputs["repository"] == repository
+    ]
+    return str(policy.inputs["policy"])
+
+
+@pytest.mark.parametrize("layout", ["per-service", "consolidated"])
+def test_a_pinned_stack_never_expires_an_image_a_released_revision_runs(layout):
+    """Prod keeps every released job-definition revision ACTIVE (a re-render may name any version); each runs the
+    batch-worker image of its release, which must therefore outlive any count."""
+    recording = record("prod", {"images.layout": layout})
+    assert recording.error is None, recording.error
+    prefix = "batch-worker-" if layout == "consolidated" else ""
+    repository = "creative-automation-prod" + ("" if layout == "consolidated" else "-batch-worker")
+    images = released_images(prefix)
+    referenced = {image.digest for image in images if image.tags}  # every release's revision stays ACTIVE
+    gone = ecr_lifecycle.expired(lifecycle_of(recording, repository), images, now=T0 + timedelta(days=400))
+    assert gone & referenced == set()
+    assert gone == {image.digest for image in images if not image.tags}, "untagged leftovers still go"
+
+
+def test_a_count_rule_would_expire_the_oldest_releases():
+    """The rule prod had (keep the last 10 of any image): the evaluator expires the five oldest releases, whose
+    revisions a rollback could still name."""
+    count_rule = json.dumps(
+        {
+            "rules": [
+                {
+                    "rulePriority": 1,
+                    "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 10},
+                    "action": {"type": "expire"},
+                }
+            ]
+        }
+    )
+    images = [image for image in released_images("") if image.tags]
+    gone = ecr_lifecycle.expired(count_rule, images, now=T0 + timedelta(days=400))
+    assert gone == {image.digest for image in images if image.tags[0] in RELEASES[:5]}
+
+
+def test_a_stack_that_tracks_latest_keeps_its_newest_images_and_drops_superseded_ones(dev):
+    repository = "creative-automation-dev-batch-worker"
+    # `latest` moved 15 times: each earlier digest lost the tag (ECR untags it when the tag moves)
+    images = [Image(f"sha256:{i:064x}", T0 + timedelta(days=i), ("latest",) if i == 14 else ()) for i in range(15)]
+    images.append(Image(f"sha256:{98:064x}", T0 + timedelta(days=13, hours=12), ("hotfix-2",)))
+    images.append(Image(f"sha256:{99:064x}", T0 - timedelta(days=1), ("hotfix-1",)))
+    gone = ecr_lifecycle.expired(lifecycle_of(dev, repository), images, now=T0 + timedelta(days=20))
+    # the superseded ones, and a tag older than the newest 10 images; latest and the recent tag stay (dev's
+    # re-renders offer only the tags that exist: GET /versions lists the repository's tags)
+    assert gone == {f"sha256:{i:064x}" for i in [*range(14), 99]}
+    keep = [r for r in json.loads(lifecycle_of(dev, repository))["rules"] if r["selection"]["tagStatus"] != "untagged"]
+    assert [r["selection"]["countNumber"] for r in keep] == [10]
+
+
+# --- images Lambda accepts ---------------------------------------------------------------------------------
+
+# Lambda takes a single-platform image manifest (Docker image manifest v2 schema 2, or OCI image manifest), not an
+# image index: an index, which buildx writes for a multi-platform build or when it attaches provenance or SBOM
+# attestations (its default since buildx 0.10), fails CreateFunction/UpdateFunctionCode with "The image manifest,
+# config or layer media type for the source image ... is not supported" (aws/aws-lambda-roadmap#82). The stack
+# builds with pulumi-docker's `docker.Image`: one `platform`, BuildKit through the Docker Engine API, which requests
+# no attestations (pulumi-docker provider/image.go: ImageBuildOptions carries no attest option), then pushes the
+# one image it built. These are the build options as the provider receives them.
+ALLOWED_BUILD_OPTIONS = {"context", "dockerfile", "platform", "builderVersion", "args", "cacheFrom"}
+
+
+@pytest.mark.parametrize("overrides", [{}, {"images.platform": "linux/arm64"}], ids=["amd64", "arm64"])
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_images_are_built_as_single_platform_manifests_lambda_accepts(stack, overrides):
+    recording = record(stack, overrides)
+    assert recording.error is None, recording.error
+    platform = overrides.get("images.platform", "linux/amd64")
+    assert recording.of_type("docker-build:index:Image") == [], "buildx's Image attaches attestations: an index"
+    images = recording.of_type("docker:index/image:Image")
+    assert len(images) == len(SERVICES)
+    for image in images:
+        build = image.inputs["build"]
+        assert set(build) <= ALLOWED_BUILD_OPTIONS, set(build) - ALLOWED_BUILD_OPTIONS
+        assert build["platform"] == platform, "exactly one platform: a list would make an index"
+        assert build["builderVersion"] == "BuilderBuildKit"
+    architecture = {"linux/amd64": "x86_64", "linux/arm64": "arm64"}[platform]
+    for function in recording.of_type("aws:lambda/function:Function"):
+        assert function.inputs["packageType"] == "Image"
+        assert function.inputs.get("architectures", ["x86_64"]) == [architecture], function.name

@@ -6,7 +6,7 @@ import pytest
 
 from components.settings import Names
 from tests.dashboard_view import metric_rows, validate
-from tools.mock_stack import record
+from tools.mock_stack import record, stand_ins
 
 pytestmark = pytest.mark.slow  # the real program run under Pulumi's mocks
 
@@ -158,9 +158,11 @@ def test_alarms_notify_the_topic_and_treat_missing_data_as_not_breaching(stack):
         + 1
         + 2 * 2
     )
+    # prod also publishes to the destination the deployer sets (the mocks' stand-in topic)
+    actions = [topic_arn, *stand_ins(stack.stack).values()]
     for alarm in alarms:
-        assert alarm.inputs["alarmActions"] == [topic_arn]
-        assert alarm.inputs["okActions"] == [topic_arn]
+        assert alarm.inputs["alarmActions"] == actions
+        assert alarm.inputs["okActions"] == actions
         assert alarm.inputs["treatMissingData"] == "notBreaching"
         assert alarm.inputs["evaluationPeriods"] == 1
         assert alarm.inputs["name"].startswith(f"{names(stack).prefix}-")
@@ -199,9 +201,13 @@ def test_topic_is_encrypted_with_a_key_cloudwatch_may_use(stack):
         assert "*" not in actions and "kms:*" not in actions
 
 
-def test_topic_policy_lets_only_this_stacks_alarms_publish(stack):
+def test_topic_policy_lets_only_this_stacks_alarms_and_failed_jobs_rule_publish(stack):
     policy = json.loads(stack.one("aws:sns/topicPolicy:TopicPolicy").inputs["policy"])
-    [statement] = policy["Statement"]
+    [statement, failed_jobs] = policy["Statement"]
+    assert failed_jobs["Principal"] == {"Service": "events.amazonaws.com"}  # tests/infrastructure/test_batch_...
+    assert failed_jobs["Condition"] == {
+        "ArnEquals": {"aws:SourceArn": stack.one("aws:cloudwatch/eventRule:EventRule", "failed-jobs").outputs["arn"]}
+    }
     assert statement["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
     assert statement["Action"] == "sns:Publish"
     assert statement["Resource"] == stack.one(TOPIC).outputs["arn"]
@@ -215,25 +221,28 @@ def test_dev_has_no_email_subscription_unless_configured(dev):
     assert dev.of_type(SUBSCRIPTION) == []
 
 
-def test_prod_subscribes_the_committed_address_to_its_topic(prod):
-    [subscription] = prod.of_type(SUBSCRIPTION)
-    assert subscription.inputs["protocol"] == "email"
-    assert subscription.inputs["endpoint"] == "platform-alerts@example.com"
-    assert subscription.inputs["topic"] == prod.one(TOPIC).outputs["arn"]
+def test_prod_subscribes_no_address_the_deployer_has_not_set(prod):
+    assert prod.of_type(SUBSCRIPTION) == []  # the committed file leaves alarms.email empty
 
 
 @pytest.mark.parametrize("stack_name", ["dev", "prod"])
 def test_email_subscription_when_configured(stack_name):
-    recording = record(stack_name, {"alarms.email": "ops@example.com"})
+    recording = record(stack_name, {"alarms.email": "ops@acme.io"})
     assert recording.error is None, recording.error
     subscription = recording.one(SUBSCRIPTION)
     assert subscription.inputs["protocol"] == "email"
-    assert subscription.inputs["endpoint"] == "ops@example.com"
+    assert subscription.inputs["endpoint"] == "ops@acme.io"
     assert subscription.inputs["topic"] == recording.one(TOPIC).outputs["arn"]
 
 
+def test_prod_refuses_a_documentation_address_before_any_resource():
+    recording = record("prod", {"alarms.email": "platform-alerts@example.com"})
+    assert "creative-automation:alarms.email is 'platform-alerts@example.com': a name reserved" in recording.error
+    assert recording.resources == []
+
+
 def test_prod_without_an_alarm_destination_fails_naming_both_keys():
-    recording = record("prod", {"alarms.email": ""})
+    recording = record("prod", {"alarms.email": "", "alarms.topicArn": ""})
     assert "creative-automation:alarms.email" in recording.error
     assert "creative-automation:alarms.topicArn" in recording.error
     assert recording.resources == []

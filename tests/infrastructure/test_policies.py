@@ -171,7 +171,7 @@ CASES = [
         None,
         _container(lambda c: c["environment"].append({"name": "MODEL", "value": "nova:LATEST"})),
         "no-latest-in-prod",
-        "containerProperties.environment[4].value is 'nova:LATEST'",
+        "containerProperties.environment[3].value is 'nova:LATEST'",
     ),
     (
         "dev",

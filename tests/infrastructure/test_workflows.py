@@ -93,15 +93,20 @@ def test_actionlint_catches_a_broken_workflow(tmp_path):
 SAME_REPOSITORY = "github.event.pull_request.head.repo.full_name == github.repository"
 
 
-def test_pull_requests_test_and_preview_both_stacks_with_the_policy_pack():
+def test_pull_requests_test_and_preview_dev_and_prod_only_behind_a_reviewer():
     workflow = load("pull-request.yml")
     assert any(commands(step) == [["make", "test"]] for step in workflow["jobs"]["test"]["steps"])
-    preview = workflow["jobs"]["preview"]
-    assert preview["strategy"]["matrix"]["stack"] == ["dev", "prod"]
-    [pulumi] = pulumi_steps(preview)
-    assert pulumi["with"]["command"] == "preview" and pulumi["with"]["comment-on-pr"] is True
-    assert pulumi["with"]["policyPacks"] == "policy"
-    assert pulumi["with"]["policyPackConfigs"] == "policy/config/${{ matrix.stack }}.json"
+    previews = {name: job for name, job in workflow["jobs"].items() if pulumi_steps(job)}
+    assert set(previews) == {"preview-dev", "preview-prod"}
+    for stack, name in (("dev", "preview-dev"), ("prod", "preview-prod")):
+        [pulumi] = pulumi_steps(previews[name])
+        assert pulumi["with"]["command"] == "preview" and pulumi["with"]["comment-on-pr"] is True
+        assert pulumi["with"]["stack-name"] == "${{ vars.PULUMI_ORG }}/" + stack
+        assert pulumi["with"]["policyPacks"] == "policy"
+        assert pulumi["with"]["policyPackConfigs"] == f"policy/config/{stack}.json"
+        assert "strategy" not in previews[name], "one stack per job: each job gets only its stack's credentials"
+    assert environment(previews["preview-dev"]) is None
+    assert environment(previews["preview-prod"]) == "production-preview"
 
 
 def test_pull_requests_from_forks_get_no_secrets():
@@ -116,12 +121,40 @@ def test_pull_requests_from_forks_get_no_secrets():
     assert not [e for e in expressions(workflow["jobs"]["test"]) if "secrets." in e or "vars." in e]
 
 
-def test_previews_use_a_read_only_role_and_a_preview_token():
+def credentials(job: dict) -> set[tuple[str, str]]:
+    """(kind, name) of every variable and secret a job's expressions read; GitHub's own token left out."""
+    found = set()
+    for expression in expressions(job):
+        for kind, name in re.findall(r"\b(vars|secrets)\.([A-Za-z_][A-Za-z0-9_]*)", expression):
+            if name != "GITHUB_TOKEN":
+                found.add(("variable" if kind == "vars" else "secret", name))
+    return found
+
+
+def test_no_pull_request_job_gets_anything_of_prod_without_a_reviewer():
+    """A pull request's code may read prod's credentials only in `production-preview`, whose reviewers must
+    approve first; no pull-request job names a deploy environment, whose roles may write."""
+    for name, job in load("pull-request.yml")["jobs"].items():
+        prod = {credential for credential in credentials(job) if "PROD" in credential[1]}
+        if prod:
+            assert environment(job) == "production-preview", f"{name} reads {prod} without a reviewer"
+        assert environment(job) not in ("dev", "production"), f"{name} runs in a deploy environment"
+    dev_preview = load("pull-request.yml")["jobs"]["preview-dev"]
+    assert credentials(dev_preview) == {
+        ("variable", "AWS_DEV_PREVIEW_ROLE_ARN"),
+        ("variable", "AWS_REGION"),
+        ("variable", "PULUMI_ORG"),
+        ("secret", "PULUMI_DEV_PREVIEW_TOKEN"),
+    }
+
+
+def test_previews_use_preview_roles_and_tokens():
     workflow = load("pull-request.yml")
-    preview = workflow["jobs"]["preview"]
-    assert aws_role(preview) == "${{ vars.AWS_PREVIEW_ROLE_ARN }}"
-    [pulumi] = pulumi_steps(preview)
-    assert pulumi_token(pulumi) == "${{ secrets.PULUMI_PREVIEW_TOKEN }}"
+    for stack in ("dev", "prod"):
+        preview = workflow["jobs"][f"preview-{stack}"]
+        assert aws_role(preview) == "${{ vars.AWS_" + stack.upper() + "_PREVIEW_ROLE_ARN }}"
+        [pulumi] = pulumi_steps(preview)
+        assert pulumi_token(pulumi) == "${{ secrets.PULUMI_" + stack.upper() + "_PREVIEW_TOKEN }}"
     every_step = [s for job in workflow["jobs"].values() for s in job["steps"]]
     assert {s["with"]["command"] for s in every_step if uses(s, "pulumi/actions")} == {"preview"}
 
@@ -156,6 +189,18 @@ def test_each_stack_deploys_with_its_own_role_token_and_environment():
     assert pulumi_token(pulumi_steps(prod)[0]) == "${{ secrets.PULUMI_PROD_DEPLOY_TOKEN }}"
     assert not [e for e in expressions(jobs["test"]) if "secrets." in e or "vars." in e]
     assert load("deploy.yml")["permissions"] == {"contents": "read"}  # id-token only where a job deploys
+
+
+def test_only_pushes_to_main_run_in_the_dev_environment():
+    """The dev deploy role trusts `environment:dev`: the environment admits `main` only (docs), and no workflow
+    names it for anything but a push to main."""
+    for name in ("pull-request.yml", "deploy.yml"):
+        workflow = load(name)
+        for job_name, job in workflow["jobs"].items():
+            if environment(job) != "dev":
+                continue
+            assert set(triggers(workflow)) == {"push"} and triggers(workflow)["push"]["branches"] == ["main"]
+            assert job["if"] == "github.ref == 'refs/heads/main'", f"{name} {job_name} runs in dev off main"
 
 
 def ancestor_check(job: dict) -> dict:
@@ -247,3 +292,49 @@ def test_checkouts_leave_no_token_behind(name):
         for step in job["steps"]:
             if uses(step, "actions/checkout"):
                 assert step["with"]["persist-credentials"] is False
+
+
+# --- the docs ----------------------------------------------------------------------------------------------
+
+DEPLOYING = ROOT / "docs" / "deploying.md"
+
+
+def documented_credentials() -> dict[tuple[str, str], str]:
+    """(kind, name) -> where ("repository" or an environment's name), from the table of docs/deploying.md's
+    "What to set up in GitHub"."""
+    text = DEPLOYING.read_text()
+    section = text[text.index("### What to set up in GitHub") :]
+    section = section[: section.index("\n### ", 4)]
+    rows = {}
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 4 and cells[1] in ("variable", "secret"):
+            where = cells[0].removeprefix("environment ").strip("`")
+            rows[(cells[1], cells[2].strip("`"))] = where
+    return rows
+
+
+def test_the_docs_list_every_credential_where_the_workflows_read_it_and_nothing_more():
+    documented = documented_credentials()
+    assert documented, "the table was not found"
+    used = set()
+    for name in ("pull-request.yml", "deploy.yml"):
+        for job_name, job in load(name)["jobs"].items():
+            for credential in credentials(job):
+                used.add(credential)
+                where = documented.get(credential)
+                # a job sees repository-level values and those of the environment it names
+                assert where in ("repository", environment(job)), f"{name} {job_name}: {credential} is {where}"
+    assert set(documented) == used, "documented but read by no job, or read but not documented"
+    for (_kind, credential), where in documented.items():
+        if "PROD" in credential:
+            assert where in ("production", "production-preview"), f"{credential} is reachable without a reviewer"
+
+
+def test_the_docs_name_the_workflows_jobs_and_environments():
+    text = DEPLOYING.read_text()
+    for name in ("pull-request.yml", "deploy.yml"):
+        for job_name, job in load(name)["jobs"].items():
+            assert f"**`{job_name}`**" in text, f"docs/deploying.md does not describe {name} job {job_name}"
+            if environment(job):
+                assert f"Environments > New environment `{environment(job)}`" in text, environment(job)

@@ -3,11 +3,12 @@
 For every handler with code, the sources are laid out as its Dockerfile COPYs them, its requirements are
 installed with `pip --target` as the Dockerfile does, for the image's Python (CPython 3.13, linux x86_64 wheels),
 and its entry point is imported in a fresh Python 3.13 that sees only the standard library, that folder and (for
-Lambda images) what the Lambda base image ships. A missing COPY or requirement, or a pin without a wheel for the
+Lambda images) its runtime interface client. A missing COPY or requirement, or a pin without a wheel for the
 image's Python, fails here as it would fail in the build or on Lambda's first cold start. Without a Python 3.13 on
 the machine these tests are skipped, saying why; with CI=true they fail.
 """
 
+import json
 import os
 import subprocess
 import textwrap
@@ -18,12 +19,6 @@ import pytest
 from components.settings import SERVICES
 from tools import image_contents
 from tools.image_contents import HANDLERS, dockerfile_of, services_with_code
-
-BOTO3_PIN = next(
-    line
-    for line in (Path(__file__).parents[2] / "requirements-dev.txt").read_text().splitlines()
-    if line.startswith("boto3==")
-)
 
 
 @pytest.fixture(scope="session")
@@ -36,16 +31,6 @@ def python313() -> str:
             pytest.fail(f"CI=true but {image_contents.NO_IMAGE_PYTHON}", pytrace=False)
         pytest.skip(f"{image_contents.NO_IMAGE_PYTHON}; CI=true makes this a failure")
     return python
-
-
-@pytest.fixture(scope="session")
-def lambda_base_image(tmp_path_factory, python313) -> Path:
-    """boto3 and botocore, as public.ecr.aws/lambda/python ships them."""
-    folder = tmp_path_factory.mktemp("lambda-base-image")
-    requirements = folder / "requirements.txt"
-    requirements.write_text(BOTO3_PIN + "\n")
-    image_contents.install_requirements(requirements, folder / "site", python313)
-    return folder / "site"
 
 
 def import_in_image(python: str, code_root: Path, paths: list[Path], statement: str) -> subprocess.CompletedProcess:
@@ -108,23 +93,22 @@ def test_dockerfile_follows_the_image_conventions(service):
     if spec.is_lambda:
         assert spec.base_image.startswith("public.ecr.aws/lambda/python:3.13")
         assert spec.command == (f"handlers.{service}.app.handler",)
-        pinned = (HANDLERS / service / "requirements.txt").read_text().lower()
-        assert "boto3" not in pinned and "botocore" not in pinned, "the Lambda base image ships boto3"
+        pinned = image_contents.pinned(HANDLERS / service / "requirements.txt")
+        assert {"boto3", "botocore"} <= set(pinned), "each image pins its AWS SDK, not the base image's"
 
 
 @pytest.mark.network  # pip installs the image's requirements
 @pytest.mark.slow
 @pytest.mark.parametrize("service", services_with_code())
-def test_image_imports_its_entry_point_with_only_its_own_contents(service, tmp_path, python313, lambda_base_image):
+def test_image_imports_its_entry_point_with_only_its_own_contents(service, tmp_path, python313):
     code_root, installed = build_image_tree(service, tmp_path, python313)
     spec = dockerfile_of(service)
-    base = {"boto3", "botocore"} if spec.is_lambda else set()
     entry = code_root / "handlers" / service / ("app.py" if spec.is_lambda else "__main__.py")
     missing = image_contents.unresolved_imports(
-        entry, code_root, installed, base | image_contents.LAMBDA_BASE_IMAGE_MODULES if spec.is_lambda else set()
+        entry, code_root, installed, image_contents.LAMBDA_BASE_IMAGE_MODULES if spec.is_lambda else set()
     )
     assert missing == set(), f"{service}: imported but neither copied nor installed: {missing}"
-    paths = [installed] + ([lambda_base_image] if spec.is_lambda else [])
+    paths = [installed]
     module = ".".join(spec.command[-1].split(".")[:-1]) if spec.is_lambda else f"handlers.{service}.__main__"
     assert module == f"handlers.{service}.{'app' if spec.is_lambda else '__main__'}"
     statement = (
@@ -146,11 +130,6 @@ def test_image_installs_nothing_its_code_does_not_use(service, tmp_path, python3
     assert unused == set(), f"{service}: installed, but neither imported nor needed by what is: {unused}"
 
 
-# What the Lambda base image ships besides the standard library, as distributions: the AWS SDK and its
-# dependencies. A function's dependency that needs them uses these (its image installs with --no-deps).
-LAMBDA_BASE_IMAGE_DISTRIBUTIONS = {"boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3"}
-
-
 @pytest.mark.network  # pip resolves the image's requirements
 @pytest.mark.slow
 @pytest.mark.parametrize("service", services_with_code())
@@ -158,8 +137,7 @@ def test_requirements_pin_every_package_the_image_installs(service, python313):
     requirements = HANDLERS / service / "requirements.txt"
     pinned = image_contents.pinned(requirements)
     resolved = image_contents.resolve(requirements, python313)
-    provided = LAMBDA_BASE_IMAGE_DISTRIBUTIONS if dockerfile_of(service).is_lambda else set()
-    unpinned = {name: version for name, version in resolved.items() if name not in pinned and name not in provided}
+    unpinned = {name: version for name, version in resolved.items() if name not in pinned}
     assert unpinned == {}, f"{service}: pulled in but not pinned in {requirements.name}"
     assert {name: resolved.get(name) for name in pinned} == pinned, "every pin is what pip resolves"
 
@@ -291,3 +269,42 @@ def test_a_missing_system_library_is_caught(tmp_path):
         'CMD ["handlers.x.app.handler"]\n'
     )
     assert image_contents.parse_dockerfile(dockerfile).system_packages == {"fribidi"}
+
+
+CONDITIONAL_WRITES_PROBE = (
+    "import botocore, botocore.session, json; "
+    "shape = botocore.session.get_session().get_service_model('s3').operation_model('PutObject').input_shape; "
+    "print(json.dumps({'file': botocore.__file__, 'version': botocore.__version__, "
+    "'IfMatch': 'IfMatch' in shape.members, 'IfNoneMatch': 'IfNoneMatch' in shape.members}))"
+)
+
+
+def conditional_writes(python: str, folder: Path) -> dict:
+    """What the botocore installed in `folder` says of S3 PutObject: its file, version, and whether the request
+    takes IfMatch and IfNoneMatch (the manifest's update and create, handlers/shared/manifest.py)."""
+    result = import_in_image(python, folder, [], CONDITIONAL_WRITES_PROBE)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return dict(json.loads(result.stdout))
+
+
+@pytest.mark.network  # pip installs the image's requirements
+@pytest.mark.slow
+@pytest.mark.parametrize("service", [s for s in services_with_code() if dockerfile_of(s).is_lambda])
+def test_each_lambda_images_sdk_takes_the_manifests_conditional_writes(service, tmp_path, python313):
+    _code_root, installed = build_image_tree(service, tmp_path, python313)
+    found = conditional_writes(python313, installed)
+    assert found["file"].startswith(str(installed)), "the image's own botocore, not another on the path"
+    assert (found["IfMatch"], found["IfNoneMatch"]) == (True, True), found
+
+
+@pytest.mark.network  # pip installs an old botocore
+@pytest.mark.slow
+def test_the_check_refuses_a_botocore_without_conditional_updates(tmp_path, python313):
+    """botocore 1.35.68, one release before S3's IfMatch reached PutObject: the check sees it missing."""
+    major, minor, patch = image_contents.CONDITIONAL_WRITES_BOTOCORE.split(".")
+    older = f"{major}.{minor}.{int(patch) - 1}"
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text(f"botocore=={older}\n")
+    image_contents.install_requirements(requirements, tmp_path / "installed", python313)  # with its dependencies
+    found = conditional_writes(python313, tmp_path / "installed")
+    assert found["version"] == older and found["IfMatch"] is False, found

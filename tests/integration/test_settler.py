@@ -215,3 +215,49 @@ def test_a_campaign_reopened_by_a_rerender_whose_worker_dies_is_still_settled_by
     settled = store.get("autumn-0a1b2c3d")
     assert settled["status"] == "failed"
     assert {p["error"]["code"] for p in settled["products"]} == {"NoProgress"}
+
+
+FAILED_JOB = "batchdoc_job-state-change-failed.json"
+
+
+def failed_job_event(campaign_id: str, job_id: str = "4c7599ae-0a82-49aa-ba5a-4727fcce14a8") -> dict:
+    event = copy.deepcopy(fixture(FAILED_JOB))
+    event["detail"]["parameters"] = {"campaign_id": campaign_id}
+    event["detail"]["jobId"] = job_id
+    return event
+
+
+def test_a_failed_rerender_job_settles_the_campaigns_rerender_failed_in_words(settler):
+    store = ManifestStore(settler.s3, BUCKET)
+    campaign(store, "splash-1", ["complete"])
+    # what the API recorded when it submitted the job (handlers/api/service.py, rerender)
+    store.update(
+        "splash-1",
+        lambda m: m.setdefault("rerenders", []).append({"version": "v1.0.0", "job_id": "job-1", "digest": "sha256:1"}),
+    )
+    answer = settler.handler(failed_job_event("splash-1", "job-1"), CONTEXT)
+    assert answer == {"campaign_id": "splash-1", "recorded": True}
+    [rerender] = store.get("splash-1")["rerenders"]
+    assert rerender["version"] == "v1.0.0" and rerender["status"] == "failed"
+    assert rerender["error"]["code"] == "RerenderFailed"
+    message = rerender["error"]["message"]
+    assert message.startswith("The re-render job rerender-summer-splash-20260101T000000Z-1a2b3c4d (job-1) failed")
+    assert "after 1 attempt(s)" in message and "CannotPullContainerError" in message
+    assert store.get("splash-1")["status"] == "complete", "the campaign's own status is the products'"
+    # EventBridge or Lambda may deliver it again: nothing changes twice
+    assert settler.handler(failed_job_event("splash-1", "job-1"), CONTEXT)["recorded"] is False
+    assert len(store.get("splash-1")["rerenders"]) == 1
+
+
+def test_a_failed_job_the_api_did_not_record_is_added_and_one_for_no_campaign_is_logged(settler):
+    store = ManifestStore(settler.s3, BUCKET)
+    campaign(store, "splash-2", ["complete"])
+    assert settler.handler(failed_job_event("splash-2", "job-9"), CONTEXT)["recorded"] is True
+    [rerender] = store.get("splash-2")["rerenders"]
+    assert (rerender["job_id"], rerender["status"]) == ("job-9", "failed")
+    assert rerender["job_definition"].endswith("job-definition/creative-automation-prod-rerender:3")
+    assert settler.handler(failed_job_event("no-such-campaign"), CONTEXT)["recorded"] is False
+
+
+def test_a_batch_event_that_is_no_failed_rerender_is_ignored(settler):
+    assert settler.handler(fixture("batchdoc_job-state-change-runnable.json"), CONTEXT) == {"ignored": True}

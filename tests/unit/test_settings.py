@@ -14,13 +14,17 @@ from components.settings import (
 )
 from handlers.shared.image_models import OUTPAINT, UnknownModel, choose
 from tests.documented import NOVA_CANVAS, NOVA_CANVAS_EOL, NOVA_CANVAS_LEGACY, OUTPAINT_PROFILE_DESTINATIONS
+from tools import mock_stack
 
 TODAY = date(2026, 12, 8)
 
 
 def settings_for(environment: str, today: date | None = None, **changes):
-    values = copy.deepcopy(read_stack_file("prod" if environment == "prod" else "dev"))
-    for path, value in changes.items():
+    stack = "prod" if environment == "prod" else "dev"
+    values = copy.deepcopy(read_stack_file(stack))
+    # What the committed file leaves to the deployer (prod's alarm destination), as the mocks fill it in.
+    stand_ins = {key.replace(".", "__"): value for key, value in mock_stack.stand_ins(stack).items()}
+    for path, value in {**stand_ins, **changes}.items():
         target = values
         *parents, last = path.split("__")
         for part in parents:
@@ -196,16 +200,54 @@ def test_out_of_range_values_name_key_value_and_allowed(path, value, expected):
     assert expected in message
 
 
-def test_prod_needs_an_alarm_destination_and_warns_about_a_documentation_address():
+def test_prod_needs_an_alarm_destination():
     with pytest.raises(SettingsError) as error:
-        settings_for("prod", alarms__email="")
+        settings_for("prod", alarms__email="", alarms__topicArn="")
     assert "creative-automation:alarms.email and creative-automation:alarms.topicArn are both empty" in str(error.value)
     topic = "arn:aws:sns:us-east-1:123456789012:platform-pager"
     assert settings_for("prod", alarms__email="", alarms__topicArn=topic).alarms.topic_arn == topic
+    assert settings_for("prod", alarms__email="ops@acme.io", alarms__topicArn="").alarms.email == "ops@acme.io"
     assert settings_for("dev", alarms__email="").alarms.email is None
-    committed = settings_for("prod")
-    assert any("alarms.email is 'platform-alerts@example.com'" in note for note in committed.advice())
-    assert not any("alarms.email" in note for note in settings_for("prod", alarms__email="ops@acme.io").advice())
+
+
+def test_the_committed_prod_file_leaves_the_alarm_destination_to_the_deployer():
+    committed = read_stack_file("prod")["alarms"]
+    assert (committed["email"], committed["topicArn"]) == ("", "")
+    with pytest.raises(SettingsError, match="alarms.email and creative-automation:alarms.topicArn are both empty"):
+        settings_from_values("prod", read_stack_file("prod"))
+
+
+# RFC 2606 reserves example.com, example.net and example.org (and their subdomains) and the top-level domains
+# .example, .invalid, .localhost and .test: nobody receives mail at any of them.
+@pytest.mark.parametrize(
+    "address",
+    [
+        "platform-alerts@example.com",
+        "ops@EXAMPLE.ORG",
+        "ops@example.net",
+        "ops@alerts.example.com",
+        "ops@acme.example",
+        "ops@acme.test",
+        "ops@acme.invalid",
+        "root@mail.localhost",
+    ],
+)
+def test_prod_refuses_a_documentation_address_naming_the_key(address):
+    with pytest.raises(SettingsError) as error:
+        settings_for("prod", alarms__email=address, alarms__topicArn="")
+    assert f"creative-automation:alarms.email is {address!r}: a name reserved for documentation" in str(error.value)
+    # with a topic beside it the address is still refused: it is a mistake, not a destination
+    with pytest.raises(SettingsError, match="alarms.email"):
+        settings_for("prod", alarms__email=address)
+    # dev takes it, warning at preview
+    dev = settings_for("dev", alarms__email=address)
+    assert any(f"alarms.email is {address!r}: a documentation domain" in note for note in dev.advice())
+
+
+@pytest.mark.parametrize("address", ["ops@acme.io", "ops@example.co", "ops@myexample.com", "ops@example.com.au"])
+def test_addresses_outside_the_reserved_names_are_taken(address):
+    assert settings_for("prod", alarms__email=address).alarms.email == address
+    assert not any("alarms.email" in note for note in settings_for("dev", alarms__email=address).advice())
 
 
 @pytest.mark.parametrize("key", ["subnetIds", "securityGroupIds"])
@@ -335,3 +377,14 @@ def test_an_unknown_key_fails_the_program_before_any_resource():
     recording = record("dev", {"images.layot": "consolidated"})
     assert recording.error is not None and "creative-automation:images.layot is not a setting" in recording.error
     assert recording.resources == []
+
+
+def test_a_pinned_stack_refuses_a_count_of_images_to_keep():
+    with pytest.raises(SettingsError) as error:
+        settings_for("prod", images__keepLast=10)
+    assert "creative-automation:images.keepLast is 10 but creative-automation:images.tag pins 'v1.0.0'" in str(
+        error.value
+    )
+    assert settings_for("prod").images.keep_last is None  # every released image stays
+    assert settings_for("dev").images.keep_last == 10
+    assert settings_for("dev", images__keepLast=25).images.keep_last == 25

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from handlers.settler import records
 from handlers.settler.records import NotOurRecord, is_stuck, lost_product, no_progress_reason
 from handlers.shared.environment import MisconfiguredFunction, SettlerEnvironment
 from tests.aws_events import fixture
@@ -89,3 +90,45 @@ def test_the_settler_environment_names_what_is_missing_and_the_index_is_optional
     )
     with pytest.raises(MisconfiguredFunction, match="STUCK_AFTER_SECONDS is 'soon': expected a whole number"):
         SettlerEnvironment.read({"S3_BUCKET_NAME": "b", "STUCK_AFTER_SECONDS": "soon"})
+
+
+def test_a_failed_rerender_job_in_words():
+    event = fixture("batchdoc_job-state-change-failed.json")
+    failed = records.failed_rerender(event)
+    assert failed.campaign_id == "summer-splash-20260101T000000Z-1a2b3c4d"
+    assert failed.job_id == "4c7599ae-0a82-49aa-ba5a-4727fcce14a8"
+    assert failed.reason == (
+        "The re-render job rerender-summer-splash-20260101T000000Z-1a2b3c4d (4c7599ae-0a82-49aa-ba5a-4727fcce14a8) "
+        "failed after 1 attempt(s). AWS Batch: Task failed to start. last attempt: CannotPullContainerError: pull "
+        "image manifest has been retried 1 time(s): failed to resolve ref 123456789012.dkr.ecr.us-east-1.amazonaws"
+        ".com/creative-automation-prod-batch-worker@sha256:1111111111111111111111111111111111111111111111111111111111"
+        "111111: not found"
+    )
+
+
+def test_a_worker_exit_code_is_named():
+    event = copy.deepcopy(fixture("batchdoc_job-state-change-failed.json"))
+    event["detail"]["statusReason"] = "Essential container in task exited"
+    event["detail"]["attempts"][0]["container"] = {"exitCode": 3, "reason": None}
+    event["detail"]["attempts"][0]["statusReason"] = "Essential container in task exited"
+    reason = records.failed_rerender(event).reason
+    assert reason.endswith("exit code 3: the campaign has no manifest")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda d: d.update(status="SUCCEEDED"),
+        lambda d: d.update(parameters={}),
+        lambda d: d.update(parameters={"campaign_id": "none"}),  # the job definition's default: no campaign
+        lambda d: d.pop("jobId"),
+    ],
+    ids=["succeeded", "no campaign", "default parameter", "no job id"],
+)
+def test_what_is_no_failed_rerender_is_not_ours(change):
+    event = copy.deepcopy(fixture("batchdoc_job-state-change-failed.json"))
+    change(event["detail"])
+    with pytest.raises(records.NotOurRecord):
+        records.failed_rerender(event)
+    with pytest.raises(records.NotOurRecord):
+        records.failed_rerender(fixture("batchdoc_job-state-change-runnable.json"))
