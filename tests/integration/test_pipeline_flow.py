@@ -24,6 +24,7 @@ from tests.documented import (
     RESPONSE_PAGE_EXAMPLE,
     USD_PER_IMAGE,
 )
+from tests.shots import tall_can
 
 BUCKET = "creative-automation-dev-123456789012-us-east-1"
 NAMESPACE = "CreativeAutomation/test"
@@ -340,18 +341,6 @@ def run_every_scenario(pipeline, monkeypatch, capsys) -> list[emf.EmfMetric]:
         pipeline(sqs_event(upload(pipeline.s3, f"input/campaign-briefs/{name}", body)))
     stubber.assert_no_pending_responses()
     return emf.parse(capsys.readouterr().out)
-
-
-def tall_can() -> bytes:
-    import io
-
-    from PIL import Image, ImageDraw
-
-    image = Image.new("RGB", (800, 800), (235, 235, 235))
-    ImageDraw.Draw(image).rectangle((330, 120, 470, 680), fill=(20, 90, 200))
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    return buffer.getvalue()
 
 
 def cancel_open_campaigns() -> None:

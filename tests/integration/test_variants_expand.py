@@ -18,6 +18,7 @@ from handlers.variants.render import prepare
 from handlers.variants.service import VariantsService
 from tests.documented import BEDROCK_PAGES, MODEL_UNAVAILABLE_ANSWERS, RESPONSE_PAGE_EXAMPLE, USD_PER_IMAGE
 from tests.quiet import Metrics, Quiet
+from tests.shots import tall_can
 
 BUCKET = "creative-automation-dev-123456789012-us-east-1"
 CID = "summer-splash-2026-0a1b2c3d"
@@ -26,15 +27,6 @@ PAGE = BEDROCK_PAGES["stability.stable-outpaint-v1:0"]
 OUTPAINT = PAGE["profile"]  # us.stability.stable-outpaint-v1:0: the service is called only through it
 OUTPAINT_USD = USD_PER_IMAGE["stability.stable-outpaint-v1:0"]
 MAGENTA = (255, 0, 255)
-
-
-def product_shot() -> bytes:
-    """A tall can on a plain studio background: the wide sizes need the canvas extended."""
-    image = Image.new("RGB", (800, 800), (235, 235, 235))
-    ImageDraw.Draw(image).rectangle((330, 120, 470, 680), fill=(20, 90, 200))
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    return buffer.getvalue()
 
 
 def outpaint_answer(size) -> dict:
@@ -50,7 +42,7 @@ def outpaint_answer(size) -> dict:
 def world(aws_endpoint):
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket=BUCKET)
-    s3.put_object(Bucket=BUCKET, Key=SOURCE, Body=product_shot())
+    s3.put_object(Bucket=BUCKET, Key=SOURCE, Body=tall_can())
     store = ManifestStore(s3, BUCKET)
     products = [
         {"index": i, "name": f"Citrus {i}", "image_source": "existing", "source_key": SOURCE, "status": "rendering"}
@@ -76,7 +68,7 @@ def world(aws_endpoint):
 
 
 def extended_sizes() -> list[tuple[int, int]]:
-    prepared = prepare(product_shot())
+    prepared = prepare(tall_can())
     return [f.size for f in prepared.framings.values() if f.extension(prepared.source_size) > 0]
 
 
@@ -93,7 +85,7 @@ def test_the_model_paints_the_extension_and_its_cost_is_the_products(world):
     assert service.handle(CID, 0, SOURCE) == "complete"
     stubber.assert_no_pending_responses()
 
-    prepared = prepare(product_shot())
+    prepared = prepare(tall_can())
     extended = {f.size: f.covered(prepared.source_size) for f in prepared.framings.values() if f.size in sizes}
     for body, size in zip(sent, sizes, strict=True):
         assert PAGE["required"] <= set(body) <= PAGE["fields"], PAGE["page"]
