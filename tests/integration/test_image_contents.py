@@ -21,7 +21,7 @@ from tools.image_contents import HANDLERS, dockerfile_of, services_with_code
 
 BOTO3_PIN = next(
     line
-    for line in (Path(__file__).parents[2] / "requirements-dev.txt").read_text().splitlines()
+    for line in (Path(__file__).parents[2] / "requirements-local.txt").read_text().splitlines()
     if line.startswith("boto3==")
 )
 
