@@ -11,16 +11,14 @@ palette's band colour is laid exactly behind the block.
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
-from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont, ImageMath
 
 from handlers.shared import glyphs
+from handlers.shared.text_runs import font, rtl, runs
 from handlers.variants.layout import (
     MIN_CONTRAST,
     SMALLEST_FONT,
@@ -33,37 +31,9 @@ from handlers.variants.layout import (
     palette,
 )
 
-HANDLERS = Path(__file__).resolve().parent.parent
 MAX_FONT_RATIO = 0.075  # the largest font size, as a share of the frame's shorter side
 LINE_SPACING = 1.05  # line step, as a share of the tallest font's ascent + descent
 glyphs.chain()  # the fonts' coverage table loads with this module (the cold start), not in the first render
-
-
-@lru_cache(maxsize=256)
-def font(index: int, size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(str(HANDLERS / glyphs.chain()[index].file), size, layout_engine=ImageFont.Layout.RAQM)
-
-
-@lru_cache(maxsize=4096)
-def runs(text: str) -> tuple[tuple[int, str], ...]:
-    """`text` cut into runs drawn with one font each. Spaces, joiners and combining marks stay in the run
-    they follow when its font has them, so shaping sees whole words and clusters."""
-    found: list[list[Any]] = []
-    for char in text:
-        code = ord(char)
-        current = found[-1][0] if found else None
-        joins = char.isspace() or glyphs.invisible(char) or unicodedata.category(char)[0] == "M"
-        if current is not None and (glyphs.chain()[current].has(code) or (joins and not char.isspace())):
-            found[-1][1] += char
-            continue
-        index = glyphs.font_for(char)
-        if index is None:
-            index = current if current is not None else 0  # invisible: draws nothing in any font
-        if current == index:
-            found[-1][1] += char
-        else:
-            found.append([index, char])
-    return tuple((index, run) for index, run in found)
 
 
 @lru_cache(maxsize=8192)
@@ -93,17 +63,6 @@ def _metrics(indexes: tuple[int, ...], size: int) -> tuple[int, int]:
 
 def fonts_of(message: str) -> tuple[int, ...]:
     return tuple(sorted({index for index, _ in runs(message)})) or (0,)
-
-
-def rtl(message: str) -> bool:
-    """The paragraph direction: that of the first strong character (Unicode bidi rule P2)."""
-    for char in message:
-        kind = unicodedata.bidirectional(char)
-        if kind in ("R", "AL"):
-            return True
-        if kind == "L":
-            return False
-    return False
 
 
 def layout(message: str, region: Box, size: tuple[int, int], placement: str) -> TextLayout:
