@@ -11,7 +11,7 @@ DEV_REQUIREMENTS := $(LOCAL_REQUIREMENTS) requirements.txt requirements-dev.txt 
 TEST_WORKERS ?= auto
 BENCH ?= variants_bench
 
-.PHONY: local serve test lint preview venv policy-venv constraints browser bench clean
+.PHONY: local serve test lint preview venv policy-venv constraints browser jq bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -77,7 +77,7 @@ lint: $(VENV)/.installed
 	$(PY) -m mypy
 
 ## test: lint, then every test (unit, integration, infrastructure under Pulumi mocks), one process per core
-test: lint $(VENV)/.installed node_modules/.installed browser
+test: lint $(VENV)/.installed node_modules/.installed browser jq
 	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 ## preview: what `pulumi preview` would create for dev and prod, offline
@@ -89,6 +89,12 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
 		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
 		|| echo "chromium is missing: the gallery test will be skipped (install it: sudo apt-get install -y chromium)"
+
+## jq: the README's curl session reads answers with it (its test); installed when missing if we are root
+jq:
+	@command -v jq >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jq >/dev/null; } \
+		|| echo "jq is missing: the README session test will be skipped (install it: sudo apt-get install -y jq)"
 
 ## bench: one benchmark, with its own packages (BENCH=variants_bench, local_run_bench or image_sizes; BENCH_ARGS)
 bench: $(VENV)/.bench-installed
