@@ -7,7 +7,8 @@ PY := $(VENV)/bin/python
 PIP_INSTALL := $(PY) -m pip install --quiet --disable-pip-version-check
 LOCAL_REQUIREMENTS := requirements-local.txt constraints.txt
 DEV_REQUIREMENTS := $(LOCAL_REQUIREMENTS) requirements.txt requirements-dev.txt $(wildcard handlers/*/requirements.txt)
-# Test processes: one per core (pytest-xdist); TEST_WORKERS=0 runs the tests in this process.
+# Test processes: one per core (pytest-xdist), each test file on one of them (its module and session fixtures
+# made once); TEST_WORKERS=0 runs the tests in this process.
 TEST_WORKERS ?= auto
 BENCH ?= variants_bench
 
@@ -78,7 +79,7 @@ lint: $(VENV)/.installed
 
 ## test: lint, then every test (unit, integration, infrastructure under Pulumi mocks), one process per core
 test: lint $(VENV)/.installed node_modules/.installed browser jq
-	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 ## preview: what `pulumi preview` would create for dev and prod, offline
 preview: $(VENV)/.installed

@@ -81,7 +81,8 @@ def test_the_command_prints_a_summary_and_exits_zero(tmp_path, capsys, monkeypat
     monkeypatch.setattr("localrun.cli.RunOptions", lambda **kw: RunOptions(batching_window_seconds=0.2, **kw))
     assert main(["--out", str(tmp_path), "--quiet"]) == 0
     printed = capsys.readouterr().out
-    [gallery] = list(tmp_path.glob("*/index.html"))
+    [gallery] = [page for page in tmp_path.glob("*/index.html") if page.parent.name != "latest"]
+    assert (tmp_path / "latest" / "index.html").is_file()  # the run index beside the campaign's link
     assert "1 complete" in printed and "Variants    10" in printed and "0 message(s) in the DLQ" in printed
     assert gallery.parent.name in printed
     assert (tmp_path / "local-run.log").stat().st_size > 0  # the functions' logs, kept out of the terminal
