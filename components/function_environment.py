@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
-
-import pulumi
+from typing import TYPE_CHECKING, Any
 
 from components.settings import StackSettings
 from components.settings.limits import API_MAX_BRIEF_BYTES
 from handlers.shared import environment as env
+
+if TYPE_CHECKING:  # the local run uses this module without the Pulumi SDK installed (requirements-local.txt)
+    import pulumi
 
 
 @dataclass(frozen=True)

@@ -132,7 +132,7 @@ class AsyncInvoker:
         with self._lock:
             self.invocations[event.service] = self.invocations.get(event.service, 0) + 1
         try:
-            self.functions[event.service].invoke(event.payload)
+            self.functions[event.service].invoke(event.payload, event.request_id)
         except Exception as error:  # noqa: BLE001 - a function error, handled as Lambda handles it
             too_old = time.monotonic() - event.accepted_at > self.max_event_age_seconds
             if event.attempt <= self.max_retry_attempts and not too_old:

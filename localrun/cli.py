@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
     text = summary(result, args.out)
     print(text)
-    outputs.point_latest(args.out, result.galleries, text)
+    outputs.point_latest(args.out, result.campaigns, result.rejections, text)
     return 0 if result.ok else 1
 
 
@@ -198,7 +198,7 @@ def summary(result: RunResult, out: Path) -> str:
         )
     for _campaign_id, page in sorted(result.galleries.items()):
         lines.append(f"Gallery     {_rel(page)}")
-    lines.append(f"Latest      {_rel(out / outputs.LATEST)} (this run's campaigns)")
+    lines.append(f"Latest      {_rel(out / outputs.LATEST / 'index.html')} (this run's campaigns on one page)")
     lines.append("Done." if result.ok else "Finished with failures (exit status 1).")
     return "\n".join(lines)
 

@@ -37,13 +37,16 @@ class Function:
     memory_mb: int
     timeout_seconds: int
 
-    def invoke(self, event: dict[str, Any]) -> Any:
+    def invoke(self, event: dict[str, Any], request_id: str | None = None) -> Any:
+        """One call, as Lambda makes it; `request_id`: an asynchronous event's, which its retries keep."""
         context = LocalContext(
             self.name,
             memory_limit_in_mb=self.memory_mb,
             timeout_seconds=self.timeout_seconds,
             log_group_name=f"/aws/lambda/{self.name}",
         )
+        if request_id is not None:
+            context.aws_request_id = request_id
         try:
             return self.module.handler(event, context)
         finally:

@@ -8,6 +8,7 @@ campaign folder and linked from there (`root=""`), as the bucket root is not mir
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from handlers.shared.bucket_layout import (
     campaign_folder,
     campaign_of_manifest,
 )
+from localrun import run_index
 
 
 def list_keys(s3: Any, bucket: str, prefix: str) -> list[str]:
@@ -89,15 +91,20 @@ def _download(s3: Any, bucket: str, key: str, path: Path) -> None:
 LATEST = "latest"
 
 
-def point_latest(out: Path, galleries: dict[str, Path], summary: str) -> Path:
-    """`<out>/latest/`: a link to each campaign folder of the newest run, and that run's summary. Rebuilt on
-    every run; only the links and summary.txt in it are removed, nothing else the folder may hold."""
+def point_latest(
+    out: Path, campaigns: dict[str, dict[str, Any]], rejections: dict[str, dict[str, Any]], summary: str
+) -> Path:
+    """`<out>/latest/`: a link to each campaign folder of the newest run, that run's summary, and index.html, a
+    page listing them (localrun/run_index.py). Rebuilt on every run; only the links, summary.txt and index.html
+    in it are removed, nothing else the folder may hold."""
     latest = out / LATEST
     latest.mkdir(parents=True, exist_ok=True)
     for entry in latest.iterdir():
-        if entry.is_symlink() or entry.name == "summary.txt":
+        if entry.is_symlink() or entry.name in ("summary.txt", "index.html"):
             entry.unlink()
-    for campaign_id in sorted(galleries):
+    for campaign_id in sorted(campaigns):
         (latest / campaign_id).symlink_to(Path("..") / campaign_id, target_is_directory=True)
     (latest / "summary.txt").write_text(summary.strip() + "\n", encoding="utf-8")
+    finished_at = datetime.now(UTC).isoformat(timespec="seconds")
+    (latest / "index.html").write_text(run_index.render(campaigns, rejections, finished_at), encoding="utf-8")
     return latest

@@ -23,6 +23,8 @@ import re
 import unicodedata
 from pathlib import PurePosixPath
 
+from anyascii import anyascii
+
 INPUT_PREFIX = "input/"
 BRIEFS_PREFIX = f"{INPUT_PREFIX}campaign-briefs/"  # where the tools and the local run upload briefs
 API_BRIEFS_PREFIX = f"{BRIEFS_PREFIX}api/"  # briefs the campaign API stores: api/<owner slug>/<uuid>.json
@@ -43,9 +45,19 @@ LATEST_REPORT_FILE = "report.json"
 
 
 def slug(text: str, fallback: str, limit: int = 40) -> str:
-    """Lower-case ASCII words joined by '-', at most `limit` characters; `fallback` when nothing is left."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    words = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    """Lower-case ASCII words joined by '-', at most `limit` characters; `fallback` when nothing is left.
+
+    A letter or digit with an ASCII base keeps it, accents dropped ("Crème" -> "creme", as ever); one without
+    (Arabic, Japanese, Thai, Devanagari, "ß") is transliterated by anyascii ("抹茶" -> "mocha", "ชา" -> "cha"),
+    so names in any script keep a readable form (CONTRACT §3). Other characters are dropped, as ever."""
+    pieces = []
+    for char in unicodedata.normalize("NFC", text):
+        decomposed = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode()
+        if decomposed:
+            pieces.append(decomposed)
+        elif unicodedata.category(char)[0] in "LMN":  # letters, marks (vowel signs), digits
+            pieces.append(anyascii(char))
+    words = re.sub(r"[^a-z0-9]+", "-", "".join(pieces).lower()).strip("-")
     return words[:limit].rstrip("-") or fallback
 
 

@@ -1,6 +1,7 @@
 """The campaign gallery (`output/<campaign-id>/index.html`): the manifest rendered as one HTML page (pure).
 
-Self-contained: inline CSS, no scripts, no external resources. By default links are relative to the page, so the
+Self-contained: inline CSS, no external resources; one small inline script shows times in the reader's locale
+and time zone (without it they read in UTC). By default links are relative to the page, so the
 same file works in the bucket (next to manifest.json) and in the local run's `./out/<campaign-id>/`. Files inside
 the campaign folder are linked by their path inside it; a source outside it (an existing asset) through
 `root`, the path from the campaign folder to the bucket root ("../../" in the bucket). A `link(key) -> url`
@@ -10,6 +11,7 @@ replaces them all (the campaign API's page for a browser: every image and the ma
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from html import escape
 from typing import Any
 from urllib.parse import quote
@@ -63,11 +65,11 @@ def render(manifest: dict[str, Any], root: str = "../../", link: Link | None = N
   <h1>{_e(manifest.get("campaign_name"))}</h1>
 {_messages(manifest.get("campaign_message"))}
   <dl class="facts">
-    <div><dt>Status</dt><dd>{_badge(manifest.get("status", ""))}</dd></div>
+    <div><dt>Status</dt><dd>{badge(manifest.get("status", ""))}</dd></div>
     <div><dt>Products</dt><dd>{done} of {expected} complete</dd></div>
-    <div><dt>Image cost</dt><dd>${cost:.3f}</dd></div>
+    <div><dt>Image cost</dt><dd>{usd(cost)}</dd></div>
     <div><dt>Brief</dt><dd><code>{_e(manifest.get("brief_key"))}</code></dd></div>
-    <div><dt>Updated</dt><dd>{_e(manifest.get("updated_at"))}</dd></div>
+    <div><dt>Updated</dt><dd>{time_html(manifest.get("updated_at"))}</dd></div>
   </dl>
 {_cancel_note(manifest)}
 </header>
@@ -75,6 +77,7 @@ def render(manifest: dict[str, Any], root: str = "../../", link: Link | None = N
 {products}
 </main>
 <footer><a href="{_e(to(manifest_key(campaign_id)))}">manifest.json</a></footer>
+{LOCAL_TIMES}
 </body>
 </html>
 """
@@ -93,7 +96,7 @@ def _cancel_note(manifest: dict[str, Any]) -> str:
     else:
         state = "Cancel requested: products already being made finish, the others are skipped"
     kept = f"; finished before the cancel and kept below: {done}" if done else ""
-    return f'  <p class="cancel-note">{_e(state)}{_e(kept)} (asked for at {_e(asked)}).</p>'
+    return f'  <p class="cancel-note">{_e(state)}{_e(kept)} (asked for at {time_html(asked)}).</p>'
 
 
 def _locales(manifest: dict[str, Any]) -> list[str]:
@@ -197,9 +200,9 @@ def _product(product: dict[str, Any], to: Link, locales: list[str] | None = None
   <div class="product-head">
     {source_html}
     <div>
-      <h2>{_e(product.get("name"))} {_badge(product.get("status", ""))}</h2>
+      <h2>{_e(product.get("name"))} {badge(product.get("status", ""))}</h2>
       <p class="meta">Source: {origin}{f" · <code>{_e(source)}</code>" if source else ""}</p>
-      <p class="meta">Cost: ${cost:.3f} · {len(product.get("variants") or [])} variants{_frames(product)}</p>
+      <p class="meta">Cost: {usd(cost)} · {len(product.get("variants") or [])} variants{_frames(product)}</p>
       {error_html}
       {_review(product, shared)}
     </div>
@@ -266,7 +269,35 @@ def _check(check: dict[str, Any] | None, shared: list[str]) -> str:
     return f'{verdict}<dl class="check">{rows}</dl>'
 
 
-def _badge(status: str) -> str:
+def usd(cost: float) -> str:
+    """A cost as a person reads it: nothing paid is "no model cost", not "$0.000"."""
+    return f"${cost:.3f}" if cost > 0 else "no model cost"
+
+
+def time_html(stamp: Any) -> str:
+    """An ISO 8601 UTC time as `<time>`: "2026-11-25 05:00 UTC" in the page, which LOCAL_TIMES rewrites in the
+    reader's locale and time zone; the exact stamp in its tooltip."""
+    if not stamp:
+        return ""
+    text = str(stamp)
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+    except ValueError:
+        return _e(text)  # not a time we wrote: shown as it is
+    shown = moment.strftime("%Y-%m-%d %H:%M UTC")
+    return f'<time datetime="{_e(moment.isoformat())}" title="{_e(text)}">{shown}</time>'
+
+
+# Rewrites every <time datetime> in the reader's locale and time zone (the page's text stays UTC without scripts).
+LOCAL_TIMES = """<script>
+for (const t of document.querySelectorAll("time[datetime]")) {
+  const when = new Date(t.dateTime);
+  if (!isNaN(when)) t.textContent = when.toLocaleString(undefined, {dateStyle: "medium", timeStyle: "short"});
+}
+</script>"""
+
+
+def badge(status: str) -> str:
     color = STATUS_COLORS.get(status, "#4a5568")
     return f'<span class="badge" style="background:{color}">{_e(status)}</span>'
 
@@ -283,6 +314,7 @@ body { margin:0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sa
 header { padding: 32px 40px 24px; background: linear-gradient(120deg, #0f2540, #1d4e89); color:#fff; }
 header h1 { margin: 4px 0; font-size: 30px; }
 .eyebrow { margin:0; opacity:.75; font-size: 13px; text-transform: uppercase; letter-spacing: .06em; }
+.eyebrow code { text-transform: none; letter-spacing: normal; }
 .message { margin: 4px 0 16px; font-size: 19px; opacity: .92; }
 .facts { display:flex; flex-wrap:wrap; gap: 12px 32px; margin:0; }
 .facts div { min-width: 120px; } .facts dt { font-size: 12px; opacity:.7; } .facts dd { margin:0; }

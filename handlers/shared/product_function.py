@@ -29,15 +29,35 @@ def settling_store(bucket: str, logger: Logger, metrics: Metrics, campaign_table
 def product_handler(
     payload: type[P], logger: Logger, metrics: Metrics, handle: Callable[[P, LambdaContext], str]
 ) -> Handler:
-    """The Lambda handler: the payload checked, its product in every log line, `handle(request, context)`'s
-    status in the answer, the metrics flushed."""
+    """The Lambda handler: the payload checked, the call and its product in every log line, `handle(request,
+    context)`'s status in the answer, the metrics flushed.
 
-    @logger.inject_lambda_context(clear_state=True)
+    The call's fields (Lambda's context fields, as Powertools' inject_lambda_context names them, then the
+    campaign and product) are the logger's per-thread keys, not the shared ones inject_lambda_context sets:
+    Lambda runs one call at a time per container, but the local run calls one handler from several threads at
+    once, and shared keys would print one call's request id and product on another call's lines."""
+    first_call = [True]  # popped by the first call: a cold start
+
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        request = payload.from_event(event)
-        logger.append_keys(campaign_id=request.campaign_id, product_index=request.product_index)
-        status = handle(request, context)
-        return {"campaign_id": request.campaign_id, "product_index": request.product_index, "status": status}
+        try:
+            cold_start = first_call.pop()  # atomic: one call gets True
+        except IndexError:
+            cold_start = False
+        logger.thread_safe_clear_keys()
+        logger.thread_safe_append_keys(
+            cold_start=cold_start,
+            function_name=context.function_name,
+            function_memory_size=context.memory_limit_in_mb,
+            function_arn=context.invoked_function_arn,
+            function_request_id=context.aws_request_id,
+        )
+        try:
+            request = payload.from_event(event)
+            logger.thread_safe_append_keys(campaign_id=request.campaign_id, product_index=request.product_index)
+            status = handle(request, context)
+            return {"campaign_id": request.campaign_id, "product_index": request.product_index, "status": status}
+        finally:
+            logger.thread_safe_clear_keys()
 
     return handler

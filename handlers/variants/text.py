@@ -15,16 +15,14 @@ size, so the brand shows; without brand colours, white or black where legible ev
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
-from typing import Any
 
-from PIL import Image, ImageDraw, ImageFont, ImageMath
+from PIL import Image, ImageDraw, ImageMath
 
 from handlers.shared import glyphs
+from handlers.shared.text_runs import font, rtl, runs, scale
 from handlers.variants import bidi, linebreak
 from handlers.variants.layout import (
     MIN_CONTRAST,
@@ -38,59 +36,9 @@ from handlers.variants.layout import (
     palette,
 )
 
-HANDLERS = Path(__file__).resolve().parent.parent
 MAX_FONT_RATIO = 0.075  # the largest font size, as a share of the frame's shorter side
 LINE_SPACING = 1.05  # line step, as a share of the tallest font's ascent + descent
 glyphs.chain()  # the fonts' coverage table loads with this module (the cold start), not in the first render
-
-
-@lru_cache(maxsize=256)
-def font(index: int, size: int) -> ImageFont.FreeTypeFont:
-    """The chain's font `index` at `size`; a colour bitmap font at its one size (`_scale` says by how much to scale)."""
-    chain_font = glyphs.chain()[index]
-    size = chain_font.bitmap_size or size
-    return ImageFont.truetype(str(HANDLERS / chain_font.file), size, layout_engine=ImageFont.Layout.RAQM)
-
-
-def _scale(index: int, size: int) -> float:
-    bitmap = glyphs.chain()[index].bitmap_size
-    return size / bitmap if bitmap else 1.0
-
-
-def _joins(char: str) -> bool:
-    """Joiners, variation selectors, tags and combining marks belong to the character before them."""
-    return not char.isspace() and (glyphs.invisible(char) or unicodedata.category(char)[0] == "M")
-
-
-@lru_cache(maxsize=4096)
-def runs(text: str) -> tuple[tuple[int, str], ...]:
-    """`text` cut into runs drawn with one font each. Spaces, joiners and combining marks stay in the run
-    they follow when its font has them, so shaping sees whole words and clusters; an emoji (with its modifiers,
-    joiners and selectors) goes to the colour emoji font, and nothing else does unless no other font has it."""
-    found: list[list[Any]] = []
-    emoji = glyphs.emoji_font()
-    chain = glyphs.chain()
-    for at, char in enumerate(text):
-        code = ord(char)
-        following = text[at + 1] if at + 1 < len(text) else ""
-        as_emoji = emoji is not None and glyphs.shows_as_emoji(char, following) and chain[emoji].has(code)
-        current = found[-1][0] if found else None
-        if current is not None:
-            if current == emoji:
-                continues = as_emoji or _joins(char)
-            else:
-                continues = not as_emoji and (chain[current].has(code) or _joins(char))
-            if continues:
-                found[-1][1] += char
-                continue
-        index = emoji if as_emoji else glyphs.font_for(char)
-        if index is None:
-            index = current if current is not None else 0  # invisible: draws nothing in any font
-        if current == index:
-            found[-1][1] += char
-        else:
-            found.append([index, char])
-    return tuple((index, run) for index, run in found)
 
 
 @lru_cache(maxsize=8192)
@@ -100,7 +48,7 @@ def measure(text: str, size: int) -> float:
 
 @lru_cache(maxsize=8192)
 def _run_length(index: int, run: str, size: int, direction: str | None = None) -> float:
-    return font(index, size).getlength(run, direction=direction) * _scale(index, size)
+    return font(index, size).getlength(run, direction=direction) * scale(index, size)
 
 
 REFERENCE_SIZE = 64
@@ -113,24 +61,13 @@ def _scaled(text: str, size: int) -> float:
 @lru_cache(maxsize=64)
 def _metrics(indexes: tuple[int, ...], size: int) -> tuple[int, int]:
     """(ascent, descent) covering every font of the message."""
-    ascent = max(round(font(i, size).getmetrics()[0] * _scale(i, size)) for i in indexes)
-    descent = max(round(font(i, size).getmetrics()[1] * _scale(i, size)) for i in indexes)
+    ascent = max(round(font(i, size).getmetrics()[0] * scale(i, size)) for i in indexes)
+    descent = max(round(font(i, size).getmetrics()[1] * scale(i, size)) for i in indexes)
     return ascent, descent
 
 
 def fonts_of(message: str) -> tuple[int, ...]:
     return tuple(sorted({index for index, _ in runs(message)})) or (0,)
-
-
-def rtl(message: str) -> bool:
-    """The paragraph direction: that of the first strong character (Unicode bidi rule P2)."""
-    for char in message:
-        kind = unicodedata.bidirectional(char)
-        if kind in ("R", "AL"):
-            return True
-        if kind == "L":
-            return False
-    return False
 
 
 def layout(message: str, region: Box, size: tuple[int, int], placement: str, language: str | None = None) -> TextLayout:
@@ -285,11 +222,11 @@ def _emoji(index: int, run: str, size: int) -> tuple[Image.Image, int, int]:
     )
     picture = Image.new("RGBA", (right - left, bottom - top))
     ImageDraw.Draw(picture).text((-left, -top), run, font=face, anchor="ls", embedded_color=True)
-    scale = _scale(index, size)
+    factor = scale(index, size)
     scaled = picture.resize(
-        (max(1, round(picture.width * scale)), max(1, round(picture.height * scale))), Image.Resampling.LANCZOS
+        (max(1, round(picture.width * factor)), max(1, round(picture.height * factor))), Image.Resampling.LANCZOS
     )
-    return scaled, round(left * scale), round(top * scale)
+    return scaled, round(left * factor), round(top * factor)
 
 
 def ink_box(fitted: TextLayout, ink: Ink) -> Box:

@@ -19,6 +19,8 @@ def prod() -> Recording:
     return recording
 
 
-@pytest.fixture(scope="session", params=["dev", "prod"])
+@pytest.fixture(params=["dev", "prod"])
 def stack(request) -> Recording:
+    """Each stack's recording (made once per session). Function-scoped on purpose: a parametrized session fixture
+    makes pytest regroup the tests by stack, listing each file two or three times."""
     return request.getfixturevalue(request.param)

@@ -54,6 +54,20 @@ def build_image_tree(service: str, tmp_path: Path, python: str, context: Path = 
     return code_root, installed
 
 
+@pytest.fixture(scope="session")
+def image_tree(tmp_path_factory, python313):
+    """`image_tree(service)`: the image's files as its Dockerfile lays them out, built once per test session (pip
+    installs take seconds each) and shared by the tests that only read them."""
+    built: dict[str, tuple[Path, Path]] = {}
+
+    def tree(service: str) -> tuple[Path, Path]:
+        if service not in built:
+            built[service] = build_image_tree(service, tmp_path_factory.mktemp(f"image-{service}"), python313)
+        return built[service]
+
+    return tree
+
+
 def test_every_service_has_a_dockerfile():
     for service in SERVICES:
         assert (HANDLERS / service.replace("-", "_") / "Dockerfile").exists(), service
@@ -100,8 +114,8 @@ def test_dockerfile_follows_the_image_conventions(service):
 @pytest.mark.network  # pip installs the image's requirements
 @pytest.mark.slow
 @pytest.mark.parametrize("service", services_with_code())
-def test_image_imports_its_entry_point_with_only_its_own_contents(service, tmp_path, python313):
-    code_root, installed = build_image_tree(service, tmp_path, python313)
+def test_image_imports_its_entry_point_with_only_its_own_contents(service, image_tree, python313):
+    code_root, installed = image_tree(service)
     spec = dockerfile_of(service)
     entry = code_root / "handlers" / service / ("app.py" if spec.is_lambda else "__main__.py")
     missing = image_contents.unresolved_imports(
@@ -123,8 +137,8 @@ def test_image_imports_its_entry_point_with_only_its_own_contents(service, tmp_p
 @pytest.mark.network  # pip installs the image's requirements
 @pytest.mark.slow
 @pytest.mark.parametrize("service", services_with_code())
-def test_image_installs_nothing_its_code_does_not_use(service, tmp_path, python313):
-    code_root, installed = build_image_tree(service, tmp_path, python313)
+def test_image_installs_nothing_its_code_does_not_use(service, image_tree):
+    code_root, installed = image_tree(service)
     entry = code_root / "handlers" / service / ("app.py" if dockerfile_of(service).is_lambda else "__main__.py")
     unused = image_contents.unused_installs(entry, code_root, installed)
     assert unused == set(), f"{service}: installed, but neither imported nor needed by what is: {unused}"
@@ -232,21 +246,19 @@ def test_environment_markers_are_decided_for_the_image_not_for_the_machine_runni
 
 
 @pytest.mark.network  # pip installs the image's requirements
-def test_the_variants_image_gets_the_simd_resizer(tmp_path, python313):
-    spec = dockerfile_of("variants")
-    installed = tmp_path / "installed"
-    image_contents.install_requirements(HANDLERS / spec.requirements, installed, python313, no_deps=spec.no_deps)
+def test_the_variants_image_gets_the_simd_resizer(image_tree):
+    _code_root, installed = image_tree("variants")
     assert [p.name for p in (installed / "cykooz_resizer").glob("rust_lib.*.so")] == [
         "rust_lib.cpython-313-x86_64-linux-gnu.so"
     ]
 
 
 @pytest.mark.parametrize("service", services_with_code())
-def test_image_installs_the_system_libraries_its_packages_load_at_run_time(service, tmp_path, python313):
+def test_image_installs_the_system_libraries_its_packages_load_at_run_time(service, image_tree):
     """Pillow's raqm layout loads FriBiDi from the system at run time; the Lambda base image (Amazon Linux
     2023) does not ship it, so an image whose packages need it must `dnf install` it, or right-to-left
     text silently falls back to basic layout (letters unjoined, in the wrong order)."""
-    _code_root, installed = build_image_tree(service, tmp_path, python313)
+    _code_root, installed = image_tree(service)
     needed = image_contents.system_libraries_needed(installed)
     spec = dockerfile_of(service)
     missing = {library: package for library, package in needed.items() if package not in spec.system_packages}
@@ -290,8 +302,8 @@ def conditional_writes(python: str, folder: Path) -> dict:
 @pytest.mark.network  # pip installs the image's requirements
 @pytest.mark.slow
 @pytest.mark.parametrize("service", [s for s in services_with_code() if dockerfile_of(s).is_lambda])
-def test_each_lambda_images_sdk_takes_the_manifests_conditional_writes(service, tmp_path, python313):
-    _code_root, installed = build_image_tree(service, tmp_path, python313)
+def test_each_lambda_images_sdk_takes_the_manifests_conditional_writes(service, image_tree, python313):
+    _code_root, installed = image_tree(service)
     found = conditional_writes(python313, installed)
     assert found["file"].startswith(str(installed)), "the image's own botocore, not another on the path"
     assert (found["IfMatch"], found["IfNoneMatch"]) == (True, True), found

@@ -6,6 +6,8 @@ else (names, queue settings, redrive, async retries) is the dev stack's.
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,7 +19,8 @@ from tests.documented import CONTRACT_VARIANT_SIZES
 
 pytestmark = pytest.mark.slow  # whole pipeline runs
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / ".test-artifacts"
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / ".test-artifacts"
 BAD_BRIEF = {"campaign_name": "", "target_regions": "US", "products": [{"description": 5}]}
 
 
@@ -81,7 +84,8 @@ def test_the_command_prints_a_summary_and_exits_zero(tmp_path, capsys, monkeypat
     monkeypatch.setattr("localrun.cli.RunOptions", lambda **kw: RunOptions(batching_window_seconds=0.2, **kw))
     assert main(["--out", str(tmp_path), "--quiet"]) == 0
     printed = capsys.readouterr().out
-    [gallery] = list(tmp_path.glob("*/index.html"))
+    [gallery] = [page for page in tmp_path.glob("*/index.html") if page.parent.name != "latest"]
+    assert (tmp_path / "latest" / "index.html").is_file()  # the run index beside the campaign's link
     assert "1 complete" in printed and "Variants    10" in printed and "0 message(s) in the DLQ" in printed
     assert gallery.parent.name in printed
     assert (tmp_path / "local-run.log").stat().st_size > 0  # the functions' logs, kept out of the terminal
@@ -178,3 +182,19 @@ def test_the_parser_gets_lambda_shaped_sqs_events_and_failed_records_come_back(t
     assert {"messageId", "receiptHandle", "body", "md5OfBody", "messageAttributes"} <= set(record)
     assert {"SentTimestamp", "ApproximateFirstReceiveTimestamp", "SenderId"} <= set(record["attributes"])
     assert result.dlq_messages == [] and result.parser_records_failed == 2 + 1
+
+
+# What `make local` does not install (requirements-local.txt): the Pulumi SDKs, and the test and benchmark tools.
+NOT_INSTALLED_BY_MAKE_LOCAL = ["pulumi", "pulumi_aws", "pulumi_docker", "pulumi_policy", "numpy", "fontTools", "cv2"]
+
+
+def test_the_local_run_needs_nothing_that_make_local_does_not_install(tmp_path):
+    blocked = ", ".join(f"{name!r}: None" for name in NOT_INSTALLED_BY_MAKE_LOCAL)
+    program = (
+        f"import sys; sys.modules.update({{{blocked}}})\n"  # `import pulumi` now fails, as in make local's .venv
+        "from localrun.cli import main\n"
+        f"sys.exit(main(['--quiet', '--out', {str(tmp_path)!r}]))\n"
+    )
+    ran = subprocess.run([sys.executable, "-c", program], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert ran.returncode == 0, ran.stderr[-3000:]
+    assert ran.stdout.rstrip().endswith("Done.")

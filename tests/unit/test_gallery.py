@@ -78,8 +78,8 @@ class Page(HTMLParser):
             self.images.append(attrs)
         if tag == "a":
             self.links.append(attrs["href"])
-        if tag in ("script", "link", "iframe"):
-            raise AssertionError(f"the gallery must be self-contained, found <{tag}>")
+        if tag in ("link", "iframe") or (tag == "script" and "src" in attrs):
+            raise AssertionError(f"the gallery must be self-contained, found <{tag}> {attrs}")
 
     def handle_data(self, data):
         self.text.append(data)
@@ -132,8 +132,19 @@ def test_status_cost_and_errors_are_visible_and_text_is_escaped():
     assert "Summer <Splash> 2026" in text and "<Splash>" not in html.replace("&lt;Splash&gt;", "")
     assert "Stay cool & dry" in text
     assert "partial" in text and "$0.080" in text and "2 of 3 complete" in text
+    assert "Cost: no model cost · 5 variants" in text  # Citrus, an existing asset: nothing paid, said in words
+    assert "$0.000" not in text
     assert "ContentFiltered" in text and "the model's filter refused the prompt" in text
     assert "no source image" in text
+
+
+def test_times_are_marked_up_for_the_readers_locale_and_read_in_utc_without_scripts():
+    html = render(MANIFEST | {"cancel_requested_at": "2026-11-25T04:59:30.250Z"})
+    assert (
+        '<time datetime="2026-11-25T05:00:00+00:00" title="2026-11-25T05:00:00.000Z">2026-11-25 05:00 UTC</time>'
+    ) in html
+    assert '<time datetime="2026-11-25T04:59:30.250000+00:00"' in html
+    assert "2026-11-25T05:00:00.000Z</" not in html  # the raw stamp is no longer the text a person reads
 
 
 def test_keys_with_spaces_and_unicode_are_url_encoded():

@@ -171,7 +171,8 @@ def test_campaign_id_is_readable_and_stable_per_upload():
     assert campaign_id("Summer Splash 2026!", "bucket/input/a.json#v1") == first
     assert campaign_id("Summer Splash 2026!", "bucket/input/a.json#v2") != first
     assert campaign_id("Été à Paris — 2026", "u").rsplit("-", 1)[0] == "ete-a-paris-2026"
-    assert campaign_id("你家", "u").rsplit("-", 1)[0] == "campaign"  # nothing readable left: a plain word
+    assert campaign_id("你家", "u").rsplit("-", 1)[0] == "nijia"  # other scripts transliterated (CONTRACT §3)
+    assert campaign_id("☀️🌊", "u").rsplit("-", 1)[0] == "campaign"  # nothing readable left: a plain word
 
 
 def test_a_folder_means_its_product_png_or_its_first_image():
