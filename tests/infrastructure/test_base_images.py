@@ -102,7 +102,15 @@ def test_pin_writes_the_digest_the_registry_serves_keeping_tag_platform_and_stag
 
 
 def test_make_pin_base_images_runs_the_pin():
-    result = subprocess.run(["make", "-n", "pin-base-images"], cwd=ROOT, capture_output=True, text=True)
+    # Outside the make running the tests (`make test`): its flags would print "Entering directory" lines.
+    environment = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    result = subprocess.run(
+        ["make", "--no-print-directory", "-n", "pin-base-images"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+    )
     assert result.stdout.split() == ["python3", "-m", "tools.base_images", "pin"]
 
 
