@@ -131,7 +131,7 @@ def prepare(
 
 
 def layout_record(variant: Variant, prepared: Prepared) -> dict[str, Any]:
-    """Where everything of a variant went, for a reviewer (and the gallery's overlay): the part of the source shown
+    """Where everything of a variant went, for a reviewer (a review screen can draw it): the part of the source shown
     (source pixels) and where it landed (frame pixels), how the rest was filled, the subject and the faces in frame
     pixels, the text block and the logo, and the scale."""
     framing = variant.framing
