@@ -6,8 +6,8 @@ The mocks answer like AWS would (ARNs, queue URLs, image digests), so the wiring
 resources is exercised for real: an ARN that reaches a policy is an ARN a resource produced.
 
 Pulumi's runtime is process-global, so one process records one stack. Tests call `record()`,
-which runs `python -m tools.mock_stack --json` in a subprocess; `record_in_process()` is the
-engine of both.
+which runs each recording in a process of its own (`python -m tools.mock_stack --request ...`, then forks of a
+server that preloaded the SDKs); `record_in_process()` is the engine of both.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import argparse
 import hashlib
 import json
 import logging
+import multiprocessing
 import os
 import runpy
 import subprocess
@@ -526,6 +527,13 @@ def _program_error(exc: BaseException) -> str:
 
 
 _CACHE: dict[str, Recording] = {}
+# Recording a stack imports about a thousand modules of the Pulumi SDKs (pulumi_aws builds thousands of classes):
+# most of a recording's CPU. So the first recording in a process runs in a plain subprocess, which names the modules
+# it imported, and later ones run in processes forked from a fork server that imported those once (multiprocessing's
+# forkserver: a fresh single-threaded process, so no caller's threads or Pulumi state are inherited). Each recording
+# still gets a process of its own, as Pulumi's runtime requires, with the caller's environment at the time of the call.
+_FORK_SERVER: Any = None
+MODULES_MARKER = "modules imported:"
 
 
 def record(
@@ -535,8 +543,9 @@ def record(
     existing_image_tags: dict[str, str] | None = None,
     lifecycle: dict[str, dict[str, str]] | None = None,
 ) -> Recording:
-    """Record a stack in a fresh subprocess (Pulumi's runtime state is global). Results are cached. `lifecycle`:
+    """Record a stack in a process of its own (Pulumi's runtime state is global). Results are cached. `lifecycle`:
     models of the table given Legacy and EOL dates ({model id: {"legacy": ISO date, "eol": ISO date}})."""
+    global _FORK_SERVER
     request = {
         "stack": stack,
         "overrides": {k: ("__DELETE__" if v is _DELETE else v) for k, v in (overrides or {}).items()},
@@ -545,19 +554,60 @@ def record(
         "lifecycle": lifecycle or {},
     }
     key = json.dumps(request, sort_keys=True)
-    if key not in _CACHE:
-        result = run_request(request, ROOT)
+    if key in _CACHE:
+        return _CACHE[key]
+    if _FORK_SERVER is None:
+        result = run_request(request, ROOT, name_modules=True)
         if result.returncode != 0:
             raise RuntimeError(f"mock run of {stack} crashed:\n{result.stderr[-6000:]}")
-        _CACHE[key] = Recording.from_json(json.loads(result.stdout.strip().splitlines()[-1]))
+        *_, modules_line, recording_line = result.stdout.strip().splitlines()
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(json.loads(modules_line.removeprefix(MODULES_MARKER)))
+        _FORK_SERVER = context
+        _CACHE[key] = Recording.from_json(json.loads(recording_line))
+    else:
+        _CACHE[key] = Recording.from_json(json.loads(_record_in_fork(_FORK_SERVER, request)))
     return _CACHE[key]
 
 
-def run_request(request: dict[str, Any], checkout: Path) -> subprocess.CompletedProcess[str]:
+def _record_in_fork(context: Any, request: dict[str, Any]) -> str:
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_record_and_send, args=(request, dict(os.environ), send), daemon=True)
+    child.start()
+    send.close()
+    try:
+        recording = receive.recv_bytes().decode()
+    except EOFError:
+        child.join(timeout=60)
+        raise RuntimeError(f"mock run of {request['stack']} crashed (exit code {child.exitcode})") from None
+    child.join(timeout=60)
+    return recording
+
+
+def _record_and_send(request: dict[str, Any], environment: dict[str, str], send: Any) -> None:
+    os.environ.clear()
+    os.environ.update(environment)
+    recording = record_in_process(request)
+    send.send_bytes(json.dumps(recording.to_json(), default=str).encode())
+    send.close()
+    os._exit(0)  # skip interpreter teardown: Pulumi's event loop complains noisily while closing
+
+
+def run_request(
+    request: dict[str, Any], checkout: Path, name_modules: bool = False
+) -> subprocess.CompletedProcess[str]:
     """`python -m tools.mock_stack --request ...` in a fresh process, in `checkout` (the project directory, as
-    Pulumi runs the program there); the last line of its stdout is the recording as JSON."""
+    Pulumi runs the program there); the last line of its stdout is the recording as JSON, and with `name_modules`
+    the line before it names the modules the recording imported."""
     return subprocess.run(
-        [sys.executable, "-m", "tools.mock_stack", "--request", json.dumps(request, sort_keys=True)],
+        [
+            sys.executable,
+            "-m",
+            "tools.mock_stack",
+            "--request",
+            json.dumps(request, sort_keys=True),
+            *(["--name-modules"] if name_modules else []),
+        ],
         cwd=checkout,
         capture_output=True,
         text=True,
@@ -570,9 +620,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--request", required=True, help="JSON: stack, overrides, preview, existing_image_tags, lifecycle"
     )
+    parser.add_argument("--name-modules", action="store_true", help="print the modules imported, before the JSON")
     args = parser.parse_args(argv)
     recording = record_in_process(json.loads(args.request))
     sys.stdout.flush()
+    if args.name_modules:
+        # in the order they were imported: pulumi_aws loads its submodules lazily, and another order breaks that
+        # In the order they were imported: pulumi_aws loads its submodules lazily, and another order breaks that.
+        importable = [name for name, module in sys.modules.items() if getattr(module, "__spec__", None) is not None]
+        print(MODULES_MARKER + json.dumps([name for name in importable if name != "__main__"]), flush=True)
     print(json.dumps(recording.to_json(), default=str), flush=True)
     os._exit(0)  # skip interpreter teardown: Pulumi's event loop complains noisily while closing
 
