@@ -17,7 +17,7 @@ BENCH ?= variants_bench
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-# Measured on fresh clones (2 shared cores, PyPI): 28-34 s, a 187 MB .venv (docs/local-run.md#setting-up).
+# Measured on fresh clones (2 shared cores, PyPI): 26-34 s, a 196 MB .venv (with the typography packages) (docs/local-run.md#setting-up).
 $(VENV)/.local-installed: $(LOCAL_REQUIREMENTS) | $(PY)
 	@echo "Installing the local run's packages into $(VENV) (first run, or requirements changed; about 30 s)..."
 	$(PIP_INSTALL) -r requirements-local.txt -c constraints.txt
