@@ -10,6 +10,7 @@ import re
 import shutil
 import signal
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,8 @@ def make_serve(tmp_path):
     try:
         for line in served.stdout:  # until the banner's export line (EOF: make serve stopped)
             if line.strip().startswith("export API="):
+                # The rest of its output is read as it comes, so a full pipe never blocks the server.
+                threading.Thread(target=served.stdout.read, daemon=True).start()
                 yield line.strip()
                 break
         else:
