@@ -10,6 +10,7 @@ import re
 import shutil
 import signal
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -47,24 +48,33 @@ def make_serve(tmp_path):
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI=true but {message}", pytrace=False)
         pytest.skip(message)
+    errors = tmp_path / "make-serve.stderr"
     served = subprocess.Popen(
         ["make", "--no-print-directory", "serve", f"LOCAL_ARGS=--port 0 --out {tmp_path / 'out'}"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=errors.open("w"),
+        env=os.environ | {"PYTHONFAULTHANDLER": "1"},  # SIGABRT prints every thread's stack, should it hang
         text=True,
         start_new_session=True,  # its own process group: Ctrl-C reaches make and the server
     )
     try:
         for line in served.stdout:  # until the banner's export line (EOF: make serve stopped)
             if line.strip().startswith("export API="):
+                # The rest of its output is read as it comes, so a full pipe never blocks the server.
+                threading.Thread(target=served.stdout.read, daemon=True).start()
                 yield line.strip()
                 break
         else:
             pytest.fail("make serve stopped without printing its export line")
     finally:
-        os.killpg(served.pid, signal.SIGINT)
-        served.wait(timeout=60)
+        os.killpg(served.pid, signal.SIGINT)  # Ctrl-C
+        try:
+            served.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(served.pid, signal.SIGABRT)
+            served.wait(timeout=30)
+            pytest.fail(f"make serve did not stop within 60 s of Ctrl-C:\n{errors.read_text()[-6000:]}")
 
 
 def test_the_readme_session_pasted_in_order_gets_the_documented_answers(make_serve, tmp_path):
